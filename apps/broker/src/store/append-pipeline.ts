@@ -1,0 +1,255 @@
+import { Logger } from 'pino';
+import { CommitLog } from './commit-log';
+import { ConsumeQueueTable } from './consume-queue-table';
+import { DispatchRequest, Dispatcher } from './dispatcher';
+import { MessageInput, RecordType } from './message-record';
+import { AppendResult, AppendedRecord } from './message-store';
+import { FlushDiskType } from './store-options';
+import { BLANK_MIN_SIZE, MeasuredRecord, encodeBlank, encodeRecord, measureRecord } from './record-codec';
+
+/** Records are encoded straight into pooled staging buffers of this size (bigger for big batches). */
+const CHUNK_SIZE_BYTES = 1024 * 1024;
+const MAX_POOLED_CHUNKS = 8;
+
+/** Bytes staged for one contiguous region of one segment, written as a unit. */
+interface StagingChunk {
+  segmentBase: number;
+  filePos: number;
+  buffer: Buffer;
+  length: number;
+  records: DispatchRequest[];
+  /** Appends whose last record is in this chunk, resolved after it is written (and flushed). */
+  waiters: Waiter[];
+}
+
+interface Waiter {
+  resolve: (result: AppendResult) => void;
+  records: AppendedRecord[];
+}
+
+/**
+ * The commit log's single writer. Appends are encoded synchronously into a staging buffer, in
+ * call order, which fixes their offsets and queue offsets at once; one write loop then moves
+ * everything staged to disk with one writev per segment, flushes it when the policy is
+ * SYNC_FLUSH, dispatches the records and resolves their appends. Whatever arrives while a
+ * write or fdatasync is in flight joins the next round: that is the group commit.
+ *
+ * One write in flight at a time keeps the file a prefix of the intended byte stream, so a crash
+ * leaves at most one torn write at the tail (recovery relies on that).
+ */
+export class AppendPipeline {
+  private staged: StagingChunk[] = [];
+  private current: StagingChunk | undefined;
+  private readonly pool: Buffer[] = [];
+  private writeOffset: number;
+  /** Base of the segment `writeOffset` is in (it may be staged but not yet created). */
+  private writeSegmentBase: number;
+  private writing = false;
+  private scheduled = false;
+  private failure: string | undefined;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly log: CommitLog,
+    private readonly queues: ConsumeQueueTable,
+    private readonly dispatcher: Dispatcher,
+    private readonly flushDiskType: FlushDiskType,
+    private readonly maxRecordSizeBytes: number,
+    private readonly logger: Logger,
+  ) {
+    this.writeOffset = log.fileEndOffset;
+    this.writeSegmentBase = log.active?.baseOffset ?? 0;
+  }
+
+  /** Offset the next staged byte will get. */
+  get stagedEndOffset(): number {
+    return this.writeOffset;
+  }
+
+  get failedReason(): string | undefined {
+    return this.failure;
+  }
+
+  append(messages: readonly MessageInput[]): Promise<AppendResult> {
+    if (this.failure !== undefined) return Promise.resolve({ status: 'store-failed', reason: this.failure });
+    const measured: MeasuredRecord[] = [];
+    let total = 0;
+    for (const message of messages) {
+      const record = measureRecord(message);
+      if ('error' in record) return Promise.resolve({ status: 'invalid', reason: record.error });
+      if (record.size > this.maxRecordSizeBytes) {
+        return Promise.resolve({ status: 'message-too-large', sizeBytes: record.size, maxBytes: this.maxRecordSizeBytes });
+      }
+      measured.push(record);
+      total += record.size;
+    }
+    // A batch must fit one segment so recovery can check its completeness in one place.
+    const segmentCapacity = this.log.segmentSizeBytes - BLANK_MIN_SIZE;
+    if (total > segmentCapacity) {
+      return Promise.resolve({ status: 'batch-too-large', sizeBytes: total, maxBytes: segmentCapacity });
+    }
+    return new Promise<AppendResult>((resolve) => {
+      this.stage(measured, total, resolve);
+      this.schedule();
+    });
+  }
+
+  /** Resolves when nothing is staged or being written. */
+  whenIdle(): Promise<void> {
+    if (!this.writing && !this.scheduled && this.staged.length === 0 && !this.current?.length) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private stage(measured: MeasuredRecord[], total: number, resolve: (r: AppendResult) => void): void {
+    const segmentSize = this.log.segmentSizeBytes;
+    let segmentBase = this.writeSegmentBase;
+    const segmentEnd = segmentBase + segmentSize;
+    if (this.writeOffset + total > segmentEnd) {
+      // Roll: close the segment with a BLANK record (or < 8 bytes of nothing) and move on.
+      const left = segmentEnd - this.writeOffset;
+      if (left >= BLANK_MIN_SIZE) {
+        const chunk = this.chunkFor(segmentBase, BLANK_MIN_SIZE);
+        encodeBlank(chunk.buffer, chunk.length, left);
+        chunk.length += BLANK_MIN_SIZE;
+      }
+      this.sealCurrent();
+      this.writeOffset = segmentEnd;
+      segmentBase = segmentEnd;
+      this.writeSegmentBase = segmentEnd;
+    }
+    const chunk = this.chunkFor(segmentBase, total);
+    const storeTimestampMs = Date.now();
+    const waiter: Waiter = { resolve, records: [] };
+    for (let i = 0; i < measured.length; i++) {
+      const record = measured[i];
+      const input = record.input;
+      const queueOffset =
+        record.type === RecordType.Normal || record.type === RecordType.Commit
+          ? this.queues.reserveOffset(input.topic, input.queueId)
+          : -1;
+      encodeRecord(record, chunk.buffer, chunk.length, queueOffset, storeTimestampMs, i < measured.length - 1);
+      const offset = this.writeOffset;
+      chunk.records.push({
+        type: record.type,
+        offset,
+        size: record.size,
+        topic: input.topic,
+        queueId: input.queueId,
+        queueOffset,
+        messageId: input.messageId,
+        storeTimestampMs,
+        preparedOffset: input.preparedOffset ?? -1,
+        preparedSize: input.preparedSize ?? 0,
+        segmentBase,
+        tagHash: record.tagHash,
+        keys: input.keys ?? [],
+      });
+      waiter.records.push({ offset, size: record.size, queueOffset, storeTimestampMs });
+      chunk.length += record.size;
+      this.writeOffset += record.size;
+    }
+    chunk.waiters.push(waiter);
+  }
+
+  /** The current chunk if it is in `segmentBase` and has `bytes` free, else a new one. */
+  private chunkFor(segmentBase: number, bytes: number): StagingChunk {
+    const current = this.current;
+    if (current && current.segmentBase === segmentBase && current.buffer.length - current.length >= bytes) return current;
+    this.sealCurrent();
+    const buffer = bytes <= CHUNK_SIZE_BYTES ? this.pool.pop() ?? Buffer.allocUnsafe(CHUNK_SIZE_BYTES) : Buffer.allocUnsafe(bytes);
+    this.current = { segmentBase, filePos: this.writeOffset - segmentBase, buffer, length: 0, records: [], waiters: [] };
+    return this.current;
+  }
+
+  private sealCurrent(): void {
+    if (this.current && this.current.length > 0) this.staged.push(this.current);
+    else if (this.current) this.recycle(this.current.buffer);
+    this.current = undefined;
+  }
+
+  private schedule(): void {
+    if (this.writing || this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate, not a microtask: appends arriving in the same I/O turn share the first write.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      for (;;) {
+        this.sealCurrent();
+        if (this.staged.length === 0) break;
+        const round = this.staged;
+        this.staged = [];
+        try {
+          await this.writeRound(round);
+        } catch (error) {
+          this.fail(error as Error, round);
+          break;
+        }
+      }
+    } finally {
+      this.writing = false;
+      if (this.failure === undefined && (this.staged.length > 0 || this.current?.length)) this.schedule();
+      else this.notifyIdle();
+    }
+  }
+
+  private async writeRound(round: StagingChunk[]): Promise<void> {
+    let i = 0;
+    while (i < round.length) {
+      // Chunks of one segment are contiguous: one writev per segment.
+      let j = i + 1;
+      while (j < round.length && round[j].segmentBase === round[i].segmentBase) j++;
+      const segment = await this.segmentForWrite(round[i].segmentBase);
+      await segment.write(
+        round.slice(i, j).map((c) => c.buffer.subarray(0, c.length)),
+        round[i].filePos,
+      );
+      i = j;
+    }
+    const last = round[round.length - 1];
+    const roundEnd = last.segmentBase + last.filePos + last.length;
+    if (this.flushDiskType === 'SYNC_FLUSH') await this.log.flush(roundEnd);
+    for (const chunk of round) {
+      for (const record of chunk.records) this.dispatcher.dispatch(record);
+      for (const waiter of chunk.waiters) waiter.resolve({ status: 'ok', records: waiter.records });
+      this.recycle(chunk.buffer);
+    }
+    this.dispatcher.dispatchedOffset = roundEnd;
+  }
+
+  /** The segment to write at `base`, rolling to it if needed (the old one is synced first). */
+  private async segmentForWrite(base: number) {
+    const active = this.log.active;
+    if (active && active.baseOffset === base) return active;
+    // Sync the segment being left so only the last segment can ever have a torn tail.
+    if (active) await this.log.flush(active.endOffset);
+    return this.log.openSegment(base);
+  }
+
+  private recycle(buffer: Buffer): void {
+    if (buffer.length === CHUNK_SIZE_BYTES && this.pool.length < MAX_POOLED_CHUNKS) this.pool.push(buffer);
+  }
+
+  /** A write or flush failed: nothing staged can be trusted; refuse appends until restart. */
+  private fail(error: Error, round: StagingChunk[]): void {
+    this.failure = `commit log write failed: ${error.message}`;
+    this.logger.error({ err: error }, 'commit log write failed; the store refuses appends until restarted');
+    const result: AppendResult = { status: 'store-failed', reason: this.failure };
+    this.sealCurrent();
+    for (const chunk of [...round, ...this.staged]) for (const waiter of chunk.waiters) waiter.resolve(result);
+    this.staged = [];
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

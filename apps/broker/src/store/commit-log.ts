@@ -1,0 +1,141 @@
+import { promises as fs } from 'node:fs';
+import { listOffsetFiles } from './consume-queue';
+import { CommitLogSegment } from './commit-log-segment';
+import { syncDirectory } from './atomic-file';
+
+/**
+ * The commit log's segment files: opening, rolling, reading, truncating, retention. The one
+ * writer (AppendPipeline) decides what goes where; this class owns the files.
+ */
+export class CommitLog {
+  /** Ascending by base offset; the last one is active. */
+  private segments: CommitLogSegment[] = [];
+  /** Offset below which every byte is known to be fdatasync'ed. */
+  flushedOffset = 0;
+
+  constructor(
+    readonly dir: string,
+    readonly segmentSizeBytes: number,
+  ) {}
+
+  async load(): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true });
+    for (const name of await listOffsetFiles(this.dir)) {
+      this.segments.push(await CommitLogSegment.open(this.dir, Number(name)));
+    }
+  }
+
+  get all(): readonly CommitLogSegment[] {
+    return this.segments;
+  }
+
+  get minOffset(): number {
+    return this.segments.length > 0 ? this.segments[0].baseOffset : 0;
+  }
+
+  /** End of the bytes in the files (what recovery found, plus what was written since). */
+  get fileEndOffset(): number {
+    const last = this.segments[this.segments.length - 1];
+    return last ? last.endOffset : 0;
+  }
+
+  get active(): CommitLogSegment | undefined {
+    return this.segments[this.segments.length - 1];
+  }
+
+  /** The segment holding `offset`, or undefined if retention removed it / not yet written. */
+  segmentFor(offset: number): CommitLogSegment | undefined {
+    // Binary search for the last segment starting at or before the offset.
+    let low = 0;
+    let high = this.segments.length - 1;
+    let found: CommitLogSegment | undefined;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (this.segments[mid].baseOffset <= offset) {
+        found = this.segments[mid];
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /** Base offset of the segment a record at `offset` belongs to. */
+  segmentBaseFor(offset: number): number {
+    const segment = this.segmentFor(offset);
+    if (segment) return segment.baseOffset;
+    return offset - (offset % this.segmentSizeBytes);
+  }
+
+  /** Opens (creating) the segment starting at `baseOffset`; it becomes the active one. */
+  async openSegment(baseOffset: number): Promise<CommitLogSegment> {
+    const existing = this.segments.find((s) => s.baseOffset === baseOffset);
+    if (existing) return existing;
+    const segment = await CommitLogSegment.open(this.dir, baseOffset);
+    this.segments.push(segment);
+    this.segments.sort((a, b) => a.baseOffset - b.baseOffset);
+    await syncDirectory(this.dir);
+    return segment;
+  }
+
+  /**
+   * Reads `length` bytes at `offset`. Returns fewer bytes if the data ends first, and undefined
+   * if no segment holds the offset.
+   */
+  async read(offset: number, length: number): Promise<Buffer | undefined> {
+    const segment = this.segmentFor(offset);
+    if (!segment) return undefined;
+    const filePos = offset - segment.baseOffset;
+    const available = Math.min(length, segment.writtenBytes - filePos);
+    if (available <= 0) return undefined;
+    const buffer = Buffer.allocUnsafe(available);
+    const read = await segment.read(buffer, 0, available, filePos);
+    return read === available ? buffer : buffer.subarray(0, read);
+  }
+
+  /** fdatasyncs every segment that may hold unflushed bytes, then advances flushedOffset. */
+  async flush(upTo: number): Promise<void> {
+    if (upTo <= this.flushedOffset) return;
+    for (const segment of this.segments) {
+      if (segment.endOffset > this.flushedOffset && segment.baseOffset < upTo) await segment.datasync();
+    }
+    this.flushedOffset = Math.max(this.flushedOffset, upTo);
+  }
+
+  /** Cuts the log at `offset`: the holding segment is truncated, later segments deleted. */
+  async truncate(offset: number): Promise<void> {
+    const keep: CommitLogSegment[] = [];
+    for (const segment of this.segments) {
+      if (segment.baseOffset >= offset && segment.baseOffset > this.minOffset) {
+        await segment.remove();
+      } else {
+        if (segment.endOffset > offset) await segment.truncate(offset - segment.baseOffset);
+        keep.push(segment);
+      }
+    }
+    this.segments = keep;
+    this.flushedOffset = Math.min(this.flushedOffset, offset);
+    await syncDirectory(this.dir);
+  }
+
+  /**
+   * Deletes non-active segments whose last write is older than `cutoffMs`, oldest first,
+   * stopping at the first one still young (the log stays contiguous). Returns deleted bases.
+   */
+  async deleteSegmentsOlderThan(cutoffMs: number): Promise<number[]> {
+    const deleted: number[] = [];
+    while (this.segments.length > 1 && this.segments[0].lastWriteMs < cutoffMs) {
+      const segment = this.segments.shift() as CommitLogSegment;
+      await segment.remove();
+      deleted.push(segment.baseOffset);
+    }
+    if (deleted.length > 0) await syncDirectory(this.dir);
+    return deleted;
+  }
+
+  async close(): Promise<void> {
+    for (const segment of this.segments) await segment.close();
+    this.segments = [];
+  }
+}

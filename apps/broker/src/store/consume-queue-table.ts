@@ -1,0 +1,83 @@
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { ConsumeQueue, listOffsetFiles } from './consume-queue';
+
+/**
+ * All consume queues of a store, plus the next queue offset to hand out per topic-queue.
+ * Offsets are reserved when a record is staged (so they follow log order) and become entries
+ * when the dispatcher sees the written record.
+ */
+export class ConsumeQueueTable {
+  private readonly queues = new Map<string, ConsumeQueue>();
+  private readonly nextOffsets = new Map<string, number>();
+
+  constructor(
+    private readonly rootDir: string,
+    private readonly entriesPerFile: number,
+  ) {}
+
+  get(topic: string, queueId: number): ConsumeQueue | undefined {
+    return this.queues.get(queueKey(topic, queueId));
+  }
+
+  getOrCreate(topic: string, queueId: number): ConsumeQueue {
+    const key = queueKey(topic, queueId);
+    let queue = this.queues.get(key);
+    if (!queue) {
+      queue = new ConsumeQueue(topic, queueId, path.join(this.rootDir, topic, String(queueId)), this.entriesPerFile);
+      this.queues.set(key, queue);
+    }
+    return queue;
+  }
+
+  /** Reserves the next queue offset of a topic-queue for a record being staged. */
+  reserveOffset(topic: string, queueId: number): number {
+    const key = queueKey(topic, queueId);
+    const next = this.nextOffsets.get(key) ?? this.queues.get(key)?.maxOffset ?? 0;
+    this.nextOffsets.set(key, next + 1);
+    return next;
+  }
+
+  /** After recovery: reservations continue from what the queues hold. */
+  resetReservations(): void {
+    this.nextOffsets.clear();
+  }
+
+  all(): IterableIterator<ConsumeQueue> {
+    return this.queues.values();
+  }
+
+  /** Loads every queue directory, trusting `durable` counts (from the checkpoint). */
+  async load(durable: Map<string, number>): Promise<void> {
+    for (const topic of await listDirectories(this.rootDir)) {
+      for (const queueDir of await listDirectories(path.join(this.rootDir, topic))) {
+        const queueId = Number(queueDir);
+        if (!Number.isInteger(queueId)) continue;
+        const queue = this.getOrCreate(topic, queueId);
+        await queue.load(durable.get(queueKey(topic, queueId)) ?? 0);
+      }
+    }
+  }
+
+  /** Forgets every queue and deletes their files (a full rebuild from the log follows). */
+  async clear(): Promise<void> {
+    this.queues.clear();
+    this.nextOffsets.clear();
+    await fs.rm(this.rootDir, { recursive: true, force: true });
+  }
+}
+
+export function queueKey(topic: string, queueId: number): string {
+  return topic + '\u0000' + queueId;
+}
+
+async function listDirectories(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+export { listOffsetFiles };

@@ -1,0 +1,310 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Logger } from 'pino';
+import { AppendPipeline } from './append-pipeline';
+import { readFileIfExists, syncDirectory, writeFileAtomic } from './atomic-file';
+import { Checkpoint } from './checkpoint';
+import { CommitLog } from './commit-log';
+import { ConsumeQueueTable } from './consume-queue-table';
+import { Dispatcher } from './dispatcher';
+import { MessageIndex } from './message-index';
+import { MessageInput, QueueEntry, StoredMessage } from './message-record';
+import {
+  AppendResult,
+  DispatchListener,
+  MessageStore,
+  QueueBounds,
+  RecoveryReport,
+  StoreState,
+} from './message-store';
+import { checkRecord, decodeRecord, readStoreTimestamp } from './record-codec';
+import { keyHash, messageIdHash } from './segment-index';
+import { StoreOptions } from './store-options';
+import { STORE_DEFAULTS } from './store.defaults';
+import { StoreOpenError } from './store.errors';
+import { StoreRecovery } from './store-recovery';
+
+/** Written by close() after the final checkpoint; its presence at open means a clean stop. */
+export const CLEAN_SHUTDOWN_MARKER = 'clean-shutdown';
+/** Holds the owning process id, so two brokers never share a store directory. */
+export const LOCK_FILE = 'lock';
+/** Consecutive records are read with one pread up to this size. */
+const MAX_COALESCED_READ_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The durable store: commit log + consume queues + id/key index + checkpoint, after Apache
+ * RocketMQ's design (docs/architecture.md, "The store").
+ */
+export class FileMessageStore implements MessageStore {
+  private readonly options: StoreOptions;
+  private readonly log: CommitLog;
+  private readonly queues: ConsumeQueueTable;
+  private readonly index: MessageIndex;
+  private readonly dispatcher: Dispatcher;
+  private readonly checkpointFile: Checkpoint;
+  private pipeline: AppendPipeline | undefined;
+  private currentState = StoreState.Created;
+  private timers: NodeJS.Timeout[] = [];
+  /** Checkpoints, flushes and retention run one at a time. */
+  private maintenance: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    options: Partial<Omit<StoreOptions, 'dir'>> & { dir: string },
+    private readonly logger: Logger,
+  ) {
+    this.options = { ...STORE_DEFAULTS, ...options };
+    const dir = this.options.dir;
+    this.log = new CommitLog(path.join(dir, 'commitlog'), this.options.segmentSizeBytes);
+    this.queues = new ConsumeQueueTable(path.join(dir, 'consumequeue'), this.options.consumeQueueEntriesPerFile);
+    this.index = new MessageIndex(path.join(dir, 'index'));
+    this.dispatcher = new Dispatcher(this.queues, this.index);
+    this.checkpointFile = new Checkpoint(dir);
+  }
+
+  get state(): StoreState {
+    if (this.currentState === StoreState.Running && this.pipeline?.failedReason !== undefined) return StoreState.Failed;
+    return this.currentState;
+  }
+
+  onDispatch(listener: DispatchListener): void {
+    this.dispatcher.addListener(listener);
+  }
+
+  async open(): Promise<RecoveryReport> {
+    const startedAtMs = Date.now();
+    this.currentState = StoreState.Loading;
+    await fs.mkdir(this.options.dir, { recursive: true });
+    await this.lock();
+    await this.log.load();
+    const checkpoint = await this.checkpointFile.read();
+    const markerFile = path.join(this.options.dir, CLEAN_SHUTDOWN_MARKER);
+    const clean = (await readFileIfExists(markerFile)) !== undefined;
+    this.currentState = StoreState.Recovering;
+    const recovery = new StoreRecovery(this.log, this.queues, this.index, this.dispatcher, this.options.repair, this.logger);
+    let report: RecoveryReport;
+    if (this.log.all.length === 0 && !checkpoint) {
+      report = await recovery.recoverAfterCrash(undefined, startedAtMs);
+      report.mode = 'new';
+    } else if (clean) {
+      report = await recovery.recoverAfterCleanShutdown(checkpoint, startedAtMs);
+    } else {
+      report = await recovery.recoverAfterCrash(checkpoint, startedAtMs);
+    }
+    // From here on an unclean stop must be detected: the marker goes before any append.
+    await fs.rm(markerFile, { force: true });
+    await syncDirectory(this.options.dir);
+    await this.checkpoint();
+    const maxRecordSize = Math.min(this.options.maxMessageSizeBytes, this.options.segmentSizeBytes - 8);
+    this.pipeline = new AppendPipeline(this.log, this.queues, this.dispatcher, this.options.flushDiskType, maxRecordSize, this.logger);
+    this.startTimers();
+    this.currentState = StoreState.Running;
+    return report;
+  }
+
+  async close(): Promise<void> {
+    if (this.currentState !== StoreState.Running) return;
+    this.currentState = StoreState.ShuttingDown;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.pipeline?.whenIdle();
+    if (this.pipeline?.failedReason === undefined) {
+      await this.exclusive(() => this.checkpoint());
+      await writeFileAtomic(path.join(this.options.dir, CLEAN_SHUTDOWN_MARKER), new Date().toISOString());
+    } else {
+      await this.maintenance.catch(() => undefined);
+    }
+    await this.log.close();
+    await fs.rm(path.join(this.options.dir, LOCK_FILE), { force: true });
+    this.currentState = StoreState.Closed;
+  }
+
+  append(messages: MessageInput | readonly MessageInput[]): Promise<AppendResult> {
+    if (this.currentState !== StoreState.Running || !this.pipeline) {
+      return Promise.resolve({ status: 'not-running', state: this.currentState });
+    }
+    return this.pipeline.append(Array.isArray(messages) ? messages : [messages as MessageInput]);
+  }
+
+  async flush(): Promise<void> {
+    await this.pipeline?.whenIdle();
+    await this.exclusive(() => this.log.flush(this.log.fileEndOffset));
+  }
+
+  async readMessage(offset: number, size?: number): Promise<StoredMessage | undefined> {
+    let length = size;
+    if (length === undefined) {
+      const head = await this.safeRead(offset, 4);
+      if (!head || head.length < 4) return undefined;
+      length = head.readUInt32BE(0);
+    }
+    const data = await this.safeRead(offset, length);
+    if (!data || checkRecord(data, 0, data.length).kind !== 'record') return undefined;
+    return decodeRecord(data, 0, offset);
+  }
+
+  getQueueEntries(topic: string, queueId: number, fromOffset: number, maxCount: number): QueueEntry[] {
+    return this.queues.get(topic, queueId)?.getEntries(fromOffset, maxCount) ?? [];
+  }
+
+  async readQueue(topic: string, queueId: number, fromOffset: number, maxCount: number): Promise<StoredMessage[]> {
+    const entries = this.getQueueEntries(topic, queueId, fromOffset, maxCount);
+    const messages: StoredMessage[] = [];
+    let i = 0;
+    while (i < entries.length) {
+      // Coalesce entries that are adjacent in the log into one read.
+      let j = i + 1;
+      let end = entries[i].commitLogOffset + entries[i].size;
+      while (j < entries.length && entries[j].commitLogOffset === end && end - entries[i].commitLogOffset < MAX_COALESCED_READ_BYTES) {
+        end += entries[j].size;
+        j++;
+      }
+      const data = await this.safeRead(entries[i].commitLogOffset, end - entries[i].commitLogOffset);
+      for (let k = i; k < j && data; k++) {
+        const pos = entries[k].commitLogOffset - entries[i].commitLogOffset;
+        if (pos + entries[k].size > data.length || checkRecord(data, pos, pos + entries[k].size).kind !== 'record') continue;
+        const message = decodeRecord(data, pos, entries[k].commitLogOffset);
+        // A committed half message is served through its topic's queue as a normal message.
+        message.queueOffset = entries[k].queueOffset;
+        messages.push(message);
+      }
+      i = j;
+    }
+    return messages;
+  }
+
+  getQueueBounds(topic: string, queueId: number): QueueBounds {
+    const queue = this.queues.get(topic, queueId);
+    return queue ? { minOffset: queue.minOffset, maxOffset: queue.maxOffset } : { minOffset: 0, maxOffset: 0 };
+  }
+
+  listQueues(): Array<[string, number]> {
+    return [...this.queues.all()].map((q) => [q.topic, q.queueId]);
+  }
+
+  async findQueueOffsetByTime(topic: string, queueId: number, timestampMs: number): Promise<number> {
+    const queue = this.queues.get(topic, queueId);
+    if (!queue) return 0;
+    // Binary search on store time, reading 40 header bytes per probe.
+    let low = queue.minOffset;
+    let high = queue.maxOffset;
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      const head = await this.safeRead(queue.entryAt(mid).commitLogOffset, 40);
+      const storedAt = head && head.length >= 40 ? readStoreTimestamp(head, 0) : Number.POSITIVE_INFINITY;
+      if (storedAt < timestampMs) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  async queryByMessageId(messageId: string): Promise<StoredMessage[]> {
+    const found: StoredMessage[] = [];
+    for (const offset of this.index.lookup(messageIdHash(messageId))) {
+      const message = await this.readMessage(offset);
+      if (message && message.messageId === messageId) found.push(message);
+    }
+    return found;
+  }
+
+  async queryByKey(topic: string, key: string, maxCount: number): Promise<StoredMessage[]> {
+    const found: StoredMessage[] = [];
+    for (const offset of this.index.lookup(keyHash(topic, key))) {
+      if (found.length >= maxCount) break;
+      const message = await this.readMessage(offset);
+      if (message && message.topic === topic && message.keys.includes(key)) found.push(message);
+    }
+    return found;
+  }
+
+  async deleteExpiredFiles(nowMs: number = Date.now()): Promise<number> {
+    return this.exclusive(async () => {
+      const cutoff = nowMs - this.options.fileReservedTimeHours * 3_600_000;
+      const deleted = await this.log.deleteSegmentsOlderThan(cutoff);
+      if (deleted.length === 0) return 0;
+      await this.index.dropBefore(deleted);
+      for (const queue of this.queues.all()) {
+        queue.advanceMinOffset(this.log.minOffset);
+        await queue.deleteFilesBelowMin();
+      }
+      this.logger.info({ segments: deleted, minOffset: this.log.minOffset }, 'retention deleted expired commit-log segments');
+      return deleted.length;
+    });
+  }
+
+  getCommitLogBounds(): { minOffset: number; maxOffset: number } {
+    return { minOffset: this.log.minOffset, maxOffset: this.dispatcher.dispatchedOffset };
+  }
+
+  /** Syncs the log, persists projections up to what was dispatched, then records the checkpoint. */
+  private async checkpoint(): Promise<void> {
+    const dispatchedOffset = this.dispatcher.dispatchedOffset;
+    const queueCounts: Array<[string, number, number]> = [...this.queues.all()].map((q) => [q.topic, q.queueId, q.maxOffset]);
+    const indexCounts = this.index.snapshotCounts();
+    await this.log.flush(this.log.fileEndOffset);
+    for (const [topic, queueId, count] of queueCounts) await this.queues.get(topic, queueId)?.persist(count);
+    await this.index.persist();
+    await this.checkpointFile.write({
+      version: 1,
+      logFlushedOffset: this.log.flushedOffset,
+      dispatchedOffset,
+      consumeQueues: queueCounts,
+      indexes: indexCounts,
+      writtenAtMs: Date.now(),
+    });
+  }
+
+  private startTimers(): void {
+    const every = (ms: number, task: () => Promise<unknown>, what: string) => {
+      const timer = setInterval(() => {
+        void this.exclusive(task).catch((error: Error) => this.logger.error({ err: error }, `${what} failed`));
+      }, ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    if (this.options.flushDiskType === 'ASYNC_FLUSH') {
+      every(this.options.flushIntervalMs, () => this.log.flush(this.log.fileEndOffset), 'commit log flush');
+    }
+    every(this.options.checkpointIntervalMs, () => this.checkpoint(), 'checkpoint');
+    const retention = setInterval(() => {
+      void this.deleteExpiredFiles().catch((error: Error) => this.logger.error({ err: error }, 'retention failed'));
+    }, this.options.retentionCheckIntervalMs);
+    retention.unref();
+    this.timers.push(retention);
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.maintenance.then(task, task);
+    this.maintenance = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A read of a segment that retention is deleting yields nothing rather than an error. */
+  private async safeRead(offset: number, length: number): Promise<Buffer | undefined> {
+    try {
+      return await this.log.read(offset, length);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EBADF') return undefined;
+      throw error;
+    }
+  }
+
+  private async lock(): Promise<void> {
+    const file = path.join(this.options.dir, LOCK_FILE);
+    const existing = await readFileIfExists(file);
+    const pid = existing ? Number(existing.toString('utf8')) : NaN;
+    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) {
+      throw new StoreOpenError(`store directory ${this.options.dir} is in use by process ${pid}`);
+    }
+    await writeFileAtomic(file, String(process.pid));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+

@@ -1,0 +1,137 @@
+import { MessageInput, QueueEntry, StoredMessage } from './message-record';
+
+/** Lifecycle of a store (STYLE 8). */
+export enum StoreState {
+  Created = 'created',
+  Loading = 'loading',
+  Recovering = 'recovering',
+  Running = 'running',
+  ShuttingDown = 'shutting-down',
+  Closed = 'closed',
+  /** A write or flush failed: appends are refused until the process restarts and recovers. */
+  Failed = 'failed',
+}
+
+/** Where one appended record landed. */
+export interface AppendedRecord {
+  offset: number;
+  size: number;
+  /** Consume-queue position, -1 for records that get none (prepared, rollback). */
+  queueOffset: number;
+  storeTimestampMs: number;
+}
+
+/**
+ * Outcome of an append. The hot path returns status values, not exceptions (STYLE 9):
+ * `message-too-large` and `batch-too-large` are the caller's fault; `not-running` and
+ * `store-failed` are the broker's state; `invalid` carries a reason (e.g. a property that cannot
+ * be encoded).
+ */
+export type AppendResult =
+  | { status: 'ok'; records: AppendedRecord[] }
+  | { status: 'message-too-large'; sizeBytes: number; maxBytes: number }
+  | { status: 'batch-too-large'; sizeBytes: number; maxBytes: number }
+  | { status: 'invalid'; reason: string }
+  | { status: 'not-running'; state: StoreState }
+  | { status: 'store-failed'; reason: string };
+
+/** What opening the store found and did; logged by the broker, never swallowed (STYLE 8). */
+export interface RecoveryReport {
+  mode: 'new' | 'clean-shutdown' | 'crash';
+  /** Commit-log range after recovery. */
+  minOffset: number;
+  maxOffset: number;
+  /** Bytes scanned and CRC-checked during recovery. */
+  scannedBytes: number;
+  /** Records re-dispatched into consume queues and indexes. */
+  redispatchedRecords: number;
+  /** Bytes cut from a torn tail (an unfinished write), or by `repair`. */
+  truncatedBytes: number;
+  /** Set when `repair` truncated at a corrupt record: where, and why. */
+  repaired?: { file: string; fileOffset: number; reason: string };
+  durationMs: number;
+}
+
+/** A topic-queue's bounds: [minOffset, maxOffset) are readable queue offsets. */
+export interface QueueBounds {
+  minOffset: number;
+  maxOffset: number;
+}
+
+/**
+ * Called once per record, in commit-log order, by the store's single dispatcher: live after
+ * each append becomes visible, and during recovery for records re-dispatched. Layers above
+ * (transactions, schedules) use it to keep their own projections current.
+ */
+export type DispatchListener = (message: DispatchedRecord) => void;
+
+/** The part of a record a dispatch listener sees (no body: it is not decoded on dispatch). */
+export interface DispatchedRecord {
+  type: StoredMessage['type'];
+  offset: number;
+  size: number;
+  topic: string;
+  queueId: number;
+  queueOffset: number;
+  messageId: string;
+  storeTimestampMs: number;
+  preparedOffset: number;
+  preparedSize: number;
+}
+
+/**
+ * The storage engine the broker's delivery and transaction layers sit on. Two implementations:
+ * FileMessageStore (commit log on disk) and MemoryMessageStore (for fast tests of the layers
+ * above); both pass the same contract tests (STYLE 7).
+ */
+export interface MessageStore {
+  readonly state: StoreState;
+
+  /** Loads and recovers; resolves when appends are accepted. */
+  open(): Promise<RecoveryReport>;
+
+  /** Stops accepting appends, flushes everything, marks a clean shutdown. */
+  close(): Promise<void>;
+
+  /**
+   * Appends one message or an atomic batch: after a crash either every record of a batch is
+   * recovered or none is. Resolves once the records are durable per the flush policy and visible
+   * through their consume queues.
+   */
+  append(messages: MessageInput | readonly MessageInput[]): Promise<AppendResult>;
+
+  /** Forces everything appended so far to disk (fdatasync), whatever the flush policy. */
+  flush(): Promise<void>;
+
+  /** Reads the record at a commit-log offset; undefined if it was deleted by retention. */
+  readMessage(offset: number, size?: number): Promise<StoredMessage | undefined>;
+
+  /** Consume-queue entries [fromOffset, fromOffset + maxCount) that still exist. */
+  getQueueEntries(topic: string, queueId: number, fromOffset: number, maxCount: number): QueueEntry[];
+
+  /** Reads messages of a topic-queue from a queue offset, skipping ones retention removed. */
+  readQueue(topic: string, queueId: number, fromOffset: number, maxCount: number): Promise<StoredMessage[]>;
+
+  getQueueBounds(topic: string, queueId: number): QueueBounds;
+
+  /** Topic-queues that have a consume queue, as `[topic, queueId]` pairs. */
+  listQueues(): Array<[string, number]>;
+
+  /** The first queue offset whose store time is >= `timestampMs` (maxOffset when none). */
+  findQueueOffsetByTime(topic: string, queueId: number, timestampMs: number): Promise<number>;
+
+  /** Records carrying this message id (a retried message may be stored more than once). */
+  queryByMessageId(messageId: string): Promise<StoredMessage[]>;
+
+  /** Messages of `topic` whose keys include `key`, newest first, at most `maxCount`. */
+  queryByKey(topic: string, key: string, maxCount: number): Promise<StoredMessage[]>;
+
+  /** Registers a dispatch listener; call before open() to see recovery's re-dispatch too. */
+  onDispatch(listener: DispatchListener): void;
+
+  /** Applies retention now (it also runs on a timer); returns the deleted segment count. */
+  deleteExpiredFiles(nowMs?: number): Promise<number>;
+
+  /** Commit-log bounds: [minOffset, maxOffset). */
+  getCommitLogBounds(): { minOffset: number; maxOffset: number };
+}

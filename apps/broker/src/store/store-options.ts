@@ -1,0 +1,32 @@
+/** How the commit log acknowledges an append (RocketMQ's `flushDiskType`). */
+export type FlushDiskType = 'SYNC_FLUSH' | 'ASYNC_FLUSH';
+
+/** The file store's settings. Defaults are in store.defaults.ts. */
+export interface StoreOptions {
+  /** Root directory: commitlog/, consumequeue/, index/, checkpoint, marker files. */
+  dir: string;
+  /** Maximum size of one commit-log segment file. */
+  segmentSizeBytes: number;
+  /**
+   * `SYNC_FLUSH`: an append is acknowledged after fdatasync covers it; concurrent appends share
+   * one fdatasync (group commit). `ASYNC_FLUSH`: acknowledged after the write reaches the page
+   * cache; the log is flushed every `flushIntervalMs`.
+   */
+  flushDiskType: FlushDiskType;
+  flushIntervalMs: number;
+  /** How often consume queues, indexes and the checkpoint are persisted. */
+  checkpointIntervalMs: number;
+  /** Segments whose last write is older than this are deleted (unless active). */
+  fileReservedTimeHours: number;
+  /** How often retention runs. */
+  retentionCheckIntervalMs: number;
+  /** Largest encoded record accepted. */
+  maxMessageSizeBytes: number;
+  /** Entries per consume-queue file (20 bytes each; RocketMQ uses 300,000). */
+  consumeQueueEntriesPerFile: number;
+  /**
+   * On a corrupt record before the tail: `false` refuses to open (naming file and offset);
+   * `true` truncates the log there and reports what was dropped.
+   */
+  repair: boolean;
+}

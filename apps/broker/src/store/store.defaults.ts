@@ -1,0 +1,16 @@
+import { StoreOptions } from './store-options';
+
+/** Defaults for everything in StoreOptions but `dir`, merged once by the stores. */
+export const STORE_DEFAULTS: Omit<StoreOptions, 'dir'> = {
+  /** 64 MiB: small enough to retain and recover quickly, large enough to roll rarely. */
+  segmentSizeBytes: 64 * 1024 * 1024,
+  flushDiskType: 'ASYNC_FLUSH',
+  flushIntervalMs: 500,
+  checkpointIntervalMs: 1000,
+  fileReservedTimeHours: 72,
+  retentionCheckIntervalMs: 60_000,
+  /** RocketMQ's default maxMessageSize (4 MiB) plus room for headers and properties. */
+  maxMessageSizeBytes: 4 * 1024 * 1024 + 64 * 1024,
+  consumeQueueEntriesPerFile: 300_000,
+  repair: false,
+};
