@@ -70,11 +70,24 @@ export class FileMessageStore implements MessageStore {
     this.dispatcher.addListener(listener);
   }
 
+  /** Opens the store; if recovery fails (e.g. corruption), releases files and lock and rethrows. */
   async open(): Promise<RecoveryReport> {
-    const startedAtMs = Date.now();
+    if (this.currentState !== StoreState.Created) throw new StoreOpenError(`store cannot be opened in state ${this.currentState}`);
     this.currentState = StoreState.Loading;
     await fs.mkdir(this.options.dir, { recursive: true });
     await this.lock();
+    try {
+      return await this.loadAndRecover();
+    } catch (error) {
+      await this.log.close().catch(() => undefined);
+      await fs.rm(path.join(this.options.dir, LOCK_FILE), { force: true });
+      this.currentState = StoreState.Closed;
+      throw error;
+    }
+  }
+
+  private async loadAndRecover(): Promise<RecoveryReport> {
+    const startedAtMs = Date.now();
     await this.log.load();
     const checkpoint = await this.checkpointFile.read();
     const markerFile = path.join(this.options.dir, CLEAN_SHUTDOWN_MARKER);

@@ -13,6 +13,8 @@ import { StoreCorruptionError } from './store.errors';
 const SCAN_WINDOW_BYTES = 8 * 1024 * 1024;
 
 interface ScanResult {
+  /** Where the log was cut, if it was. */
+  cutAt?: number;
   scannedBytes: number;
   redispatched: number;
   truncatedBytes: number;
@@ -76,7 +78,18 @@ export class StoreRecovery {
       await this.index.clear();
       start = this.log.minOffset;
     }
-    const result = await this.scanFrom(start);
+    // Records before the checkpoint are not re-dispatched, but the whole active segment is
+    // CRC-checked: corruption there is refused now rather than found by a consumer later.
+    const active = this.log.active;
+    const verifyFrom = active ? Math.min(start, active.baseOffset) : start;
+    let result = await this.scanFrom(Math.max(verifyFrom, this.log.minOffset), start);
+    if (result.cutAt !== undefined && result.cutAt < start) {
+      // A repair cut below what the loaded projections cover: rebuild them from the log.
+      await this.queues.clear();
+      await this.index.clear();
+      const rebuilt = await this.scanFrom(this.log.minOffset, this.log.minOffset);
+      result = { ...rebuilt, scannedBytes: result.scannedBytes + rebuilt.scannedBytes, truncatedBytes: result.truncatedBytes, repaired: result.repaired };
+    }
     this.log.flushedOffset = this.log.fileEndOffset;
     this.finish();
     return this.report('crash', startedAtMs, result);
@@ -93,16 +106,18 @@ export class StoreRecovery {
     this.queues.resetReservations();
   }
 
-  private async scanFrom(start: number): Promise<ScanResult> {
+  /** CRC-checks records from `verifyFrom` and re-dispatches those at or after `dispatchFrom`. */
+  private async scanFrom(verifyFrom: number, dispatchFrom: number): Promise<ScanResult> {
     const result: ScanResult = { scannedBytes: 0, redispatched: 0, truncatedBytes: 0 };
-    this.dispatcher.dispatchedOffset = start;
+    this.dispatcher.dispatchedOffset = dispatchFrom;
+    const start = verifyFrom;
     const segments = this.log.all.filter((s) => s.endOffset > start || s.baseOffset >= start);
     let pendingBatch: DispatchRequest[] = [];
     let stop: ScanStop | undefined;
     for (let i = 0; i < segments.length && !stop; i++) {
       const segment = segments[i];
       const isLast = i === segments.length - 1;
-      const outcome = await this.scanSegment(segment, Math.max(0, start - segment.baseOffset), isLast, pendingBatch, result);
+      const outcome = await this.scanSegment(segment, Math.max(0, start - segment.baseOffset), dispatchFrom, isLast, pendingBatch, result);
       pendingBatch = outcome.pendingBatch;
       stop = outcome.stop;
       if (!stop && isLast && outcome.sawBlank) {
@@ -125,6 +140,7 @@ export class StoreRecovery {
     if (cutAt !== undefined) {
       const end = this.log.fileEndOffset;
       result.truncatedBytes = end - cutAt;
+      result.cutAt = cutAt;
       await this.log.truncate(cutAt);
       this.logger.warn({ offset: cutAt, bytes: result.truncatedBytes, reason: stop?.reason ?? 'unfinished batch' }, 'truncated the commit log tail');
     }
@@ -136,6 +152,7 @@ export class StoreRecovery {
   private async scanSegment(
     segment: CommitLogSegment,
     fromPos: number,
+    dispatchFrom: number,
     isLast: boolean,
     pendingBatch: DispatchRequest[],
     result: ScanResult,
@@ -167,6 +184,10 @@ export class StoreRecovery {
       switch (check.kind) {
         case 'record': {
           result.scannedBytes += check.size;
+          if (segment.baseOffset + pos < dispatchFrom) {
+            pos += check.size;
+            break;
+          }
           const fields = decodeDispatchFields(window, local);
           const request: DispatchRequest = { ...fields, offset: segment.baseOffset + pos, size: check.size, segmentBase: segment.baseOffset };
           batch.push(request);

@@ -1,0 +1,184 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BrokerConfig } from './broker-config';
+import { BrokerConfigError } from './broker-config.errors';
+import { loadBrokerConfig, parseBrokerConf } from './broker-config-loader';
+
+describe('loadBrokerConfig', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'broker-config-'));
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function confFile(lines: string[]): Promise<string> {
+    const path = join(dir, 'broker.conf');
+    await writeFile(path, lines.join('\n'));
+    return path;
+  }
+
+  it('uses the documented defaults when nothing is configured', () => {
+    const expected: BrokerConfig = {
+      grpcPort: 8081,
+      httpPort: 8080,
+      host: '127.0.0.1',
+      storeDir: './.data/broker',
+      flushDiskType: 'ASYNC_FLUSH',
+      flushIntervalMs: 500,
+      segmentSizeBytes: 64 * 1024 * 1024,
+      fileReservedTimeHours: 72,
+      autoCreateTopicEnable: false,
+      defaultTopicQueueNums: 8,
+      autoCreateSubscriptionGroup: true,
+      maxMessageSizeBytes: 4194304,
+      transactionTimeoutMs: 6000,
+      transactionCheckIntervalMs: 30000,
+      transactionCheckMax: 15,
+      brokerName: 'broker-a',
+      clusterName: 'DefaultCluster',
+      repair: false,
+    };
+    expect(loadBrokerConfig({})).toEqual({ config: expected, warnings: [] });
+  });
+
+  it('maps every RocketMQ broker.conf key onto the project names', async () => {
+    const path = await confFile([
+      '# RocketMQ broker.conf',
+      'brokerClusterName = TestCluster',
+      'brokerName = broker-b',
+      'listenPort = 10911',
+      'storePathRootDir = /var/lib/broker',
+      'flushDiskType = SYNC_FLUSH',
+      'flushIntervalCommitLog = 200',
+      'mappedFileSizeCommitLog = 1073741824',
+      'fileReservedTime = 48',
+      'autoCreateTopicEnable = true',
+      'defaultTopicQueueNums = 4',
+      'autoCreateSubscriptionGroup = false',
+      'maxMessageSize = 65536',
+      'transactionTimeOut = 3000',
+      'transactionCheckInterval = 10000',
+      'transactionCheckMax = 5',
+    ]);
+    const { config, warnings } = loadBrokerConfig({ configFile: path });
+    expect(warnings).toEqual([]);
+    expect(config).toMatchObject({
+      clusterName: 'TestCluster',
+      brokerName: 'broker-b',
+      grpcPort: 10911,
+      storeDir: '/var/lib/broker',
+      flushDiskType: 'SYNC_FLUSH',
+      flushIntervalMs: 200,
+      segmentSizeBytes: 1073741824,
+      fileReservedTimeHours: 48,
+      autoCreateTopicEnable: true,
+      defaultTopicQueueNums: 4,
+      autoCreateSubscriptionGroup: false,
+      maxMessageSizeBytes: 65536,
+      transactionTimeoutMs: 3000,
+      transactionCheckIntervalMs: 10000,
+      transactionCheckMax: 5,
+    });
+  });
+
+  it('accepts the old spelling mapedFileSizeCommitLog', () => {
+    expect(parseBrokerConf('mapedFileSizeCommitLog=1048576', 'broker.conf').values).toEqual({ segmentSizeBytes: 1048576 });
+  });
+
+  it("accepts the project's own names as keys", () => {
+    const text = 'httpPort=9090\ngrpcPort=9091\nhost=0.0.0.0\nstoreDir=/tmp/s\nsegmentSizeBytes=4096\nrepair=true';
+    expect(parseBrokerConf(text, 'broker.conf').values).toEqual({
+      httpPort: 9090,
+      grpcPort: 9091,
+      host: '0.0.0.0',
+      storeDir: '/tmp/s',
+      segmentSizeBytes: 4096,
+      repair: true,
+    });
+  });
+
+  it('warns about unknown keys, naming key, file and line, and still loads the rest', async () => {
+    const path = await confFile(['brokerName=b', 'deleteWhen=04', 'brokerRole=ASYNC_MASTER']);
+    const { config, warnings } = loadBrokerConfig({ configFile: path });
+    expect(config.brokerName).toBe('b');
+    expect(warnings.map((warning) => [warning.key, warning.line])).toEqual([
+      ['deleteWhen', 2],
+      ['brokerRole', 3],
+    ]);
+    expect(warnings[0].message).toContain('deleteWhen');
+    expect(warnings[0].message).toContain(path);
+  });
+
+  it('lets the last setting of a field win, across spellings, and warns about the overridden one', () => {
+    const { values, warnings } = parseBrokerConf('listenPort=1000\ngrpcPort=2000', 'broker.conf');
+    expect(values.grpcPort).toBe(2000);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].message).toContain('grpcPort');
+    expect(warnings[0].message).toContain('listenPort');
+  });
+
+  it.each([
+    ['listenPort', 'abc', 'an integer port from 0 to 65535 (0 picks a free port)'],
+    ['listenPort', '65536', 'an integer port from 0 to 65535 (0 picks a free port)'],
+    ['httpPort', '-1', 'an integer port from 0 to 65535 (0 picks a free port)'],
+    ['flushDiskType', 'FAST', 'SYNC_FLUSH or ASYNC_FLUSH'],
+    ['mappedFileSizeCommitLog', '-1', 'a positive integer'],
+    ['mappedFileSizeCommitLog', '0', 'a positive integer'],
+    ['maxMessageSize', '4MB', 'a positive integer'],
+    ['fileReservedTime', '-3', 'a non-negative integer'],
+    ['flushIntervalCommitLog', '1.5', 'a positive integer'],
+    ['autoCreateTopicEnable', 'yes', 'true or false'],
+    ['brokerName', '', 'a non-empty string'],
+  ])('rejects %s=%s, naming the key, the value and what is expected', async (key, value, expected) => {
+    const path = await confFile(['brokerName=ok', `${key}=${value}`]);
+    const error = captureError(() => loadBrokerConfig({ configFile: path }));
+    expect(error).toBeInstanceOf(BrokerConfigError);
+    expect(error).toMatchObject({ code: 'BROKER_ERR_INVALID_CONFIG', key, value, source: path });
+    expect(error.message).toBe(`Invalid value ${JSON.stringify(value)} for ${key} (${path} line 2): expected ${expected}`);
+  });
+
+  it('reads true and false in any case, as Java does', () => {
+    expect(parseBrokerConf('autoCreateTopicEnable=TRUE\nrepair=False', 'broker.conf').values).toEqual({
+      autoCreateTopicEnable: true,
+      repair: false,
+    });
+  });
+
+  it('applies defaults < config file < command line', async () => {
+    const path = await confFile(['listenPort=9000', 'flushDiskType=SYNC_FLUSH']);
+    const { config } = loadBrokerConfig({
+      configFile: path,
+      commandLine: [{ flag: '--port', field: 'grpcPort', value: '9100' }],
+    });
+    expect(config.grpcPort).toBe(9100);
+    expect(config.flushDiskType).toBe('SYNC_FLUSH');
+    expect(config.httpPort).toBe(8080);
+  });
+
+  it('validates command-line values the same way, naming the flag', () => {
+    const error = captureError(() => loadBrokerConfig({ commandLine: [{ flag: '--flush', field: 'flushDiskType', value: 'fast' }] }));
+    expect(error).toMatchObject({ code: 'BROKER_ERR_INVALID_CONFIG', key: '--flush', source: 'command line' });
+    expect(error.message).toBe('Invalid value "fast" for --flush (command line): expected SYNC_FLUSH or ASYNC_FLUSH');
+  });
+
+  it('reports a missing config file with its own code', () => {
+    const path = join(dir, 'missing.conf');
+    const error = captureError(() => loadBrokerConfig({ configFile: path }));
+    expect(error).toMatchObject({ code: 'BROKER_ERR_CONFIG_UNREADABLE', source: path });
+    expect(error.message).toContain(path);
+  });
+});
+
+function captureError(action: () => unknown): BrokerConfigError {
+  try {
+    action();
+  } catch (error) {
+    return error as BrokerConfigError;
+  }
+  throw new Error('expected an error');
+}

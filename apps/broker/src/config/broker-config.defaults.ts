@@ -1,0 +1,46 @@
+import { STORE_DEFAULTS } from '../store/store.defaults';
+import { BrokerConfig } from './broker-config';
+
+/**
+ * Defaults for every BrokerConfig field, merged once by broker-config-loader.ts (precedence:
+ * these < config file < command line). Store settings repeat the store's own defaults so the
+ * broker and an embedded store behave the same when nothing is configured.
+ */
+export const BROKER_CONFIG_DEFAULTS: Readonly<BrokerConfig> = {
+  /** 8081: the port Apache RocketMQ's proxy serves gRPC on, so clients work unchanged. */
+  grpcPort: 8081,
+  /** 8080: RocketMQ's proxy serves its remoting protocol there, which this broker does not speak. */
+  httpPort: 8080,
+  /** Loopback: a development broker is not reachable from the network unless asked to be. */
+  host: '127.0.0.1',
+  /** Relative to the working directory; .data/ is git-ignored. */
+  storeDir: './.data/broker',
+  /** ASYNC_FLUSH (the store's default and RocketMQ's): fast, loses at most flushIntervalMs on power loss. */
+  flushDiskType: STORE_DEFAULTS.flushDiskType,
+  /** 500 ms, the store's default (RocketMQ also uses 500). */
+  flushIntervalMs: STORE_DEFAULTS.flushIntervalMs,
+  /** 64 MiB, the store's default (RocketMQ uses 1 GiB, which is slow to recover in tests). */
+  segmentSizeBytes: STORE_DEFAULTS.segmentSizeBytes,
+  /** 72 hours, as RocketMQ. */
+  fileReservedTimeHours: STORE_DEFAULTS.fileReservedTimeHours,
+  /** false: a typo in a topic name should fail, not create a topic (RocketMQ's production advice). */
+  autoCreateTopicEnable: false,
+  /** 8, as RocketMQ. */
+  defaultTopicQueueNums: 8,
+  /** true, as RocketMQ: consumer groups need no separate registration step. */
+  autoCreateSubscriptionGroup: true,
+  /** 4 MiB, RocketMQ's maxMessageSize. */
+  maxMessageSizeBytes: 4 * 1024 * 1024,
+  /** 6 s, RocketMQ's transactionTimeOut. */
+  transactionTimeoutMs: 6000,
+  /** 30 s, RocketMQ's transactionCheckInterval. */
+  transactionCheckIntervalMs: 30_000,
+  /** 15, RocketMQ's transactionCheckMax. */
+  transactionCheckMax: 15,
+  /** RocketMQ's sample broker.conf name. */
+  brokerName: 'broker-a',
+  /** RocketMQ's default cluster name. */
+  clusterName: 'DefaultCluster',
+  /** false: a corrupt record stops the broker; repair is an explicit operator decision. */
+  repair: false,
+};

@@ -1,0 +1,45 @@
+import { FlushDiskType } from '../store/store-options';
+
+/**
+ * Everything the broker process is configured with, in the project's own names (STYLE 3).
+ * RocketMQ `broker.conf` keys are mapped onto these once, in broker-config-keys.ts; defaults are
+ * in broker-config.defaults.ts.
+ */
+export interface BrokerConfig {
+  /** Port of the RocketMQ v2 gRPC endpoint (RocketMQ: `listenPort`). 0 picks a free port. */
+  grpcPort: number;
+  /** Port of the admin HTTP API (health, later metrics and the console). 0 picks a free port. */
+  httpPort: number;
+  /** Address both listeners bind to. */
+  host: string;
+  /** Root directory of the message store (RocketMQ: `storePathRootDir`). */
+  storeDir: string;
+  /** When an append is acknowledged: after fdatasync (`SYNC_FLUSH`) or after the write. */
+  flushDiskType: FlushDiskType;
+  /** How often the commit log is flushed under `ASYNC_FLUSH` (RocketMQ: `flushIntervalCommitLog`). */
+  flushIntervalMs: number;
+  /** Size of one commit-log segment file (RocketMQ: `mappedFileSizeCommitLog`). */
+  segmentSizeBytes: number;
+  /** Segments older than this are deleted (RocketMQ: `fileReservedTime`). */
+  fileReservedTimeHours: number;
+  /** Whether sending to an unknown topic creates it. */
+  autoCreateTopicEnable: boolean;
+  /** Queue count of an auto-created topic. */
+  defaultTopicQueueNums: number;
+  /** Whether an unknown consumer group is created on first use. */
+  autoCreateSubscriptionGroup: boolean;
+  /** Largest message body accepted (RocketMQ: `maxMessageSize`). */
+  maxMessageSizeBytes: number;
+  /** Age after which an unresolved half message is checked back (RocketMQ: `transactionTimeOut`). */
+  transactionTimeoutMs: number;
+  /** Pause between check-backs of one half message (RocketMQ: `transactionCheckInterval`). */
+  transactionCheckIntervalMs: number;
+  /** Check-backs before a half message is given up and moved aside for operators. */
+  transactionCheckMax: number;
+  /** Name this broker reports in routes. */
+  brokerName: string;
+  /** Cluster name this broker reports in routes (RocketMQ: `brokerClusterName`). */
+  clusterName: string;
+  /** Truncate the commit log at a corrupt record instead of refusing to start. */
+  repair: boolean;
+}

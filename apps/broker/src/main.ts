@@ -1,0 +1,85 @@
+import 'reflect-metadata';
+import { CommanderError } from 'commander';
+import { pino, Logger } from 'pino';
+import { Broker } from './broker';
+import { parseBrokerCommandLine } from './config/broker-command-line';
+import { BrokerConfigError } from './config/broker-config.errors';
+import { loadBrokerConfig, LoadedBrokerConfig } from './config/broker-config-loader';
+
+/**
+ * The broker CLI: `npm run broker -- --port 8081 --http-port 8080 --store ./.data/broker
+ * [--config broker.conf] [--flush SYNC_FLUSH|ASYNC_FLUSH] [--repair]`.
+ * Exit codes: 0 after a clean shutdown on SIGTERM/SIGINT, 2 for a usage or configuration error
+ * (one line on stderr), 1 when the broker cannot start (store corrupt, port taken).
+ * Logs are JSON lines on stdout; LOG_LEVEL sets the level (default info).
+ */
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_BAD_CONFIG = 2;
+
+async function main(args: readonly string[]): Promise<void> {
+  const loaded = readConfiguration(args);
+  const logger = pino({ name: 'broker', level: process.env.LOG_LEVEL ?? 'info' });
+  for (const warning of loaded.warnings) {
+    logger.warn({ key: warning.key, source: warning.source, line: warning.line }, warning.message);
+  }
+  const broker = new Broker(loaded.config, logger);
+  const started = broker.start();
+  // Installed before start() settles so a signal during recovery still shuts down cleanly.
+  handleShutdownSignals(broker, started, logger);
+  try {
+    await started;
+  } catch (error) {
+    logger.fatal({ err: error }, 'broker failed to start');
+    process.stderr.write(`broker: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(EXIT_FAILURE);
+  }
+}
+
+/** Parses flags and the config file, exiting with EXIT_BAD_CONFIG and one stderr line on a mistake. */
+function readConfiguration(args: readonly string[]): LoadedBrokerConfig {
+  try {
+    const commandLine = parseBrokerCommandLine(args);
+    return loadBrokerConfig({ configFile: commandLine.configFile, commandLine: commandLine.settings });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed the usage error (or the help text, which exits 0).
+      process.exit(error.exitCode === 0 ? EXIT_OK : EXIT_BAD_CONFIG);
+    }
+    if (error instanceof BrokerConfigError) {
+      process.stderr.write(`broker: ${error.message}\n`);
+      process.exit(EXIT_BAD_CONFIG);
+    }
+    throw error;
+  }
+}
+
+function handleShutdownSignals(broker: Broker, started: Promise<unknown>, logger: Logger): void {
+  let shuttingDown = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (shuttingDown) {
+      // A second signal means the operator does not want to wait; recovery handles the rest.
+      logger.warn({ signal }, 'second signal during shutdown, exiting without a clean shutdown');
+      process.exit(EXIT_FAILURE);
+    }
+    shuttingDown = true;
+    logger.info({ signal }, 'shutdown requested');
+    started
+      .catch(() => undefined)
+      .then(() => broker.stop())
+      .then(
+        () => process.exit(EXIT_OK),
+        (error: unknown) => {
+          logger.fatal({ err: error }, 'shutdown failed');
+          process.exit(EXIT_FAILURE);
+        },
+      );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`broker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(EXIT_FAILURE);
+});

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { HealthController } from './health.controller';
+
+/** The pay-service demo application (see DESIGN.md section 5); later issues add its use cases. */
+@Module({
+  controllers: [HealthController],
+})
+export class AppModule {}
