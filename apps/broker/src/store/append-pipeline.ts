@@ -72,6 +72,7 @@ export class AppendPipeline {
 
   append(messages: readonly MessageInput[]): Promise<AppendResult> {
     if (this.failure !== undefined) return Promise.resolve({ status: 'store-failed', reason: this.failure });
+    if (messages.length === 0) return Promise.resolve({ status: 'ok', records: [] });
     const measured: MeasuredRecord[] = [];
     let total = 0;
     for (const message of messages) {

@@ -103,11 +103,15 @@ export class CommitLog {
     this.flushedOffset = Math.max(this.flushedOffset, upTo);
   }
 
-  /** Cuts the log at `offset`: the holding segment is truncated, later segments deleted. */
+  /**
+   * Cuts the log at `offset`: the holding segment is truncated, later segments deleted. A cut
+   * exactly at a segment's start keeps that segment (empty), so the log resumes there and never
+   * behind the previous segment's BLANK record.
+   */
   async truncate(offset: number): Promise<void> {
     const keep: CommitLogSegment[] = [];
     for (const segment of this.segments) {
-      if (segment.baseOffset >= offset && segment.baseOffset > this.minOffset) {
+      if (segment.baseOffset > offset) {
         await segment.remove();
       } else {
         if (segment.endOffset > offset) await segment.truncate(offset - segment.baseOffset);

@@ -22,6 +22,7 @@ export class Dispatcher {
   constructor(
     private readonly queues: ConsumeQueueTable,
     private readonly index: MessageIndex,
+    private readonly onListenerError: (error: Error, record: DispatchedRecord) => void,
   ) {}
 
   /** Every record below this offset has been dispatched. */
@@ -57,11 +58,22 @@ export class Dispatcher {
         break;
     }
     this.dispatched = request.offset + request.size;
-    for (const listener of this.listeners) listener(request);
+    for (const listener of this.listeners) {
+      try {
+        listener(request);
+      } catch (error) {
+        // A layer above failing on one record must not stop the store or the other listeners.
+        this.onListenerError(error as Error, request);
+      }
+    }
   }
 
   private indexRecord(request: DispatchRequest): void {
     this.index.add(request.segmentBase, request.offset, messageIdHash(request.messageId));
-    for (const key of request.keys) this.index.add(request.segmentBase, request.offset, keyHash(request.topic, key));
+    const keys = request.keys;
+    for (let i = 0; i < keys.length; i++) {
+      // A key repeated on one message is indexed once, so a key query returns the message once.
+      if (keys.indexOf(keys[i]) === i) this.index.add(request.segmentBase, request.offset, keyHash(request.topic, keys[i]));
+    }
   }
 }

@@ -57,7 +57,9 @@ export class FileMessageStore implements MessageStore {
     this.log = new CommitLog(path.join(dir, 'commitlog'), this.options.segmentSizeBytes);
     this.queues = new ConsumeQueueTable(path.join(dir, 'consumequeue'), this.options.consumeQueueEntriesPerFile);
     this.index = new MessageIndex(path.join(dir, 'index'));
-    this.dispatcher = new Dispatcher(this.queues, this.index);
+    this.dispatcher = new Dispatcher(this.queues, this.index, (error, record) =>
+      this.logger.error({ err: error, offset: record.offset, topic: record.topic }, 'dispatch listener failed'),
+    );
     this.checkpointFile = new Checkpoint(dir);
   }
 
@@ -164,20 +166,30 @@ export class FileMessageStore implements MessageStore {
     const messages: StoredMessage[] = [];
     let i = 0;
     while (i < entries.length) {
-      // Coalesce entries that are adjacent in the log into one read.
+      // Coalesce entries adjacent in the log, within one segment, into one read.
+      const first = entries[i].commitLogOffset;
+      const segmentEnd = this.log.segmentBaseFor(first) + this.options.segmentSizeBytes;
       let j = i + 1;
-      let end = entries[i].commitLogOffset + entries[i].size;
-      while (j < entries.length && entries[j].commitLogOffset === end && end - entries[i].commitLogOffset < MAX_COALESCED_READ_BYTES) {
+      let end = first + entries[i].size;
+      while (j < entries.length && entries[j].commitLogOffset === end && end < segmentEnd && end - first < MAX_COALESCED_READ_BYTES) {
         end += entries[j].size;
         j++;
       }
-      const data = await this.safeRead(entries[i].commitLogOffset, end - entries[i].commitLogOffset);
-      for (let k = i; k < j && data; k++) {
-        const pos = entries[k].commitLogOffset - entries[i].commitLogOffset;
-        if (pos + entries[k].size > data.length || checkRecord(data, pos, pos + entries[k].size).kind !== 'record') continue;
-        const message = decodeRecord(data, pos, entries[k].commitLogOffset);
+      const data = await this.safeRead(first, end - first);
+      for (let k = i; k < j; k++) {
+        const entry = entries[k];
+        const pos = entry.commitLogOffset - first;
+        const valid = data !== undefined && pos + entry.size <= data.length && checkRecord(data, pos, pos + entry.size).kind === 'record';
+        const message = valid ? decodeRecord(data, pos, entry.commitLogOffset) : await this.readMessage(entry.commitLogOffset, entry.size);
+        if (!message) {
+          // Retention removed it (the queue's min offset catches up on its next run) or it is damaged.
+          if (entry.commitLogOffset >= this.log.minOffset) {
+            this.logger.error({ topic, queueId, queueOffset: entry.queueOffset, offset: entry.commitLogOffset }, 'consume-queue entry points at an unreadable record');
+          }
+          continue;
+        }
         // A committed half message is served through its topic's queue as a normal message.
-        message.queueOffset = entries[k].queueOffset;
+        message.queueOffset = entry.queueOffset;
         messages.push(message);
       }
       i = j;

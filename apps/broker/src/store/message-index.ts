@@ -20,11 +20,11 @@ export class MessageIndex {
     last.add(hash, offset - segmentBase);
   }
 
-  /** Candidate record offsets for a hash, newest first. */
+  /** Candidate record offsets for a hash, newest first, each once. */
   lookup(hash: number): number[] {
     const result: number[] = [];
     for (let i = this.segments.length - 1; i >= 0; i--) result.push(...this.segments[i].lookup(hash));
-    return result;
+    return result.length > 1 ? [...new Set(result)] : result;
   }
 
   /** Durable counts for the checkpoint: [segmentBase, count]. */

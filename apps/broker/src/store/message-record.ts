@@ -37,7 +37,8 @@ export interface MessageInput {
   body: Buffer;
   /**
    * Only for `Commit` and `Rollback` op records: the commit-log offset and size of the prepared
-   * record they resolve.
+   * record they resolve. A Commit must also carry the half message's topic, queue id and tag:
+   * its consume-queue entry goes to that topic-queue with that tag's hash (for tag filters).
    */
   preparedOffset?: number;
   preparedSize?: number;

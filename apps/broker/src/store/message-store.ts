@@ -109,7 +109,11 @@ export interface MessageStore {
   /** Consume-queue entries [fromOffset, fromOffset + maxCount) that still exist. */
   getQueueEntries(topic: string, queueId: number, fromOffset: number, maxCount: number): QueueEntry[];
 
-  /** Reads messages of a topic-queue from a queue offset, skipping ones retention removed. */
+  /**
+   * Reads messages of a topic-queue from a queue offset, skipping ones retention removed. A
+   * committed half message comes back as its stored record (type Prepared) with the queue
+   * offset of its commit entry; callers deliver every message a queue serves alike.
+   */
   readQueue(topic: string, queueId: number, fromOffset: number, maxCount: number): Promise<StoredMessage[]>;
 
   getQueueBounds(topic: string, queueId: number): QueueBounds;

@@ -1,0 +1,180 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { readFileIfExists, writeFileAtomic } from './atomic-file';
+import { StoreError } from './store.errors';
+
+/** The file, in the store directory, that holds every consumer group's offsets. */
+export const CONSUMER_OFFSETS_FILE = 'consumer-offsets.json';
+
+/**
+ * `consumer-offsets.json` exists but is not a consumer-offsets document. The broker refuses to
+ * start rather than forget what every group consumed (which would redeliver it all).
+ */
+export class ConsumerOffsetsCorruptError extends StoreError {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(
+      'STORE_ERR_CONSUMER_OFFSETS_CORRUPT',
+      `Consumer offsets file ${file} cannot be read: ${reason}. It was left as it is; ` +
+        'restore it from a backup, or remove it to start every group from scratch.',
+    );
+  }
+}
+
+/** One stored offset of a group. */
+export interface ConsumerOffset {
+  topic: string;
+  queueId: number;
+  offset: number;
+}
+
+/**
+ * The file's layout: the next queue offset to consume, per group, topic and queue id.
+ * ```json
+ * { "version": 1, "offsets": { "<group>": { "<topic>": { "<queueId>": 42 } } } }
+ * ```
+ */
+interface ConsumerOffsetsDocument {
+  version: 1;
+  offsets: Record<string, Record<string, Record<string, number>>>;
+}
+
+type GroupOffsets = Map<string, Map<number, number>>;
+
+/**
+ * Consumer-group offsets (`group -> topic -> queueId -> offset`), kept in memory and written
+ * whole by persist() with writeFileAtomic, so after a crash the file holds the last persisted
+ * state or the one before it, never a mix. persist() writes only when something changed, and
+ * one write runs at a time (they share the temp file).
+ */
+export class ConsumerOffsetStore {
+  private groups = new Map<string, GroupOffsets>();
+  /** Bumped by every change; the file holds `persistedVersion`. */
+  private version = 0;
+  private persistedVersion = 0;
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly dir: string) {}
+
+  get file(): string {
+    return path.join(this.dir, CONSUMER_OFFSETS_FILE);
+  }
+
+  /** True if a change has not been persisted yet. */
+  get dirty(): boolean {
+    return this.version !== this.persistedVersion;
+  }
+
+  /**
+   * Loads the file: a missing file is an empty store; a file that does not parse throws
+   * ConsumerOffsetsCorruptError and is left untouched. A temp file left by a crash mid-write is
+   * ignored (the rename never happened, so it was never the state).
+   */
+  async open(): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true });
+    const raw = await readFileIfExists(this.file);
+    this.groups = raw === undefined ? new Map() : parseDocument(this.file, raw.toString('utf8'));
+    this.version = 0;
+    this.persistedVersion = 0;
+  }
+
+  get(group: string, topic: string, queueId: number): number | undefined {
+    return this.groups.get(group)?.get(topic)?.get(queueId);
+  }
+
+  set(group: string, topic: string, queueId: number, offset: number): void {
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`consumer offset must be a non-negative integer, got ${offset}`);
+    if (!Number.isInteger(queueId) || queueId < 0) throw new RangeError(`queue id must be a non-negative integer, got ${queueId}`);
+    let topics = this.groups.get(group);
+    if (!topics) this.groups.set(group, (topics = new Map()));
+    let queues = topics.get(topic);
+    if (!queues) topics.set(topic, (queues = new Map()));
+    if (queues.get(queueId) === offset) return;
+    queues.set(queueId, offset);
+    this.version++;
+  }
+
+  /** Forgets a group's offsets; returns false if it had none. */
+  deleteGroup(group: string): boolean {
+    if (!this.groups.delete(group)) return false;
+    this.version++;
+    return true;
+  }
+
+  listGroups(): string[] {
+    return [...this.groups.keys()].sort();
+  }
+
+  /** A group's offsets, by topic then queue id. */
+  listOffsets(group: string): ConsumerOffset[] {
+    const result: ConsumerOffset[] = [];
+    for (const [topic, queues] of this.groups.get(group) ?? []) {
+      for (const [queueId, offset] of queues) result.push({ topic, queueId, offset });
+    }
+    return result.sort((a, b) => (a.topic === b.topic ? a.queueId - b.queueId : a.topic < b.topic ? -1 : 1));
+  }
+
+  /**
+   * Writes the offsets if anything changed since the last write; resolves true if it wrote.
+   * Changes made while a write is in flight stay dirty for the next call.
+   */
+  persist(): Promise<boolean> {
+    const run = this.writes.then(() => this.writeIfDirty());
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeIfDirty(): Promise<boolean> {
+    if (!this.dirty) return false;
+    const version = this.version;
+    await writeFileAtomic(this.file, JSON.stringify(this.toDocument(), null, 2) + '\n');
+    this.persistedVersion = version;
+    return true;
+  }
+
+  private toDocument(): ConsumerOffsetsDocument {
+    const offsets: ConsumerOffsetsDocument['offsets'] = {};
+    for (const [group, topics] of this.groups) {
+      offsets[group] = {};
+      for (const [topic, queues] of topics) offsets[group][topic] = Object.fromEntries([...queues].map(([q, o]) => [String(q), o]));
+    }
+    return { version: 1, offsets };
+  }
+}
+
+/** Parses and checks the whole document; any deviation is corruption, never silently skipped. */
+function parseDocument(file: string, text: string): Map<string, GroupOffsets> {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new ConsumerOffsetsCorruptError(file, `not JSON (${(error as Error).message})`);
+  }
+  if (!isObject(document) || document.version !== 1 || !isObject(document.offsets)) {
+    throw new ConsumerOffsetsCorruptError(file, 'expected {"version": 1, "offsets": {...}}');
+  }
+  const groups = new Map<string, GroupOffsets>();
+  for (const [group, topics] of Object.entries(document.offsets)) {
+    if (!isObject(topics)) throw new ConsumerOffsetsCorruptError(file, `group ${JSON.stringify(group)} is not an object`);
+    const byTopic: GroupOffsets = new Map();
+    for (const [topic, queues] of Object.entries(topics)) {
+      if (!isObject(queues)) throw new ConsumerOffsetsCorruptError(file, `topic ${JSON.stringify(topic)} of group ${JSON.stringify(group)} is not an object`);
+      const byQueue = new Map<number, number>();
+      for (const [queueId, offset] of Object.entries(queues)) {
+        if (!/^\d+$/.test(queueId) || typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+          throw new ConsumerOffsetsCorruptError(file, `bad entry ${JSON.stringify(queueId)}: ${JSON.stringify(offset)} in ${group}/${topic}`);
+        }
+        byQueue.set(Number(queueId), offset);
+      }
+      byTopic.set(topic, byQueue);
+    }
+    groups.set(group, byTopic);
+  }
+  return groups;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
