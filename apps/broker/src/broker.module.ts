@@ -2,7 +2,19 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { HealthController } from './admin/health.controller';
 import { BrokerConfig } from './config/broker-config';
 import { MessageStore } from './store/message-store';
-import { BROKER_CONFIG, MESSAGE_STORE } from './broker.tokens';
+import { DeliveryApi } from './delivery/delivery.types';
+import { DelaySchedulerApi } from './schedule/delay-scheduler.types';
+import { TopicsApi } from './topics/topic-config';
+import { BROKER_CONFIG, DELAY_SCHEDULER, DELIVERY, MESSAGE_STORE, TOPICS } from './broker.tokens';
+
+/** The broker's parts, built and opened by Broker, provided to controllers under broker.tokens. */
+export interface BrokerModuleOptions {
+  store: MessageStore;
+  config: BrokerConfig;
+  topics?: TopicsApi;
+  delivery?: DeliveryApi;
+  scheduler?: DelaySchedulerApi;
+}
 
 /**
  * The broker's Nest application. The store is opened by Broker before this module is created
@@ -11,13 +23,16 @@ import { BROKER_CONFIG, MESSAGE_STORE } from './broker.tokens';
  */
 @Module({})
 export class BrokerModule {
-  static register(options: { store: MessageStore; config: BrokerConfig }): DynamicModule {
+  static register(options: BrokerModuleOptions): DynamicModule {
     return {
       module: BrokerModule,
       controllers: [HealthController],
       providers: [
         { provide: MESSAGE_STORE, useValue: options.store },
         { provide: BROKER_CONFIG, useValue: options.config },
+        { provide: TOPICS, useValue: options.topics },
+        { provide: DELIVERY, useValue: options.delivery },
+        { provide: DELAY_SCHEDULER, useValue: options.scheduler },
       ],
     };
   }

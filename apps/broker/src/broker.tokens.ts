@@ -1,6 +1,12 @@
 /**
- * Injection tokens of the broker's Nest module. Symbols, not classes, because MessageStore is an
- * interface with two implementations and BrokerConfig is a plain object.
+ * Injection tokens of the broker's Nest module. Symbols, not classes, because the services are
+ * provided as interfaces (MessageStore has two implementations) or plain objects.
  */
 export const MESSAGE_STORE = Symbol('MESSAGE_STORE');
 export const BROKER_CONFIG = Symbol('BROKER_CONFIG');
+/** TopicsApi (topics/topic-config.ts). */
+export const TOPICS = Symbol('TOPICS');
+/** DeliveryApi (delivery/delivery.types.ts). */
+export const DELIVERY = Symbol('DELIVERY');
+/** DelaySchedulerApi (schedule/delay-scheduler.types.ts). */
+export const DELAY_SCHEDULER = Symbol('DELAY_SCHEDULER');

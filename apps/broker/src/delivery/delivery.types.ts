@@ -1,0 +1,108 @@
+import { StoredMessage } from '../store/message-record';
+import { FilterExpression } from './filter/filter-expression';
+
+/**
+ * The contract between the delivery engine (delivery-service.ts) and its callers (gRPC
+ * handlers, admin). Results are status values, not exceptions (STYLE 9); the gRPC layer maps
+ * each status onto apache.rocketmq.v2.Code in one file.
+ */
+
+export interface ReceiveRequest {
+  group: string;
+  topic: string;
+  filter: FilterExpression;
+  /** Maximum messages to return. */
+  batchSize: number;
+  /** How long received messages stay invisible to the group. */
+  invisibleDurationMs: number;
+  /** Wait up to this long for a message when none is ready (long polling); 0 = answer at once. */
+  longPollingTimeoutMs: number;
+  /** Restrict to one queue (queue assignment); undefined = any queue of the topic. */
+  queueId?: number;
+  /** The receiving client, for logs and metrics. */
+  clientId: string;
+  /** Aborted when the caller goes away: the long poll ends with no messages. */
+  signal?: AbortSignal;
+}
+
+/** A message handed to a consumer group, invisible to the group until `invisibleUntilMs`. */
+export interface ReceivedMessage {
+  message: StoredMessage;
+  /** Opaque; names this delivery. Ack / change-invisible-duration need it. */
+  receiptHandle: string;
+  /** 1 for the first delivery to the group. */
+  deliveryAttempt: number;
+  invisibleUntilMs: number;
+  queueId: number;
+  queueOffset: number;
+}
+
+export type ReceiveResult =
+  | { status: 'ok'; messages: ReceivedMessage[] }
+  | { status: 'topic-not-found' }
+  | { status: 'illegal-filter'; reason: string }
+  | { status: 'bad-request'; reason: string };
+
+/** Outcome of ack / change-invisible-duration / forward-to-DLQ for one receipt handle. */
+export type ReceiptResult =
+  | { status: 'ok'; receiptHandle?: string }
+  | { status: 'invalid-receipt-handle'; reason: string }
+  | { status: 'topic-not-found' };
+
+export type PullResult =
+  | { status: 'ok'; messages: StoredMessage[]; nextOffset: number; minOffset: number; maxOffset: number }
+  | { status: 'offset-out-of-range'; minOffset: number; maxOffset: number }
+  | { status: 'topic-not-found' }
+  | { status: 'illegal-filter'; reason: string };
+
+/** Per topic-queue progress of a consumer group (admin: consumerProgress). */
+export interface QueueProgress {
+  topic: string;
+  queueId: number;
+  /** The queue's max offset (next message to be written). */
+  brokerOffset: number;
+  /** All messages before this offset are acknowledged (or dead-lettered). */
+  consumerOffset: number;
+  inFlight: number;
+  lag: number;
+}
+
+/** Where a queue-offset consumer starts (`QueryOffset`). */
+export type OffsetPolicy = { type: 'BEGINNING' } | { type: 'END' } | { type: 'TIMESTAMP'; timestampMs: number };
+
+export interface PullRequest {
+  group: string;
+  topic: string;
+  queueId: number;
+  offset: number;
+  batchSize: number;
+  filter: FilterExpression;
+  longPollingTimeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * What the delivery engine offers the layers above. Implemented by DeliveryService
+ * (delivery-service.ts); the gRPC handlers and the admin API depend only on this.
+ */
+export interface DeliveryApi {
+  /** Pop-style receive: marks the returned messages invisible to the group (long polls). */
+  receive(request: ReceiveRequest): Promise<ReceiveResult>;
+  ack(group: string, topic: string, receiptHandle: string): Promise<ReceiptResult>;
+  /** Makes the message visible again after `invisibleDurationMs` (0 = now); returns a new handle. */
+  changeInvisibleDuration(group: string, topic: string, receiptHandle: string, invisibleDurationMs: number): Promise<ReceiptResult>;
+  /** Moves the message to `%DLQ%<group>` now and acks it. */
+  forwardToDeadLetterQueue(group: string, topic: string, receiptHandle: string): Promise<ReceiptResult>;
+  /** Queue-offset consumption: reads from an explicit offset; does not change group state. */
+  pull(request: PullRequest): Promise<PullResult>;
+  /** Commits a queue-offset consumer's offset. */
+  updateOffset(group: string, topic: string, queueId: number, offset: number): Promise<{ status: 'ok' } | { status: 'topic-not-found' }>;
+  /** The committed offset, or -1 if the group has none for this queue. */
+  getOffset(group: string, topic: string, queueId: number): number;
+  queryOffset(topic: string, queueId: number, policy: OffsetPolicy): Promise<number>;
+  /** Progress of a group on every queue it has consumed. */
+  progress(group: string): QueueProgress[];
+  /** Moves the group's position on every queue of `topic` to the first message stored at or after the time. */
+  resetOffsetByTime(group: string, topic: string, timestampMs: number): Promise<Array<{ queueId: number; offset: number }>>;
+  listGroups(): string[];
+}
