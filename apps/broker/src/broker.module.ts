@@ -1,5 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ClusterController } from './admin/cluster.controller';
+import { DeadLetterController } from './admin/dead-letter.controller';
+import { GroupsController } from './admin/groups.controller';
 import { HealthController } from './admin/health.controller';
+import { MessagesController } from './admin/messages.controller';
+import { TopicsController } from './admin/topics.controller';
 import { BrokerConfig } from './config/broker-config';
 import { MessageStore } from './store/message-store';
 import { DeliveryApi } from './delivery/delivery.types';
@@ -26,7 +31,7 @@ export class BrokerModule {
   static register(options: BrokerModuleOptions): DynamicModule {
     return {
       module: BrokerModule,
-      controllers: [HealthController],
+      controllers: [HealthController, TopicsController, DeadLetterController, GroupsController, MessagesController, ClusterController],
       providers: [
         { provide: MESSAGE_STORE, useValue: options.store },
         { provide: BROKER_CONFIG, useValue: options.config },

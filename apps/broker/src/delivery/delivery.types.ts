@@ -41,13 +41,21 @@ export type ReceiveResult =
   | { status: 'ok'; messages: ReceivedMessage[] }
   | { status: 'topic-not-found' }
   | { status: 'illegal-filter'; reason: string }
-  | { status: 'bad-request'; reason: string };
+  | { status: 'bad-request'; reason: string }
+  /** Added by delivery: the proxy answers Code.ILLEGAL_INVISIBLE_TIME (not BAD_REQUEST) for these. */
+  | { status: 'illegal-invisible-time'; reason: string }
+  /** Added by delivery: the group does not exist and is not auto-created (Code.CONSUMER_GROUP_NOT_FOUND). */
+  | { status: 'consumer-group-not-found'; reason: string };
 
 /** Outcome of ack / change-invisible-duration / forward-to-DLQ for one receipt handle. */
 export type ReceiptResult =
   | { status: 'ok'; receiptHandle?: string }
   | { status: 'invalid-receipt-handle'; reason: string }
-  | { status: 'topic-not-found' };
+  | { status: 'topic-not-found' }
+  /** Added by delivery: change-invisible-duration outside [0, max] (Code.ILLEGAL_INVISIBLE_TIME). */
+  | { status: 'illegal-invisible-time'; reason: string }
+  /** Added by delivery: the dead-letter copy could not be appended (Code.INTERNAL_SERVER_ERROR); nothing changed. */
+  | { status: 'internal-error'; reason: string };
 
 export type PullResult =
   | { status: 'ok'; messages: StoredMessage[]; nextOffset: number; minOffset: number; maxOffset: number }

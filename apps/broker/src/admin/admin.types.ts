@@ -1,0 +1,143 @@
+import { QueueProgress } from '../delivery/delivery.types';
+import { SubscriptionGroupConfig, TopicConfig } from '../topics/topic-config';
+
+/**
+ * Response bodies of the admin REST API. The mqadmin CLI (cli/mqadmin.ts) reads the same types,
+ * so the two cannot drift apart unnoticed.
+ */
+
+/** `GET /topics`. */
+export interface TopicListResponse {
+  topics: TopicConfig[];
+}
+
+/** One queue of `GET /topics/:name`: readable offsets [minOffset, maxOffset). */
+export interface QueueStatusView {
+  queueId: number;
+  minOffset: number;
+  maxOffset: number;
+  /** Store time of the newest message in the queue; null when the queue is empty. */
+  lastUpdateTimestampMs: number | null;
+}
+
+/** `GET /topics/:name`. */
+export interface TopicStatusResponse {
+  config: TopicConfig;
+  queues: QueueStatusView[];
+  /** Messages currently stored, summed over the queues. */
+  totalMessages: number;
+}
+
+/** `PUT /topics/:name`. */
+export interface TopicUpsertResponse {
+  created: boolean;
+  topic: TopicConfig;
+}
+
+/** A stored message as the admin API shows it. */
+export interface MessageView {
+  messageId: string;
+  /** NORMAL, PREPARED (half message), COMMIT or ROLLBACK (transaction op records). */
+  recordType: string;
+  topic: string;
+  queueId: number;
+  queueOffset: number;
+  commitLogOffset: number;
+  sizeBytes: number;
+  bornTimestampMs: number;
+  storeTimestampMs: number;
+  tag: string | null;
+  keys: string[];
+  messageGroup: string | null;
+  deliveryTimestampMs: number | null;
+  properties: Record<string, string>;
+  bodySizeBytes: number;
+  bodyBase64: string;
+  /** The body's first bytes decoded as UTF-8 (invalid sequences become U+FFFD). */
+  bodyUtf8Preview: string;
+  bodyPreviewTruncated: boolean;
+}
+
+/** `GET /messages/:messageId` (a retried or resent message may be stored more than once). */
+export interface MessageQueryResponse {
+  messageId: string;
+  records: MessageView[];
+}
+
+/** `GET /topics/:name/messages?key=`: newest first. */
+export interface MessageKeyQueryResponse {
+  topic: string;
+  key: string;
+  messages: MessageView[];
+}
+
+/** One group of `GET /groups`. */
+export interface GroupSummaryView {
+  group: string;
+  /** null when the delivery engine knows the group but it has no stored configuration. */
+  config: SubscriptionGroupConfig | null;
+  /** Topics the group has consumed. */
+  topics: string[];
+  totalLag: number;
+  inFlight: number;
+}
+
+/** `GET /groups`. */
+export interface GroupListResponse {
+  groups: GroupSummaryView[];
+}
+
+/** `GET /groups/:group`. */
+export interface GroupDetailResponse extends GroupSummaryView {
+  progress: QueueProgress[];
+}
+
+/** `POST /groups/:group/reset-offset`. */
+export interface ResetOffsetResponse {
+  group: string;
+  topic: string;
+  timestampMs: number;
+  offsets: Array<{ queueId: number; offset: number }>;
+}
+
+/** `GET /groups/:group/dlq`: the newest messages of `%DLQ%<group>`, newest first. */
+export interface DeadLetterListResponse {
+  group: string;
+  topic: string;
+  /** Messages stored in the dead-letter topic, over all its queues. */
+  total: number;
+  messages: MessageView[];
+}
+
+/** `POST /groups/:group/dlq/:messageId/resend`. */
+export interface DeadLetterResendResponse {
+  group: string;
+  messageId: string;
+  topic: string;
+  queueId: number;
+  queueOffset: number;
+  commitLogOffset: number;
+}
+
+/** `GET /cluster` (mqadmin clusterList). */
+export interface ClusterResponse {
+  clusterName: string;
+  brokerName: string;
+  /** Always 0: a single master. */
+  brokerId: number;
+  version: string;
+  addresses: {
+    /** host:port of the RocketMQ v2 gRPC endpoint, as configured. */
+    grpc: string;
+    /** host:port of this admin API, as the request reached it. */
+    admin: string;
+  };
+}
+
+/** Body of every 4xx/5xx answer (Nest's shape, plus `code` for refused configurations). */
+export interface AdminErrorBody {
+  statusCode: number;
+  message: string | string[];
+  error?: string;
+  code?: string;
+}

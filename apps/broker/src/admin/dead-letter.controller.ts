@@ -1,0 +1,140 @@
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { DELIVERY, MESSAGE_STORE, TOPICS } from '../broker.tokens';
+import { DeadLetterProperty } from '../delivery/dead-letter-queue';
+import { DeliveryApi } from '../delivery/delivery.types';
+import { MessageInput, StoredMessage } from '../store/message-record';
+import { AppendResult, MessageStore } from '../store/message-store';
+import { fnv1a } from '../store/segment-index';
+import { dlqTopicOf, PERM_WRITE, TopicsApi } from '../topics/topic-config';
+import { bodyObject, parseMax } from './admin-request';
+import { DeadLetterListResponse, DeadLetterResendResponse } from './admin.types';
+import { toMessageView } from './message-view';
+
+/** Properties the dead-letter move adds (delivery/dead-letter-queue.ts); dropped again on resend. */
+const DEAD_LETTER_PROPERTIES: ReadonlySet<string> = new Set(Object.values(DeadLetterProperty));
+
+/**
+ * A consumer group's dead-letter queue, the topic `%DLQ%<group>`: list its newest messages, and
+ * resend one to the topic it came from (the `DLQ_ORIGIN_TOPIC` property the delivery engine
+ * records, see delivery/dead-letter-queue.ts, or `{ "topic": ... }` in the body to choose another). A resent message keeps its
+ * message id, keys, tag, message group, properties and body, so consumers that dedupe by id or
+ * key see the same message; the dead-letter copy stays where it is.
+ */
+@Controller('groups/:group/dlq')
+export class DeadLetterController {
+  constructor(
+    @Inject(MESSAGE_STORE) private readonly store: MessageStore,
+    @Inject(TOPICS) private readonly topics: TopicsApi | undefined,
+    @Inject(DELIVERY) private readonly delivery: DeliveryApi | undefined,
+  ) {}
+
+  @Get()
+  async list(@Param('group') group: string, @Query('max') max: unknown): Promise<DeadLetterListResponse> {
+    const maxCount = parseMax(typeof max === 'string' ? max : undefined);
+    const topic = dlqTopicOf(group);
+    const queueIds = this.dlqQueueIds(group);
+    const batches = await Promise.all(
+      queueIds.map((queueId) => {
+        const { minOffset, maxOffset } = this.store.getQueueBounds(topic, queueId);
+        const from = Math.max(minOffset, maxOffset - maxCount);
+        return this.store.readQueue(topic, queueId, from, maxOffset - from);
+      }),
+    );
+    const total = queueIds.reduce((sum, queueId) => {
+      const { minOffset, maxOffset } = this.store.getQueueBounds(topic, queueId);
+      return sum + (maxOffset - minOffset);
+    }, 0);
+    const newestFirst = batches.flat().sort((a, b) => b.storeTimestampMs - a.storeTimestampMs || b.offset - a.offset);
+    return { group, topic, total, messages: newestFirst.slice(0, maxCount).map(toMessageView) };
+  }
+
+  @Post(':messageId/resend')
+  @HttpCode(200)
+  async resend(@Param('group') group: string, @Param('messageId') messageId: string, @Body() rawBody: unknown): Promise<DeadLetterResendResponse> {
+    const body = bodyObject(rawBody);
+    if (body.topic !== undefined && (typeof body.topic !== 'string' || body.topic === '')) {
+      throw new BadRequestException(`topic must be a non-empty string, got ${JSON.stringify(body.topic)}`);
+    }
+    const dead = await this.findDeadLetter(group, messageId);
+    const target =
+      (body.topic as string | undefined) ?? dead.properties[DeadLetterProperty.OriginTopic] ?? dead.properties[DeadLetterProperty.RetryTopic];
+    if (target === undefined) {
+      throw new ConflictException(
+        `message ${JSON.stringify(messageId)} has no ${DeadLetterProperty.OriginTopic} property; name the topic to resend to with {"topic": "..."}`,
+      );
+    }
+    const queueId = this.targetQueue(target, messageId);
+    const result = await this.store.append(resendInput(dead, target, queueId));
+    const [record] = assertAppended(result);
+    return { group, messageId, topic: target, queueId, queueOffset: record.queueOffset, commitLogOffset: record.offset };
+  }
+
+  /** Queue ids of the group's dead-letter topic; 404 when neither the group nor its DLQ exists. */
+  private dlqQueueIds(group: string): number[] {
+    const topic = dlqTopicOf(group);
+    const queueIds = this.store.listQueues().filter(([t]) => t === topic).map(([, queueId]) => queueId).sort((a, b) => a - b);
+    const known =
+      queueIds.length > 0 ||
+      this.topics?.get(topic) !== undefined ||
+      this.topics?.listGroups().some((g) => g.group === group) ||
+      this.delivery?.listGroups().includes(group);
+    if (!known) throw new NotFoundException(`consumer group ${JSON.stringify(group)} does not exist`);
+    return queueIds;
+  }
+
+  /** The newest record of the id in the group's dead-letter topic. */
+  private async findDeadLetter(group: string, messageId: string): Promise<StoredMessage> {
+    const topic = dlqTopicOf(group);
+    const records = (await this.store.queryByMessageId(messageId)).filter((m) => m.topic === topic && m.queueOffset >= 0);
+    if (records.length === 0) {
+      throw new NotFoundException(`message ${JSON.stringify(messageId)} is not in the dead-letter queue ${JSON.stringify(topic)}`);
+    }
+    return records.reduce((newest, m) => (m.offset > newest.offset ? m : newest));
+  }
+
+  /** Any writable queue works; hashing the id spreads resends and makes retries land together. */
+  private targetQueue(topic: string, messageId: string): number {
+    const config = this.topics?.get(topic);
+    if (this.topics && !config) throw new NotFoundException(`topic ${JSON.stringify(topic)} does not exist; create it or resend elsewhere`);
+    if (!config) return 0;
+    if ((config.perm & PERM_WRITE) === 0) throw new ConflictException(`topic ${JSON.stringify(topic)} is not writable (perm ${config.perm})`);
+    return fnv1a(messageId) % config.writeQueueNums;
+  }
+}
+
+function resendInput(dead: StoredMessage, topic: string, queueId: number): MessageInput {
+  const properties = Object.fromEntries(Object.entries(dead.properties).filter(([name]) => !DEAD_LETTER_PROPERTIES.has(name)));
+  return {
+    topic,
+    queueId,
+    messageId: dead.messageId,
+    bornTimestampMs: dead.bornTimestampMs,
+    tag: dead.tag,
+    keys: dead.keys,
+    messageGroup: dead.messageGroup,
+    properties,
+    body: dead.body,
+  };
+}
+
+function assertAppended(result: AppendResult): Extract<AppendResult, { status: 'ok' }>['records'] {
+  if (result.status === 'ok') return result.records;
+  if (result.status === 'invalid') throw new BadRequestException(`the store refused the message: ${result.reason}`);
+  if (result.status === 'message-too-large' || result.status === 'batch-too-large') {
+    throw new BadRequestException(`the message is too large for the store (${result.sizeBytes} > ${result.maxBytes} bytes)`);
+  }
+  throw new ServiceUnavailableException(`the store is not accepting messages (${result.status})`);
+}

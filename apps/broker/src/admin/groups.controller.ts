@@ -1,0 +1,83 @@
+import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, UseFilters } from '@nestjs/common';
+import { DELIVERY, TOPICS } from '../broker.tokens';
+import { DeliveryApi, QueueProgress } from '../delivery/delivery.types';
+import { SubscriptionGroupConfig, TopicsApi } from '../topics/topic-config';
+import { groupNameProblem } from '../topics/topic-validator';
+import { bodyObject, parseTimestamp, required, requireString } from './admin-request';
+import { GroupDetailResponse, GroupListResponse, GroupSummaryView, ResetOffsetResponse } from './admin.types';
+import { TopicConfigErrorFilter } from './topic-config-error.filter';
+
+/**
+ * Consumer groups (mqadmin consumerProgress, resetOffsetByTime). A group is known when it has a
+ * stored configuration or the delivery engine has state for it.
+ */
+@Controller('groups')
+@UseFilters(TopicConfigErrorFilter)
+export class GroupsController {
+  constructor(
+    @Inject(TOPICS) private readonly topics: TopicsApi | undefined,
+    @Inject(DELIVERY) private readonly delivery: DeliveryApi | undefined,
+  ) {}
+
+  /** Every known group with its total lag and in-flight count. */
+  @Get()
+  list(): GroupListResponse {
+    const names = new Set<string>([...(this.topics?.listGroups() ?? []).map((g) => g.group), ...(this.delivery?.listGroups() ?? [])]);
+    return { groups: [...names].sort().map((group) => this.summary(group, this.delivery?.progress(group) ?? [])) };
+  }
+
+  /** Configuration and progress per topic-queue (brokerOffset, consumerOffset, inFlight, lag). */
+  @Get(':group')
+  detail(@Param('group') group: string): GroupDetailResponse {
+    const delivery = required(this.delivery, 'delivery engine');
+    this.assertKnown(group);
+    const progress = delivery.progress(group);
+    return { ...this.summary(group, progress), progress };
+  }
+
+  /**
+   * Moves the group, on every queue of `topic`, to the first message stored at or after
+   * `timestamp` (ms since the epoch, or "now" to skip the backlog). A group not seen before is
+   * created first when the broker auto-creates groups, so a new group can be positioned before
+   * its consumers start.
+   */
+  @Post(':group/reset-offset')
+  @HttpCode(200)
+  async resetOffset(@Param('group') group: string, @Body() rawBody: unknown): Promise<ResetOffsetResponse> {
+    const delivery = required(this.delivery, 'delivery engine');
+    const body = bodyObject(rawBody);
+    const topic = requireString(body, 'topic');
+    if (body.timestamp === undefined) throw new BadRequestException('timestamp is required (ms since the epoch, or "now")');
+    const timestampMs = parseTimestamp(body.timestamp, Date.now());
+    const nameProblem = groupNameProblem(group);
+    if (nameProblem) throw new BadRequestException(`invalid consumer group ${JSON.stringify(group)}: ${nameProblem}`);
+    if (!this.isKnown(group) && (await this.topics?.getOrCreateGroup(group)) === undefined) {
+      throw new NotFoundException(`consumer group ${JSON.stringify(group)} does not exist`);
+    }
+    if (this.topics && this.topics.get(topic) === undefined) throw new NotFoundException(`topic ${JSON.stringify(topic)} does not exist`);
+    const offsets = await delivery.resetOffsetByTime(group, topic, timestampMs);
+    return { group, topic, timestampMs, offsets };
+  }
+
+  private summary(group: string, progress: QueueProgress[]): GroupSummaryView {
+    return {
+      group,
+      config: this.config(group),
+      topics: [...new Set(progress.map((p) => p.topic))].sort(),
+      totalLag: progress.reduce((sum, p) => sum + p.lag, 0),
+      inFlight: progress.reduce((sum, p) => sum + p.inFlight, 0),
+    };
+  }
+
+  private config(group: string): SubscriptionGroupConfig | null {
+    return this.topics?.listGroups().find((g) => g.group === group) ?? null;
+  }
+
+  private isKnown(group: string): boolean {
+    return this.config(group) !== null || (this.delivery?.listGroups() ?? []).includes(group);
+  }
+
+  private assertKnown(group: string): void {
+    if (!this.isKnown(group)) throw new NotFoundException(`consumer group ${JSON.stringify(group)} does not exist`);
+  }
+}

@@ -1,0 +1,181 @@
+import type {
+  ClusterResponse,
+  GroupDetailResponse,
+  GroupListResponse,
+  MessageKeyQueryResponse,
+  MessageQueryResponse,
+  MessageView,
+  ResetOffsetResponse,
+  TopicListResponse,
+  TopicStatusResponse,
+  TopicUpsertResponse,
+} from '../admin/admin.types';
+import type { TopicConfig } from '../topics/topic-config';
+import { AdminClient } from './admin-client';
+import { formatFields, formatPerm, formatTable, formatTimestamp } from './table';
+
+/**
+ * The mqadmin subcommands: each calls the admin REST API and prints what Apache RocketMQ's
+ * mqadmin prints for the same command, as closely as a single-broker cluster allows.
+ */
+
+/** A user mistake in a flag value: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export type Print = (text: string) => void;
+
+export interface UpdateTopicOptions {
+  topic: string;
+  readQueueNums?: number;
+  writeQueueNums?: number;
+  perm?: number;
+  attributes?: string;
+}
+
+export async function updateTopic(client: AdminClient, options: UpdateTopicOptions, print: Print): Promise<void> {
+  const body: Record<string, unknown> = {};
+  if (options.readQueueNums !== undefined) body.readQueueNums = options.readQueueNums;
+  if (options.writeQueueNums !== undefined) body.writeQueueNums = options.writeQueueNums;
+  if (options.perm !== undefined) body.perm = options.perm;
+  if (options.attributes !== undefined) body.messageType = messageTypeAttribute(options.attributes);
+  const result = await client.put<TopicUpsertResponse>(['topics', options.topic], body);
+  print(`create topic to ${client.baseUrl.replace(/^https?:\/\//, '')} success.\n${describeTopicConfig(result.topic)}\n`);
+}
+
+export async function deleteTopic(client: AdminClient, options: { topic: string; clusterName?: string }, print: Print): Promise<void> {
+  await client.delete(['topics', options.topic]);
+  const cluster = options.clusterName ?? (await client.get<ClusterResponse>(['cluster'])).clusterName;
+  print(`delete topic [${options.topic}] from cluster [${cluster}] success.\n`);
+}
+
+/** One topic name per line, as mqadmin topicList prints without `-c`. */
+export async function topicList(client: AdminClient, print: Print): Promise<void> {
+  const { topics } = await client.get<TopicListResponse>(['topics']);
+  print(topics.map((t) => `${t.name}\n`).join(''));
+}
+
+export async function topicStatus(client: AdminClient, options: { topic: string }, print: Print): Promise<void> {
+  const [status, cluster] = await Promise.all([
+    client.get<TopicStatusResponse>(['topics', options.topic]),
+    client.get<ClusterResponse>(['cluster']),
+  ]);
+  const rows = status.queues.map((q) => [cluster.brokerName, q.queueId, q.minOffset, q.maxOffset, formatTimestamp(q.lastUpdateTimestampMs)]);
+  print(formatTable(['Broker Name', 'QID', 'Min Offset', 'Max Offset', 'Last Updated'], rows));
+}
+
+/** With `-g`: the group's per-queue progress; without: one line per group. */
+export async function consumerProgress(client: AdminClient, options: { group?: string }, print: Print): Promise<void> {
+  if (options.group === undefined) {
+    const { groups } = await client.get<GroupListResponse>(['groups']);
+    const rows = groups.map((g) => [g.group, g.topics.length, g.config?.fifo ? 'FIFO' : 'CONCURRENTLY', g.config?.maxDeliveryAttempts ?? '-', g.inFlight, g.totalLag]);
+    print(formatTable(['Group', 'Topics', 'Type', 'Max Deliveries', 'Inflight', 'Diff Total'], rows));
+    return;
+  }
+  const [detail, cluster] = await Promise.all([
+    client.get<GroupDetailResponse>(['groups', options.group]),
+    client.get<ClusterResponse>(['cluster']),
+  ]);
+  const rows = detail.progress.map((p) => [p.topic, cluster.brokerName, p.queueId, p.brokerOffset, p.consumerOffset, p.inFlight, p.lag]);
+  print(formatTable(['Topic', 'Broker Name', 'QID', 'Broker Offset', 'Consumer Offset', 'Inflight', 'Diff'], rows));
+  print(`\nConsume Diff Total: ${detail.totalLag}\nConsume Inflight Total: ${detail.inFlight}\n`);
+}
+
+/** `-i` takes one id or several, comma-separated, as mqadmin's. */
+export async function queryMsgById(client: AdminClient, options: { msgId: string }, print: Print): Promise<void> {
+  const ids = options.msgId.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  if (ids.length === 0) throw new UsageError('-i needs a message id');
+  for (const id of ids) {
+    const { records } = await client.get<MessageQueryResponse>(['messages', id]);
+    print(records.map(describeMessage).join('\n'));
+  }
+}
+
+export async function queryMsgByKey(client: AdminClient, options: { topic: string; msgKey: string; maxNum?: number }, print: Print): Promise<void> {
+  const { messages } = await client.get<MessageKeyQueryResponse>(['topics', options.topic, 'messages'], { key: options.msgKey, max: options.maxNum });
+  const rows = messages.map((m) => [m.messageId, m.queueId, m.queueOffset, formatTimestamp(m.storeTimestampMs)]);
+  print(formatTable(['Message ID', 'QID', 'Offset', 'Store Time'], rows));
+}
+
+export async function resetOffsetByTime(
+  client: AdminClient,
+  options: { group: string; topic: string; timestamp: string },
+  print: Print,
+  nowMs: number,
+): Promise<void> {
+  const timestamp = parseResetTimestamp(options.timestamp, nowMs);
+  const result = await client.post<ResetOffsetResponse>(['groups', options.group, 'reset-offset'], { topic: options.topic, timestamp });
+  const cluster = await client.get<ClusterResponse>(['cluster']);
+  print(
+    `rollback consumer offset by specified group[${result.group}], topic[${result.topic}], ` +
+      `timestamp(string)[${options.timestamp}], timestamp(long)[${result.timestampMs}]\n`,
+  );
+  print(formatTable(['brokerName', 'queueId', 'offset'], result.offsets.map((o) => [cluster.brokerName, o.queueId, o.offset])));
+}
+
+export async function clusterList(client: AdminClient, print: Print): Promise<void> {
+  const c = await client.get<ClusterResponse>(['cluster']);
+  print(formatTable(['Cluster Name', 'Broker Name', 'BID', 'Addr', 'Version', 'Admin Addr'], [[c.clusterName, c.brokerName, c.brokerId, c.addresses.grpc, c.version, c.addresses.admin]]));
+}
+
+/**
+ * mqadmin's `-a` takes `+key=value` pairs, comma-separated; this broker knows one attribute,
+ * `message.type` (NORMAL, FIFO, DELAY, TRANSACTION).
+ */
+export function messageTypeAttribute(attributes: string): string {
+  let messageType: string | undefined;
+  for (const pair of attributes.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const match = /^\+([^=]+)=(.*)$/.exec(pair);
+    if (!match) throw new UsageError(`bad attribute ${JSON.stringify(pair)}: expected +key=value, e.g. +message.type=FIFO`);
+    if (match[1] !== 'message.type') throw new UsageError(`unsupported attribute ${JSON.stringify(match[1])}: only message.type is supported`);
+    messageType = match[2].toUpperCase();
+  }
+  if (messageType === undefined) throw new UsageError('-a needs +message.type=<NORMAL|FIFO|DELAY|TRANSACTION>');
+  return messageType;
+}
+
+/** mqadmin's `-s`: `now`, milliseconds since the epoch, or `yyyy-MM-dd#HH:mm:ss:SSS` (local time). */
+export function parseResetTimestamp(value: string, nowMs: number): number {
+  if (value === 'now') return nowMs;
+  if (/^\d+$/.test(value)) return Number(value);
+  const m = /^(\d{4})-(\d{2})-(\d{2})#(\d{2}):(\d{2}):(\d{2}):(\d{3})$/.exec(value);
+  if (m) {
+    const [, y, mo, d, h, mi, s, ms] = m.map(Number);
+    const date = new Date(y, mo - 1, d, h, mi, s, ms);
+    if (!Number.isNaN(date.getTime())) return date.getTime();
+  }
+  throw new UsageError(`bad timestamp ${JSON.stringify(value)} for -s: expected now, milliseconds, or yyyy-MM-dd#HH:mm:ss:SSS`);
+}
+
+/** RocketMQ's `TopicConfig.toString()` layout, so scripts grepping it keep working. */
+function describeTopicConfig(t: TopicConfig): string {
+  return (
+    `TopicConfig [topicName=${t.name}, readQueueNums=${t.readQueueNums}, writeQueueNums=${t.writeQueueNums}, ` +
+    `perm=${formatPerm(t.perm)}, topicFilterType=SINGLE_TAG, topicSysFlag=0, order=${t.messageType === 'FIFO'}, ` +
+    `attributes={+message.type=${t.messageType}}]`
+  );
+}
+
+function describeMessage(m: MessageView): string {
+  return formatFields([
+    ['Message ID', m.messageId],
+    ['Topic', m.topic],
+    ['Tags', `[${m.tag ?? ''}]`],
+    ['Keys', `[${m.keys.join(' ')}]`],
+    ['Queue ID', m.queueId],
+    ['Queue Offset', m.queueOffset],
+    ['CommitLog Offset', m.commitLogOffset],
+    ['Record Type', m.recordType],
+    ['Message Group', m.messageGroup ?? '-'],
+    ['Born Timestamp', formatTimestamp(m.bornTimestampMs)],
+    ['Store Timestamp', formatTimestamp(m.storeTimestampMs)],
+    ['Delivery Timestamp', formatTimestamp(m.deliveryTimestampMs)],
+    ['Properties', JSON.stringify(m.properties)],
+    ['Message Body Size', m.bodySizeBytes],
+    ['Message Body', m.bodyUtf8Preview.replace(/\n/g, '\\n') + (m.bodyPreviewTruncated ? ' ...' : '')],
+  ]);
+}

@@ -1,0 +1,140 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { AdminClient, AdminRequestError } from './admin-client';
+import {
+  clusterList,
+  consumerProgress,
+  deleteTopic,
+  Print,
+  queryMsgById,
+  queryMsgByKey,
+  resetOffsetByTime,
+  topicList,
+  topicStatus,
+  updateTopic,
+  UsageError,
+} from './mqadmin-commands';
+
+/**
+ * `npm run mqadmin -- <command> [flags]`: Apache RocketMQ's mqadmin command names and flags,
+ * spoken to this broker's admin REST API (`-n host:adminPort`, default 127.0.0.1:8080), so
+ * RocketMQ operators can use what they know. Flags that only matter to a multi-broker cluster
+ * (`-c`, `-b`) are accepted and ignored.
+ *
+ * Exit codes: 0 success; 1 the request failed (HTTP error, connection refused, timeout);
+ * 2 usage error (unknown command, missing or bad flag). Failures print one line on stderr.
+ */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export const DEFAULT_ADMIN_ADDRESS = '127.0.0.1:8080';
+
+/** Where the CLI writes, and what it talks through; tests pass their own. */
+export interface MqadminIo {
+  stdout: Print;
+  stderr: Print;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+/** Runs one mqadmin command line (without `node script`) and resolves the exit code. */
+export async function run(argv: readonly string[], io: MqadminIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its one-line reason (or the help text, for help and --help).
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      io.stderr(`mqadmin: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof AdminRequestError) {
+      io.stderr(`mqadmin: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    io.stderr(`mqadmin: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+function buildProgram(io: MqadminIo): Command {
+  const program = new Command('mqadmin')
+    .description('Administer a nest-rocket-tx broker through its admin REST API, with Apache RocketMQ mqadmin commands.')
+    .exitOverride()
+    // Commander's own errors (unknown command, missing flag) become one `mqadmin: ...` line.
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(`mqadmin: ${text.replace(/^error: /, '')}`) })
+    .showSuggestionAfterError(false);
+  const client = (options: { namesrvAddr: string }): AdminClient => new AdminClient(options.namesrvAddr, io.fetch);
+  const now = io.now ?? Date.now;
+
+  command(program, 'updateTopic', 'Create or update a topic')
+    .requiredOption('-t, --topic <topic>', 'topic name')
+    .option('-r, --readQueueNums <n>', 'read queues (default 8 on creation)', integer)
+    .option('-w, --writeQueueNums <n>', 'write queues (default 8 on creation)', integer)
+    .option('-p, --perm <perm>', 'permission: 2 write, 4 read, 6 read+write (default 6)', integer)
+    .option('-a, --attributes <attributes>', 'topic attributes, e.g. +message.type=FIFO')
+    .action((options) => updateTopic(client(options), options, io.stdout));
+
+  command(program, 'deleteTopic', 'Delete a topic')
+    .requiredOption('-t, --topic <topic>', 'topic name')
+    .action((options) => deleteTopic(client(options), options, io.stdout));
+
+  command(program, 'topicList', 'List all topics').action((options) => topicList(client(options), io.stdout));
+
+  command(program, 'topicStatus', 'Show the offsets of every queue of a topic')
+    .requiredOption('-t, --topic <topic>', 'topic name')
+    .action((options) => topicStatus(client(options), options, io.stdout));
+
+  command(program, 'consumerProgress', "Show a consumer group's progress and lag, or every group's")
+    .option('-g, --groupName <group>', 'consumer group')
+    .action((options) => consumerProgress(client(options), { group: options.groupName }, io.stdout));
+
+  command(program, 'queryMsgById', 'Query messages by id')
+    .requiredOption('-i, --msgId <id>', 'message id (several: comma-separated)')
+    .action((options) => queryMsgById(client(options), options, io.stdout));
+
+  command(program, 'queryMsgByKey', 'Query messages by key')
+    .requiredOption('-t, --topic <topic>', 'topic name')
+    .requiredOption('-k, --msgKey <key>', 'message key')
+    .option('-m, --maxNum <n>', 'at most this many messages (default 32)', integer)
+    .action((options) => queryMsgByKey(client(options), options, io.stdout));
+
+  command(program, 'resetOffsetByTime', "Reset a group's offsets on a topic to a point in time")
+    .requiredOption('-g, --group <group>', 'consumer group')
+    .requiredOption('-t, --topic <topic>', 'topic name')
+    .requiredOption('-s, --timestamp <time>', 'now, ms since the epoch, or yyyy-MM-dd#HH:mm:ss:SSS')
+    .addOption(new Option('-f, --force <force>', 'accepted for compatibility; offsets are always reset').hideHelp())
+    .action((options) => resetOffsetByTime(client(options), options, io.stdout, now()));
+
+  command(program, 'clusterList', 'Show the cluster and its broker').action((options) => clusterList(client(options), io.stdout));
+
+  return program;
+}
+
+/** A subcommand with the options every mqadmin command shares. */
+function command(program: Command, name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .option('-n, --namesrvAddr <host:port>', "the broker's admin HTTP address", DEFAULT_ADMIN_ADDRESS)
+    .addOption(new Option('-c, --clusterName <cluster>', 'accepted for compatibility (one cluster)').hideHelp())
+    .addOption(new Option('-b, --brokerAddr <addr>', 'accepted for compatibility (one broker)').hideHelp());
+}
+
+function integer(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('Not an integer.');
+  return Number(value);
+}
+
+if (require.main === module) {
+  void run(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

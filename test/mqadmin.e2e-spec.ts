@@ -1,0 +1,222 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { BrokerModule } from '../apps/broker/src/broker.module';
+import { run } from '../apps/broker/src/cli/mqadmin';
+import { BROKER_CONFIG_DEFAULTS } from '../apps/broker/src/config/broker-config.defaults';
+import { DeliveryService } from '../apps/broker/src/delivery/delivery-service';
+import { FileMessageStore } from '../apps/broker/src/store/file-message-store';
+import { TopicRegistry } from '../apps/broker/src/topics/topic-registry';
+
+const ROOT = resolve(__dirname, '..');
+
+/** Runs the CLI in-process; resolves its exit code and what it printed. */
+async function mqadmin(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  return { code, stdout, stderr };
+}
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+describe('mqadmin CLI', () => {
+  const logger = pino({ level: 'silent' });
+  let dir: string;
+  let store: FileMessageStore;
+  let topics: TopicRegistry;
+  let app: INestApplication;
+  let address: string;
+  let delivery: DeliveryService;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mqadmin-'));
+    store = new FileMessageStore({ dir: join(dir, 'store') }, logger);
+    await store.open();
+    topics = new TopicRegistry(join(dir, 'config'), { autoCreateTopicEnable: false, defaultTopicQueueNums: 8, autoCreateSubscriptionGroup: true }, logger);
+    await topics.open();
+    delivery = new DeliveryService(store, topics, { stateDir: join(dir, 'delivery') }, logger);
+    await delivery.open();
+    const config = { ...BROKER_CONFIG_DEFAULTS, storeDir: dir, grpcPort: 18081 };
+    const moduleRef = await Test.createTestingModule({ imports: [BrokerModule.register({ store, config, topics, delivery })] }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    address = `127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await delivery?.close();
+    await topics?.close();
+    await store?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('updateTopic creates a topic and prints its TopicConfig as mqadmin does', async () => {
+    const result = await mqadmin('updateTopic', '-n', address, '-c', 'DefaultCluster', '-t', 'orders', '-r', '2', '-w', '2', '-a', '+message.type=FIFO');
+    expect(result).toEqual({
+      code: 0,
+      stderr: '',
+      stdout:
+        `create topic to ${address} success.\n` +
+        'TopicConfig [topicName=orders, readQueueNums=2, writeQueueNums=2, perm=RW-, topicFilterType=SINGLE_TAG, ' +
+        'topicSysFlag=0, order=true, attributes={+message.type=FIFO}]\n',
+    });
+    expect(topics.get('orders')).toMatchObject({ readQueueNums: 2, writeQueueNums: 2, perm: 6, messageType: 'FIFO' });
+  });
+
+  it('topicList, topicStatus, queryMsgById and queryMsgByKey print what the broker holds', async () => {
+    await topics.upsert({ name: 'orders', readQueueNums: 2, writeQueueNums: 2 });
+    const appended = await store.append([
+      { topic: 'orders', queueId: 1, messageId: 'MSG-1', bornTimestampMs: Date.now(), keys: ['order-42'], tag: 'created', body: Buffer.from('{"id":42}') },
+      { topic: 'orders', queueId: 1, messageId: 'MSG-2', bornTimestampMs: Date.now(), keys: ['order-42'], body: Buffer.from('second') },
+    ]);
+    expect(appended.status).toBe('ok');
+
+    const list = await mqadmin('topicList', '-n', address);
+    expect(list.code).toBe(0);
+    expect(list.stdout.split('\n')).toContain('orders');
+
+    const status = await mqadmin('topicStatus', '-n', address, '-t', 'orders');
+    expect(status.code).toBe(0);
+    const lines = status.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^#Broker Name\s+#QID\s+#Min Offset\s+#Max Offset\s+#Last Updated$/);
+    expect(lines[1]).toMatch(/^broker-a\s+0\s+0\s+0\s+-$/);
+    expect(lines[2]).toMatch(/^broker-a\s+1\s+0\s+2\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}$/);
+
+    const byId = await mqadmin('queryMsgById', '-n', address, '-i', 'MSG-1');
+    expect(byId.code).toBe(0);
+    expect(byId.stdout).toMatch(/^Message ID:\s+MSG-1$/m);
+    expect(byId.stdout).toMatch(/^Topic:\s+orders$/m);
+    expect(byId.stdout).toMatch(/^Tags:\s+\[created\]$/m);
+    expect(byId.stdout).toMatch(/^Keys:\s+\[order-42\]$/m);
+    expect(byId.stdout).toMatch(/^Message Body:\s+\{"id":42\}$/m);
+
+    const byKey = await mqadmin('queryMsgByKey', '-n', address, '-t', 'orders', '-k', 'order-42');
+    expect(byKey.code).toBe(0);
+    expect(byKey.stdout.trimEnd().split('\n').map((line) => line.split(/\s{2,}/).slice(0, 3).join(' | '))).toEqual([
+      '#Message ID | #QID | #Offset',
+      'MSG-2 | 1 | 1',
+      'MSG-1 | 1 | 0',
+    ]);
+  });
+
+  describe('consumer groups', () => {
+    beforeAll(async () => {
+      await topics.upsert({ name: 'shipments', readQueueNums: 1, writeQueueNums: 1 });
+      for (const id of ['S-1', 'S-2', 'S-3']) {
+        expect((await store.append({ topic: 'shipments', queueId: 0, messageId: id, bornTimestampMs: Date.now(), body: Buffer.from(id) })).status).toBe('ok');
+      }
+      const received = await delivery.receive({
+        group: 'shipping', topic: 'shipments', batchSize: 1, filter: { type: 'TAG', expression: '*' },
+        invisibleDurationMs: 60_000, longPollingTimeoutMs: 0, clientId: 'mqadmin-test',
+      });
+      expect(received).toMatchObject({ status: 'ok', messages: [{ message: { messageId: 'S-1' } }] });
+    });
+
+    it('consumerProgress prints every group, or one group per queue with its diff', async () => {
+      const all = await mqadmin('consumerProgress', '-n', address);
+      expect(all.code).toBe(0);
+      expect(all.stdout).toMatch(/^#Group\s+#Topics\s+#Type\s+#Max Deliveries\s+#Inflight\s+#Diff Total$/m);
+      expect(all.stdout).toMatch(/^shipping\s+1\s+CONCURRENTLY\s+16\s+1\s+3$/m);
+
+      const one = await mqadmin('consumerProgress', '-n', address, '-g', 'shipping');
+      expect(one.code).toBe(0);
+      const lines = one.stdout.trimEnd().split('\n');
+      expect(lines[0]).toMatch(/^#Topic\s+#Broker Name\s+#QID\s+#Broker Offset\s+#Consumer Offset\s+#Inflight\s+#Diff$/);
+      expect(lines[1]).toMatch(/^shipments\s+broker-a\s+0\s+3\s+0\s+1\s+3$/);
+      expect(one.stdout).toContain('Consume Diff Total: 3\n');
+    });
+
+    it('resetOffsetByTime accepts now, milliseconds and mqadmin date strings', async () => {
+      const toEnd = await mqadmin('resetOffsetByTime', '-n', address, '-g', 'shipping', '-t', 'shipments', '-s', 'now');
+      expect(toEnd.code).toBe(0);
+      expect(toEnd.stdout).toContain('rollback consumer offset by specified group[shipping], topic[shipments], timestamp(string)[now]');
+      expect(toEnd.stdout).toMatch(/^#brokerName\s+#queueId\s+#offset\nbroker-a\s+0\s+3$/m);
+
+      const toStart = await mqadmin('resetOffsetByTime', '-n', address, '-g', 'shipping', '-t', 'shipments', '-s', '1700000000000');
+      expect(toStart.stdout).toContain('timestamp(long)[1700000000000]');
+      expect(toStart.stdout).toMatch(/^broker-a\s+0\s+0$/m);
+
+      const dated = await mqadmin('resetOffsetByTime', '-n', address, '-g', 'shipping', '-t', 'shipments', '-s', '2024-01-02#03:04:05:006');
+      expect(dated.code).toBe(0);
+      expect(dated.stdout).toContain(`timestamp(long)[${new Date(2024, 0, 2, 3, 4, 5, 6).getTime()}]`);
+    });
+  });
+
+  it('clusterList prints the broker, and deleteTopic removes a topic', async () => {
+    const cluster = await mqadmin('clusterList', '-n', address);
+    expect(cluster.code).toBe(0);
+    expect(cluster.stdout).toMatch(/^DefaultCluster\s+broker-a\s+0\s+127\.0\.0\.1:18081\s+\d+\.\d+\.\d+\S*\s+127\.0\.0\.1:\d+$/m);
+
+    await topics.upsert({ name: 'doomed' });
+    expect(await mqadmin('deleteTopic', '-n', address, '-t', 'doomed')).toEqual({
+      code: 0,
+      stdout: 'delete topic [doomed] from cluster [DefaultCluster] success.\n',
+      stderr: '',
+    });
+    expect(topics.get('doomed')).toBeUndefined();
+  });
+
+  it.each([
+    [['bogus'], 2, "mqadmin: unknown command 'bogus'"],
+    [['updateTopic'], 2, "mqadmin: required option '-t, --topic <topic>' not specified"],
+    [['updateTopic', '-t', 'x', '-r', 'many'], 2, "argument 'many' is invalid"],
+    [['updateTopic', '-t', 'x', '-a', '+retention=1d'], 2, 'mqadmin: unsupported attribute "retention"'],
+    [['resetOffsetByTime', '-g', 'g', '-t', 'orders', '-s', 'yesterday'], 2, 'mqadmin: bad timestamp "yesterday"'],
+    [['topicStatus', '-t', 'nope'], 1, 'mqadmin: GET /topics/nope failed: HTTP 404: topic "nope" does not exist'],
+    [['updateTopic', '-t', 'bad name'], 1, 'HTTP 400: Invalid topic "bad name": the name contains characters'],
+    [['queryMsgById', '-i', 'missing'], 1, 'HTTP 404: message "missing" was not found'],
+  ])('fails %j with exit code %i and one line', async (argv, code, reason) => {
+    const needsAddress = argv[0] !== 'bogus';
+    const result = await mqadmin(...argv, ...(needsAddress ? ['-n', address] : []));
+    expect(result.code).toBe(code);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(reason);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('fails with exit code 1 and one line when nothing listens', async () => {
+    const port = await closedPort();
+    const result = await mqadmin('topicList', '-n', `127.0.0.1:${port}`);
+    expect(result).toEqual({ code: 1, stdout: '', stderr: `mqadmin: cannot reach the broker admin API at http://127.0.0.1:${port}: ECONNREFUSED\n` });
+  });
+
+  describe('as a process (npm run mqadmin)', () => {
+    const execFileAsync = promisify(execFile);
+    const spawnCli = (...argv: string[]) =>
+      execFileAsync('npm', ['run', '--silent', 'mqadmin', '--', ...argv], { cwd: ROOT, env: { ...process.env, npm_config_loglevel: 'error' } }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+      );
+
+    it('prints the cluster and exits 0', async () => {
+      const result = await spawnCli('clusterList', '-n', address);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^#Cluster Name\s+#Broker Name/);
+      expect(result.stdout).toContain('DefaultCluster');
+    });
+
+    it('exits non-zero with one line on stderr for an HTTP error', async () => {
+      const result = await spawnCli('topicStatus', '-n', address, '-t', 'nope');
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n').filter((line) => line.startsWith('mqadmin:'))).toEqual([
+        'mqadmin: GET /topics/nope failed: HTTP 404: topic "nope" does not exist',
+      ]);
+    });
+  });
+});
