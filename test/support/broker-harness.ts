@@ -2,15 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { Broker } from '../../apps/broker/src/broker';
+import { Broker, BrokerTuning } from '../../apps/broker/src/broker';
 import { BrokerConfig } from '../../apps/broker/src/config/broker-config';
 import { BROKER_CONFIG_DEFAULTS } from '../../apps/broker/src/config/broker-config.defaults';
 
 /** A broker running inside the test process. */
 export interface TestBroker {
   httpPort: number;
-  /** The configured gRPC port (0 unless overridden): the gRPC server does not exist yet. */
+  /** The bound gRPC port of the RocketMQ v2 messaging service. */
   grpcPort: number;
+  /** `127.0.0.1:<grpcPort>`: what the official clients take as `endpoints`. */
+  grpcEndpoint: string;
   storeDir: string;
   broker: Broker;
   /** Stops the broker and deletes its store directory; safe to call twice. */
@@ -21,8 +23,9 @@ export interface TestBroker {
  * Starts a broker in-process on loopback, on free ports, with a fresh store in a temp directory.
  * Logs are silent unless `TEST_BROKER_LOG_LEVEL` is set (e.g. `debug`) to investigate a failure.
  * `overrides.storeDir` is ignored: each broker owns its temp directory so stop() can delete it.
+ * `tuning` shortens the parts' timeouts (long polling, invisible durations) for fast tests.
  */
-export async function startTestBroker(overrides: Partial<BrokerConfig> = {}): Promise<TestBroker> {
+export async function startTestBroker(overrides: Partial<BrokerConfig> = {}, tuning: BrokerTuning = {}): Promise<TestBroker> {
   const storeDir = await mkdtemp(join(tmpdir(), 'broker-test-'));
   const config: BrokerConfig = {
     ...BROKER_CONFIG_DEFAULTS,
@@ -33,7 +36,7 @@ export async function startTestBroker(overrides: Partial<BrokerConfig> = {}): Pr
     storeDir,
   };
   const logger = pino({ name: 'test-broker', level: process.env.TEST_BROKER_LOG_LEVEL ?? 'silent' });
-  const broker = new Broker(config, logger);
+  const broker = new Broker(config, logger, tuning);
   const removeStoreDir = (): Promise<void> => rm(storeDir, { recursive: true, force: true });
   let addresses;
   try {
@@ -46,6 +49,7 @@ export async function startTestBroker(overrides: Partial<BrokerConfig> = {}): Pr
   return {
     httpPort: addresses.httpPort,
     grpcPort: addresses.grpcPort,
+    grpcEndpoint: `${addresses.host}:${addresses.grpcPort}`,
     storeDir,
     broker,
     stop: () => (stopping ??= broker.stop().finally(removeStoreDir)),

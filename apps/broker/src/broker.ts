@@ -1,73 +1,131 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
+import { join } from 'node:path';
 import { AddressInfo } from 'node:net';
 import { Logger } from 'pino';
 import { BrokerModule } from './broker.module';
 import { BrokerConfig } from './config/broker-config';
 import { storeOptionsFromConfig } from './config/store-options-from-config';
+import { DeliveryOptions } from './delivery/delivery-options';
+import { DeliveryService } from './delivery/delivery-service';
+import { MessagingServer } from './grpc/messaging-server';
+import { MessagingOptions } from './grpc/messaging-options';
+import { MESSAGING_DEFAULTS } from './grpc/messaging.defaults';
 import { PinoNestLogger } from './pino-nest-logger';
+import { DelaySchedulerSettings } from './schedule/delay-scheduler.defaults';
+import { DelayScheduler } from './schedule/delay-scheduler';
 import { FileMessageStore } from './store/file-message-store';
 import { MessageStore, RecoveryReport } from './store/message-store';
+import { TopicRegistry } from './topics/topic-registry';
 
 /** Where a started broker listens. */
 export interface BrokerAddresses {
   host: string;
   /** The bound admin HTTP port (the real one when 0 was configured). */
   httpPort: number;
-  /**
-   * The configured gRPC port. Nothing listens on it yet: the protocol issue adds the gRPC server,
-   * and then this becomes the bound port.
-   */
+  /** The bound gRPC port of the RocketMQ v2 messaging service (the real one when 0 was configured). */
   grpcPort: number;
   adminUrl: string;
 }
 
 /**
- * The broker process in one object: opens the store (logging what recovery found), then serves
- * the admin HTTP API; stops in the reverse order. Used by main.ts and, in-process, by tests
+ * Settings of the broker's parts that broker.conf does not carry: tuning with defaults in each
+ * part's `*.defaults.ts` (delivery limits, delay scheduler timing, the gRPC layer's proxy-like
+ * limits). Tests shorten timeouts through them.
+ */
+export interface BrokerTuning {
+  delivery?: Partial<Omit<DeliveryOptions, 'stateDir'>>;
+  scheduler?: Partial<DelaySchedulerSettings>;
+  messaging?: Partial<MessagingOptions>;
+}
+
+/** Subdirectory of the store directory for topics, groups, delivery state and schedule progress (RocketMQ's `config/`). */
+export const CONFIG_SUBDIR = 'config';
+
+/**
+ * The broker process in one object. start() opens, in order: the store (logging what recovery
+ * found), the topic registry, the delay scheduler, the delivery engine, the gRPC messaging service
+ * and the admin HTTP API; stop() closes them in reverse. Used by main.ts and, in-process, by tests
  * (test/support/broker-harness.ts), so both run the same startup and shutdown.
  */
 export class Broker {
   readonly store: MessageStore;
+  readonly topics: TopicRegistry;
+  readonly scheduler: DelayScheduler;
+  readonly delivery: DeliveryService;
+  readonly messaging: MessagingServer;
   private app: INestApplication | undefined;
-  private storeOpened = false;
+  /** Closers of the parts opened so far, last opened first. */
+  private readonly opened: Array<{ name: string; close: () => Promise<void> }> = [];
   private started = false;
   private stopping: Promise<void> | undefined;
 
   constructor(
     readonly config: BrokerConfig,
     private readonly logger: Logger,
+    tuning: BrokerTuning = {},
   ) {
+    const stateDir = join(config.storeDir, CONFIG_SUBDIR);
+    const messagingOptions: MessagingOptions = { ...MESSAGING_DEFAULTS, ...tuning.messaging };
     this.store = new FileMessageStore(storeOptionsFromConfig(config), logger.child({ component: 'store' }));
+    this.topics = new TopicRegistry(
+      stateDir,
+      {
+        autoCreateTopicEnable: config.autoCreateTopicEnable,
+        defaultTopicQueueNums: config.defaultTopicQueueNums,
+        autoCreateSubscriptionGroup: config.autoCreateSubscriptionGroup,
+      },
+      logger.child({ component: 'topics' }),
+    );
+    this.scheduler = new DelayScheduler(this.store, { ...tuning.scheduler, stateDir }, logger.child({ component: 'schedule' }));
+    // Built before the store opens: the delivery engine follows dispatches, recovery's included.
+    // Its long-polling cap is the one the gRPC layer announces to consumers unless tuned apart.
+    this.delivery = new DeliveryService(
+      this.store,
+      this.topics,
+      { maxLongPollingTimeoutMs: messagingOptions.maxLongPollingTimeoutMs, ...tuning.delivery, stateDir },
+      logger.child({ component: 'delivery' }),
+    );
+    this.messaging = new MessagingServer(
+      { config, options: messagingOptions, store: this.store, topics: this.topics, delivery: this.delivery, scheduler: this.scheduler },
+      logger.child({ component: 'grpc' }),
+    );
   }
 
-  /** Opens the store and starts listening. On failure, releases whatever was opened and rethrows. */
+  /** Opens every part and starts listening. On failure, releases whatever was opened and rethrows. */
   async start(): Promise<BrokerAddresses> {
     if (this.started) throw new Error('Broker.start() may be called once');
     this.started = true;
     this.logger.info({ config: this.config }, 'broker starting');
     try {
-      const report = await this.store.open();
-      this.storeOpened = true;
-      this.logRecovery(report);
+      this.logRecovery(await this.store.open());
+      this.opened.push({ name: 'store', close: () => this.store.close() });
+      await this.topics.open();
+      this.opened.push({ name: 'topics', close: () => this.topics.close() });
+      await this.scheduler.open();
+      this.opened.push({ name: 'scheduler', close: () => this.scheduler.close() });
+      await this.delivery.open();
+      this.opened.push({ name: 'delivery', close: () => this.delivery.close() });
+      this.opened.push({ name: 'grpc', close: () => this.messaging.stop() });
+      await this.messaging.start();
       this.app = await this.createHttpApp();
+      this.opened.push({ name: 'http', close: () => this.app!.close() });
       await this.app.listen(this.config.httpPort, this.config.host);
     } catch (error) {
       await this.stop();
       throw error;
     }
     const addresses = this.addresses();
-    this.logger.info(
-      { ...addresses, grpcServed: false, note: 'gRPC is not served yet; grpcPort is reserved for the protocol' },
-      'broker ready',
-    );
+    this.logger.info(addresses, 'broker ready');
     return addresses;
   }
 
   /**
-   * Stops accepting HTTP requests, then closes the store (which flushes and writes the
-   * clean-shutdown marker). Safe to call more than once, and after a failed start.
+   * Stops accepting requests (HTTP, then gRPC, which ends long polls and telemetry streams), then
+   * closes delivery (writing group state), the scheduler, the topic registry and the store (which
+   * flushes and writes the clean-shutdown marker). Safe to call more than once, and after a failed
+   * start. A part that fails to close does not keep the others open; the first error is rethrown.
    */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
@@ -76,17 +134,25 @@ export class Broker {
 
   private async shutdown(): Promise<void> {
     this.logger.info('broker stopping');
-    try {
-      // Close the HTTP server first so no request reaches a store that is shutting down.
-      await this.app?.close();
-    } finally {
-      if (this.storeOpened) await this.store.close();
+    let firstError: unknown;
+    while (this.opened.length > 0) {
+      const part = this.opened.pop()!;
+      try {
+        await part.close();
+      } catch (error) {
+        this.logger.error({ err: error, part: part.name }, 'closing a broker part failed');
+        firstError ??= error;
+      }
     }
+    if (firstError !== undefined) throw firstError;
     this.logger.info('broker stopped');
   }
 
   private async createHttpApp(): Promise<INestApplication> {
-    return NestFactory.create(BrokerModule.register({ store: this.store, config: this.config }), new ExpressAdapter(), {
+    // Admin endpoints report the gRPC port clients can reach, the bound one when 0 was configured.
+    const config = { ...this.config, grpcPort: this.messaging.port };
+    const module = BrokerModule.register({ store: this.store, config, topics: this.topics, delivery: this.delivery, scheduler: this.scheduler });
+    return NestFactory.create(module, new ExpressAdapter(), {
       logger: new PinoNestLogger(this.logger.child({ component: 'http' })),
       // Nest's default is process.abort() on a bootstrap error, which would kill a test runner
       // hosting the broker in-process; rethrowing lets start() clean up and report.
@@ -103,7 +169,7 @@ export class Broker {
     return {
       host,
       httpPort: address.port,
-      grpcPort: this.config.grpcPort,
+      grpcPort: this.messaging.port,
       adminUrl: `http://${urlHost}:${address.port}`,
     };
   }

@@ -1,0 +1,106 @@
+import { MessageInput } from '../../store/message-record';
+import { AppendResult } from '../../store/message-store';
+import { TopicConfig } from '../../topics/topic-config';
+import { InboundMessage, toMessageInput } from '../message-converter';
+import { Message, SendMessageRequest, SendMessageResponse, Status } from '../messaging.types';
+import { MessagingParts } from '../messaging-parts';
+import { RequestContext } from '../request-context';
+import { validTopic } from '../request-validator';
+import { appendFailureStatus, OK_STATUS, status, Statuses } from '../status-codes';
+import { isWritable } from '../topic-route';
+import { UnaryHandler } from './handler.types';
+
+/**
+ * SendMessage: one message or a batch for one topic (SendMessageActivity). A batch is all or
+ * nothing: every message is checked first, then all are appended with one store.append. Each
+ * message keeps the id the client generated and goes to the queue the client chose. A message to
+ * be delivered later goes to the delay scheduler instead.
+ */
+export class SendMessageHandler implements UnaryHandler<SendMessageRequest, SendMessageResponse> {
+  constructor(private readonly parts: MessagingParts) {}
+
+  async handle(request: SendMessageRequest, context: RequestContext): Promise<SendMessageResponse> {
+    const messages = request.messages ?? [];
+    if (messages.length === 0) return this.failure(Statuses.noMessageToSend());
+    const topicName = validTopic(messages[0].topic);
+    if ('status' in topicName) return this.failure(topicName.status);
+    if (messages.some((message) => !sameTopic(message, messages[0]))) return this.failure(Statuses.mixedTopics());
+    const topic = await this.parts.topics.getOrAutoCreate(topicName.name);
+    if (!topic) return this.failure(Statuses.topicNotFound(topicName.name));
+    if (!isWritable(topic)) return this.failure(Statuses.topicNotWritable(topic.name));
+
+    const inbound = this.checkAll(messages, topic, context);
+    if ('status' in inbound) return this.failure(inbound.status);
+    const delayed = inbound.filter((message) => message.delayed);
+    if (delayed.length > 0 && inbound.length > 1) {
+      return this.failure(status('BAD_REQUEST', 'delayed messages cannot be sent in a batch'));
+    }
+    this.parts.sessions.notePublished(context.clientId, topic.name);
+
+    const result = await this.append(inbound.map((message) => message.input), delayed.length > 0);
+    if (result.status !== 'ok') return this.failure(appendFailureStatus(result, this.parts.config.maxMessageSizeBytes));
+    const entries = result.records.map((record, index) => ({
+      status: OK_STATUS,
+      messageId: inbound[index].input.messageId,
+      transactionId: '',
+      offset: record.queueOffset,
+      recallHandle: '',
+    }));
+    return { status: OK_STATUS, entries };
+  }
+
+  failure(status: Status): SendMessageResponse {
+    return { status };
+  }
+
+  /** Converts and checks every message against the topic; the first problem refuses the request. */
+  private checkAll(messages: Message[], topic: TopicConfig, context: RequestContext): InboundMessage[] | { status: Status } {
+    const nowMs = Date.now();
+    const checked: InboundMessage[] = [];
+    for (const message of messages) {
+      const inbound = toMessageInput(message, {
+        topic: topic.name,
+        maxBodyBytes: this.parts.config.maxMessageSizeBytes,
+        options: this.parts.options,
+        nowMs,
+        peerHost: context.peerHost,
+      });
+      if ('status' in inbound) return inbound;
+      const problem = queueProblem(inbound.input, topic) ?? typeProblem(inbound, topic);
+      if (problem) return { status: problem };
+      checked.push(inbound);
+    }
+    return checked;
+  }
+
+  private append(inputs: MessageInput[], delayed: boolean): Promise<AppendResult> {
+    if (delayed) {
+      const input = inputs[0];
+      return this.parts.scheduler.schedule({ ...input, deliveryTimestampMs: input.deliveryTimestampMs! });
+    }
+    return this.parts.store.append(inputs.length === 1 ? inputs[0] : inputs);
+  }
+}
+
+function sameTopic(a: Message, b: Message): boolean {
+  return a.topic?.name === b.topic?.name && (a.topic?.resourceNamespace ?? '') === (b.topic?.resourceNamespace ?? '');
+}
+
+/** The client picks the queue from the route; it must be one of the topic's write queues. */
+function queueProblem(input: MessageInput, topic: TopicConfig): Status | undefined {
+  const queueId = input.queueId;
+  if (!Number.isInteger(queueId) || queueId < 0 || queueId >= topic.writeQueueNums) {
+    return status('BAD_REQUEST', `queue ${queueId} is not a write queue of topic ${topic.name} (write queues: 0..${topic.writeQueueNums - 1})`);
+  }
+  return undefined;
+}
+
+/**
+ * The message's type must be the topic's (DefaultTopicMessageTypeValidator), and transactional
+ * messages are refused until the broker supports them.
+ */
+function typeProblem(inbound: InboundMessage, topic: TopicConfig): Status | undefined {
+  if (inbound.messageType !== topic.messageType) return Statuses.messageTypeConflict(topic.messageType, inbound.messageType);
+  if (inbound.messageType === 'TRANSACTION') return Statuses.transactionNotSupported();
+  return undefined;
+}

@@ -1,0 +1,131 @@
+import { ServerDuplexStream } from '@grpc/grpc-js';
+import { consumerSettings, producerSettings } from '../client-settings';
+import { compiledFilterProblem } from '../filter-converter';
+import { Settings, Status, TelemetryCommand } from '../messaging.types';
+import { MessagingParts } from '../messaging-parts';
+import { RequestContext } from '../request-context';
+import { topicProblem, validGroup } from '../request-validator';
+import { errorStatus, OK_STATUS, status, Statuses } from '../status-codes';
+import { TelemetryStream } from '../telemetry-sessions';
+
+type TelemetryCall = ServerDuplexStream<TelemetryCommand, TelemetryCommand>;
+
+/**
+ * Telemetry: the bidirectional stream each client opens at start (ClientActivity.telemetry). The
+ * client sends its Settings; the broker answers with the settings it imposes (producers: retry
+ * policy, max body size; consumers: FIFO flag, retry policy, batch size, long-polling timeout) and
+ * keeps the stream in TelemetrySessions so commands can be pushed to the client later.
+ *
+ * A client that declares several topics gets the same answer again after `settingsRepeatDelayMs`
+ * (see MessagingOptions: the official Node client can miss the first one while it starts).
+ *
+ * Refused settings are answered with a command carrying only a non-OK status, and the stream
+ * stays open. The proxy fails the stream instead (INVALID_ARGUMENT); the official Node client then
+ * reconnects every second and its start() never settles, while a status-only command makes its
+ * start() fail with the status as a client exception.
+ */
+export class TelemetryHandler {
+  constructor(private readonly parts: MessagingParts) {}
+
+  handle(call: TelemetryCall, context: RequestContext): void {
+    const stream = new CallStream(call);
+    const { sessions } = this.parts;
+    sessions.attach(context.clientId, stream);
+    // Commands are processed one at a time, in order: a Settings answer must not overtake an
+    // earlier one.
+    let queue: Promise<void> = Promise.resolve();
+    call.on('data', (command: TelemetryCommand) => {
+      queue = queue.then(() => this.onCommand(command, stream, context));
+    });
+    call.on('end', () => {
+      sessions.detach(context.clientId, stream);
+      stream.end();
+    });
+    const closed = (): void => {
+      stream.end();
+      sessions.detach(context.clientId, stream);
+    };
+    call.on('cancelled', closed);
+    call.on('error', closed);
+  }
+
+  private async onCommand(command: TelemetryCommand, stream: CallStream, context: RequestContext): Promise<void> {
+    try {
+      if (command.settings) {
+        const reply = await this.settingsReply(command.settings, context);
+        stream.write(reply);
+        if (reply.settings && declaredTopicCount(command.settings) > 1) stream.writeLater(reply, this.parts.options.settingsRepeatDelayMs);
+      } else {
+        // Thread stack traces and verification results answer commands this broker never sends.
+        context.logger.debug({ clientId: context.clientId, command: command.command }, 'telemetry command ignored');
+      }
+    } catch (error) {
+      stream.write({ status: errorStatus(error, context.logger, context.rpc) });
+    }
+  }
+
+  private async settingsReply(settings: Settings, context: RequestContext): Promise<TelemetryCommand> {
+    if (settings.publishing) {
+      for (const topic of settings.publishing.topics ?? []) {
+        const problem = topicProblem(topic.name ?? '');
+        if (problem) return { status: problem };
+      }
+      this.parts.sessions.updateSettings(context.clientId, settings);
+      return { status: OK_STATUS, settings: producerSettings(settings, this.parts.options, this.parts.config.maxMessageSizeBytes) };
+    }
+    if (settings.subscription) {
+      const problem = await this.subscriptionProblem(settings);
+      if (problem) return { status: problem };
+      const group = await this.parts.topics.getOrCreateGroup(settings.subscription.group!.name!);
+      if (!group) return { status: Statuses.consumerGroupNotFound(settings.subscription.group!.name!) };
+      this.parts.sessions.updateSettings(context.clientId, settings);
+      return { status: OK_STATUS, settings: consumerSettings(settings, group, this.parts.options) };
+    }
+    return { status: status('BAD_REQUEST', 'there is no publishing or subscription data in settings') };
+  }
+
+  private async subscriptionProblem(settings: Settings): Promise<Status | undefined> {
+    const group = validGroup(settings.subscription?.group);
+    if ('status' in group) return group.status;
+    for (const entry of settings.subscription?.subscriptions ?? []) {
+      const problem = topicProblem(entry.topic?.name ?? '') ?? compiledFilterProblem(entry.expression);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+}
+
+/** Topics a client's settings name (publishing topics or subscriptions). */
+function declaredTopicCount(settings: Settings): number {
+  return (settings.publishing?.topics?.length ?? 0) + (settings.subscription?.subscriptions?.length ?? 0);
+}
+
+/** The broker's end of one telemetry call; writes after the call closed are dropped. */
+class CallStream implements TelemetryStream {
+  private closed = false;
+  private repeat: NodeJS.Timeout | undefined;
+
+  constructor(private readonly call: TelemetryCall) {}
+
+  write(command: TelemetryCommand): boolean {
+    if (this.closed || this.call.cancelled || !this.call.writable) return false;
+    this.call.write(command);
+    return true;
+  }
+
+  /** Writes `command` after `delayMs` unless the stream closes first (0: not at all). */
+  writeLater(command: TelemetryCommand, delayMs: number): void {
+    if (delayMs <= 0) return;
+    clearTimeout(this.repeat);
+    this.repeat = setTimeout(() => this.write(command), delayMs);
+    // A pending repeat must not keep a stopping process alive.
+    this.repeat.unref();
+  }
+
+  end(): void {
+    clearTimeout(this.repeat);
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.call.cancelled && this.call.writable) this.call.end();
+  }
+}

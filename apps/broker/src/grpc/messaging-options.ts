@@ -1,0 +1,44 @@
+/**
+ * Settings of the gRPC messaging layer that are not in BrokerConfig: the limits and client
+ * settings Apache RocketMQ's proxy keeps in its ProxyConfig. Defaults are in messaging.defaults.ts;
+ * each field names the proxy setting it mirrors.
+ */
+export interface MessagingOptions {
+  /** A shorter requested long poll is lengthened to this (`grpcClientConsumerMinLongPollingTimeoutMillis`). */
+  minLongPollingTimeoutMs: number;
+  /** A longer requested long poll is cut to this; also pushed to consumers (`grpcClientConsumerMaxLongPollingTimeoutMillis`). */
+  maxLongPollingTimeoutMs: number;
+  /** Receive batch size pushed to push consumers (`grpcClientConsumerLongPollingBatchSize`). */
+  receiveBatchSize: number;
+  /**
+   * Invisible duration of messages received with `auto_renew` (push consumers send no duration;
+   * `defaultInvisibleTimeMills`). This broker does not renew it: a push consumer whose listener
+   * takes longer sees the message again.
+   */
+  autoRenewInvisibleDurationMs: number;
+  /** Latest delivery time a message may ask for, relative to now (`maxDelayTimeMills`). */
+  maxDelayMs: number;
+  /** Most user properties per message (`userPropertyMaxNum`). */
+  maxUserProperties: number;
+  /** Most bytes of user properties, tag and keys per message (`maxUserPropertySize`). */
+  maxUserPropertyBytes: number;
+  /** A message group must be shorter than this many UTF-8 bytes (`maxMessageGroupSize`). */
+  maxMessageGroupBytes: number;
+  /** Producer retry policy pushed in Settings (`grpcClientProducerMaxAttempts`, `...BackoffInitialMillis`, ...). */
+  producerMaxAttempts: number;
+  producerBackoffInitialMs: number;
+  producerBackoffMaxMs: number;
+  producerBackoffMultiplier: number;
+  /**
+   * A client that declares more than one topic gets its Settings answer a second time after this
+   * delay (0: never). The official Node client (1.0.8) asks for the route of each declared topic
+   * one after the other, sends its Settings after the first, and only starts waiting for the
+   * answer after the last: an answer that arrives in between is dropped and its start() never
+   * completes. The repeat reaches it once it waits; settings are idempotent for every client.
+   */
+  settingsRepeatDelayMs: number;
+  /** Largest gRPC request accepted (`grpcMaxInboundMessageSize`). */
+  maxInboundMessageBytes: number;
+  /** On stop, how long in-flight calls may take to finish before they are cancelled. */
+  shutdownGraceMs: number;
+}

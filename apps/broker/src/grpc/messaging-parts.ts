@@ -1,0 +1,28 @@
+import { Logger } from 'pino';
+import { BrokerConfig } from '../config/broker-config';
+import { DeliveryApi } from '../delivery/delivery.types';
+import { DelaySchedulerApi } from '../schedule/delay-scheduler.types';
+import { MessageStore } from '../store/message-store';
+import { TopicsApi } from '../topics/topic-config';
+import { MessagingOptions } from './messaging-options';
+import { TelemetrySessions } from './telemetry-sessions';
+
+/** Where clients reach this broker: the advertised host and the bound gRPC port. */
+export interface AdvertisedAddress {
+  host: string;
+  port: number;
+}
+
+/** The broker parts the RPC handlers work on, built and opened by Broker. */
+export interface MessagingParts {
+  config: BrokerConfig;
+  options: MessagingOptions;
+  store: MessageStore;
+  topics: TopicsApi;
+  delivery: DeliveryApi;
+  scheduler: DelaySchedulerApi;
+  sessions: TelemetrySessions;
+  /** Known once the server is bound (port 0 picks a free port). */
+  address(): AdvertisedAddress;
+  logger: Logger;
+}

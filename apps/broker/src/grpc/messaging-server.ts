@@ -1,0 +1,216 @@
+import {
+  handleServerStreamingCall,
+  handleUnaryCall,
+  Server,
+  ServerCredentials,
+  Deadline,
+  Metadata,
+  ServerDuplexStream,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { Logger } from 'pino';
+import { AckMessageHandler } from './handlers/ack-message.handler';
+import { ChangeInvisibleDurationHandler } from './handlers/change-invisible-duration.handler';
+import { ForwardMessageToDeadLetterQueueHandler } from './handlers/forward-message-to-dead-letter-queue.handler';
+import { GetOffsetHandler } from './handlers/get-offset.handler';
+import { StreamHandler, UnaryHandler } from './handlers/handler.types';
+import { HeartbeatHandler } from './handlers/heartbeat.handler';
+import { NotifyClientTerminationHandler } from './handlers/notify-client-termination.handler';
+import { PullMessageHandler } from './handlers/pull-message.handler';
+import { QueryAssignmentHandler } from './handlers/query-assignment.handler';
+import { QueryOffsetHandler } from './handlers/query-offset.handler';
+import { QueryRouteHandler } from './handlers/query-route.handler';
+import { ReceiveMessageHandler } from './handlers/receive-message.handler';
+import { SendMessageHandler } from './handlers/send-message.handler';
+import { TelemetryHandler } from './handlers/telemetry.handler';
+import { UpdateOffsetHandler } from './handlers/update-offset.handler';
+import { TelemetryCommand } from './messaging.types';
+import { MessagingParts } from './messaging-parts';
+import { loadMessagingService } from './proto-loader';
+import { CLIENT_ID_HEADER, headerValue, peerHostOf, remainingUntil, RequestContext } from './request-context';
+import { errorStatus, Statuses } from './status-codes';
+import { TelemetrySessions } from './telemetry-sessions';
+
+/** What every kind of server call has (part of grpc-js's ServerSurfaceCall, which it does not export). */
+interface ServerCall {
+  readonly cancelled: boolean;
+  readonly metadata: Metadata;
+  getPeer(): string;
+  getDeadline(): Deadline;
+  on(event: 'cancelled', listener: () => void): unknown;
+  removeListener(event: 'cancelled', listener: () => void): unknown;
+}
+
+/** The broker parts the server needs; the server adds the telemetry sessions and its address. */
+export type MessagingServerParts = Omit<MessagingParts, 'sessions' | 'address' | 'logger'>;
+
+enum ServerState {
+  Created = 'created',
+  Running = 'running',
+  Stopping = 'stopping',
+  Stopped = 'stopped',
+}
+
+/**
+ * The gRPC server of `apache.rocketmq.v2.MessagingService`: one handler per RPC (handlers/),
+ * served on `config.host:config.grpcPort`. EndTransaction, RecallMessage and SyncLiteSubscription
+ * have no handler, so grpc-js answers them UNIMPLEMENTED.
+ *
+ * Every call must carry `x-mq-client-id` (CLIENT_ID_REQUIRED otherwise, as the proxy's
+ * GrpcMessagingApplication.validateContext). A handler that throws answers
+ * INTERNAL_SERVER_ERROR in the response status; the call itself never fails.
+ *
+ * stop() drains: the server stops taking calls, long polls end at once with what they have,
+ * telemetry streams are ended (status OK), and ordinary calls get `shutdownGraceMs` to finish
+ * before they are cancelled.
+ */
+export class MessagingServer {
+  readonly sessions = new TelemetrySessions();
+  private readonly parts: MessagingParts;
+  private readonly server: Server;
+  private state = ServerState.Created;
+  private boundPort = 0;
+  /** Abort controllers of the calls in progress (not telemetry), aborted on stop. */
+  private readonly calls = new Set<AbortController>();
+
+  constructor(
+    parts: MessagingServerParts,
+    private readonly logger: Logger,
+  ) {
+    this.parts = { ...parts, sessions: this.sessions, logger, address: () => ({ host: parts.config.host, port: this.boundPort }) };
+    this.server = new Server({ 'grpc.max_receive_message_length': parts.options.maxInboundMessageBytes });
+    this.server.addService(loadMessagingService(), this.implementation());
+  }
+
+  /** The bound port (the real one when 0 was configured); 0 before start(). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Binds `config.host:config.grpcPort` and starts serving; resolves with the bound port. */
+  async start(): Promise<number> {
+    if (this.state !== ServerState.Created) throw new Error('MessagingServer.start() may be called once');
+    const { host, grpcPort } = this.parts.config;
+    const target = `${host.includes(':') ? `[${host}]` : host}:${grpcPort}`;
+    this.boundPort = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(target, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+    });
+    this.state = ServerState.Running;
+    this.logger.info({ host, port: this.boundPort }, 'gRPC messaging service listening');
+    return this.boundPort;
+  }
+
+  /** Drains and stops; safe to call more than once and before start(). */
+  async stop(): Promise<void> {
+    if (this.state === ServerState.Stopping || this.state === ServerState.Stopped) return;
+    const wasRunning = this.state === ServerState.Running;
+    this.state = ServerState.Stopping;
+    const drained = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    for (const call of this.calls) call.abort();
+    this.sessions.endAll();
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.parts.options.shutdownGraceMs)));
+    const outcome = await Promise.race([drained, graceOver]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      this.logger.warn({ callsInProgress: this.calls.size }, 'gRPC calls still running after the shutdown grace period; cancelling them');
+      this.server.forceShutdown();
+    }
+    this.state = ServerState.Stopped;
+    if (wasRunning) this.logger.info('gRPC messaging service stopped');
+  }
+
+  private implementation(): UntypedServiceImplementation {
+    const parts = this.parts;
+    return {
+      QueryRoute: this.unary('QueryRoute', new QueryRouteHandler(parts)),
+      Heartbeat: this.unary('Heartbeat', new HeartbeatHandler(parts)),
+      SendMessage: this.unary('SendMessage', new SendMessageHandler(parts)),
+      QueryAssignment: this.unary('QueryAssignment', new QueryAssignmentHandler(parts)),
+      ReceiveMessage: this.stream('ReceiveMessage', new ReceiveMessageHandler(parts)),
+      AckMessage: this.unary('AckMessage', new AckMessageHandler(parts)),
+      ForwardMessageToDeadLetterQueue: this.unary('ForwardMessageToDeadLetterQueue', new ForwardMessageToDeadLetterQueueHandler(parts)),
+      PullMessage: this.stream('PullMessage', new PullMessageHandler(parts)),
+      UpdateOffset: this.unary('UpdateOffset', new UpdateOffsetHandler(parts)),
+      GetOffset: this.unary('GetOffset', new GetOffsetHandler(parts)),
+      QueryOffset: this.unary('QueryOffset', new QueryOffsetHandler(parts)),
+      Telemetry: this.telemetry(new TelemetryHandler(parts)),
+      NotifyClientTermination: this.unary('NotifyClientTermination', new NotifyClientTerminationHandler(parts)),
+      ChangeInvisibleDuration: this.unary('ChangeInvisibleDuration', new ChangeInvisibleDurationHandler(parts)),
+    };
+  }
+
+  private unary<Request, Response>(rpc: string, handler: UnaryHandler<Request, Response>): handleUnaryCall<Request, Response> {
+    return (call, callback) => {
+      const { context, done } = this.open(rpc, call);
+      const answer = context.clientId
+        ? Promise.resolve()
+            .then(() => handler.handle(call.request, context))
+            .catch((error: unknown) => handler.failure(errorStatus(error, this.logger, rpc)))
+        : Promise.resolve(handler.failure(Statuses.clientIdRequired()));
+      void answer.then((response) => {
+        done();
+        callback(null, response);
+      });
+    };
+  }
+
+  private stream<Request, Frame>(rpc: string, handler: StreamHandler<Request, Frame>): handleServerStreamingCall<Request, Frame> {
+    return (call) => {
+      const { context, done } = this.open(rpc, call);
+      const write = (frame: Frame): void => {
+        if (!call.cancelled && call.writable) call.write(frame);
+      };
+      const answer = context.clientId
+        ? Promise.resolve()
+            .then(() => handler.handle(call.request, context, write))
+            .catch((error: unknown) => handler.failure(errorStatus(error, this.logger, rpc)).forEach(write))
+        : Promise.resolve(handler.failure(Statuses.clientIdRequired()).forEach(write));
+      void answer.then(() => {
+        done();
+        if (!call.cancelled && call.writable) call.end();
+      });
+    };
+  }
+
+  private telemetry(handler: TelemetryHandler) {
+    return (call: ServerDuplexStream<TelemetryCommand, TelemetryCommand>): void => {
+      const { context, done } = this.open('Telemetry', call, false);
+      call.on('close', done);
+      if (!context.clientId) {
+        call.write({ status: Statuses.clientIdRequired() });
+        call.end();
+        return;
+      }
+      if (this.state !== ServerState.Running) {
+        call.end();
+        return;
+      }
+      handler.handle(call, context);
+    };
+  }
+
+  /** The context of a new call; `done` must be called when the call is answered. */
+  private open(rpc: string, call: ServerCall, abortOnStop = true): { context: RequestContext; done: () => void } {
+    const controller = new AbortController();
+    if (abortOnStop) this.calls.add(controller);
+    if (this.state !== ServerState.Running) controller.abort();
+    const onCancelled = (): void => controller.abort();
+    call.on('cancelled', onCancelled);
+    const clientId = headerValue(call.metadata, CLIENT_ID_HEADER);
+    const context: RequestContext = {
+      rpc,
+      clientId,
+      peerHost: peerHostOf(call.getPeer()),
+      signal: controller.signal,
+      logger: this.logger,
+      cancelled: () => call.cancelled,
+      remainingMs: () => remainingUntil(call.getDeadline()),
+    };
+    const done = (): void => {
+      this.calls.delete(controller);
+      call.removeListener('cancelled', onCancelled);
+    };
+    return { context, done };
+  }
+}

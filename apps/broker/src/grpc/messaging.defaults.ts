@@ -1,0 +1,32 @@
+import { MessagingOptions } from './messaging-options';
+
+/** Defaults of MessagingOptions, merged once by the Broker: Apache RocketMQ proxy's values. */
+export const MESSAGING_DEFAULTS: Readonly<MessagingOptions> = {
+  /** 5 s. */
+  minLongPollingTimeoutMs: 5_000,
+  /** 20 s. */
+  maxLongPollingTimeoutMs: 20_000,
+  /** 32, also the broker's pop limit. */
+  receiveBatchSize: 32,
+  /** 60 s. */
+  autoRenewInvisibleDurationMs: 60_000,
+  /** 1 day. */
+  maxDelayMs: 24 * 3_600_000,
+  /** 128. */
+  maxUserProperties: 128,
+  /** 16 KiB. */
+  maxUserPropertyBytes: 16 * 1024,
+  /** 64 bytes. */
+  maxMessageGroupBytes: 64,
+  /** 3 attempts, backing off 10 ms, 20 ms, ... up to 1 s. */
+  producerMaxAttempts: 3,
+  producerBackoffInitialMs: 10,
+  producerBackoffMaxMs: 1_000,
+  producerBackoffMultiplier: 2,
+  /** 1 s: longer than the Node client's route queries take on any sane network. */
+  settingsRepeatDelayMs: 1_000,
+  /** 130 MiB. */
+  maxInboundMessageBytes: 130 * 1024 * 1024,
+  /** 5 s: long polls are ended at once on stop, so only ordinary calls use it. */
+  shutdownGraceMs: 5_000,
+};

@@ -1,0 +1,47 @@
+import { Metadata } from '@grpc/grpc-js';
+import { Logger } from 'pino';
+
+/** Header carrying the client's id (rocketmq-clients docs/transport.md). */
+export const CLIENT_ID_HEADER = 'x-mq-client-id';
+
+/** What a handler knows about the call it serves. */
+export interface RequestContext {
+  /** The RPC's name, for logs. */
+  readonly rpc: string;
+  /** `x-mq-client-id`; the server refuses calls without one before a handler runs. */
+  readonly clientId: string;
+  /** The client's address without port, e.g. `127.0.0.1`. */
+  readonly peerHost: string;
+  /** Aborted when the client cancels the call or the broker stops serving it. */
+  readonly signal: AbortSignal;
+  /** True once the client went away (cancelled, deadline passed, connection lost). */
+  cancelled(): boolean;
+  readonly logger: Logger;
+  /** Milliseconds until the call's deadline; Infinity when the client set none. */
+  remainingMs(): number;
+}
+
+/** The first value of a metadata header, or '' without one. */
+export function headerValue(metadata: Metadata, name: string): string {
+  const value = metadata.get(name)[0];
+  if (value === undefined) return '';
+  return typeof value === 'string' ? value : value.toString('utf8');
+}
+
+/**
+ * The host part of a grpc-js peer string (`127.0.0.1:5555`, `[::1]:5555`, `ipv4:...`,
+ * `unix:...`), or the string itself when it has no recognizable port.
+ */
+export function peerHostOf(peer: string): string {
+  const withoutScheme = peer.replace(/^(ipv4|ipv6|dns):/, '');
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(withoutScheme);
+  if (bracketed) return bracketed[1];
+  const hostPort = /^([^:]+):\d+$/.exec(withoutScheme);
+  return hostPort ? hostPort[1] : withoutScheme;
+}
+
+/** Milliseconds from now to a grpc-js deadline (a Date, epoch ms, or Infinity). */
+export function remainingUntil(deadline: Date | number): number {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(at) ? at - Date.now() : Infinity;
+}

@@ -1,0 +1,215 @@
+import { Logger } from 'pino';
+import { ReceiptResult, PullResult, ReceiveResult } from '../delivery/delivery.types';
+import { AppendResult } from '../store/message-store';
+import { TopicConfigError } from '../topics/topic-config.errors';
+import { CodeName, Status } from './messaging.types';
+
+/**
+ * THE one place where the broker's outcomes become `apache.rocketmq.v2.Code` statuses (STYLE 11).
+ * Codes and message texts follow Apache RocketMQ's proxy (`proxy/.../grpc/v2`: ResponseBuilder,
+ * GrpcValidator, SendMessageActivity, ReceiveMessageActivity, RouteActivity, ClientActivity,
+ * DefaultTopicMessageTypeValidator; client `Validators`), so official clients react as they do
+ * against Apache RocketMQ. Where this broker deviates, the entry says why.
+ *
+ * | outcome                                              | code                                  |
+ * |------------------------------------------------------|---------------------------------------|
+ * | success                                              | OK (20000) "OK"                       |
+ * | batch entries with different results                 | MULTIPLE_RESULTS (30000)              |
+ * | missing x-mq-client-id header                        | CLIENT_ID_REQUIRED (40017)            |
+ * | malformed request (missing resource, bad enum, ...)  | BAD_REQUEST (40000)                   |
+ * | bad topic name / system topic                        | ILLEGAL_TOPIC (40002)                 |
+ * | bad consumer group name / system group               | ILLEGAL_CONSUMER_GROUP (40003)        |
+ * | bad tag / key / message group / property / id        | ILLEGAL_MESSAGE_* (40004..40009)      |
+ * | filter that does not compile                         | ILLEGAL_FILTER_EXPRESSION (40010)     |
+ * | invisible duration out of bounds                     | ILLEGAL_INVISIBLE_TIME (40011)        |
+ * | delivery time too far ahead / bad delay level        | ILLEGAL_DELIVERY_TIME (40012)         |
+ * | unknown, expired or malformed receipt handle         | INVALID_RECEIPT_HANDLE (40013)        |
+ * | message type does not match the topic's type         | MESSAGE_PROPERTY_CONFLICT_WITH_TYPE   |
+ * | heartbeat/termination without settings               | UNRECOGNIZED_CLIENT_TYPE (40015)      |
+ * | SendMessage without messages / mixed topics          | MESSAGE_CORRUPTED (40016)             |
+ * | deadline too short for the long poll                 | ILLEGAL_POLLING_TIME (40018)          |
+ * | negative or out-of-range offset                      | ILLEGAL_OFFSET (40019)                |
+ * | topic not writable (send) / not readable (receive)   | FORBIDDEN (40300)                     |
+ * | no message before the long poll ended                | MESSAGE_NOT_FOUND (40401)             |
+ * | unknown topic                                        | TOPIC_NOT_FOUND (40402)               |
+ * | unknown group, auto-creation disabled                | CONSUMER_GROUP_NOT_FOUND (40403)      |
+ * | group has no committed offset for the queue          | OFFSET_NOT_FOUND (40404)              |
+ * | batch larger than the store accepts                  | PAYLOAD_TOO_LARGE (41300)             |
+ * | body larger than maxMessageSizeBytes                 | MESSAGE_BODY_TOO_LARGE (41301)        |
+ * | empty body                                           | MESSAGE_BODY_EMPTY (41302)            |
+ * | too many concurrent long polls                       | TOO_MANY_REQUESTS (42900)             |
+ * | too many / too large user properties                 | MESSAGE_PROPERTIES_TOO_LARGE (43101)  |
+ * | store not running or failed; any unexpected error    | INTERNAL_SERVER_ERROR (50001), logged |
+ * | transactional message (until transactions exist)     | NOT_IMPLEMENTED (50100)               |
+ */
+
+/** Numbers of `apache.rocketmq.v2.Code` (definition.proto), for logs, tests and docs. */
+export const CODE_NUMBERS: Readonly<Record<CodeName, number>> = {
+  OK: 20000,
+  MULTIPLE_RESULTS: 30000,
+  BAD_REQUEST: 40000,
+  ILLEGAL_TOPIC: 40002,
+  ILLEGAL_CONSUMER_GROUP: 40003,
+  ILLEGAL_MESSAGE_TAG: 40004,
+  ILLEGAL_MESSAGE_KEY: 40005,
+  ILLEGAL_MESSAGE_GROUP: 40006,
+  ILLEGAL_MESSAGE_PROPERTY_KEY: 40007,
+  ILLEGAL_MESSAGE_ID: 40009,
+  ILLEGAL_FILTER_EXPRESSION: 40010,
+  ILLEGAL_INVISIBLE_TIME: 40011,
+  ILLEGAL_DELIVERY_TIME: 40012,
+  INVALID_RECEIPT_HANDLE: 40013,
+  MESSAGE_PROPERTY_CONFLICT_WITH_TYPE: 40014,
+  UNRECOGNIZED_CLIENT_TYPE: 40015,
+  MESSAGE_CORRUPTED: 40016,
+  CLIENT_ID_REQUIRED: 40017,
+  ILLEGAL_POLLING_TIME: 40018,
+  ILLEGAL_OFFSET: 40019,
+  FORBIDDEN: 40300,
+  NOT_FOUND: 40400,
+  MESSAGE_NOT_FOUND: 40401,
+  TOPIC_NOT_FOUND: 40402,
+  CONSUMER_GROUP_NOT_FOUND: 40403,
+  OFFSET_NOT_FOUND: 40404,
+  PAYLOAD_TOO_LARGE: 41300,
+  MESSAGE_BODY_TOO_LARGE: 41301,
+  MESSAGE_BODY_EMPTY: 41302,
+  TOO_MANY_REQUESTS: 42900,
+  MESSAGE_PROPERTIES_TOO_LARGE: 43101,
+  INTERNAL_SERVER_ERROR: 50001,
+  NOT_IMPLEMENTED: 50100,
+};
+
+/** A status; without a message, the code's name (the proxy's `ResponseBuilder.buildStatus`). */
+export function status(code: CodeName, message?: string): Status {
+  return { code, message: message ?? code };
+}
+
+export const OK_STATUS: Status = Object.freeze(status('OK'));
+
+/**
+ * One status for a batch (SendMessage, AckMessage): the shared code, or MULTIPLE_RESULTS when the
+ * entries differ (SendMessageActivity / AckMessageActivity `setAckResponseStatus`).
+ */
+export function batchStatus(entries: readonly Status[]): Status {
+  const codes = new Set(entries.map((entry) => entry.code));
+  if (codes.size === 0) return status('BAD_REQUEST', 'the request has no entries');
+  if (codes.size > 1) return status('MULTIPLE_RESULTS');
+  return status([...codes][0]);
+}
+
+/** Statuses with the proxy's texts, by situation. */
+export const Statuses = {
+  clientIdRequired: (): Status => status('CLIENT_ID_REQUIRED', 'client id cannot be empty'),
+  badRequest: (reason: string): Status => status('BAD_REQUEST', reason),
+  /** TopicRouteService / namesrv `ClientRequestProcessor`. */
+  topicNotFound: (topic: string): Status => status('TOPIC_NOT_FOUND', `No topic route info in name server for the topic: ${topic}`),
+  /** Broker `PopMessageProcessor` for SUBSCRIPTION_GROUP_NOT_EXIST, without the FAQ link. */
+  consumerGroupNotFound: (group: string): Status => status('CONSUMER_GROUP_NOT_FOUND', `subscription group [${group}] does not exist`),
+  /** Broker `SendMessageProcessor` for a topic without the write permission. */
+  topicNotWritable: (topic: string): Status => status('FORBIDDEN', `the topic[${topic}] sending is forbidden`),
+  /** RouteActivity.queryAssignment; also used when ReceiveMessage meets an unreadable topic. */
+  noReadableQueue: (): Status => status('FORBIDDEN', 'no readable queue'),
+  noMessageToSend: (): Status => status('MESSAGE_CORRUPTED', 'no message to send'),
+  mixedTopics: (): Status => status('MESSAGE_CORRUPTED', 'topic in message is not same'),
+  messageBodyEmpty: (): Status => status('MESSAGE_BODY_EMPTY', 'message body cannot be empty'),
+  messageBodyTooLarge: (maxBytes: number): Status => status('MESSAGE_BODY_TOO_LARGE', `message body cannot exceed the max ${maxBytes}`),
+  batchTooLarge: (sizeBytes: number, maxBytes: number): Status =>
+    status('PAYLOAD_TOO_LARGE', `the batch of ${sizeBytes} bytes exceeds the max ${maxBytes}`),
+  /** DefaultTopicMessageTypeValidator. */
+  messageTypeConflict: (expected: string, actual: string): Status =>
+    status('MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', `TopicMessageType validate failed, the expected type is ${expected}, but actual type is ${actual}`),
+  /**
+   * Transactional messages arrive with the transaction issue. NOT_IMPLEMENTED is what the proxy
+   * answers for a request the broker does not support (REQUEST_CODE_NOT_SUPPORTED); clients raise
+   * it as an unsupported-operation error instead of retrying.
+   */
+  transactionNotSupported: (): Status => status('NOT_IMPLEMENTED', 'transactional messages are not supported by this broker yet'),
+  invalidReceiptHandle: (reason: string): Status => status('INVALID_RECEIPT_HANDLE', reason),
+  illegalFilter: (reason: string): Status => status('ILLEGAL_FILTER_EXPRESSION', reason),
+  /** ReceiveMessageResponseStreamWriter: an empty pop. */
+  noNewMessage: (): Status => status('MESSAGE_NOT_FOUND', 'no new message'),
+  /** ReceiveMessageActivity. */
+  pollingTimeNotEnough: (): Status =>
+    status('ILLEGAL_POLLING_TIME', 'The deadline time remaining is not enough for polling, please check network condition'),
+  /** ClientActivity.heartbeat / notifyClientTermination before any Settings on the telemetry stream. */
+  noClientSettings: (): Status => status('UNRECOGNIZED_CLIENT_TYPE', 'cannot find client settings for this client'),
+  offsetNotFound: (group: string, topic: string, queueId: number): Status =>
+    status('OFFSET_NOT_FOUND', `consumer group ${group} has no committed offset on ${topic} queue ${queueId}`),
+  illegalOffset: (reason: string): Status => status('ILLEGAL_OFFSET', reason),
+} as const;
+
+/** The status of a failed append (SendMessage). */
+export function appendFailureStatus(result: Exclude<AppendResult, { status: 'ok' }>, maxBodyBytes: number): Status {
+  switch (result.status) {
+    case 'message-too-large':
+      return Statuses.messageBodyTooLarge(maxBodyBytes);
+    case 'batch-too-large':
+      return Statuses.batchTooLarge(result.sizeBytes, result.maxBytes);
+    case 'invalid':
+      return Statuses.badRequest(result.reason);
+    case 'not-running':
+      return status('INTERNAL_SERVER_ERROR', `the message store is not running (state ${result.state})`);
+    case 'store-failed':
+      return status('INTERNAL_SERVER_ERROR', `the message store failed: ${result.reason}`);
+  }
+}
+
+/** The status of ack / change-invisible-duration / forward-to-DLQ for one receipt handle. */
+export function receiptStatus(result: ReceiptResult, topic: string): Status {
+  switch (result.status) {
+    case 'ok':
+      return OK_STATUS;
+    case 'invalid-receipt-handle':
+      return Statuses.invalidReceiptHandle(result.reason);
+    case 'topic-not-found':
+      return Statuses.topicNotFound(topic);
+    case 'illegal-invisible-time':
+      return status('ILLEGAL_INVISIBLE_TIME', result.reason);
+    case 'internal-error':
+      return status('INTERNAL_SERVER_ERROR', result.reason);
+  }
+}
+
+/** The status of a failed receive. */
+export function receiveFailureStatus(result: Exclude<ReceiveResult, { status: 'ok' }>, topic: string): Status {
+  switch (result.status) {
+    case 'topic-not-found':
+      return Statuses.topicNotFound(topic);
+    case 'illegal-filter':
+      return Statuses.illegalFilter(result.reason);
+    case 'bad-request':
+      return Statuses.badRequest(result.reason);
+    case 'illegal-invisible-time':
+      return status('ILLEGAL_INVISIBLE_TIME', result.reason);
+    case 'consumer-group-not-found':
+      return status('CONSUMER_GROUP_NOT_FOUND', result.reason);
+  }
+}
+
+/** The status of a failed pull (PullMessageResponseStreamWriter: OFFSET_ILLEGAL -> ILLEGAL_OFFSET). */
+export function pullFailureStatus(result: Exclude<PullResult, { status: 'ok' }>, topic: string): Status {
+  switch (result.status) {
+    case 'offset-out-of-range':
+      return Statuses.illegalOffset(`the offset is out of range [${result.minOffset}, ${result.maxOffset}]`);
+    case 'topic-not-found':
+      return Statuses.topicNotFound(topic);
+    case 'illegal-filter':
+      return Statuses.illegalFilter(result.reason);
+  }
+}
+
+/**
+ * The status of an exception that escaped a handler. Typed errors with a known code map onto their
+ * code; anything else is a bug or an unexpected failure: INTERNAL_SERVER_ERROR, logged here and
+ * nowhere else (STYLE 11: logged once).
+ */
+export function errorStatus(error: unknown, logger: Logger, rpc: string): Status {
+  if (error instanceof TopicConfigError) {
+    if (error.code === 'BROKER_ERR_INVALID_TOPIC') return status('ILLEGAL_TOPIC', error.reason);
+    if (error.code === 'BROKER_ERR_INVALID_GROUP') return status('ILLEGAL_CONSUMER_GROUP', error.reason);
+  }
+  logger.error({ err: error, rpc }, 'internal server error');
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return status('INTERNAL_SERVER_ERROR', message);
+}
