@@ -8,8 +8,10 @@ import { ConsumeQueue, listOffsetFiles } from './consume-queue';
  * when the dispatcher sees the written record.
  */
 export class ConsumeQueueTable {
-  private readonly queues = new Map<string, ConsumeQueue>();
-  private readonly nextOffsets = new Map<string, number>();
+  /** topic -> queue id -> queue: nested, so the hot paths build no key strings. */
+  private readonly queues = new Map<string, ConsumeQueue[]>();
+  /** topic -> queue id -> next queue offset to reserve (absent: the queue's max offset). */
+  private readonly nextOffsets = new Map<string, number[]>();
 
   constructor(
     private readonly rootDir: string,
@@ -17,24 +19,32 @@ export class ConsumeQueueTable {
   ) {}
 
   get(topic: string, queueId: number): ConsumeQueue | undefined {
-    return this.queues.get(queueKey(topic, queueId));
+    return this.queues.get(topic)?.[queueId];
   }
 
   getOrCreate(topic: string, queueId: number): ConsumeQueue {
-    const key = queueKey(topic, queueId);
-    let queue = this.queues.get(key);
+    let byId = this.queues.get(topic);
+    if (!byId) {
+      byId = [];
+      this.queues.set(topic, byId);
+    }
+    let queue = byId[queueId];
     if (!queue) {
       queue = new ConsumeQueue(topic, queueId, path.join(this.rootDir, topic, String(queueId)), this.entriesPerFile);
-      this.queues.set(key, queue);
+      byId[queueId] = queue;
     }
     return queue;
   }
 
   /** Reserves the next queue offset of a topic-queue for a record being staged. */
   reserveOffset(topic: string, queueId: number): number {
-    const key = queueKey(topic, queueId);
-    const next = this.nextOffsets.get(key) ?? this.queues.get(key)?.maxOffset ?? 0;
-    this.nextOffsets.set(key, next + 1);
+    let byId = this.nextOffsets.get(topic);
+    if (!byId) {
+      byId = [];
+      this.nextOffsets.set(topic, byId);
+    }
+    const next = byId[queueId] ?? this.get(topic, queueId)?.maxOffset ?? 0;
+    byId[queueId] = next + 1;
     return next;
   }
 
@@ -43,8 +53,8 @@ export class ConsumeQueueTable {
     this.nextOffsets.clear();
   }
 
-  all(): IterableIterator<ConsumeQueue> {
-    return this.queues.values();
+  *all(): IterableIterator<ConsumeQueue> {
+    for (const byId of this.queues.values()) for (const queue of byId) if (queue) yield queue;
   }
 
   /** Loads every queue directory, trusting `durable` counts (from the checkpoint). */

@@ -46,6 +46,17 @@ export const BLANK_MIN_SIZE = 8;
 export const FLAG_TYPE_MASK = 0x03;
 export const FLAG_BATCH_MORE = 0x10;
 
+/** Field positions of the layout above, for decoders outside this file. */
+export const RecordField = {
+  flags: 12,
+  queueId: 14,
+  queueOffset: 16,
+  storeTimestamp: 32,
+  preparedOffset: 40,
+  preparedSize: 48,
+  topicLength: 52,
+} as const;
+
 const OFFSET_TOTAL_SIZE = 0;
 const OFFSET_MAGIC = 4;
 const OFFSET_CRC = 8;
@@ -236,41 +247,3 @@ export function readStoreTimestamp(buf: Buffer, pos: number): number {
 }
 
 export const RECORD_SIZE_FIELD_BYTES = 4;
-
-/** Decodes what the dispatcher needs from a validated record, without copying the body. */
-export function decodeDispatchFields(buf: Buffer, pos: number): {
-  type: RecordType;
-  topic: string;
-  queueId: number;
-  queueOffset: number;
-  messageId: string;
-  storeTimestampMs: number;
-  preparedOffset: number;
-  preparedSize: number;
-  tagHash: number;
-  keys: string[];
-} {
-  const topicBytes = buf.readUInt16BE(pos + OFFSET_TOPIC_LENGTH);
-  let p = pos + HEADER_SIZE;
-  const topic = buf.toString('utf8', p, p + topicBytes);
-  p += topicBytes;
-  const idBytes = buf.readUInt16BE(p);
-  p += 2;
-  const messageId = buf.toString('utf8', p, p + idBytes);
-  p += idBytes;
-  const propsBytes = buf.readUInt32BE(p);
-  p += 4;
-  const props = propsBytes > 0 ? decodeProperties(buf.toString('utf8', p, p + propsBytes)) : { tag: undefined, keys: [] };
-  return {
-    type: (buf[pos + OFFSET_FLAGS] & FLAG_TYPE_MASK) as RecordType,
-    topic,
-    queueId: buf.readUInt16BE(pos + OFFSET_QUEUE_ID),
-    queueOffset: readInt64(buf, pos + OFFSET_QUEUE_OFFSET),
-    messageId,
-    storeTimestampMs: readInt64(buf, pos + OFFSET_STORE_TIMESTAMP),
-    preparedOffset: readInt64(buf, pos + OFFSET_PREPARED_OFFSET),
-    preparedSize: buf.readUInt32BE(pos + OFFSET_PREPARED_SIZE),
-    tagHash: tagHashCode(props.tag),
-    keys: props.keys,
-  };
-}

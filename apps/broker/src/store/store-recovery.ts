@@ -6,7 +6,8 @@ import { ConsumeQueueTable, queueKey } from './consume-queue-table';
 import { DispatchRequest, Dispatcher } from './dispatcher';
 import { MessageIndex } from './message-index';
 import { RecoveryReport } from './message-store';
-import { BLANK_MIN_SIZE, checkRecord, decodeDispatchFields, hasBatchMore } from './record-codec';
+import { BLANK_MIN_SIZE, checkRecord, hasBatchMore } from './record-codec';
+import { DispatchDecoder } from './dispatch-decoder';
 import { StoreCorruptionError } from './store.errors';
 
 /** Recovery reads the log in windows of this size. */
@@ -35,6 +36,8 @@ interface ScanStop {
  * the checkpoint, and everything after its `dispatchedOffset` is re-dispatched from the log.
  */
 export class StoreRecovery {
+  private readonly decoder = new DispatchDecoder();
+
   constructor(
     private readonly log: CommitLog,
     private readonly queues: ConsumeQueueTable,
@@ -188,13 +191,17 @@ export class StoreRecovery {
             pos += check.size;
             break;
           }
-          const fields = decodeDispatchFields(window, local);
-          const request: DispatchRequest = { ...fields, offset: segment.baseOffset + pos, size: check.size, segmentBase: segment.baseOffset };
-          batch.push(request);
-          if (!hasBatchMore(window, local)) {
-            for (const r of batch) this.dispatcher.dispatch(r);
-            result.redispatched += batch.length;
-            batch = [];
+          const request = this.decoder.decode(window, local, segment.baseOffset + pos, check.size, segment.baseOffset);
+          if (batch.length === 0 && !hasBatchMore(window, local)) {
+            this.dispatcher.dispatch(request);
+            result.redispatched++;
+          } else {
+            batch.push(request);
+            if (!hasBatchMore(window, local)) {
+              for (const r of batch) this.dispatcher.dispatch(r);
+              result.redispatched += batch.length;
+              batch = [];
+            }
           }
           pos += check.size;
           break;
