@@ -4,6 +4,7 @@ import { Logger } from 'pino';
 import { AppendPipeline } from './append-pipeline';
 import { readFileIfExists, syncDirectory, writeFileAtomic } from './atomic-file';
 import { Checkpoint } from './checkpoint';
+import { scanCommitLog } from './commit-log-scanner';
 import { CommitLog } from './commit-log';
 import { ConsumeQueueTable } from './consume-queue-table';
 import { Dispatcher } from './dispatcher';
@@ -155,6 +156,10 @@ export class FileMessageStore implements MessageStore {
     const data = await this.safeRead(offset, length);
     if (!data || checkRecord(data, 0, data.length).kind !== 'record') return undefined;
     return decodeRecord(data, 0, offset);
+  }
+
+  scan(fromOffset: number, maxRecords: number): Promise<{ messages: StoredMessage[]; nextOffset: number }> {
+    return scanCommitLog(this.log, fromOffset, this.dispatcher.dispatchedOffset, maxRecords);
   }
 
   getQueueEntries(topic: string, queueId: number, fromOffset: number, maxCount: number): QueueEntry[] {

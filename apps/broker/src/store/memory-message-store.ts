@@ -107,6 +107,21 @@ export class MemoryMessageStore implements MessageStore {
     return decodeRecord(bytes, 0, offset);
   }
 
+  async scan(fromOffset: number, maxRecords: number): Promise<{ messages: StoredMessage[]; nextOffset: number }> {
+    const messages: StoredMessage[] = [];
+    let nextOffset = Math.max(fromOffset, this.segments[0]?.baseOffset ?? 0);
+    for (const segment of this.segments) {
+      for (const offset of segment.offsets) {
+        if (offset < nextOffset) continue;
+        if (messages.length >= maxRecords) return { messages, nextOffset: offset };
+        const bytes = this.records.get(offset) as Buffer;
+        messages.push(decodeRecord(bytes, 0, offset));
+        nextOffset = offset + bytes.length;
+      }
+    }
+    return { messages, nextOffset };
+  }
+
   getQueueEntries(topic: string, queueId: number, fromOffset: number, maxCount: number): QueueEntry[] {
     const queue = this.queues.get(queueKey(topic, queueId));
     if (!queue) return [];

@@ -312,6 +312,38 @@ export function describeMessageStoreContract(name: string, factory: MessageStore
       expect(seen[2].queueId).toBe(1);
     });
 
+    it('scans every record of every type in log order, in pages, across segments', async () => {
+      const { store } = await makeStore();
+      const body = Buffer.alloc(3000, 1);
+      const appended: number[] = [];
+      for (let n = 0; n < 60; n++) {
+        const result = await store.append({ topic: 'scan', queueId: n % 3, messageId: `s${n}`, bornTimestampMs: Date.now(), body });
+        appended.push(...okRecords(result).map((r) => r.offset));
+      }
+      const [half] = okRecords(await store.append({ type: RecordType.Prepared, topic: 'scan', queueId: 0, messageId: 'half', bornTimestampMs: Date.now(), body }));
+      const [commit] = okRecords(
+        await store.append({ type: RecordType.Commit, topic: 'scan', queueId: 0, messageId: 'half', bornTimestampMs: Date.now(), body: Buffer.alloc(0), preparedOffset: half.offset, preparedSize: half.size }),
+      );
+      appended.push(half.offset, commit.offset);
+
+      const seen: StoredMessage[] = [];
+      let from = 0;
+      for (let page = 0; page < 100; page++) {
+        const { messages, nextOffset } = await store.scan(from, 7);
+        seen.push(...messages);
+        if (messages.length === 0) break;
+        from = nextOffset;
+      }
+      expect(seen.map((m) => m.offset)).toEqual(appended);
+      expect(seen.slice(-2).map((m) => [m.type, m.messageId, m.preparedOffset])).toEqual([
+        [RecordType.Prepared, 'half', -1],
+        [RecordType.Commit, 'half', half.offset],
+      ]);
+      // A later scan from the end sees only what was appended since.
+      okRecords(await store.append({ topic: 'scan', queueId: 1, messageId: 'later', bornTimestampMs: Date.now(), body }));
+      expect((await store.scan(from, 10)).messages.map((m) => m.messageId)).toEqual(['later']);
+    });
+
     it('keeps appending and dispatching when a dispatch listener throws', async () => {
       const { store } = await makeStore({}, false);
       const seen: string[] = [];

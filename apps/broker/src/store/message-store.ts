@@ -130,6 +130,13 @@ export interface MessageStore {
   /** Messages of `topic` whose keys include `key`, newest first, at most `maxCount`. */
   queryByKey(topic: string, key: string, maxCount: number): Promise<StoredMessage[]>;
 
+  /**
+   * Reads up to `maxRecords` records of every type in log order, starting at `fromOffset` (a
+   * record boundary from an earlier answer, or anything below the log's start), for layers that
+   * rebuild their own state from the log. Only records already visible (dispatched) are read.
+   */
+  scan(fromOffset: number, maxRecords: number): Promise<{ messages: StoredMessage[]; nextOffset: number }>;
+
   /** Registers a dispatch listener; call before open() to see recovery's re-dispatch too. */
   onDispatch(listener: DispatchListener): void;
 
