@@ -1,0 +1,99 @@
+import { MessageInput, StoredMessage } from '../store/message-record';
+import { AppendResult } from '../store/message-store';
+
+/**
+ * The contract of the broker's transaction layer (transaction-service.ts implements it; the
+ * gRPC handlers and the admin API depend only on this).
+ *
+ * Half-message lifecycle:
+ * ```
+ *               EndTransaction(COMMIT) / check-back COMMIT / admin commit
+ *   pending ---------------------------------------------------------> committed (delivered once)
+ *      |  \
+ *      |   \ EndTransaction(ROLLBACK) / check-back ROLLBACK / admin rollback
+ *      |    `-------------------------------------------------------> rolled-back (never delivered)
+ *      |
+ *      | transactionCheckMax checks sent, still unresolved
+ *      `--> check-max (copied to TRANS_CHECK_MAX_TIME_TOPIC; only an admin commit or rollback
+ *           resolves it; clients are refused)
+ * ```
+ * Resolutions are final: the same resolution again is answered OK without a second delivery;
+ * the opposite one is refused and changes nothing.
+ */
+export type TransactionResolution = 'COMMIT' | 'ROLLBACK';
+
+/** Who resolved a transaction (recorded in the op record, counted in metrics). */
+export type TransactionSource = 'client' | 'server-check' | 'admin';
+
+export type HalfMessageState = 'pending' | 'committed' | 'rolled-back' | 'check-max';
+
+/** A half message as the admin API lists it. */
+export interface HalfMessageView {
+  transactionId: string;
+  messageId: string;
+  topic: string;
+  queueId: number;
+  /** Commit-log offset and size of the half message. */
+  offset: number;
+  size: number;
+  state: HalfMessageState;
+  producerGroup: string | undefined;
+  bornTimestampMs: number;
+  storeTimestampMs: number;
+  ageMs: number;
+  /** Check-back commands actually sent to a live producer. */
+  checkCount: number;
+  /** When the next check-back is due (pending only). */
+  nextCheckAtMs: number | undefined;
+}
+
+export type SendHalfResult =
+  | { status: 'ok'; transactionId: string; offset: number; storeTimestampMs: number }
+  | Exclude<AppendResult, { status: 'ok' }>;
+
+export interface EndTransactionRequest {
+  topic: string;
+  messageId: string;
+  transactionId: string;
+  resolution: TransactionResolution;
+  source: TransactionSource;
+}
+
+export type EndTransactionResult =
+  /** Applied, or (duplicate) the same resolution was already final: nothing delivered twice. */
+  | { status: 'ok'; duplicate: boolean }
+  /** Unknown transaction id, or its half message is gone (retention). */
+  | { status: 'not-found'; reason: string }
+  /** The opposite resolution is already final (or check-max for a client): refused, nothing changed. */
+  | { status: 'conflict'; reason: string; state: HalfMessageState }
+  /** The transaction id names a half message with another message id or topic. */
+  | { status: 'mismatch'; reason: string }
+  | { status: 'store-failed'; reason: string }
+  | { status: 'not-running'; reason: string };
+
+/**
+ * How the check-back reaches producers. Owned here, implemented by the gRPC telemetry layer
+ * (DESIGN.md section 2: nothing lower imports anything higher).
+ */
+export interface ProducerChannels {
+  /**
+   * Sends a RecoverOrphanedTransactionCommand for `half` to one live producer that publishes its
+   * topic, spreading checks across several such producers. Returns the client id it was written
+   * to, or undefined when no live producer of the topic is connected (then nothing was sent and
+   * the check must not be counted).
+   */
+  sendCheck(half: StoredMessage, transactionId: string): string | undefined;
+}
+
+export interface TransactionApi {
+  /**
+   * Stores a half message durably (same flush policy as any append), invisible to consumers.
+   * `checkImmunityMs`: the first check-back waits at least this long (the client's orphaned
+   * transaction recovery setting or RocketMQ's CHECK_IMMUNITY_TIME_IN_SECONDS property).
+   */
+  sendHalfMessage(message: Omit<MessageInput, 'type'>, options: { producerGroup?: string; checkImmunityMs?: number }): Promise<SendHalfResult>;
+  endTransaction(request: EndTransactionRequest): Promise<EndTransactionResult>;
+  /** Half messages that are pending or in check-max, oldest first. */
+  list(): HalfMessageView[];
+  pendingCount(): number;
+}
