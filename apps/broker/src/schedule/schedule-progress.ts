@@ -1,6 +1,5 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { readFileIfExists, writeFileAtomic } from '../store/atomic-file';
+import { PersistedDocument } from '../store/persisted-document';
 import { ScheduleStateCorruptError } from './delay-scheduler.errors';
 
 /** The progress file, in the scheduler's state directory. */
@@ -34,15 +33,14 @@ interface ScheduleProgressDocument {
 export class ScheduleProgress {
   private frontier = 0;
   private readonly deliveredAbove = new Set<number>();
-  /** Bumped by every change; the file holds `persistedVersion`. */
-  private version = 0;
-  private persistedVersion = 0;
-  private writes: Promise<unknown> = Promise.resolve();
+  private readonly document: PersistedDocument;
 
-  constructor(private readonly dir: string) {}
+  constructor(dir: string) {
+    this.document = new PersistedDocument(path.join(dir, SCHEDULE_PROGRESS_FILE));
+  }
 
   get file(): string {
-    return path.join(this.dir, SCHEDULE_PROGRESS_FILE);
+    return this.document.file;
   }
 
   get frontierOffset(): number {
@@ -50,18 +48,15 @@ export class ScheduleProgress {
   }
 
   get dirty(): boolean {
-    return this.version !== this.persistedVersion;
+    return this.document.dirty;
   }
 
   /** Loads the file (missing: nothing delivered yet); throws ScheduleStateCorruptError if invalid. */
   async load(): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true });
-    const raw = await readFileIfExists(this.file);
+    const raw = await this.document.read();
     this.deliveredAbove.clear();
     this.frontier = 0;
-    if (raw !== undefined) this.apply(parseDocument(this.file, raw.toString('utf8')));
-    this.version = 0;
-    this.persistedVersion = 0;
+    if (raw !== undefined) this.apply(parseDocument(this.file, raw));
   }
 
   isDelivered(offset: number): boolean {
@@ -72,7 +67,7 @@ export class ScheduleProgress {
     if (this.isDelivered(offset)) return;
     this.deliveredAbove.add(offset);
     while (this.deliveredAbove.delete(this.frontier)) this.frontier++;
-    this.version++;
+    this.document.markChanged();
   }
 
   /** Offsets below `minOffset` no longer exist (retention): nothing there can be delivered. */
@@ -81,7 +76,7 @@ export class ScheduleProgress {
     for (const offset of this.deliveredAbove) if (offset < minOffset) this.deliveredAbove.delete(offset);
     this.frontier = minOffset;
     while (this.deliveredAbove.delete(this.frontier)) this.frontier++;
-    this.version++;
+    this.document.markChanged();
   }
 
   /**
@@ -101,22 +96,12 @@ export class ScheduleProgress {
       this.frontier = maxOffset;
       changed = true;
     }
-    if (changed) this.version++;
+    if (changed) this.document.markChanged();
   }
 
   /** Writes the file if anything changed since the last write; one write at a time. */
   persist(): Promise<boolean> {
-    const run = this.writes.then(() => this.writeIfDirty());
-    this.writes = run.catch(() => undefined);
-    return run;
-  }
-
-  private async writeIfDirty(): Promise<boolean> {
-    if (!this.dirty) return false;
-    const version = this.version;
-    await writeFileAtomic(this.file, JSON.stringify(this.toDocument()) + '\n');
-    this.persistedVersion = version;
-    return true;
+    return this.document.persist(() => JSON.stringify(this.toDocument()) + '\n');
   }
 
   private toDocument(): ScheduleProgressDocument {

@@ -1,6 +1,5 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { readFileIfExists, writeFileAtomic } from './atomic-file';
+import { PersistedDocument } from './persisted-document';
 import { StoreError } from './store.errors';
 
 /** The file, in the store directory, that holds every consumer group's offsets. */
@@ -51,20 +50,19 @@ type GroupOffsets = Map<string, Map<number, number>>;
  */
 export class ConsumerOffsetStore {
   private groups = new Map<string, GroupOffsets>();
-  /** Bumped by every change; the file holds `persistedVersion`. */
-  private version = 0;
-  private persistedVersion = 0;
-  private writes: Promise<unknown> = Promise.resolve();
+  private readonly document: PersistedDocument;
 
-  constructor(private readonly dir: string) {}
+  constructor(dir: string) {
+    this.document = new PersistedDocument(path.join(dir, CONSUMER_OFFSETS_FILE));
+  }
 
   get file(): string {
-    return path.join(this.dir, CONSUMER_OFFSETS_FILE);
+    return this.document.file;
   }
 
   /** True if a change has not been persisted yet. */
   get dirty(): boolean {
-    return this.version !== this.persistedVersion;
+    return this.document.dirty;
   }
 
   /**
@@ -73,11 +71,8 @@ export class ConsumerOffsetStore {
    * ignored (the rename never happened, so it was never the state).
    */
   async open(): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true });
-    const raw = await readFileIfExists(this.file);
-    this.groups = raw === undefined ? new Map() : parseDocument(this.file, raw.toString('utf8'));
-    this.version = 0;
-    this.persistedVersion = 0;
+    const raw = await this.document.read();
+    this.groups = raw === undefined ? new Map() : parseDocument(this.file, raw);
   }
 
   get(group: string, topic: string, queueId: number): number | undefined {
@@ -93,13 +88,13 @@ export class ConsumerOffsetStore {
     if (!queues) topics.set(topic, (queues = new Map()));
     if (queues.get(queueId) === offset) return;
     queues.set(queueId, offset);
-    this.version++;
+    this.document.markChanged();
   }
 
   /** Forgets a group's offsets; returns false if it had none. */
   deleteGroup(group: string): boolean {
     if (!this.groups.delete(group)) return false;
-    this.version++;
+    this.document.markChanged();
     return true;
   }
 
@@ -121,17 +116,7 @@ export class ConsumerOffsetStore {
    * Changes made while a write is in flight stay dirty for the next call.
    */
   persist(): Promise<boolean> {
-    const run = this.writes.then(() => this.writeIfDirty());
-    this.writes = run.catch(() => undefined);
-    return run;
-  }
-
-  private async writeIfDirty(): Promise<boolean> {
-    if (!this.dirty) return false;
-    const version = this.version;
-    await writeFileAtomic(this.file, JSON.stringify(this.toDocument(), null, 2) + '\n');
-    this.persistedVersion = version;
-    return true;
+    return this.document.persist(() => JSON.stringify(this.toDocument(), null, 2) + '\n');
   }
 
   private toDocument(): ConsumerOffsetsDocument {
