@@ -205,6 +205,6 @@ describe('gRPC route, assignment and telemetry', () => {
   });
 
   it('answers the RPCs it does not serve with gRPC UNIMPLEMENTED', async () => {
-    await expect(client.unary('EndTransaction', { topic: { name: 'orders' } })).rejects.toMatchObject({ code: GrpcStatus.UNIMPLEMENTED });
+    await expect(client.unary('RecallMessage', { topic: { name: 'orders' }, recallHandle: 'x' })).rejects.toMatchObject({ code: GrpcStatus.UNIMPLEMENTED });
   });
 });

@@ -84,7 +84,8 @@ describe('gRPC SendMessage', () => {
     ['a normal message to a FIFO topic', () => message('fifo'), 'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', 'TopicMessageType validate failed, the expected type is FIFO, but actual type is NORMAL'],
     ['a delayed message to a NORMAL topic', () => message('normal', { deliveryTimestamp: { seconds: Math.floor(Date.now() / 1000) + 60 } }), 'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', 'TopicMessageType validate failed, the expected type is NORMAL, but actual type is DELAY'],
     ['a transactional message to a NORMAL topic', () => message('normal', { messageType: 'TRANSACTION' }), 'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', 'TopicMessageType validate failed, the expected type is NORMAL, but actual type is TRANSACTION'],
-    ['a transactional message (not supported yet)', () => message('transactions', { messageType: 'TRANSACTION' }), 'NOT_IMPLEMENTED', 'transactional messages are not supported by this broker yet'],
+    ['a normal message to a TRANSACTION topic', () => message('transactions'), 'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', 'TopicMessageType validate failed, the expected type is TRANSACTION, but actual type is NORMAL'],
+    ['a transactional batch', () => message('transactions', { messageType: 'TRANSACTION' }), 'BAD_REQUEST', 'transactional messages cannot be sent in a batch', 2],
     ['a body over maxMessageSizeBytes', () => message('normal', {}, { body: Buffer.alloc(MAX_BODY_BYTES + 1) }), 'MESSAGE_BODY_TOO_LARGE', `message body cannot exceed the max ${MAX_BODY_BYTES}`],
     ['an empty body', () => message('normal', {}, { body: Buffer.alloc(0) }), 'MESSAGE_BODY_EMPTY', 'message body cannot be empty'],
     ['a missing message id', () => message('normal', { messageId: '' }), 'ILLEGAL_MESSAGE_ID', 'message id cannot be empty'],
@@ -96,9 +97,22 @@ describe('gRPC SendMessage', () => {
     ['a topic without write permission', () => message('not-writable'), 'FORBIDDEN', 'the topic[not-writable] sending is forbidden'],
     ['a system topic', () => message('SCHEDULE_TOPIC_XXXX'), 'ILLEGAL_TOPIC', 'cannot access system topic'],
     ['a delivery time beyond the max delay', () => message('delay', { deliveryTimestamp: { seconds: Math.floor(Date.now() / 1000) + 3 * 86_400 } }), 'ILLEGAL_DELIVERY_TIME', 'the max delay time of message is too large, max is 86400000'],
-  ])('refuses %s', async (_what, build, code, text) => {
-    const response = await send(build());
+  ])('refuses %s', async (_what, build, code, text, count = 1) => {
+    const response = await send(...Array.from({ length: count as number }, build));
     expect(response.status).toEqual({ code, message: text });
+  });
+
+  it('hands a transactional message to the transaction layer as an invisible half message and answers its transaction id', async () => {
+    const half = message('transactions', { messageType: 'TRANSACTION' });
+    const response = await send(half);
+    expect(response.status.code).toBe('OK');
+    const [entry] = response.entries!;
+    expect(entry).toMatchObject({ messageId: half.systemProperties!.messageId, offset: 0 });
+    expect(entry.transactionId).toMatch(/\S/);
+    expect(broker.broker.store.getQueueBounds('transactions', 0).maxOffset).toBe(0);
+    expect(broker.broker.transactions.list()).toContainEqual(
+      expect.objectContaining({ transactionId: entry.transactionId, messageId: half.systemProperties!.messageId, state: 'pending' }),
+    );
   });
 
   it('refuses malformed requests with 400-class codes, never an error', async () => {

@@ -1,4 +1,4 @@
-import { NotFoundException, Producer, UnsupportedException } from 'rocketmq-client-nodejs';
+import { NotFoundException, Producer } from 'rocketmq-client-nodejs';
 import { startTestBroker, TestBroker } from './support/broker-harness';
 import { OfficialClients } from './support/official-client';
 
@@ -83,13 +83,15 @@ describe('official client: Producer', () => {
     );
   });
 
-  it('refuses transactional messages with NOT_IMPLEMENTED (50100) until transactions exist', async () => {
+  it('sends a transactional message as a half message, delivered only once committed', async () => {
     const transactional = await clients.producer({ topics: ['payments'], checker: { check: async () => 1 } });
     const transaction = transactional.beginTransaction();
-    const error = await transactional.send({ topic: 'payments', body: Buffer.from('charge') }, transaction).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UnsupportedException);
-    expect(error).toMatchObject({ code: 50100 });
+    const receipt = await transactional.send({ topic: 'payments', body: Buffer.from('charge') }, transaction);
+    expect(receipt.transactionId).not.toBe('');
     expect(broker.broker.store.getQueueBounds('payments', 0).maxOffset).toBe(0);
+    await transaction.commit();
+    const [stored] = await broker.broker.store.readQueue('payments', 0, 0, 1);
+    expect(stored.messageId).toBe(receipt.messageId);
   });
 
   it('fails startup when a declared topic does not exist', async () => {

@@ -22,6 +22,22 @@ import {
  * Clients must be shut down before the broker stops: a client's shutdown() calls
  * NotifyClientTermination, and a telemetry stream that the broker ends makes the client reconnect
  * every second until it is shut down.
+ *
+ * Transactions, as the client (1.0.8) handles them:
+ * - A checker answering TRANSACTION_RESOLUTION_UNSPECIFIED ("unknown") makes the client send no
+ *   EndTransaction at all; the broker only sees silence, then checks again.
+ * - It decodes a RecoverOrphanedTransactionCommand's message with MessageView, which throws
+ *   without a body digest: the check is then logged as a bug and dropped. It reads the message
+ *   id before that, outside any try, so a command without system properties is an unhandled
+ *   rejection in the producer process.
+ * - It answers a check-back with EndTransaction(SOURCE_SERVER_CHECK) on the endpoints of the
+ *   telemetry stream the command came on, with the topic and id of the message it was sent.
+ * - A producer is only known to publish a topic (and so asked about it) once it declares it in
+ *   `topics` or has sent to it: a fresh process that is to answer check-backs must declare it.
+ * - One message per transaction (Transaction.MAX_MESSAGE_NUM); no message group or delivery
+ *   time; a failed transactional send is not retried.
+ * - After the broker goes away, its telemetry stream is renewed every second and the settings
+ *   sent again, so a producer outlives a broker restart and answers check-backs afterwards.
  */
 
 const LOG_LEVEL = process.env.TEST_CLIENT_LOG_LEVEL;

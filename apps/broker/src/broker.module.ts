@@ -1,16 +1,20 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { Registry } from 'prom-client';
 import { ClusterController } from './admin/cluster.controller';
 import { DeadLetterController } from './admin/dead-letter.controller';
 import { GroupsController } from './admin/groups.controller';
 import { HealthController } from './admin/health.controller';
 import { MessagesController } from './admin/messages.controller';
+import { MetricsController } from './admin/metrics.controller';
 import { TopicsController } from './admin/topics.controller';
+import { TransactionsController } from './admin/transactions.controller';
 import { BrokerConfig } from './config/broker-config';
 import { MessageStore } from './store/message-store';
 import { DeliveryApi } from './delivery/delivery.types';
 import { DelaySchedulerApi } from './schedule/delay-scheduler.types';
 import { TopicsApi } from './topics/topic-config';
-import { BROKER_CONFIG, DELAY_SCHEDULER, DELIVERY, MESSAGE_STORE, TOPICS } from './broker.tokens';
+import { TransactionApi } from './transaction/transaction.types';
+import { BROKER_CONFIG, DELAY_SCHEDULER, DELIVERY, MESSAGE_STORE, METRICS_REGISTRY, TOPICS, TRANSACTIONS } from './broker.tokens';
 
 /** The broker's parts, built and opened by Broker, provided to controllers under broker.tokens. */
 export interface BrokerModuleOptions {
@@ -19,6 +23,9 @@ export interface BrokerModuleOptions {
   topics?: TopicsApi;
   delivery?: DeliveryApi;
   scheduler?: DelaySchedulerApi;
+  transactions?: TransactionApi;
+  /** Served as Prometheus text on `GET /metrics`. */
+  metricsRegistry?: Registry;
 }
 
 /**
@@ -31,13 +38,24 @@ export class BrokerModule {
   static register(options: BrokerModuleOptions): DynamicModule {
     return {
       module: BrokerModule,
-      controllers: [HealthController, TopicsController, DeadLetterController, GroupsController, MessagesController, ClusterController],
+      controllers: [
+        HealthController,
+        TopicsController,
+        DeadLetterController,
+        GroupsController,
+        MessagesController,
+        ClusterController,
+        TransactionsController,
+        MetricsController,
+      ],
       providers: [
         { provide: MESSAGE_STORE, useValue: options.store },
         { provide: BROKER_CONFIG, useValue: options.config },
         { provide: TOPICS, useValue: options.topics },
         { provide: DELIVERY, useValue: options.delivery },
         { provide: DELAY_SCHEDULER, useValue: options.scheduler },
+        { provide: TRANSACTIONS, useValue: options.transactions },
+        { provide: METRICS_REGISTRY, useValue: options.metricsRegistry },
       ],
     };
   }

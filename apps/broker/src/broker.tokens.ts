@@ -10,3 +10,7 @@ export const TOPICS = Symbol('TOPICS');
 export const DELIVERY = Symbol('DELIVERY');
 /** DelaySchedulerApi (schedule/delay-scheduler.types.ts). */
 export const DELAY_SCHEDULER = Symbol('DELAY_SCHEDULER');
+/** TransactionApi (transaction/transaction.types.ts). */
+export const TRANSACTIONS = Symbol('TRANSACTIONS');
+/** The prom-client Registry `GET /metrics` serves. */
+export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');

@@ -12,12 +12,16 @@ import { DeliveryService } from './delivery/delivery-service';
 import { MessagingServer } from './grpc/messaging-server';
 import { MessagingOptions } from './grpc/messaging-options';
 import { MESSAGING_DEFAULTS } from './grpc/messaging.defaults';
+import { TelemetryProducerChannels } from './grpc/producer-channels';
+import { TelemetrySessions } from './grpc/telemetry-sessions';
 import { PinoNestLogger } from './pino-nest-logger';
 import { DelaySchedulerSettings } from './schedule/delay-scheduler.defaults';
 import { DelayScheduler } from './schedule/delay-scheduler';
 import { FileMessageStore } from './store/file-message-store';
 import { MessageStore, RecoveryReport } from './store/message-store';
 import { TopicRegistry } from './topics/topic-registry';
+import { TransactionMetrics } from './transaction/transaction-metrics';
+import { TransactionService, TransactionServiceOptions } from './transaction/transaction-service';
 
 /** Where a started broker listens. */
 export interface BrokerAddresses {
@@ -32,12 +36,15 @@ export interface BrokerAddresses {
 /**
  * Settings of the broker's parts that broker.conf does not carry: tuning with defaults in each
  * part's `*.defaults.ts` (delivery limits, delay scheduler timing, the gRPC layer's proxy-like
- * limits). Tests shorten timeouts through them.
+ * limits, the transaction layer's scan interval and bounds). Tests shorten timeouts through them.
+ * `transaction` may also override the broker.conf transaction settings (transactionTimeoutMs,
+ * transactionCheckIntervalMs, transactionCheckMax) for one broker.
  */
 export interface BrokerTuning {
   delivery?: Partial<Omit<DeliveryOptions, 'stateDir'>>;
   scheduler?: Partial<DelaySchedulerSettings>;
   messaging?: Partial<MessagingOptions>;
+  transaction?: Partial<Omit<TransactionServiceOptions, 'stateDir'>>;
 }
 
 /** Subdirectory of the store directory for topics, groups, delivery state and schedule progress (RocketMQ's `config/`). */
@@ -45,8 +52,8 @@ export const CONFIG_SUBDIR = 'config';
 
 /**
  * The broker process in one object. start() opens, in order: the store (logging what recovery
- * found), the topic registry, the delay scheduler, the delivery engine, the gRPC messaging service
- * and the admin HTTP API; stop() closes them in reverse. Used by main.ts and, in-process, by tests
+ * found), the topic registry, the delay scheduler, the delivery engine, the transaction service,
+ * the gRPC messaging service and the admin HTTP API; stop() closes them in reverse. Used by main.ts and, in-process, by tests
  * (test/support/broker-harness.ts), so both run the same startup and shutdown.
  */
 export class Broker {
@@ -54,6 +61,8 @@ export class Broker {
   readonly topics: TopicRegistry;
   readonly scheduler: DelayScheduler;
   readonly delivery: DeliveryService;
+  readonly transactions: TransactionService;
+  readonly transactionMetrics: TransactionMetrics;
   readonly messaging: MessagingServer;
   private app: INestApplication | undefined;
   /** Closers of the parts opened so far, last opened first. */
@@ -87,9 +96,40 @@ export class Broker {
       { maxLongPollingTimeoutMs: messagingOptions.maxLongPollingTimeoutMs, ...tuning.delivery, stateDir },
       logger.child({ component: 'delivery' }),
     );
+    // The check-back reaches producers through the telemetry sessions the gRPC layer keeps, so
+    // the sessions are built first and shared (ProducerChannels, DESIGN.md section 2). Built
+    // before the store opens too: the service follows dispatches, recovery's included.
+    const sessions = new TelemetrySessions();
+    const grpcLogger = logger.child({ component: 'grpc' });
+    const channels = new TelemetryProducerChannels(sessions, () => ({ host: config.host, port: this.messaging.port }), grpcLogger);
+    this.transactionMetrics = new TransactionMetrics();
+    this.transactions = new TransactionService(
+      this.store,
+      channels,
+      {
+        transactionTimeoutMs: config.transactionTimeoutMs,
+        transactionCheckIntervalMs: config.transactionCheckIntervalMs,
+        transactionCheckMax: config.transactionCheckMax,
+        // Transaction ids naming a record larger than the store accepts are answered not-found unread.
+        maxMessageSizeBytes: storeOptionsFromConfig(config).maxMessageSizeBytes,
+        ...tuning.transaction,
+        stateDir,
+      },
+      logger.child({ component: 'transaction' }),
+      this.transactionMetrics,
+    );
     this.messaging = new MessagingServer(
-      { config, options: messagingOptions, store: this.store, topics: this.topics, delivery: this.delivery, scheduler: this.scheduler },
-      logger.child({ component: 'grpc' }),
+      {
+        config,
+        options: messagingOptions,
+        store: this.store,
+        topics: this.topics,
+        delivery: this.delivery,
+        scheduler: this.scheduler,
+        transactions: this.transactions,
+        sessions,
+      },
+      grpcLogger,
     );
   }
 
@@ -107,6 +147,10 @@ export class Broker {
       this.opened.push({ name: 'scheduler', close: () => this.scheduler.close() });
       await this.delivery.open();
       this.opened.push({ name: 'delivery', close: () => this.delivery.close() });
+      // After the store (it catches up with the log) and before gRPC (which hands it EndTransaction);
+      // closed before delivery and the store, so resolutions under way still reach both.
+      await this.transactions.open();
+      this.opened.push({ name: 'transactions', close: () => this.transactions.close() });
       this.opened.push({ name: 'grpc', close: () => this.messaging.stop() });
       await this.messaging.start();
       this.app = await this.createHttpApp();
@@ -123,7 +167,8 @@ export class Broker {
 
   /**
    * Stops accepting requests (HTTP, then gRPC, which ends long polls and telemetry streams), then
-   * closes delivery (writing group state), the scheduler, the topic registry and the store (which
+   * closes the transaction service (writing its state file), delivery (writing group state), the
+   * scheduler, the topic registry and the store (which
    * flushes and writes the clean-shutdown marker). Safe to call more than once, and after a failed
    * start. A part that fails to close does not keep the others open; the first error is rethrown.
    */
@@ -151,7 +196,15 @@ export class Broker {
   private async createHttpApp(): Promise<INestApplication> {
     // Admin endpoints report the gRPC port clients can reach, the bound one when 0 was configured.
     const config = { ...this.config, grpcPort: this.messaging.port };
-    const module = BrokerModule.register({ store: this.store, config, topics: this.topics, delivery: this.delivery, scheduler: this.scheduler });
+    const module = BrokerModule.register({
+      store: this.store,
+      config,
+      topics: this.topics,
+      delivery: this.delivery,
+      scheduler: this.scheduler,
+      transactions: this.transactions,
+      metricsRegistry: this.transactionMetrics.registry,
+    });
     return NestFactory.create(module, new ExpressAdapter(), {
       logger: new PinoNestLogger(this.logger.child({ component: 'http' })),
       // Nest's default is process.abort() on a bootstrap error, which would kill a test runner

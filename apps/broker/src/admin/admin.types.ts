@@ -1,5 +1,6 @@
 import { QueueProgress } from '../delivery/delivery.types';
 import { SubscriptionGroupConfig, TopicConfig } from '../topics/topic-config';
+import { HalfMessageView, TransactionResolution } from '../transaction/transaction.types';
 
 /**
  * Response bodies of the admin REST API. The mqadmin CLI (cli/mqadmin.ts) reads the same types,
@@ -20,12 +21,21 @@ export interface QueueStatusView {
   lastUpdateTimestampMs: number | null;
 }
 
+/** Unresolved half messages of one topic (or of all, in `GET /transactions`). */
+export interface HalfMessageCounts {
+  /** Waiting for EndTransaction or a check-back answer. */
+  pending: number;
+  /** Checked back transactionCheckMax times without an answer; only an operator resolves them. */
+  checkMax: number;
+}
+
 /** `GET /topics/:name`. */
 export interface TopicStatusResponse {
   config: TopicConfig;
   queues: QueueStatusView[];
-  /** Messages currently stored, summed over the queues. */
+  /** Messages currently stored, summed over the queues (half messages are not in any queue). */
   totalMessages: number;
+  halfMessages: HalfMessageCounts;
 }
 
 /** `PUT /topics/:name`. */
@@ -117,6 +127,25 @@ export interface DeadLetterResendResponse {
   queueId: number;
   queueOffset: number;
   commitLogOffset: number;
+}
+
+/** `GET /transactions[?topic=&state=&max=]`: unresolved half messages, oldest first. */
+export interface TransactionListResponse {
+  /** Unresolved half messages matching the filter, before `max` cut the list. */
+  total: number;
+  /** Over every topic, whatever the filter. */
+  counts: HalfMessageCounts;
+  transactions: HalfMessageView[];
+}
+
+/** `POST /transactions/:transactionId/commit` and `/rollback`. */
+export interface TransactionResolveResponse {
+  transactionId: string;
+  messageId: string;
+  topic: string;
+  resolution: TransactionResolution;
+  /** True when the transaction had this resolution already: nothing was delivered again. */
+  duplicate: boolean;
 }
 
 /** `GET /cluster` (mqadmin clusterList). */

@@ -1,11 +1,13 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Put, Query, UseFilters } from '@nestjs/common';
-import { MESSAGE_STORE, TOPICS } from '../broker.tokens';
+import { MESSAGE_STORE, TOPICS, TRANSACTIONS } from '../broker.tokens';
 import { MessageStore } from '../store/message-store';
 import { TopicConfig, TopicMessageType, TopicsApi } from '../topics/topic-config';
+import { TransactionApi } from '../transaction/transaction.types';
 import { bodyObject, optionalInteger, parseMax, required } from './admin-request';
 import { MessageKeyQueryResponse, QueueStatusView, TopicListResponse, TopicStatusResponse, TopicUpsertResponse } from './admin.types';
 import { toMessageView } from './message-view';
 import { TopicConfigErrorFilter } from './topic-config-error.filter';
+import { halfMessageCounts } from './half-message-counts';
 
 /** Fields `PUT /topics/:name` accepts; anything else is a 400, so a typo is not silently ignored. */
 const UPSERT_FIELDS = new Set(['readQueueNums', 'writeQueueNums', 'perm', 'messageType']);
@@ -20,6 +22,7 @@ export class TopicsController {
   constructor(
     @Inject(TOPICS) private readonly topics: TopicsApi | undefined,
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
+    @Inject(TRANSACTIONS) private readonly transactions: TransactionApi | undefined,
   ) {}
 
   @Get()
@@ -27,7 +30,10 @@ export class TopicsController {
     return { topics: this.registry().list() };
   }
 
-  /** Configuration plus, per queue, the readable offsets and the newest message's store time. */
+  /**
+   * Configuration plus, per queue, the readable offsets and the newest message's store time, and
+   * the topic's unresolved half messages (invisible to consumers, so in no queue).
+   */
   @Get(':name')
   async status(@Param('name') name: string): Promise<TopicStatusResponse> {
     const config = this.existing(name);
@@ -37,7 +43,8 @@ export class TopicsController {
     for (const [topic, queueId] of this.store.listQueues()) if (topic === name) queueIds.add(queueId);
     const queues = await Promise.all([...queueIds].sort((a, b) => a - b).map((queueId) => this.queueStatus(name, queueId)));
     const totalMessages = queues.reduce((sum, q) => sum + (q.maxOffset - q.minOffset), 0);
-    return { config, queues, totalMessages };
+    const halfMessages = halfMessageCounts((this.transactions?.list() ?? []).filter((view) => view.topic === name));
+    return { config, queues, totalMessages, halfMessages };
   }
 
   /** Creates or updates; fields not given keep their value (or the defaults on creation). */

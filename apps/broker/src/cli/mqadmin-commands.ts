@@ -9,6 +9,8 @@ import type {
   TopicListResponse,
   TopicStatusResponse,
   TopicUpsertResponse,
+  TransactionListResponse,
+  TransactionResolveResponse,
 } from '../admin/admin.types';
 import type { TopicConfig } from '../topics/topic-config';
 import { AdminClient } from './admin-client';
@@ -66,6 +68,53 @@ export async function topicStatus(client: AdminClient, options: { topic: string 
   ]);
   const rows = status.queues.map((q) => [cluster.brokerName, q.queueId, q.minOffset, q.maxOffset, formatTimestamp(q.lastUpdateTimestampMs)]);
   print(formatTable(['Broker Name', 'QID', 'Min Offset', 'Max Offset', 'Last Updated'], rows));
+  const half = status.halfMessages;
+  if (half.pending + half.checkMax > 0) print(`\nHalf Messages: ${half.pending} pending, ${half.checkMax} check-max\n`);
+}
+
+/**
+ * Unresolved half messages, oldest first: pending ones (waiting for EndTransaction or a
+ * check-back answer) and check-max ones (given up on; resolve them with commitTransaction or
+ * rollbackTransaction).
+ */
+export async function listHalfMessages(
+  client: AdminClient,
+  options: { topic?: string; state?: string; maxNum?: number },
+  print: Print,
+  nowMs: number,
+): Promise<void> {
+  if (options.state !== undefined && options.state !== 'pending' && options.state !== 'check-max') {
+    throw new UsageError(`bad state ${JSON.stringify(options.state)} for -s: expected pending or check-max`);
+  }
+  const list = await client.get<TransactionListResponse>(['transactions'], { topic: options.topic, state: options.state, max: options.maxNum });
+  const rows = list.transactions.map((t) => [
+    t.transactionId,
+    t.messageId,
+    t.topic,
+    t.state,
+    formatAge(t.ageMs),
+    t.checkCount,
+    t.nextCheckAtMs === undefined ? '-' : formatAge(Math.max(0, t.nextCheckAtMs - nowMs)),
+    formatTimestamp(t.bornTimestampMs),
+  ]);
+  print(formatTable(['Transaction ID', 'Message ID', 'Topic', 'State', 'Age', 'Checks', 'Next Check In', 'Born Time'], rows));
+  const shown = list.transactions.length < list.total ? ` (showing ${list.transactions.length})` : '';
+  print(`\nHalf Messages: ${list.total}${shown}; broker total ${list.counts.pending} pending, ${list.counts.checkMax} check-max\n`);
+}
+
+/** `commitTransaction` / `rollbackTransaction -i <transactionId>`: an operator's resolution. */
+export async function endTransaction(
+  client: AdminClient,
+  options: { transactionId: string; topic?: string; msgId?: string },
+  resolution: 'commit' | 'rollback',
+  print: Print,
+): Promise<void> {
+  const body: Record<string, string> = {};
+  if (options.topic !== undefined) body.topic = options.topic;
+  if (options.msgId !== undefined) body.messageId = options.msgId;
+  const result = await client.post<TransactionResolveResponse>(['transactions', options.transactionId, resolution], body);
+  const outcome = result.duplicate ? `was already ${resolution === 'commit' ? 'committed' : 'rolled back'}` : `${resolution === 'commit' ? 'committed' : 'rolled back'}`;
+  print(`transaction [${result.transactionId}] of message [${result.messageId}] on topic [${result.topic}] ${outcome}.\n`);
 }
 
 /** With `-g`: the group's per-queue progress; without: one line per group. */
@@ -149,6 +198,17 @@ export function parseResetTimestamp(value: string, nowMs: number): number {
     if (!Number.isNaN(date.getTime())) return date.getTime();
   }
   throw new UsageError(`bad timestamp ${JSON.stringify(value)} for -s: expected now, milliseconds, or yyyy-MM-dd#HH:mm:ss:SSS`);
+}
+
+/** A duration as `1h02m03s`, `2m03s`, `3.4s`: ages of half messages. */
+export function formatAge(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const totalSeconds = Math.floor(ms / 1000);
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return hours > 0 ? `${hours}h${two(minutes)}m${two(seconds)}s` : `${minutes}m${two(seconds)}s`;
 }
 
 /** RocketMQ's `TopicConfig.toString()` layout, so scripts grepping it keep working. */

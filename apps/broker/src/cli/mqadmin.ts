@@ -4,6 +4,8 @@ import {
   clusterList,
   consumerProgress,
   deleteTopic,
+  endTransaction,
+  listHalfMessages,
   Print,
   queryMsgById,
   queryMsgByKey,
@@ -111,6 +113,23 @@ function buildProgram(io: MqadminIo): Command {
     .action((options) => resetOffsetByTime(client(options), options, io.stdout, now()));
 
   command(program, 'clusterList', 'Show the cluster and its broker').action((options) => clusterList(client(options), io.stdout));
+
+  command(program, 'listHalfMessages', 'List unresolved transactional half messages, oldest first')
+    .option('-t, --topic <topic>', 'only this topic')
+    .option('-s, --state <state>', 'only this state: pending or check-max')
+    .option('-m, --maxNum <n>', 'at most this many (default 32)', integer)
+    .action((options) => listHalfMessages(client(options), options, io.stdout, now()));
+
+  for (const [name, resolution, description] of [
+    ['commitTransaction', 'commit', 'Commit a transaction: its half message is delivered once'],
+    ['rollbackTransaction', 'rollback', 'Roll back a transaction: its half message is never delivered'],
+  ] as const) {
+    command(program, name, description)
+      .requiredOption('-i, --transactionId <id>', 'transaction id (listHalfMessages shows it)')
+      .option('-t, --topic <topic>', "the half message's topic, for a transaction no longer listed")
+      .option('-k, --msgId <id>', "the half message's id, for a transaction no longer listed")
+      .action((options) => endTransaction(client(options), options, resolution, io.stdout));
+  }
 
   return program;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RecordType, StoredMessage } from '../store/message-record';
-import { InboundContext, InboundMessage, toMessageInput, toProtoMessage } from './message-converter';
+import { InboundContext, InboundMessage, toMessageInput, toProtoMessage, transactionCheckImmunityMs } from './message-converter';
 import { Message } from './messaging.types';
 import { MESSAGING_DEFAULTS } from './messaging.defaults';
 
@@ -136,5 +136,38 @@ describe('message converter', () => {
     const message: Message = { topic: { name: 'orders' }, body: Buffer.from('x'), systemProperties: { messageId: 'ID' }, ...overrides };
     const result = toMessageInput(message, context);
     expect('status' in result && result.status.code).toBe(code);
+  });
+
+  describe('check immunity of a transactional message', () => {
+    const MAX_MS = 3_600_000;
+    const transactional = (system: Message['systemProperties'], userProperties?: Record<string, string>): Message => ({
+      topic: { name: 'orders' },
+      body: Buffer.from('x'),
+      systemProperties: { messageId: 'ID', messageType: 'TRANSACTION', ...system },
+      userProperties,
+    });
+
+    it.each([
+      ['no setting: the broker transaction timeout applies', transactional({}), undefined],
+      ['orphaned_transaction_recovery_duration', transactional({ orphanedTransactionRecoveryDuration: { seconds: 30, nanos: 500_000_000 } }), 30_500],
+      ['the CHECK_IMMUNITY_TIME_IN_SECONDS user property, in seconds', transactional({}, { CHECK_IMMUNITY_TIME_IN_SECONDS: '45' }), 45_000],
+      [
+        'the duration before the property',
+        transactional({ orphanedTransactionRecoveryDuration: { seconds: 10 } }, { CHECK_IMMUNITY_TIME_IN_SECONDS: '45' }),
+        10_000,
+      ],
+      ['a property that is not a number of seconds (ignored)', transactional({}, { CHECK_IMMUNITY_TIME_IN_SECONDS: '-3' }), undefined],
+      ['exactly the max, in whole seconds', transactional({ orphanedTransactionRecoveryDuration: { seconds: 3600, nanos: 900_000_000 } }), 3_600_900],
+    ])('reads %s', (_what, message, expected) => {
+      expect(transactionCheckImmunityMs(message, MAX_MS)).toEqual({ checkImmunityMs: expected });
+    });
+
+    it('refuses a recovery duration over the max, as the proxy does', () => {
+      expect(transactionCheckImmunityMs(transactional({ orphanedTransactionRecoveryDuration: { seconds: 3601 } }), MAX_MS)).toEqual({
+        status: { code: 'BAD_REQUEST', message: 'the max transaction recovery time of message is too large, max is 3600' },
+      });
+      const negative = transactionCheckImmunityMs(transactional({ orphanedTransactionRecoveryDuration: { seconds: -1 } }), MAX_MS);
+      expect('status' in negative && negative.status.code).toBe('BAD_REQUEST');
+    });
   });
 });

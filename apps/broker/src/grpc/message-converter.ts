@@ -3,9 +3,10 @@ import { DELAY_LEVEL_PROPERTY, deliveryTimestampFor } from '../schedule/delay-le
 import { isReservedPropertyName } from '../store/message-properties';
 import { MessageInput, RecordType, StoredMessage } from '../store/message-record';
 import { TopicMessageType } from '../topics/topic-config';
+import { HALF_MESSAGE_PROPERTY_NAMES } from '../transaction/transaction-records';
 import { Message, MessageTypeName, Status, SystemProperties } from './messaging.types';
 import { MessagingOptions } from './messaging-options';
-import { msToDuration, msToTimestamp, timestampToMs } from './proto-time';
+import { durationToMs, msToDuration, msToTimestamp, timestampToMs } from './proto-time';
 import { containsControlCharacter, keyProblem, messageGroupProblem, tagProblem } from './request-validator';
 import { status, Statuses } from './status-codes';
 
@@ -30,9 +31,16 @@ export const StoredSystemProperty = {
 } as const;
 
 /**
+ * RocketMQ's PROPERTY_CHECK_IMMUNITY_TIME_IN_SECONDS: a user property RocketMQ 4 producers set on
+ * a transactional message to delay its first check-back. It stays a user property.
+ */
+export const CHECK_IMMUNITY_TIME_PROPERTY = 'CHECK_IMMUNITY_TIME_IN_SECONDS';
+
+/**
  * Property names a client may not set (the proxy's `MessageConst.STRING_HASH_SET`, answered with
- * ILLEGAL_MESSAGE_PROPERTY_KEY) plus the names this broker stores system properties under. They
- * are also left out of the user properties a consumer sees. `DELAY` is the exception on send: it is
+ * ILLEGAL_MESSAGE_PROPERTY_KEY) plus the names this broker stores system properties under,
+ * the transaction layer's on half messages included. They are also left out of the user
+ * properties a consumer (or a transaction checker) sees. `DELAY` is the exception on send: it is
  * accepted as a RocketMQ 4 delay level.
  */
 export const SYSTEM_PROPERTY_NAMES: ReadonlySet<string> = new Set([
@@ -44,6 +52,7 @@ export const SYSTEM_PROPERTY_NAMES: ReadonlySet<string> = new Set([
   'TIMER_DELAY_MS', 'TIMER_DELAY_SEC', 'TIMER_DELIVER_MS', 'TIMER_ENQUEUE_MS', 'TIMER_DEQUEUE_MS', 'TIMER_ROLL_TIMES',
   'TIMER_OUT_MS', 'TIMER_DEL_UNIQKEY', 'TIMER_DELAY_LEVEL', '__BORNHOST', 'BORN_TIMESTAMP', 'DLQ_ORIGIN_TOPIC',
   'DLQ_ORIGIN_MESSAGE_ID', '__CRC32#', '__SHARDINGKEY', 'TRACE_CONTEXT', '__BODY_ENCODING',
+  ...HALF_MESSAGE_PROPERTY_NAMES,
 ]);
 
 /** A sent message, checked and ready for the store. */
@@ -171,6 +180,28 @@ function deliveryTimestamp(
     return { status: status('ILLEGAL_DELIVERY_TIME', `the max delay time of message is too large, max is ${maxDelayMs}`) };
   }
   return { deliveryTimestampMs };
+}
+
+/**
+ * How long the first check-back of a transactional message waits at least: v2's
+ * `orphaned_transaction_recovery_duration` (refused above `maxMs`, as the proxy's
+ * SendMessageActivity.validateTransactionRecoverySecond does), else the
+ * CHECK_IMMUNITY_TIME_IN_SECONDS user property in whole seconds (ignored unless a non-negative
+ * integer, as RocketMQ's broker falls back to its transaction timeout). Undefined: the broker's
+ * transaction timeout applies.
+ */
+export function transactionCheckImmunityMs(message: Message, maxMs: number): { checkImmunityMs: number | undefined } | { status: Status } {
+  const duration = message.systemProperties?.orphanedTransactionRecoveryDuration;
+  if (duration !== undefined) {
+    const ms = durationToMs(duration);
+    if (ms === undefined || ms < 0) return { status: status('BAD_REQUEST', 'the orphaned transaction recovery duration is not a valid duration') };
+    // Compared in whole seconds, as the proxy does (Durations.toSeconds truncates).
+    if (maxMs > 0 && Math.floor(ms / 1000) > Math.floor(maxMs / 1000)) return { status: Statuses.transactionRecoveryTooLong(Math.floor(maxMs / 1000)) };
+    return { checkImmunityMs: ms };
+  }
+  const seconds = message.userProperties?.[CHECK_IMMUNITY_TIME_PROPERTY];
+  if (seconds !== undefined && /^\d{1,9}$/.test(seconds)) return { checkImmunityMs: Number(seconds) * 1000 };
+  return { checkImmunityMs: undefined };
 }
 
 /** TopicMessageType.parseFromMessageProperty: transaction, then delay, then FIFO, else normal. */

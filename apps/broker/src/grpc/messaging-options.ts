@@ -18,6 +18,11 @@ export interface MessagingOptions {
   autoRenewInvisibleDurationMs: number;
   /** Latest delivery time a message may ask for, relative to now (`maxDelayTimeMills`). */
   maxDelayMs: number;
+  /**
+   * Longest orphaned-transaction recovery duration a transactional message may ask for: how long
+   * the broker waits before its first check-back (`maxTransactionRecoverySecond`).
+   */
+  maxTransactionRecoveryMs: number;
   /** Most user properties per message (`userPropertyMaxNum`). */
   maxUserProperties: number;
   /** Most bytes of user properties, tag and keys per message (`maxUserPropertySize`). */

@@ -4,6 +4,7 @@ import { DeliveryApi } from '../delivery/delivery.types';
 import { DelaySchedulerApi } from '../schedule/delay-scheduler.types';
 import { MessageStore } from '../store/message-store';
 import { TopicsApi } from '../topics/topic-config';
+import { TransactionApi } from '../transaction/transaction.types';
 import { MessagingOptions } from './messaging-options';
 import { TelemetrySessions } from './telemetry-sessions';
 
@@ -21,6 +22,11 @@ export interface MessagingParts {
   topics: TopicsApi;
   delivery: DeliveryApi;
   scheduler: DelaySchedulerApi;
+  transactions: TransactionApi;
+  /**
+   * Live clients and their telemetry streams. Built by the Broker, not the server, because the
+   * transaction layer's check-back reaches producers through them (producer-channels.ts).
+   */
   sessions: TelemetrySessions;
   /** Known once the server is bound (port 0 picks a free port). */
   address(): AdvertisedAddress;

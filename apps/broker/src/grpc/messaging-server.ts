@@ -11,6 +11,7 @@ import {
 import { Logger } from 'pino';
 import { AckMessageHandler } from './handlers/ack-message.handler';
 import { ChangeInvisibleDurationHandler } from './handlers/change-invisible-duration.handler';
+import { EndTransactionHandler } from './handlers/end-transaction.handler';
 import { ForwardMessageToDeadLetterQueueHandler } from './handlers/forward-message-to-dead-letter-queue.handler';
 import { GetOffsetHandler } from './handlers/get-offset.handler';
 import { StreamHandler, UnaryHandler } from './handlers/handler.types';
@@ -41,8 +42,8 @@ interface ServerCall {
   removeListener(event: 'cancelled', listener: () => void): unknown;
 }
 
-/** The broker parts the server needs; the server adds the telemetry sessions and its address. */
-export type MessagingServerParts = Omit<MessagingParts, 'sessions' | 'address' | 'logger'>;
+/** The broker parts the server needs; the server adds its address and logger. */
+export type MessagingServerParts = Omit<MessagingParts, 'address' | 'logger'>;
 
 enum ServerState {
   Created = 'created',
@@ -53,8 +54,8 @@ enum ServerState {
 
 /**
  * The gRPC server of `apache.rocketmq.v2.MessagingService`: one handler per RPC (handlers/),
- * served on `config.host:config.grpcPort`. EndTransaction, RecallMessage and SyncLiteSubscription
- * have no handler, so grpc-js answers them UNIMPLEMENTED.
+ * served on `config.host:config.grpcPort`. RecallMessage and SyncLiteSubscription have no
+ * handler, so grpc-js answers them UNIMPLEMENTED.
  *
  * Every call must carry `x-mq-client-id` (CLIENT_ID_REQUIRED otherwise, as the proxy's
  * GrpcMessagingApplication.validateContext). A handler that throws answers
@@ -65,7 +66,7 @@ enum ServerState {
  * before they are cancelled.
  */
 export class MessagingServer {
-  readonly sessions = new TelemetrySessions();
+  readonly sessions: TelemetrySessions;
   private readonly parts: MessagingParts;
   private readonly server: Server;
   private state = ServerState.Created;
@@ -77,7 +78,8 @@ export class MessagingServer {
     parts: MessagingServerParts,
     private readonly logger: Logger,
   ) {
-    this.parts = { ...parts, sessions: this.sessions, logger, address: () => ({ host: parts.config.host, port: this.boundPort }) };
+    this.sessions = parts.sessions;
+    this.parts = { ...parts, logger, address: () => ({ host: parts.config.host, port: this.boundPort }) };
     this.server = new Server({ 'grpc.max_receive_message_length': parts.options.maxInboundMessageBytes });
     this.server.addService(loadMessagingService(), this.implementation());
   }
@@ -137,6 +139,7 @@ export class MessagingServer {
       Telemetry: this.telemetry(new TelemetryHandler(parts)),
       NotifyClientTermination: this.unary('NotifyClientTermination', new NotifyClientTerminationHandler(parts)),
       ChangeInvisibleDuration: this.unary('ChangeInvisibleDuration', new ChangeInvisibleDurationHandler(parts)),
+      EndTransaction: this.unary('EndTransaction', new EndTransactionHandler(parts)),
     };
   }
 

@@ -12,6 +12,8 @@ export const MESSAGING_DEFAULTS: Readonly<MessagingOptions> = {
   autoRenewInvisibleDurationMs: 60_000,
   /** 1 day. */
   maxDelayMs: 24 * 3_600_000,
+  /** 1 hour. */
+  maxTransactionRecoveryMs: 3_600_000,
   /** 128. */
   maxUserProperties: 128,
   /** 16 KiB. */

@@ -37,6 +37,7 @@ export type CodeName =
   | 'ILLEGAL_MESSAGE_KEY'
   | 'ILLEGAL_MESSAGE_GROUP'
   | 'ILLEGAL_MESSAGE_PROPERTY_KEY'
+  | 'INVALID_TRANSACTION_ID'
   | 'ILLEGAL_MESSAGE_ID'
   | 'ILLEGAL_FILTER_EXPRESSION'
   | 'ILLEGAL_INVISIBLE_TIME'
@@ -318,6 +319,21 @@ export interface QueryOffsetRequest {
 export interface QueryOffsetResponse {
   status: Status;
   offset?: number;
+}
+
+export type TransactionResolutionName = 'TRANSACTION_RESOLUTION_UNSPECIFIED' | 'COMMIT' | 'ROLLBACK';
+export type TransactionSourceName = 'SOURCE_UNSPECIFIED' | 'SOURCE_CLIENT' | 'SOURCE_SERVER_CHECK';
+
+export interface EndTransactionRequest {
+  topic?: Resource;
+  messageId?: string;
+  transactionId?: string;
+  resolution?: EnumValue<TransactionResolutionName>;
+  source?: EnumValue<TransactionSourceName>;
+  traceContext?: string;
+}
+export interface EndTransactionResponse {
+  status: Status;
 }
 
 export interface RecoverOrphanedTransactionCommand {

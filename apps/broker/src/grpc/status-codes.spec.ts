@@ -8,6 +8,7 @@ import {
   appendFailureStatus,
   batchStatus,
   CODE_NUMBERS,
+  endTransactionStatus,
   errorStatus,
   pullFailureStatus,
   receiptStatus,
@@ -50,7 +51,35 @@ describe('status codes', () => {
     });
     expect(Statuses.clientIdRequired()).toEqual({ code: 'CLIENT_ID_REQUIRED', message: 'client id cannot be empty' });
     expect(Statuses.noNewMessage()).toEqual({ code: 'MESSAGE_NOT_FOUND', message: 'no new message' });
-    expect(Statuses.transactionNotSupported().code).toBe('NOT_IMPLEMENTED');
+    expect(Statuses.transactionIdEmpty()).toEqual({ code: 'INVALID_TRANSACTION_ID', message: 'transaction id cannot be empty' });
+    expect(Statuses.transactionRecoveryTooLong(3600)).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'the max transaction recovery time of message is too large, max is 3600',
+    });
+    expect(Statuses.transactionalBatch()).toEqual({ code: 'BAD_REQUEST', message: 'transactional messages cannot be sent in a batch' });
+    expect(Statuses.transactionalGroupOrDelay().code).toBe('BAD_REQUEST');
+  });
+
+  it.each([
+    [{ status: 'ok', duplicate: false } as const, 'OK'],
+    [{ status: 'ok', duplicate: true } as const, 'OK'],
+    [{ status: 'not-found', reason: 'unknown transaction T' } as const, 'INVALID_TRANSACTION_ID'],
+    [{ status: 'conflict', reason: 'already rolled back', state: 'rolled-back' } as const, 'BAD_REQUEST'],
+    [{ status: 'conflict', reason: 'given up after 15 checks', state: 'check-max' } as const, 'BAD_REQUEST'],
+    [{ status: 'mismatch', reason: 'T belongs to message M1' } as const, 'ILLEGAL_MESSAGE_ID'],
+    [{ status: 'store-failed', reason: 'EIO' } as const, 'INTERNAL_SERVER_ERROR'],
+    [{ status: 'not-running', reason: 'closed' } as const, 'INTERNAL_SERVER_ERROR'],
+  ])('maps the end-transaction outcome %o onto %s', (result, code) => {
+    const answered = endTransactionStatus(result);
+    expect(answered.code).toBe(code);
+    if (result.status !== 'ok') expect(answered.message).toContain(result.reason);
+    else expect(answered.message).toBe('OK');
+  });
+
+  it('names the final state when it refuses the opposite resolution', () => {
+    expect(endTransactionStatus({ status: 'conflict', reason: 'COMMIT after ROLLBACK', state: 'rolled-back' }).message).toBe(
+      'COMMIT after ROLLBACK (state: rolled-back)',
+    );
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { Logger } from 'pino';
 import { ReceiptResult, PullResult, ReceiveResult } from '../delivery/delivery.types';
 import { AppendResult } from '../store/message-store';
+import { EndTransactionResult } from '../transaction/transaction.types';
 import { TopicConfigError } from '../topics/topic-config.errors';
 import { CodeName, Status } from './messaging.types';
 
@@ -8,8 +9,9 @@ import { CodeName, Status } from './messaging.types';
  * THE one place where the broker's outcomes become `apache.rocketmq.v2.Code` statuses (STYLE 11).
  * Codes and message texts follow Apache RocketMQ's proxy (`proxy/.../grpc/v2`: ResponseBuilder,
  * GrpcValidator, SendMessageActivity, ReceiveMessageActivity, RouteActivity, ClientActivity,
- * DefaultTopicMessageTypeValidator; client `Validators`), so official clients react as they do
- * against Apache RocketMQ. Where this broker deviates, the entry says why.
+ * DefaultTopicMessageTypeValidator, EndTransactionActivity, TransactionProcessor; client
+ * `Validators`), so official clients react as they do against Apache RocketMQ. Where this broker
+ * deviates, the entry says why.
  *
  * | outcome                                              | code                                  |
  * |------------------------------------------------------|---------------------------------------|
@@ -20,6 +22,12 @@ import { CodeName, Status } from './messaging.types';
  * | bad topic name / system topic                        | ILLEGAL_TOPIC (40002)                 |
  * | bad consumer group name / system group               | ILLEGAL_CONSUMER_GROUP (40003)        |
  * | bad tag / key / message group / property / id        | ILLEGAL_MESSAGE_* (40004..40009)      |
+ * | EndTransaction: blank or unknown transaction id      | INVALID_TRANSACTION_ID (40008)        |
+ * | EndTransaction: id names another message or topic    | ILLEGAL_MESSAGE_ID (40009)            |
+ * | EndTransaction: opposite resolution already final,   | BAD_REQUEST (40000), naming the state |
+ * |   or a client resolving a check-max half message     |                                       |
+ * | transactional batch, group or delivery time; too     | BAD_REQUEST (40000)                   |
+ * |   long orphaned transaction recovery duration        |                                       |
  * | filter that does not compile                         | ILLEGAL_FILTER_EXPRESSION (40010)     |
  * | invisible duration out of bounds                     | ILLEGAL_INVISIBLE_TIME (40011)        |
  * | delivery time too far ahead / bad delay level        | ILLEGAL_DELIVERY_TIME (40012)         |
@@ -40,7 +48,23 @@ import { CodeName, Status } from './messaging.types';
  * | too many concurrent long polls                       | TOO_MANY_REQUESTS (42900)             |
  * | too many / too large user properties                 | MESSAGE_PROPERTIES_TOO_LARGE (43101)  |
  * | store not running or failed; any unexpected error    | INTERNAL_SERVER_ERROR (50001), logged |
- * | transactional message (until transactions exist)     | NOT_IMPLEMENTED (50100)               |
+ *
+ * EndTransaction, decided here (endTransactionStatus):
+ * - The proxy answers a blank transaction id with INVALID_TRANSACTION_ID (EndTransactionActivity).
+ *   An unknown one fails its TransactionProcessor with TRANSACTION_DATA_NOT_FOUND "cannot found
+ *   transaction data", which GrpcProxyException does not map and so reaches the client as
+ *   INTERNAL_SERVER_ERROR. This broker answers INVALID_TRANSACTION_ID for it too: the id is what
+ *   is wrong, retrying cannot help, and clients raise a bad-request error instead of a server fault.
+ * - The proxy ends transactions one way (endTransactionOneway) and answers OK whatever the broker
+ *   then does, so a COMMIT after a ROLLBACK is silently lost there. This broker refuses it with
+ *   BAD_REQUEST and a message naming the final state: the closest code for "valid request, wrong
+ *   state" that every official client raises as a client error (PRECONDITION_FAILED would fit the
+ *   meaning, but the Node client has no mapping for it and raises an "unsupported" error).
+ * - A transaction id whose half message has another message id or topic: ILLEGAL_MESSAGE_ID, since
+ *   the id pair the client sent does not belong together.
+ * - A resolution other than COMMIT or ROLLBACK (a checker's UNKNOWN arrives as
+ *   TRANSACTION_RESOLUTION_UNSPECIFIED) is "no decision": OK, nothing changes, as the proxy passes
+ *   TRANSACTION_NOT_TYPE on and the broker ignores it.
  */
 
 /** Numbers of `apache.rocketmq.v2.Code` (definition.proto), for logs, tests and docs. */
@@ -54,6 +78,7 @@ export const CODE_NUMBERS: Readonly<Record<CodeName, number>> = {
   ILLEGAL_MESSAGE_KEY: 40005,
   ILLEGAL_MESSAGE_GROUP: 40006,
   ILLEGAL_MESSAGE_PROPERTY_KEY: 40007,
+  INVALID_TRANSACTION_ID: 40008,
   ILLEGAL_MESSAGE_ID: 40009,
   ILLEGAL_FILTER_EXPRESSION: 40010,
   ILLEGAL_INVISIBLE_TIME: 40011,
@@ -119,12 +144,15 @@ export const Statuses = {
   /** DefaultTopicMessageTypeValidator. */
   messageTypeConflict: (expected: string, actual: string): Status =>
     status('MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', `TopicMessageType validate failed, the expected type is ${expected}, but actual type is ${actual}`),
-  /**
-   * Transactional messages arrive with the transaction issue. NOT_IMPLEMENTED is what the proxy
-   * answers for a request the broker does not support (REQUEST_CODE_NOT_SUPPORTED); clients raise
-   * it as an unsupported-operation error instead of retrying.
-   */
-  transactionNotSupported: (): Status => status('NOT_IMPLEMENTED', 'transactional messages are not supported by this broker yet'),
+  /** EndTransactionActivity. */
+  transactionIdEmpty: (): Status => status('INVALID_TRANSACTION_ID', 'transaction id cannot be empty'),
+  /** SendMessageActivity.validateTransactionRecoverySecond. */
+  transactionRecoveryTooLong: (maxSeconds: number): Status =>
+    status('BAD_REQUEST', `the max transaction recovery time of message is too large, max is ${maxSeconds}`),
+  /** The official clients send one message per transaction (their Transaction.MAX_MESSAGE_NUM). */
+  transactionalBatch: (): Status => status('BAD_REQUEST', 'transactional messages cannot be sent in a batch'),
+  /** The clients refuse these combinations themselves (PublishingMessage); the broker does too. */
+  transactionalGroupOrDelay: (): Status => status('BAD_REQUEST', 'transactional messages cannot have a delivery time or a message group'),
   invalidReceiptHandle: (reason: string): Status => status('INVALID_RECEIPT_HANDLE', reason),
   illegalFilter: (reason: string): Status => status('ILLEGAL_FILTER_EXPRESSION', reason),
   /** ReceiveMessageResponseStreamWriter: an empty pop. */
@@ -152,6 +180,24 @@ export function appendFailureStatus(result: Exclude<AppendResult, { status: 'ok'
       return status('INTERNAL_SERVER_ERROR', `the message store is not running (state ${result.state})`);
     case 'store-failed':
       return status('INTERNAL_SERVER_ERROR', `the message store failed: ${result.reason}`);
+  }
+}
+
+/** The status of EndTransaction (see the header for the choices). */
+export function endTransactionStatus(result: EndTransactionResult): Status {
+  switch (result.status) {
+    case 'ok':
+      return OK_STATUS;
+    case 'not-found':
+      return status('INVALID_TRANSACTION_ID', result.reason);
+    case 'conflict':
+      return status('BAD_REQUEST', `${result.reason} (state: ${result.state})`);
+    case 'mismatch':
+      return status('ILLEGAL_MESSAGE_ID', result.reason);
+    case 'store-failed':
+      return status('INTERNAL_SERVER_ERROR', `the message store failed: ${result.reason}`);
+    case 'not-running':
+      return status('INTERNAL_SERVER_ERROR', `the transaction service is not running: ${result.reason}`);
   }
 }
 

@@ -37,11 +37,13 @@ export const MAX_TRACKED_CLIENTS = 100_000;
  * Live clients and their telemetry streams, by client id (the `x-mq-client-id` header). A client
  * sends its Settings on the stream when it starts and again when the stream is renewed; the
  * broker keeps them until NotifyClientTermination (the proxy's GrpcClientSettingsManager and
- * GrpcChannelManager). Layers that must reach a client (transaction check-back) use
- * `sendToProducerOf`.
+ * GrpcChannelManager). Layers that must reach a client (transaction check-back, through
+ * producer-channels.ts) use `sendToProducerOf`.
  */
 export class TelemetrySessions {
   private readonly clients = new Map<string, ClientEntry>();
+  /** Per topic, the position of the producer whose turn is next in sendToProducerOf. */
+  private readonly producerTurns = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -79,10 +81,16 @@ export class TelemetrySessions {
     if (entry) entry.lastSeenMs = this.now();
   }
 
-  /** A producer sent to `topic`: it may be asked about that topic's transactions. */
-  notePublished(clientId: string, topic: string): void {
+  /**
+   * A producer sent to `topic`: it may be asked about that topic's transactions. Returns true when
+   * this made a connected producer newly known to publish the topic.
+   */
+  notePublished(clientId: string, topic: string): boolean {
     const entry = this.clients.get(clientId);
-    if (entry && entry.publishedTopics.size < MAX_TRACKED_TOPICS_PER_CLIENT) entry.publishedTopics.add(topic);
+    if (!entry || entry.publishedTopics.has(topic) || entry.publishedTopics.size >= MAX_TRACKED_TOPICS_PER_CLIENT) return false;
+    const known = topicsOf(entry).has(topic);
+    entry.publishedTopics.add(topic);
+    return !known && entry.stream !== undefined && roleOf(entry.settings) === 'PRODUCER';
   }
 
   /** NotifyClientTermination: forgets the client's settings; returns them, if there were any. */
@@ -96,16 +104,26 @@ export class TelemetrySessions {
   }
 
   /**
-   * Writes `command` to a connected producer of `topic` (declared in its settings or seen sending
-   * to it), the most recently active first. Returns the client id it went to, or undefined when no
-   * such producer is connected.
+   * Writes `command` to one connected producer of `topic` (declared in its settings or seen sending
+   * to it), taking the topic's producers in turns (round robin, in client-id order), as RocketMQ's
+   * ProducerManager.getAvailableChannel spreads check-backs over a group's channels. A producer that
+   * terminated (NotifyClientTermination) or whose stream ended is never chosen; one whose stream
+   * refuses the write is skipped for the next. Returns the client id it went to, or undefined when
+   * no such producer is connected.
    */
   sendToProducerOf(topic: string, command: TelemetryCommand): string | undefined {
     const candidates = [...this.clients.values()]
       .filter((entry) => entry.stream && roleOf(entry.settings) === 'PRODUCER' && topicsOf(entry).has(topic))
-      .sort((a, b) => b.lastSeenMs - a.lastSeenMs);
-    for (const entry of candidates) {
-      if (entry.stream!.write(command)) return entry.clientId;
+      .sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+    if (candidates.length === 0) return undefined;
+    const start = (this.producerTurns.get(topic) ?? 0) % candidates.length;
+    for (let step = 0; step < candidates.length; step++) {
+      const entry = candidates[(start + step) % candidates.length];
+      if (entry.stream!.write(command)) {
+        if (!this.producerTurns.has(topic) && this.producerTurns.size >= MAX_TRACKED_TURNS) this.producerTurns.clear();
+        this.producerTurns.set(topic, (start + step + 1) % candidates.length);
+        return entry.clientId;
+      }
     }
     return undefined;
   }
@@ -130,6 +148,7 @@ export class TelemetrySessions {
   endAll(): void {
     for (const entry of this.clients.values()) entry.stream?.end();
     this.clients.clear();
+    this.producerTurns.clear();
   }
 
   private entry(clientId: string): ClientEntry | undefined {
@@ -142,6 +161,9 @@ export class TelemetrySessions {
     return entry;
   }
 }
+
+/** Bound on topics whose round-robin position is remembered; past it, every topic starts over. */
+const MAX_TRACKED_TURNS = 10_000;
 
 /** Bound on topics remembered per producer from its sends. */
 const MAX_TRACKED_TOPICS_PER_CLIENT = 1_000;

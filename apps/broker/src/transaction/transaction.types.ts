@@ -96,4 +96,11 @@ export interface TransactionApi {
   /** Half messages that are pending or in check-max, oldest first. */
   list(): HalfMessageView[];
   pendingCount(): number;
+  /**
+   * Optional hint from the telemetry layer: a producer of `topic` connected (or declared the
+   * topic). Pending half messages of the topic whose last check found no live producer become
+   * due at once instead of waiting for transactionCheckInterval. Added after the first version of
+   * this contract; implementations without it simply retry on their interval.
+   */
+  producerAvailable?(topic: string): void;
 }

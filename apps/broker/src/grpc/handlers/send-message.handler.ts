@@ -1,7 +1,7 @@
 import { MessageInput } from '../../store/message-record';
 import { AppendResult } from '../../store/message-store';
 import { TopicConfig } from '../../topics/topic-config';
-import { InboundMessage, toMessageInput } from '../message-converter';
+import { InboundMessage, toMessageInput, transactionCheckImmunityMs } from '../message-converter';
 import { Message, SendMessageRequest, SendMessageResponse, Status } from '../messaging.types';
 import { MessagingParts } from '../messaging-parts';
 import { RequestContext } from '../request-context';
@@ -14,7 +14,9 @@ import { UnaryHandler } from './handler.types';
  * SendMessage: one message or a batch for one topic (SendMessageActivity). A batch is all or
  * nothing: every message is checked first, then all are appended with one store.append. Each
  * message keeps the id the client generated and goes to the queue the client chose. A message to
- * be delivered later goes to the delay scheduler instead.
+ * be delivered later goes to the delay scheduler instead, and a transactional message (type
+ * TRANSACTION, to a TRANSACTION topic) to the transaction layer as a half message: its entry then
+ * carries the transaction id the client ends the transaction with.
  */
 export class SendMessageHandler implements UnaryHandler<SendMessageRequest, SendMessageResponse> {
   constructor(private readonly parts: MessagingParts) {}
@@ -31,11 +33,12 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
 
     const inbound = this.checkAll(messages, topic, context);
     if ('status' in inbound) return this.failure(inbound.status);
+    this.notePublished(context.clientId, topic.name);
+    if (inbound[0].messageType === 'TRANSACTION') return this.sendHalfMessage(messages[0], inbound, topic);
     const delayed = inbound.filter((message) => message.delayed);
     if (delayed.length > 0 && inbound.length > 1) {
       return this.failure(status('BAD_REQUEST', 'delayed messages cannot be sent in a batch'));
     }
-    this.parts.sessions.notePublished(context.clientId, topic.name);
 
     const result = await this.append(inbound.map((message) => message.input), delayed.length > 0);
     if (result.status !== 'ok') return this.failure(appendFailureStatus(result, this.parts.config.maxMessageSizeBytes));
@@ -51,6 +54,27 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
 
   failure(status: Status): SendMessageResponse {
     return { status };
+  }
+
+  /**
+   * The half message of a transaction. The producer group is the topic's name, as the proxy's
+   * SendMessageActivity sets it: v2 clients declare no producer group, and the check-back goes to
+   * any live producer of the topic.
+   */
+  private async sendHalfMessage(message: Message, inbound: InboundMessage[], topic: TopicConfig): Promise<SendMessageResponse> {
+    if (inbound.length > 1) return this.failure(Statuses.transactionalBatch());
+    const [half] = inbound;
+    if (half.input.deliveryTimestampMs !== undefined || half.input.messageGroup !== undefined) {
+      return this.failure(Statuses.transactionalGroupOrDelay());
+    }
+    const immunity = transactionCheckImmunityMs(message, this.parts.options.maxTransactionRecoveryMs);
+    if ('status' in immunity) return this.failure(immunity.status);
+
+    const result = await this.parts.transactions.sendHalfMessage(half.input, { producerGroup: topic.name, checkImmunityMs: immunity.checkImmunityMs });
+    if (result.status !== 'ok') return this.failure(appendFailureStatus(result, this.parts.config.maxMessageSizeBytes));
+    // A half message has no queue offset until it is committed; 0 stands in, as nothing reads it.
+    const entry = { status: OK_STATUS, messageId: half.input.messageId, transactionId: result.transactionId, offset: 0, recallHandle: '' };
+    return { status: OK_STATUS, entries: [entry] };
   }
 
   /** Converts and checks every message against the topic; the first problem refuses the request. */
@@ -71,6 +95,11 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
       checked.push(inbound);
     }
     return checked;
+  }
+
+  /** The sender publishes the topic: a check-back may ask it about the topic's transactions. */
+  private notePublished(clientId: string, topic: string): void {
+    if (this.parts.sessions.notePublished(clientId, topic)) this.parts.transactions.producerAvailable?.(topic);
   }
 
   private append(inputs: MessageInput[], delayed: boolean): Promise<AppendResult> {
@@ -96,11 +125,10 @@ function queueProblem(input: MessageInput, topic: TopicConfig): Status | undefin
 }
 
 /**
- * The message's type must be the topic's (DefaultTopicMessageTypeValidator), and transactional
- * messages are refused until the broker supports them.
+ * The message's type must be the topic's (DefaultTopicMessageTypeValidator): transactional messages
+ * go to TRANSACTION topics only, and a TRANSACTION topic takes nothing else.
  */
 function typeProblem(inbound: InboundMessage, topic: TopicConfig): Status | undefined {
   if (inbound.messageType !== topic.messageType) return Statuses.messageTypeConflict(topic.messageType, inbound.messageType);
-  if (inbound.messageType === 'TRANSACTION') return Statuses.transactionNotSupported();
   return undefined;
 }

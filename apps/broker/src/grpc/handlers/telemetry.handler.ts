@@ -71,6 +71,9 @@ export class TelemetryHandler {
         if (problem) return { status: problem };
       }
       this.parts.sessions.updateSettings(context.clientId, settings);
+      // Half messages of these topics that found no producer to check back need not wait out
+      // their check interval (TransactionApi.producerAvailable).
+      for (const topic of settings.publishing.topics ?? []) if (topic.name) this.parts.transactions.producerAvailable?.(topic.name);
       return { status: OK_STATUS, settings: producerSettings(settings, this.parts.options, this.parts.config.maxMessageSizeBytes) };
     }
     if (settings.subscription) {

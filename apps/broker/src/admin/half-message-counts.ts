@@ -1,0 +1,13 @@
+import { HalfMessageView } from '../transaction/transaction.types';
+import { HalfMessageCounts } from './admin.types';
+
+/** Pending and check-max half messages among `views`. */
+export function halfMessageCounts(views: readonly HalfMessageView[]): HalfMessageCounts {
+  let pending = 0;
+  let checkMax = 0;
+  for (const view of views) {
+    if (view.state === 'pending') pending++;
+    else if (view.state === 'check-max') checkMax++;
+  }
+  return { pending, checkMax };
+}

@@ -1,0 +1,115 @@
+import { Logger } from 'pino';
+import { StoredMessage } from '../store/message-record';
+import { MessageStore } from '../store/message-store';
+import { HalfEntry, HalfMessageTable } from './half-message-table';
+import { encodeTransactionId } from './transaction-id';
+import { TransactionMetrics } from './transaction-metrics';
+import { TransactionResolver } from './transaction-resolver';
+import { ProducerChannels } from './transaction.types';
+
+/** What one scan did. */
+export interface CheckBackScanResult {
+  /** Check-backs written to a live producer (counted against transactionCheckMax). */
+  checksSent: number;
+  /** Due half messages with no live producer of their topic: retried, not counted. */
+  noProducer: number;
+  /** Moved to TRANS_CHECK_MAX_TIME_TOPIC. */
+  movedToCheckMax: number;
+}
+
+/**
+ * The check-back: finds pending half messages that are due (first at store time +
+ * max(transactionTimeout, the message's check immunity), then every transactionCheckInterval)
+ * and asks a live producer of the topic about each (ProducerChannels.sendCheck). An attempt counts
+ * only if it reached a producer: while every producer of the topic is offline, a half message
+ * waits without using up its transactionCheckMax (Apache RocketMQ counts those attempts too).
+ * Once transactionCheckMax checks were sent and the next one is due, it moves to the check-max
+ * topic instead.
+ *
+ * A scan handles at most maxChecksPerScan half messages; the rest stay due for the next scan, so
+ * a backlog (after a restart, or when a producer comes back) is spread over time.
+ */
+export class CheckBackScanner {
+  private currentRun: Promise<CheckBackScanResult> | undefined;
+
+  constructor(
+    private readonly store: MessageStore,
+    private readonly channels: ProducerChannels,
+    private readonly table: HalfMessageTable,
+    private readonly resolver: TransactionResolver,
+    private readonly settings: { transactionCheckIntervalMs: number; transactionCheckMax: number; maxChecksPerScan: number },
+    private readonly logger: Logger,
+    private readonly now: () => number,
+    private readonly metrics: TransactionMetrics | undefined,
+  ) {}
+
+  /** Runs one scan; a call while one is under way joins it. */
+  run(): Promise<CheckBackScanResult> {
+    if (this.currentRun) return this.currentRun;
+    const run = this.runOnce().finally(() => {
+      this.currentRun = undefined;
+    });
+    this.currentRun = run;
+    return run;
+  }
+
+  /** Resolves when the scan under way, if any, has finished. */
+  async idle(): Promise<void> {
+    await this.currentRun?.catch(() => undefined);
+  }
+
+  /** Drops what retention deleted; unresolved half messages among it are logged. */
+  pruneDeleted(): void {
+    for (const entry of this.table.pruneBelow(this.store.getCommitLogBounds().minOffset)) {
+      this.logger.warn({ topic: entry.topic, messageId: entry.messageId, offset: entry.offset, state: entry.state }, 'half message deleted by retention before it was resolved');
+    }
+  }
+
+  private async runOnce(): Promise<CheckBackScanResult> {
+    const result: CheckBackScanResult = { checksSent: 0, noProducer: 0, movedToCheckMax: 0 };
+    this.pruneDeleted();
+    const nowMs = this.now();
+    const due = this.table.takeDue(nowMs, this.settings.maxChecksPerScan, nowMs + this.settings.transactionCheckIntervalMs);
+    await Promise.all(
+      due.map(async (entry) => {
+        if (entry.checkCount >= this.settings.transactionCheckMax) {
+          if (await this.resolver.moveToCheckMax(entry)) result.movedToCheckMax++;
+          return;
+        }
+        const outcome = await this.check(entry);
+        if (outcome === 'sent') result.checksSent++;
+        if (outcome === 'no-producer') result.noProducer++;
+      }),
+    );
+    return result;
+  }
+
+  private async check(entry: HalfEntry): Promise<'sent' | 'no-producer' | 'skipped'> {
+    let half: StoredMessage | undefined;
+    try {
+      half = await this.store.readMessage(entry.offset, entry.size);
+    } catch (error) {
+      this.logger.error({ err: error, offset: entry.offset, messageId: entry.messageId }, 'reading a half message for its check-back failed; retrying at the next check');
+      return 'skipped';
+    }
+    // Resolved (or moved) while it was read: nothing to ask.
+    if (this.table.get(entry.offset) !== entry || entry.state !== 'pending') return 'skipped';
+    if (!half) {
+      this.table.drop(entry);
+      this.logger.warn({ topic: entry.topic, messageId: entry.messageId, offset: entry.offset }, 'half message deleted by retention before it was resolved');
+      return 'skipped';
+    }
+    const transactionId = encodeTransactionId(entry);
+    let clientId: string | undefined;
+    try {
+      clientId = this.channels.sendCheck(half, transactionId);
+    } catch (error) {
+      this.logger.error({ err: error, topic: entry.topic, messageId: entry.messageId, transactionId }, 'sending a check-back failed; not counted, retrying at the next check');
+    }
+    this.table.recordCheck(entry, clientId !== undefined);
+    if (clientId === undefined) return 'no-producer';
+    this.metrics?.recordCheckSent();
+    this.logger.debug({ topic: entry.topic, messageId: entry.messageId, transactionId, clientId, checkCount: entry.checkCount }, 'check-back sent');
+    return 'sent';
+  }
+}
