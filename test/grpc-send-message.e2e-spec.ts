@@ -1,3 +1,4 @@
+import { queueForMessageGroup } from '../apps/broker/src/grpc/handlers/send-message.handler';
 import { randomUUID } from 'node:crypto';
 import { Message, SendMessageResponse, SystemProperties } from '../apps/broker/src/grpc/messaging.types';
 import { startTestBroker, TestBroker } from './support/broker-harness';
@@ -71,11 +72,17 @@ describe('gRPC SendMessage', () => {
     expect(broker.broker.store.getQueueBounds('batch', 0)).toEqual(before);
   });
 
-  it('accepts a message group on a FIFO topic and stores it in the chosen queue', async () => {
-    const response = await send(message('fifo', { messageGroup: 'order-1', queueId: 1, messageType: 'FIFO' }));
-    expect(response.status.code).toBe('OK');
-    const [stored] = await broker.broker.store.readQueue('fifo', 1, 0, 1);
-    expect(stored.messageGroup).toBe('order-1');
+  it('puts a message group in the queue its group hashes to, whatever queue the client named', async () => {
+    // Java's "order-1".hashCode() is -1207111310 (queue 0 of 2); "order-2" is -1207111309 (queue 1).
+    expect([queueForMessageGroup('order-1', 2), queueForMessageGroup('order-2', 2)]).toEqual([0, 1]);
+    for (const n of [1, 2, 3]) {
+      expect((await send(message('fifo', { messageGroup: 'order-1', queueId: 1, messageType: 'FIFO' }, { body: Buffer.from(`a${n}`) }))).status.code).toBe('OK');
+      expect((await send(message('fifo', { messageGroup: 'order-2', queueId: 0, messageType: 'FIFO' }, { body: Buffer.from(`b${n}`) }))).status.code).toBe('OK');
+    }
+    const queue0 = await broker.broker.store.readQueue('fifo', 0, 0, 10);
+    const queue1 = await broker.broker.store.readQueue('fifo', 1, 0, 10);
+    expect(queue0.map((m) => [m.messageGroup, m.body.toString()])).toEqual([['order-1', 'a1'], ['order-1', 'a2'], ['order-1', 'a3']]);
+    expect(queue1.map((m) => [m.messageGroup, m.body.toString()])).toEqual([['order-2', 'b1'], ['order-2', 'b2'], ['order-2', 'b3']]);
   });
 
   it.each([

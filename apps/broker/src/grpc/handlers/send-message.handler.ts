@@ -1,4 +1,5 @@
 import { MessageInput } from '../../store/message-record';
+import { tagHashCode } from '../../store/message-properties';
 import { AppendResult } from '../../store/message-store';
 import { TopicConfig } from '../../topics/topic-config';
 import { InboundMessage, toMessageInput, transactionCheckImmunityMs } from '../message-converter';
@@ -92,6 +93,7 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
       if ('status' in inbound) return inbound;
       const problem = queueProblem(inbound.input, topic) ?? typeProblem(inbound, topic);
       if (problem) return { status: problem };
+      if (inbound.input.messageGroup !== undefined) inbound.input.queueId = queueForMessageGroup(inbound.input.messageGroup, topic.writeQueueNums);
       checked.push(inbound);
     }
     return checked;
@@ -113,6 +115,17 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
 
 function sameTopic(a: Message, b: Message): boolean {
   return a.topic?.name === b.topic?.name && (a.topic?.resourceNamespace ?? '') === (b.topic?.resourceNamespace ?? '');
+}
+
+/**
+ * A message with a message group goes to the queue its group hashes to (Java's String.hashCode
+ * modulo the write queues, as the proxy's SendMessageQueueSelector does), whatever queue the
+ * client named: every message of a group lands in one queue, which is what keeps them in order,
+ * even from clients that pick queue 0 for everything (rocketmq-client-nodejs 1.0.8).
+ */
+export function queueForMessageGroup(messageGroup: string, writeQueueNums: number): number {
+  const hash = tagHashCode(messageGroup);
+  return ((hash % writeQueueNums) + writeQueueNums) % writeQueueNums;
 }
 
 /** The client picks the queue from the route; it must be one of the topic's write queues. */
