@@ -1,0 +1,61 @@
+/**
+ * The baseline of the broker benchmark: a bare @grpc/grpc-js unary echo service, no protobuf (the
+ * payload bytes are the message), no handler work. Run as a script it serves on 127.0.0.1 on a
+ * free port, prints `{"msg":"echo ready","port":N}` and stops on SIGTERM. Imported, it gives the
+ * client side.
+ */
+import { Client, credentials, Metadata, Server, ServerCredentials, ServiceDefinition, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+
+const identity = (value: Buffer): Buffer => value;
+
+const ECHO_PATH = '/bench.Echo/Echo';
+
+const ECHO_SERVICE: ServiceDefinition = {
+  Echo: {
+    path: ECHO_PATH,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
+};
+
+/** Client side of the echo service: one channel (one HTTP/2 connection), like the messaging clients. */
+export class EchoClient {
+  private readonly client: Client;
+
+  constructor(endpoint: string) {
+    this.client = new Client(endpoint, credentials.createInsecure());
+  }
+
+  echo(payload: Buffer, metadata = new Metadata()): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(ECHO_PATH, identity, identity, payload, metadata, (error, response) =>
+        error ? reject(error) : resolve(response as Buffer),
+      );
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+function main(): void {
+  const server = new Server();
+  server.addService(ECHO_SERVICE, {
+    Echo: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => callback(null, call.request),
+  });
+  server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => {
+    if (error) {
+      process.stderr.write(`echo server: ${error.message}\n`);
+      process.exit(1);
+    }
+    process.stdout.write(`${JSON.stringify({ msg: 'echo ready', port })}\n`);
+  });
+  process.on('SIGTERM', () => server.tryShutdown(() => process.exit(0)));
+}
+
+if (require.main === module) main();

@@ -1,0 +1,267 @@
+/**
+ * Child processes of the broker benchmark: a one-off transpiled build (with inline source maps,
+ * so CPU profiles map back to the TypeScript), the broker CLI and the bare gRPC echo server as
+ * child processes on loopback, and what the benchmark reads from them (/proc CPU time and RSS).
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { promises as fs, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import * as ts from 'typescript';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+/** A transpiled copy of the given sources; `script()` maps a repository-relative .ts path to its .js. */
+export interface BenchBuild {
+  outDir: string;
+  script(relativeTsPath: string): string;
+  remove(): Promise<void>;
+}
+
+/**
+ * Transpiles `sources` (folders or single .ts files, relative to the repository root) once, like
+ * test/support/child-build.ts, but with inline source maps. Bare imports resolve through NODE_PATH.
+ * With `ref`, the sources under `refDirs` are taken from that git commit (`git archive`) instead
+ * of the working tree, so a run measures one consistent snapshot while others edit the tree.
+ */
+export async function buildForBench(sources: string[], options: { ref?: string; refDirs?: string[] } = {}): Promise<BenchBuild> {
+  const outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'broker-bench-build-'));
+  let snapshotRoot: string | undefined;
+  try {
+    if (options.ref) {
+      snapshotRoot = path.join(outDir, '.snapshot');
+      await fs.mkdir(snapshotRoot);
+      const archive = execFileSync('git', ['-C', REPO_ROOT, 'archive', '--format=tar', options.ref, ...(options.refDirs ?? [])], { maxBuffer: 256 * 1024 * 1024 });
+      execFileSync('tar', ['-x', '-C', snapshotRoot], { input: archive });
+    }
+    for (const source of sources) {
+      const fromRef = snapshotRoot !== undefined && (options.refDirs ?? []).some((dir) => source === dir || source.startsWith(`${dir}/`));
+      const root = fromRef ? snapshotRoot! : REPO_ROOT;
+      const full = path.join(root, source);
+      if ((await fs.stat(full)).isDirectory()) await transpileDir(full, root, outDir);
+      else await transpileFile(full, root, outDir);
+    }
+  } catch (error) {
+    await fs.rm(outDir, { recursive: true, force: true });
+    throw error;
+  }
+  if (snapshotRoot) await fs.rm(snapshotRoot, { recursive: true, force: true });
+  return {
+    outDir,
+    script: (relativeTsPath) => path.join(outDir, relativeTsPath.replace(/\.ts$/, '.js')),
+    remove: () => fs.rm(outDir, { recursive: true, force: true }),
+  };
+}
+
+/** What the broker is built from: a commit, or the working tree and how far it is from HEAD. */
+export function describeSource(ref: string | undefined, dir: string): string {
+  const git = (...args: string[]) => execFileSync('git', ['-C', REPO_ROOT, ...args], { encoding: 'utf8' }).trim();
+  try {
+    if (ref) return `git ${ref} (${git('rev-parse', '--short', ref)}), ${dir}`;
+    const changed = git('status', '--porcelain', '--', dir).split('\n').filter((line) => line !== '').length;
+    return `working tree of ${dir} (HEAD ${git('rev-parse', '--short', 'HEAD')}, ${changed} file(s) changed or new)`;
+  } catch (error) {
+    return `${ref ?? 'working tree'} (git unavailable: ${(error as Error).message})`;
+  }
+}
+
+async function transpileDir(dir: string, root: string, outDir: string): Promise<void> {
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) await transpileDir(file, root, outDir);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')) await transpileFile(file, root, outDir);
+  }
+}
+
+async function transpileFile(file: string, root: string, outDir: string): Promise<void> {
+  const output = ts.transpileModule(await fs.readFile(file, 'utf8'), {
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      inlineSourceMap: true,
+    },
+    fileName: file,
+  });
+  const target = path.join(outDir, path.relative(root, file)).replace(/\.ts$/, '.js');
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  await fs.writeFile(target, output.outputText);
+}
+
+/** A port nothing listens on right now on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Every child started and not yet reaped, so a failing or interrupted run still ends them. */
+const liveChildren = new Set<BenchChild>();
+
+/** Sends SIGKILL to every child still running (last resort on an error or Ctrl-C). */
+export function killAllChildren(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
+}
+
+/** A child process whose stdout is read as lines (JSON lines from pino or the echo server). */
+export class BenchChild {
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly child: ChildProcess;
+  private readonly lines: Array<Record<string, unknown>> = [];
+  private readonly waiters = new Set<() => void>();
+  private stderr = '';
+
+  constructor(
+    readonly name: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    liveChildren.add(this);
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      try {
+        this.lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        this.lines.push({ msg: line });
+      }
+      if (this.lines.length > 1000) this.lines.splice(0, 500);
+      this.waiters.forEach((wake) => wake());
+    });
+    this.child.stderr!.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-8000);
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        liveChildren.delete(this);
+        resolve({ code, signal });
+        this.waiters.forEach((wake) => wake());
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The first stdout line whose `msg` is `msg`; rejects if the child exits or times out first. */
+  waitForMessage(msg: string, timeoutMs = READY_TIMEOUT_MS): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const found = this.lines.find((line) => line.msg === msg);
+        if (found) finish(() => resolve(found));
+        else if (!this.running) finish(() => reject(new Error(`${this.name} exited before "${msg}"; stderr: ${this.stderr}`)));
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`${this.name}: no "${msg}" in ${timeoutMs} ms; stderr: ${this.stderr}`))), timeoutMs);
+      const finish = (settle: () => void): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        settle();
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.running) this.child.kill(signal);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited in time; resolves with how it exited. */
+  async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.kill('SIGTERM');
+    const timer = setTimeout(() => this.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    const exit = await this.exited;
+    clearTimeout(timer);
+    if (exit.code !== 0) console.log(`  (${this.name} exited with ${JSON.stringify(exit)}; stderr: ${this.stderr.trim().slice(-2000)})`);
+    return exit;
+  }
+
+  /** CPU seconds (user + system) the process has used so far, from /proc/<pid>/stat. */
+  cpuSeconds(): number {
+    return processCpuSeconds(this.pid);
+  }
+
+  /** A field of /proc/<pid>/status in MB (decimal), e.g. VmRSS or VmHWM. */
+  statusMb(field: 'VmRSS' | 'VmHWM'): number {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+    if (!match) throw new Error(`no ${field} in /proc/${this.pid}/status`);
+    return (Number(match[1]) * 1024) / 1e6;
+  }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat; 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)). */
+const CLOCK_TICKS = 100;
+
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** The broker CLI as a child process (transpiled build), on free loopback ports. */
+export interface BrokerChild {
+  process: BenchChild;
+  grpcEndpoint: string;
+  adminUrl: string;
+  storeDir: string;
+}
+
+export async function startBrokerChild(
+  build: BenchBuild,
+  options: { name: string; storeDir: string; cpuProfDir?: string },
+): Promise<BrokerChild> {
+  const [grpcPort, httpPort] = [await freePort(), await freePort()];
+  const nodeFlags = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
+  // Extra node flags for experiments (a preload patch, heap limits); empty by default.
+  const extraFlags = process.env.BROKER_BENCH_NODE_FLAGS?.trim();
+  if (extraFlags) nodeFlags.push(...extraFlags.split(/\s+/));
+  const args = [
+    ...nodeFlags,
+    build.script('apps/broker/src/main.ts'),
+    '--store', options.storeDir,
+    '--port', String(grpcPort),
+    '--http-port', String(httpPort),
+    '--host', '127.0.0.1',
+    '--flush', 'ASYNC_FLUSH',
+  ];
+  const env = { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules'), LOG_LEVEL: 'info' };
+  const child = new BenchChild(options.name, args, env);
+  try {
+    await child.waitForMessage('broker ready');
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return { process: child, grpcEndpoint: `127.0.0.1:${grpcPort}`, adminUrl: `http://127.0.0.1:${httpPort}`, storeDir: options.storeDir };
+}
+
+/** Creates or updates a topic through the broker's admin API (PUT /topics/:name). */
+export async function upsertTopic(broker: BrokerChild, name: string, queues: number): Promise<void> {
+  const response = await fetch(`${broker.adminUrl}/topics/${encodeURIComponent(name)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ readQueueNums: queues, writeQueueNums: queues }),
+  });
+  if (!response.ok) throw new Error(`PUT /topics/${name}: ${response.status} ${await response.text()}`);
+}
+
+/** The bare gRPC echo server (broker-bench-echo-server.ts) as a child process; resolves with its port. */
+export async function startEchoChild(build: BenchBuild): Promise<{ process: BenchChild; endpoint: string }> {
+  const env = { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules') };
+  const child = new BenchChild('echo server', [build.script('apps/broker/bench/broker-bench-echo-server.ts')], env);
+  const ready = await child.waitForMessage('echo ready');
+  return { process: child, endpoint: `127.0.0.1:${ready.port as number}` };
+}
