@@ -7,7 +7,8 @@ import { MessageInput, RecordType, StoredMessage } from '../store/message-record
 import { StoreState } from '../store/message-store';
 import { okRecords } from '../store/message-store.test-support';
 import { SCHEDULE_TOPIC } from '../topics/topic-config';
-import { DelayScheduler, DelaySchedulerOptions, DelaySchedulerState, REAL_QUEUE_ID_PROPERTY, REAL_TOPIC_PROPERTY } from './delay-scheduler';
+import { DelayScheduler, DelaySchedulerOptions, REAL_QUEUE_ID_PROPERTY, REAL_TOPIC_PROPERTY } from './delay-scheduler';
+import { LifecycleState } from '../lifecycle-state';
 import { SCHEDULE_PROGRESS_FILE } from './schedule-progress';
 
 const logger = pino({ level: 'silent' });
@@ -184,7 +185,7 @@ describe('DelayScheduler (memory store, injected clock)', () => {
     expect(await scheduler.schedule(delayed('m', T0))).toEqual({ status: 'not-running', state: StoreState.Created });
     await scheduler.open();
     await scheduler.close();
-    expect(scheduler.state).toBe(DelaySchedulerState.Closed);
+    expect(scheduler.state).toBe(LifecycleState.Closed);
     expect(await scheduler.schedule(delayed('m', T0))).toEqual({ status: 'not-running', state: StoreState.Closed });
   });
 

@@ -1,7 +1,8 @@
+import { LifecycleState, asStoreState } from '../lifecycle-state';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'pino';
 import { MessageInput, RecordType, StoredMessage } from '../store/message-record';
-import { AppendResult, MessageStore, StoreState } from '../store/message-store';
+import { AppendResult, MessageStore } from '../store/message-store';
 import { SCHEDULE_TOPIC } from '../topics/topic-config';
 import { DELAY_SCHEDULER_DEFAULTS, DelaySchedulerSettings } from './delay-scheduler.defaults';
 import { DelaySchedulerApi } from './delay-scheduler.types';
@@ -14,23 +15,6 @@ export const REAL_QUEUE_ID_PROPERTY = 'REAL_QID';
 /** The schedule topic's only queue. */
 export const SCHEDULE_QUEUE_ID = 0;
 
-/** Lifecycle of the scheduler (STYLE 8). */
-export enum DelaySchedulerState {
-  Created = 'created',
-  Loading = 'loading',
-  Running = 'running',
-  ShuttingDown = 'shutting-down',
-  Closed = 'closed',
-}
-
-/** What schedule() answers in each state other than Running, in the store's terms. */
-const NOT_RUNNING_AS_STORE_STATE: Record<DelaySchedulerState, StoreState> = {
-  [DelaySchedulerState.Created]: StoreState.Created,
-  [DelaySchedulerState.Loading]: StoreState.Loading,
-  [DelaySchedulerState.Running]: StoreState.Running,
-  [DelaySchedulerState.ShuttingDown]: StoreState.ShuttingDown,
-  [DelaySchedulerState.Closed]: StoreState.Closed,
-};
 
 export interface DelaySchedulerOptions extends Partial<DelaySchedulerSettings> {
   /** Where the progress file lives (the broker's store directory). */
@@ -75,7 +59,7 @@ export class DelayScheduler implements DelaySchedulerApi {
   private readonly now: () => number;
   private readonly progress: ScheduleProgress;
   private readonly heap = new DueHeap();
-  private currentState = DelaySchedulerState.Created;
+  private currentState = LifecycleState.Created;
   /** Taken from the heap by the current run and not yet delivered or put back. */
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -97,18 +81,18 @@ export class DelayScheduler implements DelaySchedulerApi {
     this.progress = new ScheduleProgress(stateDir);
   }
 
-  get state(): DelaySchedulerState {
+  get state(): LifecycleState {
     return this.currentState;
   }
 
   /** Loads progress and the pending messages; the store must be open. */
   async open(): Promise<DelaySchedulerOpenReport> {
-    if (this.currentState !== DelaySchedulerState.Created) throw new Error(`delay scheduler cannot be opened in state ${this.currentState}`);
-    this.currentState = DelaySchedulerState.Loading;
+    if (this.currentState !== LifecycleState.Created) throw new Error(`delay scheduler cannot be opened in state ${this.currentState}`);
+    this.currentState = LifecycleState.Loading;
     try {
       return await this.load();
     } catch (error) {
-      this.currentState = DelaySchedulerState.Closed;
+      this.currentState = LifecycleState.Closed;
       throw error;
     }
   }
@@ -140,7 +124,7 @@ export class DelayScheduler implements DelaySchedulerApi {
     }
     if (lost > 0) this.logger.warn({ lost }, 'delayed messages were deleted by retention before delivery');
     await this.progress.persist();
-    this.currentState = DelaySchedulerState.Running;
+    this.currentState = LifecycleState.Running;
     this.arm();
     const report = { pending: this.heap.size, overdue, lost, durationMs: Math.round(performance.now() - startedAt) };
     this.logger.info(report, 'delay scheduler opened');
@@ -149,11 +133,11 @@ export class DelayScheduler implements DelaySchedulerApi {
 
   /** Stops the timer, waits for the current run and writes the progress. Pending messages stay stored. */
   async close(): Promise<void> {
-    if (this.currentState !== DelaySchedulerState.Running) {
-      if (this.currentState === DelaySchedulerState.Created) this.currentState = DelaySchedulerState.Closed;
+    if (this.currentState !== LifecycleState.Running) {
+      if (this.currentState === LifecycleState.Created) this.currentState = LifecycleState.Closed;
       return;
     }
-    this.currentState = DelaySchedulerState.ShuttingDown;
+    this.currentState = LifecycleState.ShuttingDown;
     this.clearTimer();
     if (this.progressTimer) clearTimeout(this.progressTimer);
     this.progressTimer = undefined;
@@ -161,12 +145,12 @@ export class DelayScheduler implements DelaySchedulerApi {
     try {
       await this.progress.persist();
     } finally {
-      this.currentState = DelaySchedulerState.Closed;
+      this.currentState = LifecycleState.Closed;
     }
   }
 
   async schedule(message: MessageInput & { deliveryTimestampMs: number }): Promise<AppendResult> {
-    if (this.currentState !== DelaySchedulerState.Running) return { status: 'not-running', state: NOT_RUNNING_AS_STORE_STATE[this.currentState] };
+    if (this.currentState !== LifecycleState.Running) return { status: 'not-running', state: asStoreState(this.currentState) };
     const invalid = checkSchedulable(message);
     if (invalid) return { status: 'invalid', reason: invalid };
     const result = await this.store.append({
@@ -183,7 +167,7 @@ export class DelayScheduler implements DelaySchedulerApi {
       body: message.body,
     });
     // After close the message stays stored and the next open() finds it.
-    if (result.status === 'ok' && this.currentState === DelaySchedulerState.Running) {
+    if (result.status === 'ok' && this.currentState === LifecycleState.Running) {
       this.heap.push({ dueMs: message.deliveryTimestampMs, queueOffset: result.records[0].queueOffset });
       this.arm();
     }
@@ -211,7 +195,7 @@ export class DelayScheduler implements DelaySchedulerApi {
 
   private async runOnce(): Promise<number> {
     const nowMs = this.now();
-    if (this.currentState !== DelaySchedulerState.Running || nowMs < this.retryAfterMs) return 0;
+    if (this.currentState !== LifecycleState.Running || nowMs < this.retryAfterMs) return 0;
     const due: DueEntry[] = [];
     while (due.length < this.settings.maxDeliveriesPerRun && (this.heap.peek()?.dueMs ?? Infinity) <= nowMs) due.push(this.heap.pop()!);
     if (due.length === 0) return 0;
@@ -290,7 +274,7 @@ export class DelayScheduler implements DelaySchedulerApi {
   /** Sets the one timer for the earliest due message (or the retry time), if not already set earlier. */
   private arm(): void {
     const next = this.heap.peek();
-    if (this.currentState !== DelaySchedulerState.Running || !next) return this.clearTimer();
+    if (this.currentState !== LifecycleState.Running || !next) return this.clearTimer();
     const atMs = Math.max(next.dueMs, this.retryAfterMs);
     if (this.timer && this.timerAtMs <= atMs) return;
     this.clearTimer();
@@ -313,7 +297,7 @@ export class DelayScheduler implements DelaySchedulerApi {
 
   /** Batches progress writes: at most one per progressWriteIntervalMs while deliveries go on. */
   private scheduleProgressWrite(): void {
-    if (this.progressTimer || !this.progress.dirty || this.currentState !== DelaySchedulerState.Running) return;
+    if (this.progressTimer || !this.progress.dirty || this.currentState !== LifecycleState.Running) return;
     this.progressTimer = setTimeout(() => {
       this.progressTimer = undefined;
       this.progress.persist().catch((error: unknown) => {

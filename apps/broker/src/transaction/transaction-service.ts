@@ -1,3 +1,4 @@
+import { LifecycleState, asStoreState } from '../lifecycle-state';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'pino';
 import { MessageInput, RecordType, StoredMessage } from '../store/message-record';
@@ -21,23 +22,6 @@ import {
   TransactionSource,
 } from './transaction.types';
 
-/** Lifecycle of the service (STYLE 8). */
-export enum TransactionServiceState {
-  Created = 'created',
-  Loading = 'loading',
-  Running = 'running',
-  ShuttingDown = 'shutting-down',
-  Closed = 'closed',
-}
-
-/** What sendHalfMessage answers in each state other than Running, in the store's terms. */
-const NOT_RUNNING_AS_STORE_STATE: Record<TransactionServiceState, StoreState> = {
-  [TransactionServiceState.Created]: StoreState.Created,
-  [TransactionServiceState.Loading]: StoreState.Loading,
-  [TransactionServiceState.Running]: StoreState.Running,
-  [TransactionServiceState.ShuttingDown]: StoreState.ShuttingDown,
-  [TransactionServiceState.Closed]: StoreState.Closed,
-};
 
 const TRANSACTION_SOURCES: ReadonlySet<string> = new Set<TransactionSource>(['client', 'server-check', 'admin']);
 
@@ -87,7 +71,7 @@ export class TransactionService implements TransactionApi {
   private readonly resolver: TransactionResolver;
   private readonly scanner: CheckBackScanner;
   private readonly stateFile: TransactionStateFile;
-  private currentState = TransactionServiceState.Created;
+  private currentState = LifecycleState.Created;
   /** Transaction records dispatched while open() catches up; applied once it has. */
   private buffered: DispatchedRecord[] = [];
   /** The last record dispatched while open() catches up. */
@@ -118,45 +102,45 @@ export class TransactionService implements TransactionApi {
     store.onDispatch((record) => this.onDispatch(record));
   }
 
-  get state(): TransactionServiceState {
+  get state(): LifecycleState {
     return this.currentState;
   }
 
   /** Loads the state file and catches up with the log; the store must be open. */
   async open(): Promise<TransactionOpenReport> {
-    if (this.currentState !== TransactionServiceState.Created) throw new Error(`transaction service cannot be opened in state ${this.currentState}`);
-    this.currentState = TransactionServiceState.Loading;
+    if (this.currentState !== LifecycleState.Created) throw new Error(`transaction service cannot be opened in state ${this.currentState}`);
+    this.currentState = LifecycleState.Loading;
     try {
       const report = await this.load();
-      this.currentState = TransactionServiceState.Running;
+      this.currentState = LifecycleState.Running;
       this.applyBuffered();
       await this.saveState();
       this.startTimers();
       this.logger.info(report, 'transaction service opened');
       return report;
     } catch (error) {
-      this.currentState = TransactionServiceState.Closed;
+      this.currentState = LifecycleState.Closed;
       throw error;
     }
   }
 
   /** Stops the timers, lets resolutions under way finish and writes the state file. */
   async close(): Promise<void> {
-    if (this.currentState === TransactionServiceState.Created) this.currentState = TransactionServiceState.Closed;
-    if (this.currentState !== TransactionServiceState.Running) return;
-    this.currentState = TransactionServiceState.ShuttingDown;
+    if (this.currentState === LifecycleState.Created) this.currentState = LifecycleState.Closed;
+    if (this.currentState !== LifecycleState.Running) return;
+    this.currentState = LifecycleState.ShuttingDown;
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     await this.scanner.idle();
     await this.resolver.idle();
     try {
       await this.saveState();
     } finally {
-      this.currentState = TransactionServiceState.Closed;
+      this.currentState = LifecycleState.Closed;
     }
   }
 
   async sendHalfMessage(message: Omit<MessageInput, 'type'>, options: { producerGroup?: string; checkImmunityMs?: number }): Promise<SendHalfResult> {
-    if (this.currentState !== TransactionServiceState.Running) return { status: 'not-running', state: NOT_RUNNING_AS_STORE_STATE[this.currentState] };
+    if (this.currentState !== LifecycleState.Running) return { status: 'not-running', state: asStoreState(this.currentState) };
     if (message.topic === TRANS_CHECK_MAX_TIME_TOPIC) return { status: 'invalid', reason: `transactional messages cannot be sent to ${TRANS_CHECK_MAX_TIME_TOPIC}` };
     const immunityMs = options.checkImmunityMs ?? 0;
     if (!Number.isFinite(immunityMs) || immunityMs < 0) return { status: 'invalid', reason: `check immunity ${immunityMs} ms is not a non-negative duration` };
@@ -176,7 +160,7 @@ export class TransactionService implements TransactionApi {
     // The callers map the protocol's values (UNKNOWN is "no decision" and never gets here).
     if (request.resolution !== 'COMMIT' && request.resolution !== 'ROLLBACK') throw new Error(`endTransaction: resolution ${String(request.resolution)}`);
     if (!TRANSACTION_SOURCES.has(request.source)) throw new Error(`endTransaction: source ${String(request.source)}`);
-    if (this.currentState !== TransactionServiceState.Running) return { status: 'not-running', reason: `the transaction service is ${this.currentState}` };
+    if (this.currentState !== LifecycleState.Running) return { status: 'not-running', reason: `the transaction service is ${this.currentState}` };
     return this.resolver.end(request);
   }
 
@@ -213,7 +197,7 @@ export class TransactionService implements TransactionApi {
   }
 
   producerAvailable(topic: string): void {
-    if (this.currentState !== TransactionServiceState.Running) return;
+    if (this.currentState !== LifecycleState.Running) return;
     const woken = this.table.wakeTopic(topic, this.now());
     if (woken > 0) this.logger.debug({ topic, woken }, 'a producer connected: its topic\'s waiting check-backs are due now');
   }
@@ -223,7 +207,7 @@ export class TransactionService implements TransactionApi {
    * scan is under way joins it (tests with an injected clock call it directly).
    */
   async runCheckBacks(): Promise<CheckBackScanResult> {
-    if (this.currentState !== TransactionServiceState.Running) return { checksSent: 0, noProducer: 0, movedToCheckMax: 0 };
+    if (this.currentState !== LifecycleState.Running) return { checksSent: 0, noProducer: 0, movedToCheckMax: 0 };
     return this.scanner.run();
   }
 
@@ -312,11 +296,11 @@ export class TransactionService implements TransactionApi {
 
   private onDispatch(record: DispatchedRecord): void {
     switch (this.currentState) {
-      case TransactionServiceState.Running:
-      case TransactionServiceState.ShuttingDown:
+      case LifecycleState.Running:
+      case LifecycleState.ShuttingDown:
         this.applyDispatched(record);
         return;
-      case TransactionServiceState.Loading:
+      case LifecycleState.Loading:
         // open() reads the log up to some point; what is dispatched meanwhile is applied after it.
         if (record.type !== RecordType.Normal) this.buffered.push(record);
         if (!this.lastSeen || record.offset > this.lastSeen.offset) this.lastSeen = record;
