@@ -131,15 +131,18 @@ export class PopReceiver {
     return budget <= 0 && state.nextOffset < this.store.getQueueBounds(state.topic, state.queueId).maxOffset;
   }
 
+  /** Reads the claimed entries the tag hash lets through, in one batch; undefined for the rest. */
   private async readCandidates(filter: CompiledFilter, entries: QueueEntry[], count: number): Promise<Array<StoredMessage | undefined>> {
-    const messages: Array<StoredMessage | undefined> = new Array(count);
+    const candidates: QueueEntry[] = [];
+    const positions: number[] = [];
     for (let i = 0; i < count; i++) {
-      const entry = entries[i];
-      if (!filter.matchesTagHash(entry.tagHash)) continue;
-      const message = await this.store.readMessage(entry.commitLogOffset, entry.size);
-      if (message) message.queueOffset = entry.queueOffset;
-      messages[i] = message;
+      if (!filter.matchesTagHash(entries[i].tagHash)) continue;
+      candidates.push(entries[i]);
+      positions.push(i);
     }
+    const read = await this.store.readEntries(candidates);
+    const messages: Array<StoredMessage | undefined> = new Array(count);
+    for (let i = 0; i < positions.length; i++) messages[positions[i]] = read[i];
     return messages;
   }
 

@@ -29,8 +29,14 @@ import { StoreRecovery } from './store-recovery';
 export const CLEAN_SHUTDOWN_MARKER = 'clean-shutdown';
 /** Holds the owning process id, so two brokers never share a store directory. */
 export const LOCK_FILE = 'lock';
-/** Consecutive records are read with one pread up to this size. */
+/** Records near each other in the log are read with one pread up to this size. */
 const MAX_COALESCED_READ_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes of other records a coalesced read may skip between two wanted ones. A queue's entries are
+ * rarely adjacent in the log (producers spread messages over queues), and copying a few kilobytes
+ * more costs far less than another read through the thread pool.
+ */
+const MAX_COALESCED_GAP_BYTES = 64 * 1024;
 
 /**
  * The durable store: commit log + consume queues + id/key index + checkpoint, after Apache
@@ -168,16 +174,35 @@ export class FileMessageStore implements MessageStore {
 
   async readQueue(topic: string, queueId: number, fromOffset: number, maxCount: number): Promise<StoredMessage[]> {
     const entries = this.getQueueEntries(topic, queueId, fromOffset, maxCount);
+    const read = await this.readEntries(entries);
     const messages: StoredMessage[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const message = read[i];
+      if (message) {
+        messages.push(message);
+      } else if (entries[i].commitLogOffset >= this.log.minOffset) {
+        // Retention removed it (the queue's min offset catches up on its next run) or it is damaged.
+        this.logger.error({ topic, queueId, queueOffset: entries[i].queueOffset, offset: entries[i].commitLogOffset }, 'consume-queue entry points at an unreadable record');
+      }
+    }
+    return messages;
+  }
+
+  async readEntries(entries: readonly QueueEntry[]): Promise<Array<StoredMessage | undefined>> {
+    const messages: Array<StoredMessage | undefined> = new Array(entries.length);
     let i = 0;
     while (i < entries.length) {
-      // Coalesce entries adjacent in the log, within one segment, into one read.
+      // Coalesce entries that follow each other in the log, within one segment, into one read.
       const first = entries[i].commitLogOffset;
       const segmentEnd = this.log.segmentBaseFor(first) + this.options.segmentSizeBytes;
       let j = i + 1;
       let end = first + entries[i].size;
-      while (j < entries.length && entries[j].commitLogOffset === end && end < segmentEnd && end - first < MAX_COALESCED_READ_BYTES) {
-        end += entries[j].size;
+      while (j < entries.length) {
+        const next = entries[j];
+        const nextEnd = next.commitLogOffset + next.size;
+        if (next.commitLogOffset < end || next.commitLogOffset - end > MAX_COALESCED_GAP_BYTES) break;
+        if (nextEnd > segmentEnd || nextEnd - first > MAX_COALESCED_READ_BYTES) break;
+        end = nextEnd;
         j++;
       }
       const data = await this.safeRead(first, end - first);
@@ -186,16 +211,9 @@ export class FileMessageStore implements MessageStore {
         const pos = entry.commitLogOffset - first;
         const valid = data !== undefined && pos + entry.size <= data.length && checkRecord(data, pos, pos + entry.size).kind === 'record';
         const message = valid ? decodeRecord(data, pos, entry.commitLogOffset) : await this.readMessage(entry.commitLogOffset, entry.size);
-        if (!message) {
-          // Retention removed it (the queue's min offset catches up on its next run) or it is damaged.
-          if (entry.commitLogOffset >= this.log.minOffset) {
-            this.logger.error({ topic, queueId, queueOffset: entry.queueOffset, offset: entry.commitLogOffset }, 'consume-queue entry points at an unreadable record');
-          }
-          continue;
-        }
         // A committed half message is served through its topic's queue as a normal message.
-        message.queueOffset = entry.queueOffset;
-        messages.push(message);
+        if (message) message.queueOffset = entry.queueOffset;
+        messages[k] = message;
       }
       i = j;
     }

@@ -130,6 +130,16 @@ export class MemoryMessageStore implements MessageStore {
     return start < end ? queue.entries.slice(start, end).map((entry) => ({ ...entry })) : [];
   }
 
+  async readEntries(entries: readonly QueueEntry[]): Promise<Array<StoredMessage | undefined>> {
+    const messages: Array<StoredMessage | undefined> = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const message = await this.readMessage(entries[i].commitLogOffset, entries[i].size);
+      if (message) message.queueOffset = entries[i].queueOffset;
+      messages[i] = message;
+    }
+    return messages;
+  }
+
   async readQueue(topic: string, queueId: number, fromOffset: number, maxCount: number): Promise<StoredMessage[]> {
     const messages: StoredMessage[] = [];
     for (const entry of this.getQueueEntries(topic, queueId, fromOffset, maxCount)) {

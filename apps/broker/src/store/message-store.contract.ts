@@ -389,6 +389,48 @@ export function describeMessageStoreContract(name: string, factory: MessageStore
       }
     });
 
+    it('reads a list of queue entries, adjacent or not, one answer per entry in order, undefined once retention removed it', async () => {
+      const made1 = await makeStore();
+      const store = made1.store;
+      const inputs: MessageInput[] = [];
+      while (store.getCommitLogBounds().maxOffset < 3.5 * made1.segmentSizeBytes) {
+        // Runs of four adjacent records on queue 0, broken by one on queue 1; bodies of varying size.
+        const batch = Array.from({ length: 5 }, (_, i) => message({ queueId: i === 4 ? 1 : 0, body: Buffer.alloc(500 + ((inputs.length + i) % 7) * 100, inputs.length + i) }));
+        okRecords(await store.append(batch));
+        inputs.push(...batch);
+      }
+      const entries = [...store.getQueueEntries('orders', 0, 0, 100_000), ...store.getQueueEntries('orders', 1, 0, 100_000)];
+      const expected = new Map<number, StoredMessage>();
+      for (const queueId of [0, 1]) {
+        for (const read of await store.readQueue('orders', queueId, 0, 100_000)) expected.set(read.offset, read);
+      }
+      expect(expected.size).toBe(inputs.length);
+      // Bodies compared with Buffer.equals: toEqual walks a Buffer byte by byte, which is slow here.
+      const expectSame = (answer: StoredMessage | undefined, want: StoredMessage | undefined): void => {
+        expect(answer && { ...answer, body: undefined }).toEqual(want && { ...want, body: undefined });
+        expect(answer?.body.equals(want?.body ?? Buffer.alloc(0)) ?? want === undefined).toBe(true);
+      };
+      const lists = [entries, entries.filter((_, i) => i % 3 !== 1), [...entries].reverse(), entries.slice(5, 6), []];
+      for (const list of lists) {
+        const answers = await store.readEntries(list);
+        expect(answers).toHaveLength(list.length);
+        answers.forEach((answer, i) => expectSame(answer, expected.get(list[i].commitLogOffset)));
+      }
+      const answers = await store.readEntries(entries);
+      expect(answers.map((m) => m?.queueOffset)).toEqual(entries.map((e) => e.queueOffset));
+      const bodies = new Map(inputs.map((input) => [input.messageId, input.body]));
+      expect(answers.every((m, i) => m?.body.equals(bodies.get(m.messageId) ?? Buffer.alloc(0)) && m.offset === entries[i].commitLogOffset)).toBe(true);
+
+      expect(await store.deleteExpiredFiles(Date.now() + 365 * 24 * HOUR_MS)).toBeGreaterThanOrEqual(2);
+      const { minOffset } = store.getCommitLogBounds();
+      const afterRetention = await store.readEntries(entries);
+      afterRetention.forEach((answer, i) => {
+        if (entries[i].commitLogOffset < minOffset) expect(answer).toBeUndefined();
+        else expectSame(answer, expected.get(entries[i].commitLogOffset));
+      });
+      expect(afterRetention.filter((m) => m === undefined).length).toBeGreaterThan(0);
+    });
+
     it('deletes expired segments but keeps the active one readable, advancing queue min offsets', async () => {
       const made1 = await makeStore();
       const store = made1.store;

@@ -110,6 +110,14 @@ export interface MessageStore {
   getQueueEntries(topic: string, queueId: number, fromOffset: number, maxCount: number): QueueEntry[];
 
   /**
+   * Reads the records of consume-queue entries (as getQueueEntries returned them), one answer per
+   * entry in the same order: the message with its entry's queue offset, or undefined where
+   * retention removed the record or it cannot be read. A store may read records that lie close
+   * together in the log with one read, so a batch costs a few reads rather than one per message.
+   */
+  readEntries(entries: readonly QueueEntry[]): Promise<Array<StoredMessage | undefined>>;
+
+  /**
    * Reads messages of a topic-queue from a queue offset, skipping ones retention removed. A
    * committed half message comes back as its stored record (type Prepared) with the queue
    * offset of its commit entry; callers deliver every message a queue serves alike.
