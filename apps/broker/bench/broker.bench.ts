@@ -1,5 +1,5 @@
 /**
- * Broker benchmark: `npm run bench:broker [-- --quick] [-- --only echo,producer,batch,consume,latency,rss]
+ * Broker benchmark: `npm run bench:broker [-- --quick] [-- --only echo,producer,batch,consume,latency,rss,transaction]
  * [-- --cpu-prof] [-- --dir DIR]`.
  *
  * The broker runs as a child process (the CLI, main.ts, from a transpiled build), as in
@@ -32,14 +32,26 @@ import {
   MULTI_CONNECTION_SHAPE,
   Rate,
 } from './broker-bench-throughput';
+import {
+  CheckBackFigures,
+  killProducerChildren,
+  measureCheckBack,
+  measureTransactionThroughput,
+  TRANSACTION_CHILD_SOURCES,
+  TransactionLimits,
+  TransactionThroughputFigures,
+  TX_CONCURRENCY,
+} from './broker-bench-transaction';
 
-const CASES = ['echo', 'producer', 'batch', 'consume', 'latency', 'rss'] as const;
+const CASES = ['echo', 'producer', 'batch', 'consume', 'latency', 'rss', 'transaction'] as const;
 type Case = (typeof CASES)[number];
 
 const USAGE = `usage: npm run bench:broker -- [--quick] [--only ${CASES.join(',')}] [--cpu-prof] [--dir DIR]
                                 [--latency-client raw|official] [--ref GIT_REF]
   --quick     small counts and short loops: a smoke run, figures are not comparable to targets
-  --only      cases to run (producer also runs echo: its ratio needs the baseline)
+  --only      cases to run (producer also runs echo: its ratio needs the baseline; transaction runs
+              T1, normal vs transactional end to end on the main broker, and T2, the check-back
+              after a producer SIGKILL, on a broker child of its own with a short broker.conf)
   --cpu-prof  run the main broker child under node --cpu-prof and print its hotspots at the end
   --dir       parent directory of the run's stores (default: <repo>/.bench)
   --ref       build the broker (apps/broker/src) from this commit, e.g. HEAD, not the working tree
@@ -55,6 +67,8 @@ const TOPICS = {
   latency: 'BenchLatency',
   latencyLow: 'BenchLatencyLow',
   rss: 'BenchRss',
+  txNormal: 'BenchTxNormal',
+  txHalf: 'BenchTxHalf',
 } as const;
 
 /** Targets of the figures. */
@@ -63,6 +77,10 @@ const TARGETS = {
   batchMsgsPerSecond: 50_000,
   latencyP99Ms: 10,
   rssMb: 300,
+  /** Transactional end-to-end msgs/s as a share of normal ones (same client, same concurrency). */
+  transactionRatio: 0.5,
+  /** Kill -> delivery of an orphaned half message: at most transactionTimeOut + transactionCheckInterval + this. */
+  checkBackSlackMs: 1_000,
 };
 
 interface Options {
@@ -75,6 +93,7 @@ interface Options {
   /** A second, lighter latency run (diagnostic): the latency when the machine is not near saturation. */
   lowRateLatency: LatencyLimits | undefined;
   rssMessages: number;
+  transaction: TransactionLimits;
   /** Build the broker from this git commit instead of the working tree. */
   ref: string | undefined;
   /** The whole run is abandoned (children killed, exit 1) after this long. */
@@ -120,6 +139,12 @@ function parseOptions(argv: string[]): Options {
     latency: { ratePerSecond: 2_000, warmupMs: quick ? 500 : 1_000, measureMs: quick ? 2_000 : 10_000, receivers: 4, client: latencyClient },
     lowRateLatency: quick ? undefined : { ratePerSecond: 500, warmupMs: 1_000, measureMs: 5_000, receivers: 4, client: latencyClient },
     rssMessages: quick ? 100_000 : 1_000_000,
+    transaction: {
+      warmupMs: quick ? 300 : 1_000,
+      loopMs: quick ? 1_000 : 5_000,
+      checkBackRuns: quick ? 3 : 5,
+      checkBack: { transactionTimeoutMs: 2_000, transactionCheckIntervalMs: 3_000 },
+    },
     ref: values.ref,
     runLimitMs: (quick ? 10 : 30) * 60_000,
   };
@@ -133,6 +158,8 @@ interface Results {
   latency?: LatencyFigures;
   lowRateLatency?: LatencyFigures;
   rss?: RssFigures;
+  transaction?: TransactionThroughputFigures;
+  checkBack?: CheckBackFigures;
   mainBrokerRssMb?: number;
 }
 
@@ -216,6 +243,32 @@ function summaryRows(results: Results, options: Options): SummaryRow[] {
       verdict: options.quick ? '' : rss <= TARGETS.rssMb ? 'PASS' : 'MISS',
     });
   }
+  const t = results.transaction;
+  if (t) {
+    const e2e = (r: typeof t.normal) => `${count(r.perSecond)} msgs/s, p99 ${fixed(r.p99Ms, 1)} ms`;
+    rows.push({ figure: `T1. normal: send x1 + consume, ${TX_CONCURRENCY} in flight`, value: e2e(t.normal), target: '(baseline)', ratio: '1.00', verdict: '' });
+    const ratio = t.transactional.perSecond / t.normal.perSecond;
+    const lost = t.normal.lost + t.transactional.lost;
+    rows.push({
+      figure: `T1. transactional: half + commit + consume, ${TX_CONCURRENCY} in flight`,
+      value: e2e(t.transactional),
+      target: `>= ${TARGETS.transactionRatio * 100}% of normal`,
+      ratio: `${fixed(ratio * 100, 0)}% of normal${lost > 0 ? `, ${lost} lost` : ''}`,
+      verdict: ratio >= TARGETS.transactionRatio && lost === 0 ? 'PASS' : 'MISS',
+    });
+  }
+  const cb = results.checkBack;
+  if (cb) {
+    const limitMs = cb.transactionTimeoutMs + cb.transactionCheckIntervalMs + TARGETS.checkBackSlackMs;
+    const worst = cb.latenciesMs.some((v) => Number.isNaN(v)) ? Number.NaN : Math.max(...cb.latenciesMs);
+    rows.push({
+      figure: `T2. check-back: producer SIGKILL -> delivered, max of ${cb.latenciesMs.length}`,
+      value: Number.isNaN(worst) ? 'not delivered' : `${fixed(worst, 0)} ms`,
+      target: `<= ${limitMs} ms (timeout ${cb.transactionTimeoutMs} + interval ${cb.transactionCheckIntervalMs} + 1 s)`,
+      ratio: `runs: ${cb.latenciesMs.map((v) => (Number.isNaN(v) ? 'lost' : fixed(v, 0))).join(', ')} ms`,
+      verdict: worst <= limitMs ? 'PASS' : 'MISS',
+    });
+  }
   return rows;
 }
 
@@ -263,11 +316,22 @@ function warnAboutOtherLoad(): void {
 /** Other benchmark or test processes on the machine (they would skew the figures). */
 function otherLoad(): string[] {
   const found: string[] = [];
+  // This run's own chain (npm -> sh -> ts-node): another bench:broker run is other load too.
+  const ancestors = new Set<number>([process.pid]);
+  for (let pid = process.ppid; pid > 1 && !ancestors.has(pid); ) {
+    ancestors.add(pid);
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      break;
+    }
+  }
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    if (Number(pid) === process.pid || Number(pid) === process.ppid) continue;
+    if (ancestors.has(Number(pid))) continue;
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-      if (/\.bench\.ts|bench:|jest/.test(cmdline) && !/broker\.bench\.ts|bench:broker/.test(cmdline)) found.push(`${pid}: ${cmdline.slice(0, 120)}`);
+      if (/\.bench\.ts|bench:|jest/.test(cmdline)) found.push(`${pid}: ${cmdline.slice(0, 120)}`);
     } catch {
       // The process ended meanwhile.
     }
@@ -276,7 +340,7 @@ function otherLoad(): string[] {
 }
 
 async function runBrokerCases(build: Awaited<ReturnType<typeof buildForBench>>, runDir: string, options: Options, results: Results, profileDir: string | undefined): Promise<void> {
-  const brokerCases = (['producer', 'batch', 'consume', 'latency'] as const).filter((c) => options.cases.has(c));
+  const brokerCases = (['producer', 'batch', 'consume', 'latency', 'transaction'] as const).filter((c) => options.cases.has(c));
   if (brokerCases.length === 0) return;
   const broker: BrokerChild = await startBrokerChild(build, { name: 'broker', storeDir: path.join(runDir, 'store-main'), cpuProfDir: profileDir });
   console.log(`\nbroker child pid ${broker.process.pid}, gRPC ${broker.grpcEndpoint}, admin ${broker.adminUrl}${profileDir ? ', under --cpu-prof' : ''}`);
@@ -293,8 +357,11 @@ async function runBrokerCases(build: Awaited<ReturnType<typeof buildForBench>>, 
         results.lowRateLatency = await measureLatency(broker, TOPICS.latencyLow, options.lowRateLatency);
       }
     }
+    if (options.cases.has('transaction')) {
+      results.transaction = await measureTransactionThroughput(broker, { normal: TOPICS.txNormal, transactional: TOPICS.txHalf }, QUEUES, options.transaction);
+    }
     results.mainBrokerRssMb = broker.process.statusMb('VmRSS');
-    console.log(`\nbroker VmRSS at the end of cases 2-5: ${fixed(results.mainBrokerRssMb, 0)} MB (VmHWM ${fixed(broker.process.statusMb('VmHWM'), 0)} MB)`);
+    console.log(`\nbroker VmRSS at the end of the cases it served: ${fixed(results.mainBrokerRssMb, 0)} MB (VmHWM ${fixed(broker.process.statusMb('VmHWM'), 0)} MB)`);
   } finally {
     await broker.process.stop();
   }
@@ -326,6 +393,7 @@ async function main(): Promise<void> {
   const tempDirs = [runDir];
   const abandon = (exitCode: number): void => {
     killAllChildren();
+    killProducerChildren();
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
     process.exit(exitCode);
   };
@@ -340,7 +408,8 @@ async function main(): Promise<void> {
 
   const brokerSource = 'apps/broker/src';
   console.log(`broker built from: ${describeSource(options.ref, brokerSource)}`);
-  const build = await buildForBench([brokerSource, 'apps/broker/bench/broker-bench-echo-server.ts'], { ref: options.ref, refDirs: [brokerSource] });
+  const childSources = options.cases.has('transaction') ? TRANSACTION_CHILD_SOURCES : [];
+  const build = await buildForBench([brokerSource, 'apps/broker/bench/broker-bench-echo-server.ts', ...childSources], { ref: options.ref, refDirs: [brokerSource] });
   tempDirs.push(build.outDir);
   const results: Results = {};
   try {
@@ -348,6 +417,7 @@ async function main(): Promise<void> {
     const firstBrokerWindow = measuredWindows.length;
     await runBrokerCases(build, runDir, options, results, profileDir);
     const brokerWindows = measuredWindows.slice(firstBrokerWindow);
+    if (options.cases.has('transaction')) results.checkBack = await measureCheckBack(build, runDir, options.transaction);
     if (options.cases.has('rss')) await runRss(build, runDir, options, results);
 
     console.log(`\n== 7. Summary${options.quick ? ' (--quick: not comparable to the targets)' : ''} ==`);
@@ -366,6 +436,7 @@ async function main(): Promise<void> {
     }
   } finally {
     killAllChildren();
+    killProducerChildren();
     await build.remove();
     await fs.rm(runDir, { recursive: true, force: true });
   }
@@ -375,6 +446,7 @@ main().then(
   () => process.exit(0),
   (error: unknown) => {
     killAllChildren();
+    killProducerChildren();
     console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     process.exit(1);
   },
