@@ -14,7 +14,7 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
  */
 export async function buildForChildren(sourceDirs: string[]): Promise<ChildBuild> {
   const outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'child-build-'));
-  for (const dir of sourceDirs) await transpileDir(path.join(REPO_ROOT, dir), outDir);
+  for (const dir of sourceDirs) await transpileTree(path.join(REPO_ROOT, dir), REPO_ROOT, outDir);
   return {
     outDir,
     script: (relativeTsPath) => path.join(outDir, relativeTsPath.replace(/\.ts$/, '.js')),
@@ -31,26 +31,35 @@ export interface ChildBuild {
   remove(): Promise<void>;
 }
 
-async function transpileDir(dir: string, outDir: string): Promise<void> {
-  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      await transpileDir(file, outDir);
-    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')) {
-      const source = await fs.readFile(file, 'utf8');
-      const output = ts.transpileModule(source, {
-        compilerOptions: {
-          module: ts.ModuleKind.CommonJS,
-          target: ts.ScriptTarget.ES2022,
-          esModuleInterop: true,
-          experimentalDecorators: true,
-          emitDecoratorMetadata: true,
-        },
-        fileName: file,
-      });
-      const target = path.join(outDir, path.relative(REPO_ROOT, file)).replace(/\.ts$/, '.js');
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.writeFile(target, output.outputText);
+/**
+ * Transpiles a .ts file or a folder of them (specs and .d.ts skipped) into `outDir`, keeping each
+ * file's path relative to `root`. Inline source maps make stack traces and CPU profiles of a
+ * child point at the TypeScript. Also used by the broker benchmark, whose `root` may be a git
+ * snapshot rather than the working tree.
+ */
+export async function transpileTree(source: string, root: string, outDir: string): Promise<void> {
+  if ((await fs.stat(source)).isDirectory()) {
+    for (const entry of await fs.readdir(source, { withFileTypes: true })) {
+      if (entry.isDirectory() || isTranspiled(entry.name)) await transpileTree(path.join(source, entry.name), root, outDir);
     }
+    return;
   }
+  const output = ts.transpileModule(await fs.readFile(source, 'utf8'), {
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      inlineSourceMap: true,
+    },
+    fileName: source,
+  });
+  const target = path.join(outDir, path.relative(root, source)).replace(/\.ts$/, '.js');
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  await fs.writeFile(target, output.outputText);
+}
+
+function isTranspiled(name: string): boolean {
+  return name.endsWith('.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.d.ts');
 }

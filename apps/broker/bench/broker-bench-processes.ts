@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import * as ts from 'typescript';
+import { transpileTree } from '../../../test/support/child-build';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const READY_TIMEOUT_MS = 60_000;
@@ -23,8 +23,8 @@ export interface BenchBuild {
 }
 
 /**
- * Transpiles `sources` (folders or single .ts files, relative to the repository root) once, like
- * test/support/child-build.ts, but with inline source maps. Bare imports resolve through NODE_PATH.
+ * Transpiles `sources` (folders or single .ts files, relative to the repository root) once with
+ * test/support/child-build.ts's transpileTree (inline source maps). Bare imports resolve through NODE_PATH.
  * With `ref`, the sources under `refDirs` are taken from that git commit (`git archive`) instead
  * of the working tree, so a run measures one consistent snapshot while others edit the tree.
  */
@@ -41,9 +41,7 @@ export async function buildForBench(sources: string[], options: { ref?: string; 
     for (const source of sources) {
       const fromRef = snapshotRoot !== undefined && (options.refDirs ?? []).some((dir) => source === dir || source.startsWith(`${dir}/`));
       const root = fromRef ? snapshotRoot! : REPO_ROOT;
-      const full = path.join(root, source);
-      if ((await fs.stat(full)).isDirectory()) await transpileDir(full, root, outDir);
-      else await transpileFile(full, root, outDir);
+      await transpileTree(path.join(root, source), root, outDir);
     }
   } catch (error) {
     await fs.rm(outDir, { recursive: true, force: true });
@@ -67,31 +65,6 @@ export function describeSource(ref: string | undefined, dir: string): string {
   } catch (error) {
     return `${ref ?? 'working tree'} (git unavailable: ${(error as Error).message})`;
   }
-}
-
-async function transpileDir(dir: string, root: string, outDir: string): Promise<void> {
-  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) await transpileDir(file, root, outDir);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')) await transpileFile(file, root, outDir);
-  }
-}
-
-async function transpileFile(file: string, root: string, outDir: string): Promise<void> {
-  const output = ts.transpileModule(await fs.readFile(file, 'utf8'), {
-    compilerOptions: {
-      module: ts.ModuleKind.CommonJS,
-      target: ts.ScriptTarget.ES2022,
-      esModuleInterop: true,
-      experimentalDecorators: true,
-      emitDecoratorMetadata: true,
-      inlineSourceMap: true,
-    },
-    fileName: file,
-  });
-  const target = path.join(outDir, path.relative(root, file)).replace(/\.ts$/, '.js');
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  await fs.writeFile(target, output.outputText);
 }
 
 /** A port nothing listens on right now on 127.0.0.1. */
