@@ -1,26 +1,19 @@
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import request from 'supertest';
-import { BrokerModule } from '../apps/broker/src/broker.module';
-import { BROKER_CONFIG_DEFAULTS } from '../apps/broker/src/config/broker-config.defaults';
 import { MessageInput } from '../apps/broker/src/store/message-record';
 import { FileMessageStore } from '../apps/broker/src/store/file-message-store';
 import { DeadLetterProperty } from '../apps/broker/src/delivery/dead-letter-queue';
 import { DeliveryService } from '../apps/broker/src/delivery/delivery-service';
 import { ReceivedMessage } from '../apps/broker/src/delivery/delivery.types';
 import { TopicRegistry } from '../apps/broker/src/topics/topic-registry';
+import { AdminApp, startAdminApp } from './support/admin-app';
 
 /**
  * The admin REST API over a real FileMessageStore and TopicRegistry in a temp directory. Each
  * `describe` block works on its own topics, so the cases do not depend on each other's order.
  */
 describe('admin REST API', () => {
-  const logger = pino({ level: 'silent' });
-  let dir: string;
+  let admin: AdminApp;
   let store: FileMessageStore;
   let topics: TopicRegistry;
   let delivery: DeliveryService;
@@ -33,25 +26,12 @@ describe('admin REST API', () => {
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'admin-api-'));
-    store = new FileMessageStore({ dir: join(dir, 'store') }, logger);
-    await store.open();
-    topics = new TopicRegistry(join(dir, 'config'), { autoCreateTopicEnable: false, defaultTopicQueueNums: 8, autoCreateSubscriptionGroup: true }, logger);
-    await topics.open();
-    delivery = new DeliveryService(store, topics, { stateDir: join(dir, 'delivery') }, logger);
-    await delivery.open();
-    const config = { ...BROKER_CONFIG_DEFAULTS, storeDir: dir, grpcPort: 18081 };
-    const moduleRef = await Test.createTestingModule({ imports: [BrokerModule.register({ store, config, topics, delivery })] }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    admin = await startAdminApp('admin-api-');
+    ({ store, topics, delivery, app } = admin);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await delivery?.close();
-    await topics?.close();
-    await store?.close();
-    await rm(dir, { recursive: true, force: true });
+    await admin?.close();
   });
 
   describe('topics', () => {

@@ -1,18 +1,12 @@
-import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { pino } from 'pino';
-import { BrokerModule } from '../apps/broker/src/broker.module';
 import { run } from '../apps/broker/src/cli/mqadmin';
-import { BROKER_CONFIG_DEFAULTS } from '../apps/broker/src/config/broker-config.defaults';
 import { DeliveryService } from '../apps/broker/src/delivery/delivery-service';
 import { FileMessageStore } from '../apps/broker/src/store/file-message-store';
 import { TopicRegistry } from '../apps/broker/src/topics/topic-registry';
+import { AdminApp, startAdminApp } from './support/admin-app';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -34,35 +28,20 @@ async function closedPort(): Promise<number> {
 }
 
 describe('mqadmin CLI', () => {
-  const logger = pino({ level: 'silent' });
-  let dir: string;
+  let admin: AdminApp;
   let store: FileMessageStore;
   let topics: TopicRegistry;
-  let app: INestApplication;
   let address: string;
   let delivery: DeliveryService;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'mqadmin-'));
-    store = new FileMessageStore({ dir: join(dir, 'store') }, logger);
-    await store.open();
-    topics = new TopicRegistry(join(dir, 'config'), { autoCreateTopicEnable: false, defaultTopicQueueNums: 8, autoCreateSubscriptionGroup: true }, logger);
-    await topics.open();
-    delivery = new DeliveryService(store, topics, { stateDir: join(dir, 'delivery') }, logger);
-    await delivery.open();
-    const config = { ...BROKER_CONFIG_DEFAULTS, storeDir: dir, grpcPort: 18081 };
-    const moduleRef = await Test.createTestingModule({ imports: [BrokerModule.register({ store, config, topics, delivery })] }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
-    address = `127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    admin = await startAdminApp('mqadmin-', { listen: true });
+    ({ store, topics, delivery } = admin);
+    address = admin.address as string;
   });
 
   afterAll(async () => {
-    await app?.close();
-    await delivery?.close();
-    await topics?.close();
-    await store?.close();
-    await rm(dir, { recursive: true, force: true });
+    await admin?.close();
   });
 
   it('updateTopic creates a topic and prints its TopicConfig as mqadmin does', async () => {
