@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { run } from '../apps/broker/src/cli/mqadmin';
@@ -7,6 +6,7 @@ import { DeliveryService } from '../apps/broker/src/delivery/delivery-service';
 import { FileMessageStore } from '../apps/broker/src/store/file-message-store';
 import { TopicRegistry } from '../apps/broker/src/topics/topic-registry';
 import { AdminApp, startAdminApp } from './support/admin-app';
+import { freePort } from './support/broker-child';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -18,14 +18,6 @@ async function mqadmin(...argv: string[]): Promise<{ code: number; stdout: strin
   return { code, stdout, stderr };
 }
 
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 describe('mqadmin CLI', () => {
   let admin: AdminApp;
@@ -169,7 +161,7 @@ describe('mqadmin CLI', () => {
   });
 
   it('fails with exit code 1 and one line when nothing listens', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const result = await mqadmin('topicList', '-n', `127.0.0.1:${port}`);
     expect(result).toEqual({ code: 1, stdout: '', stderr: `mqadmin: cannot reach the broker admin API at http://127.0.0.1:${port}: ECONNREFUSED\n` });
   });

@@ -5,10 +5,10 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '../../../test/support/broker-child';
 import { transpileTree } from '../../../test/support/child-build';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -67,14 +67,7 @@ export function describeSource(ref: string | undefined, dir: string): string {
   }
 }
 
-/** A port nothing listens on right now on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort };
 
 /** Every child started and not yet reaped, so a failing or interrupted run still ends them. */
 const liveChildren = new Set<BenchChild>();
