@@ -1,0 +1,45 @@
+import { LoggerService } from '@nestjs/common';
+import { MqSerializer } from './mq-serializer';
+
+/**
+ * Options of `MqModule.forRoot()` / `forRootAsync()`. Defaults live in `mq.defaults.ts`
+ * (STYLE 12) and are merged once.
+ */
+export interface MqModuleOptions {
+  /** Broker or proxy endpoints, `host:port[;host:port]`. */
+  endpoints: string;
+  /** RocketMQ namespace (default ''). */
+  namespace?: string;
+  /** Access key and secret for ACL-enabled clusters (none by default). */
+  credentials?: { accessKey: string; accessSecret: string; securityToken?: string };
+  /** TLS to the endpoints (default false). */
+  tls?: boolean;
+  /** Timeout of one RPC (default 3000 ms). */
+  requestTimeoutMs?: number;
+  /** Where the client logs go: a Nest logger (default `new Logger('RocketMQ')`), or false for none. */
+  logger?: LoggerService | false;
+  /** Payload <-> body (default JSON; Buffers pass through). */
+  serializer?: MqSerializer;
+  producer?: {
+    /** Sends issued within this many ms go as one batched SendMessage (default 0 = off). */
+    lingerMs?: number;
+    /** Most messages in one batch (default 64). */
+    maxBatchMessages?: number;
+    /** Most body bytes in one batch (default 1 MiB). */
+    maxBatchBytes?: number;
+    /** Topics to fetch routes for at startup (optional; routes are fetched on first send anyway). */
+    topics?: string[];
+    /** Send attempts on a retriable failure (default 3). */
+    maxAttempts?: number;
+  };
+  consumers?: {
+    /** Start @MqConsumer handlers with the application (default true). */
+    enabled?: boolean;
+    /** Redelivery delay after a failed handler, by delivery attempt (default RocketMQ's 10s, 30s, 1m, 2m, ... ladder). */
+    retryDelaysMs?: number[];
+    /** How long shutdown waits for handlers in flight (default 30000 ms). */
+    shutdownTimeoutMs?: number;
+    /** Long-polling wait of one receive (default 20000 ms). */
+    longPollingTimeoutMs?: number;
+  };
+}
