@@ -16,7 +16,9 @@ export type MqErrorCode =
   /** A second transaction checker for one topic. */
   | 'MQ_ERR_CHECKER_EXISTS'
   /** `@MessagePattern` (request/response) on the RocketMQ transport. */
-  | 'MQ_ERR_REQUEST_REPLY_UNSUPPORTED';
+  | 'MQ_ERR_REQUEST_REPLY_UNSUPPORTED'
+  /** A consumer could not start at application bootstrap (broker unreachable, filter refused...); the cause says which. */
+  | 'MQ_ERR_CONSUMER_START_FAILED';
 
 export class MqError extends Error {
   override readonly name = 'MqError';
