@@ -10,6 +10,7 @@ import {
   UseInterceptors,
   UsePipes,
 } from '@nestjs/common';
+import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import { INestApplicationContext } from '@nestjs/common';
 import { Producer } from 'rocketmq-client-nodejs';
@@ -17,6 +18,9 @@ import { Observable, tap } from 'rxjs';
 import { MqModule } from '../libs/mq/src/mq.module';
 import { MqConsumer } from '../libs/mq/src/mq-consumer.decorator';
 import { MqConsumerRegistry } from '../libs/mq/src/mq-consumer.registry';
+import { MqHealthIndicator } from '../libs/mq/src/mq.health';
+import { resolveMqOptions } from '../libs/mq/src/mq.defaults';
+import { MqProducer } from '../libs/mq/src/mq.producer';
 import { MqError } from '../libs/mq/src/mq.errors';
 import { MqMessage } from '../libs/mq/src/mq-message';
 import { MqPayload } from '../libs/mq/src/mq-consumer-params';
@@ -126,8 +130,9 @@ describe('@MqConsumer', () => {
           logger: false,
           consumers: { retryDelaysMs: [300, 600], longPollingTimeoutMs: 1_000, shutdownTimeoutMs: 5_000 },
         }),
+        TerminusModule,
       ],
-      providers: [OrderHandlers, TrailGuard, TrailInterceptor],
+      providers: [OrderHandlers, TrailGuard, TrailInterceptor, MqHealthIndicator],
     })
     class AppModule {}
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
@@ -226,6 +231,22 @@ describe('@MqConsumer', () => {
     await eventually(() => trail.length > 0);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(trail).toEqual(['guard:rocketmq']);
+  });
+
+  it('reports health: producer and consumers running, broker reachable; down when no endpoint answers', async () => {
+    const result = await app.get(MqHealthIndicator).isHealthy('mq');
+    expect(result.mq).toMatchObject({ status: 'up', producerRunning: true, brokerReachable: true });
+    const consumers = (result.mq as unknown as { consumers: Array<{ name: string; state: string }> }).consumers;
+    expect(consumers.map((c) => c.name)).toContain('OrderHandlers.onOrder');
+    expect(consumers.every((c) => c.state === 'running')).toBe(true);
+
+    const unreachable = new MqHealthIndicator(
+      app.get(HealthIndicatorService),
+      app.get(MqConsumerRegistry),
+      resolveMqOptions({ endpoints: '127.0.0.1:1', logger: false }),
+      app.get(MqProducer),
+    );
+    expect((await unreachable.isHealthy('mq', { timeoutMs: 500 })).mq).toMatchObject({ status: 'down', brokerReachable: false });
   });
 
   it('fails startup with MQ_ERR_INVALID_OPTIONS for an invalid declaration', async () => {
