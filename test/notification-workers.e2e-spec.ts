@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+import { createNotificationTestApp, ManualClock, migrateNotificationTables, NotificationTestApp, TestReceiver } from './notification-harness';
+import { claimDueNotifications } from '../libs/outbox/src/sql/notification.sql';
+import { generateWebhookSecret } from '../libs/outbox/src/notification/webhook-signature';
+
+/**
+ * Several instances: claims with FOR UPDATE SKIP LOCKED never hand one notification to two
+ * workers at once, and a claim left by a worker that died expires so another one delivers it.
+ */
+describe('best-effort notification: workers', () => {
+  let db: TestDatabase;
+  let first: NotificationTestApp;
+  let second: NotificationTestApp;
+  let receiver: TestReceiver;
+  const clock = new ManualClock(new Date('2026-03-01T00:00:00Z'));
+  const claimTtlMs = 60_000;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await migrateNotificationTables(db.url);
+    first = await createNotificationTestApp(db.url, { clock, batchSize: 4, claimTtlMs });
+    second = await createNotificationTestApp(db.url, { clock, batchSize: 4, claimTtlMs });
+    receiver = new TestReceiver();
+    const url = await receiver.start();
+    await first.service.registerEndpoint({ id: 'shop', url, secrets: [generateWebhookSecret()] });
+  });
+
+  afterAll(async () => {
+    await receiver?.stop();
+    await first?.app.close();
+    await second?.app.close();
+    await db?.drop();
+  });
+
+  afterEach(async () => {
+    await first.dataSource.query('TRUNCATE mq_notification, mq_notification_attempt');
+    receiver.requests.length = 0;
+  });
+
+  it('two workers deliver 40 notifications, each exactly once and never two sends at a time', async () => {
+    const inFlight = new Map<string, number>();
+    let overlap = 0;
+    receiver.responder = async (request) => {
+      const now = (inFlight.get(request.id) ?? 0) + 1;
+      inFlight.set(request.id, now);
+      if (now > 1) overlap++;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      inFlight.set(request.id, now - 1);
+      return { status: 200 };
+    };
+    const ids = await Promise.all(Array.from({ length: 40 }, (_, n) => first.payments.pay(`w-${n}`, n, 'shop')));
+    const drain = async (app: NotificationTestApp) => {
+      while ((await app.worker.runOnce()) > 0);
+    };
+    await Promise.all([drain(first), drain(second), drain(first), drain(second)]);
+    expect(overlap).toBe(0);
+    expect(receiver.requests.map((r) => r.id).sort()).toEqual([...ids].sort());
+    const [{ delivered }] = await first.dataSource.query(`SELECT count(*)::int AS delivered FROM mq_notification WHERE status = 'delivered' AND attempt_count = 1`);
+    expect(delivered).toBe(40);
+  });
+
+  it('a worker that died holding a claim: the claim expires and the notification is delivered, one attempt later', async () => {
+    receiver.responder = () => ({ status: 200 });
+    const id = await first.payments.pay('w-crash', 1, 'shop');
+    // The dead worker: it claimed the row (attempt 1) and never recorded anything.
+    const dead = new Client({ connectionString: db.url });
+    await dead.connect();
+    try {
+      const sql = { query: async (statement: { name: string; text: string; values: readonly unknown[] }) => (await dead.query({ ...statement, values: [...statement.values] })).rows };
+      const claimed = await claimDueNotifications(sql, 'public', clock.now(), new Date(clock.now().getTime() + claimTtlMs), randomUUID(), 10);
+      expect(claimed.map((row) => row.id)).toEqual([id]);
+    } finally {
+      await dead.end();
+    }
+    expect(await second.worker.runOnce()).toBe(0);
+    clock.advanceMs(claimTtlMs - 1000);
+    expect(await second.worker.runOnce()).toBe(0);
+    clock.advanceMs(1000);
+    expect(await second.worker.runOnce()).toBe(1);
+    const row = (await second.service.getNotification(id))!;
+    expect(row).toMatchObject({ status: 'delivered', attempt_count: 2 });
+    expect((await second.service.listAttempts(id)).map((a) => [a.attempt, a.outcome])).toEqual([[2, 'delivered']]);
+    expect(receiver.requests).toHaveLength(1);
+  });
+});
