@@ -1,6 +1,7 @@
 import { LoggerService } from '@nestjs/common';
 import { BaseClientOptions, FilterExpression, MessageView, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { FilterType } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
+import { AckBatcher } from './ack-batcher';
 import { forwardToDeadLetterQueue } from './dead-letter-forwarder';
 import { toMqMessage } from './map-message-view';
 import { buildClientOptions } from './mq-client-options';
@@ -49,6 +50,7 @@ const RECEIVE_BACKOFF_MS = 1_000;
  */
 export class MqConsumerRunner {
   private client: SimpleConsumer | undefined;
+  private acks: AckBatcher | undefined;
   private currentState: MqConsumerRunnerState = 'idle';
   private loop: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
@@ -101,6 +103,7 @@ export class MqConsumerRunner {
       await this.client.shutdown().catch(() => undefined);
       throw error;
     }
+    this.acks = new AckBatcher(this.client, this.settings.clientOptions.requestTimeout ?? 3_000);
     this.currentState = 'running';
     this.loop = this.receiveLoop(this.client);
   }
@@ -208,7 +211,7 @@ export class MqConsumerRunner {
       return this.settleFailure(client, view, error);
     }
     try {
-      await client.ack(view);
+      await this.acks!.ack(view);
     } catch (error) {
       // The receipt handle expired (the handler outlived invisibleDurationMs) or the broker is
       // unreachable: the message comes back, the at-least-once contract.
