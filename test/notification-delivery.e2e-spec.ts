@@ -4,6 +4,28 @@ import { generateWebhookSecret } from '../libs/outbox/src/notification/webhook-s
 import { verifyWebhook } from '../libs/outbox/src/notification/webhook-verifier';
 import { DEFAULT_RETRY_LADDER_MS } from '../libs/outbox/src/notification/notification.defaults';
 import { NotificationError } from '../libs/outbox/src/notification/notification.errors';
+import { BestEffortNotify } from '../libs/outbox/src/notification/best-effort-notify.decorator';
+import { Injectable } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+
+/** A service notifying through the decorator instead of calling notify(). */
+@Injectable()
+class RefundService {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  @BestEffortNotify<{ id: string }, [string, string, boolean?]>({
+    endpoint: (_refund, _id, endpoint) => endpoint,
+    event: 'refund.created',
+    payload: (refund) => ({ refundId: refund.id }),
+    idempotencyKey: (refund) => `refund:${refund.id}`,
+  })
+  async refund(id: string, _endpoint: string, fail = false): Promise<{ id: string }> {
+    await this.txHost.tx.query('INSERT INTO payments (id, amount) VALUES ($1, -1)', [id]);
+    if (fail) throw new Error(`refund ${id} failed on purpose`);
+    return { id };
+  }
+}
 
 /**
  * The sender against a real receiver on 127.0.0.1 and real PostgreSQL, the ladder walked with a
@@ -22,7 +44,7 @@ describe('best-effort notification: delivery', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     await migrateNotificationTables(db.url);
-    sender = await createNotificationTestApp(db.url, { clock });
+    sender = await createNotificationTestApp(db.url, { clock }, [RefundService]);
   });
 
   afterAll(async () => {
@@ -68,6 +90,16 @@ describe('best-effort notification: delivery', () => {
     expect(count).toBe(1);
     await expect(sender.service.notify({ endpoint, event: 'x', payload: {}, idempotencyKey: 'outside' })).rejects.toMatchObject({ code: 'OUTBOX_ERR_NOTIFY_NO_TRANSACTION' });
     await expect(sender.payments.pay('p-2', 1, 'no-such-endpoint')).rejects.toBeInstanceOf(NotificationError);
+  });
+
+  it('@BestEffortNotify writes the notification in the method\'s transaction, and none when it throws', async () => {
+    const endpoint = await newEndpoint();
+    const refunds = sender.app.get(RefundService);
+    await expect(refunds.refund('r-failed', endpoint, true)).rejects.toThrow('on purpose');
+    await refunds.refund('r-1', endpoint);
+    const rows = await sender.dataSource.query('SELECT event, payload, idempotency_key FROM mq_notification');
+    expect(rows).toEqual([{ event: 'refund.created', payload: { refundId: 'r-1' }, idempotency_key: 'refund:r-1' }]);
+    expect(await sender.dataSource.query(`SELECT id FROM payments WHERE id LIKE 'r-%'`)).toEqual([{ id: 'r-1' }]);
   });
 
   it('500 three times then 200: delivered on attempt 4, four attempts recorded, ladder delays with jitter', async () => {

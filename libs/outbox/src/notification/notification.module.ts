@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import { assertSchemaName } from '../outbox.defaults';
 import { countNotificationsByStatus } from '../sql/notification.sql';
 import { resolveNotificationOptions, type ResolvedNotificationOptions } from './notification.defaults';
+import { BestEffortNotifyExplorer } from './best-effort-notify.explorer';
 import { NotificationDeliveryWorker } from './notification-delivery.worker';
 import { NotificationError } from './notification.errors';
 import { NotificationMetrics } from './notification.metrics';
@@ -38,6 +40,7 @@ function resolveOptions(options: NotificationModuleOptions): ResolvedNotificatio
  * `mq_notification*` tables (migration 4) plus `mq_consumed` (migration 2) for the receiver.
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     { provide: NOTIFICATION_OPTIONS, inject: [NOTIFICATION_MODULE_OPTIONS], useFactory: resolveOptions },
     {
@@ -55,6 +58,7 @@ function resolveOptions(options: NotificationModuleOptions): ResolvedNotificatio
     NotificationDeliveryWorker,
     WebhookInbox,
     NotificationReconciler,
+    BestEffortNotifyExplorer,
   ],
   exports: [NotificationService, NotificationDeliveryWorker, WebhookInbox, NotificationReconciler, NOTIFICATION_METRICS_REGISTRY, NOTIFICATION_OPTIONS, NOTIFICATION_TRANSACTION_RUNNER],
 })
