@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { buildForChildren, ChildBuild } from './support/child-build';
+import { waitFor } from './support/transaction-test-support';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { createNotificationTestApp, ManualClock, migrateNotificationTables, NotificationTestApp, TestReceiver } from './notification-harness';
 import { claimDueNotifications } from '../libs/outbox/src/sql/notification.sql';
@@ -83,5 +87,36 @@ describe('best-effort notification: workers', () => {
     expect(row).toMatchObject({ status: 'delivered', attempt_count: 2 });
     expect((await second.service.listAttempts(id)).map((a) => [a.attempt, a.outcome])).toEqual([[2, 'delivered']]);
     expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('a worker process SIGKILLed mid-delivery: another worker delivers after the claim expires, one extra attempt', async () => {
+    let build: ChildBuild | undefined;
+    const live = await createNotificationTestApp(db.url, { claimTtlMs: 2_000, timeoutMs: 1_500 });
+    try {
+      build = await buildForChildren(['libs/outbox/src', 'test/notification-harness.ts', 'test/notification-worker-child.ts']);
+      let arrived!: () => void;
+      const firstArrived = new Promise<void>((resolve) => (arrived = resolve));
+      receiver.responder = (_request, nth) => {
+        if (nth > 1) return { status: 200 };
+        arrived();
+        return { status: 200, hang: true };
+      };
+      const child = spawn(process.execPath, [build.script('test/notification-worker-child.ts'), db.url], { env: build.env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = once(child, 'exit');
+      const id = await live.payments.pay('w-sigkill', 1, 'shop');
+      await firstArrived;
+      child.kill('SIGKILL');
+      await exited;
+      await waitFor('delivery by the surviving worker', async () => {
+        await live.worker.runOnce();
+        return (await live.service.getNotification(id))!.status === 'delivered';
+      }, 10_000, 100);
+      expect(receiver.requests.map((r) => r.id)).toEqual([id, id]);
+      expect((await live.service.getNotification(id))!.attempt_count).toBe(2);
+      expect((await live.service.listAttempts(id)).map((a) => [a.attempt, a.outcome])).toEqual([[2, 'delivered']]);
+    } finally {
+      await live.app.close();
+      await build?.remove();
+    }
   });
 });

@@ -17,6 +17,8 @@ export { NOTIFICATION_OPTIONS, NOTIFICATION_METRICS_REGISTRY, NOTIFICATION_TRANS
 /** Options of NotificationModule, their defaults (the WeChat Pay ladder, 10 s timeout, 120 h breaker) and the resolved type. */
 export type { NotificationModuleOptions } from './notification/notification.options';
 export { NOTIFICATION_DEFAULTS, DEFAULT_RETRY_LADDER_MS, type ResolvedNotificationOptions } from './notification/notification.defaults';
+/** Notify after a provider method succeeds, in the method's transaction (wired by NotificationModule). */
+export { BestEffortNotify, type BestEffortNotifyOptions } from './notification/best-effort-notify.decorator';
 /** notify() inside the business transaction; endpoints; failed listing and manual re-send. */
 export { NotificationService, type NotifyRequest } from './notification/notification.service';
 /** The delivery worker (started at bootstrap unless `workerEnabled: false`; `runOnce()` for tests and cron-style use). */
