@@ -8,6 +8,52 @@
 /** Version of @app/outbox; follows the repository's package.json version. */
 export const OUTBOX_VERSION = '0.1.0';
 
+// --- Transactional messages (half-message mode, check-back, listeners): helper OUTBOX-TX ---
+
+/** The module: `OutboxModule.forRoot({ schema, migrationsRun, checkBack, hooks })` / `forRootAsync(...)`. */
+export { OutboxModule } from './outbox.module';
+/** Injection token of the resolved options, and the raw-options token forRootAsync fills. */
+export { OUTBOX_MODULE_OPTIONS, OUTBOX_RAW_OPTIONS } from './outbox.module-definition';
+/** Options of OutboxModule, and the fault-injection steps of `hooks.onStep`. */
+export type { OutboxModuleOptions, TransactionalMessageStep, TransactionalMessageStepContext } from './outbox.options';
+/** The defaults (schema 'public', lock timeout 5 s) and the resolved options type. */
+export { OUTBOX_DEFAULTS, type ResolvedOutboxOptions } from './outbox.defaults';
+/** The package's typed error: match on `code` (docs/errors.md). */
+export { OutboxError, type OutboxErrorCode } from './outbox.errors';
+/** The outbox migrations for a schema, for a DataSource's `migrations` option and `dataSource.runMigrations()`. */
+export { outboxMigrations } from './migrations/outbox-migrations';
+/** The `mq_transaction` entity (an EntitySchema per schema) and its row type. */
+export { mqTransactionEntity, type MqTransactionRow, type MqTransactionStatus } from './entities/mq-transaction.entity';
+/** Sends a message iff the method's local transaction commits. */
+export { TransactionalMessage, type TransactionalMessageOptions } from './transactional-message.decorator';
+/** Explicit local-transaction control (execute + check), rocketmq-spring style. */
+export { TransactionListener, type TransactionListenerOptions, type TransactionListenerHandler, type HalfMessageSent } from './transaction-listener.decorator';
+/** `sendInTransaction(topic, payload, arg, options?)` for @TransactionListener topics. */
+export { TransactionalSender, type TransactionSendResult } from './transactional-sender';
+/** The narrow "run this in a transaction" interface the check-back and the flow depend on. */
+export type { TransactionRunner, SqlClient, SqlStatement } from './transaction-runner';
+/** The race-free check-back, usable directly (e.g. from an operator tool) with any TransactionRunner. */
+export { TransactionCheckBack } from './transaction-check-back';
+
+// --- Outbox mode, the relay and idempotent consumers: helper OUTBOX-RELAY ---
+
+/** Writes a message into `mq_outbox` inside the active transaction (outbox mode); OUTBOX_ERR_NO_TRANSACTION outside one. */
+export { OutboxWriter, type OutboxEntry } from './outbox-writer';
+/** Sends `mq_outbox` rows (LISTEN/NOTIFY + polling, SKIP LOCKED, per-group order, back-off, pruning); started by OutboxModule. */
+export { OutboxRelay } from './outbox-relay';
+/** Options of the writer, relay and idempotent consumers (`channel`, `relay`, `consumed` in OutboxModule.forRoot), and their defaults. */
+export { OUTBOX_RELAY_OPTIONS, type OutboxRelayOptions, type ResolvedOutboxRelayOptions } from './outbox-relay.options';
+export { OUTBOX_RELAY_DEFAULTS } from './outbox-relay.defaults';
+/** An @MqConsumer whose effect happens once per (group, key): handler and `mq_consumed` insert in one transaction. */
+export { IdempotentConsumer, type IdempotentConsumerOptions } from './idempotent-consumer.decorator';
+/** The interceptor behind @IdempotentConsumer (provided by OutboxModule). */
+export { IdempotentConsumerInterceptor } from './idempotent-consumer.interceptor';
+/** Deletes `mq_consumed` rows older than `consumed.retentionMs` (the dedupe window, default 7 days). */
+export { ConsumedPruner } from './consumed-pruner';
+/** TypeORM mappings of `mq_outbox` and `mq_consumed`, for applications that query them. */
+export { MqOutboxEntity, type MqOutboxStatus } from './entities/mq-outbox.entity';
+export { MqConsumedEntity } from './entities/mq-consumed.entity';
+
 // --- Best-effort notification (webhooks): helper NOTIFY ---
 
 /** The module: `NotificationModule.forRoot({ workerEnabled, retryLadderMs, allowedAddresses, clock, ... })`; extras `dataSourceName`, `transactionConnectionName`, `isGlobal`. */

@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { OutboxDatabase } from './outbox-database';
+import { resolveOutboxOptions } from './outbox.defaults';
+import { OUTBOX_MODULE_OPTIONS, OUTBOX_RAW_OPTIONS, OutboxConfigurableModule } from './outbox.module-definition';
+import { OutboxModuleOptions } from './outbox.options';
+import { TransactionListenerExplorer } from './transaction-listener.explorer';
+import { TransactionalMessageExecutor } from './transactional-message.executor';
+import { TransactionalMessageExplorer } from './transactional-message.explorer';
+import { TransactionalSender } from './transactional-sender';
+import { outboxRelayOptionsProvider } from './outbox-relay.defaults';
+import { OUTBOX_RELAY_OPTIONS } from './outbox-relay.options';
+import { OutboxWriter } from './outbox-writer';
+import { OutboxRelay } from './outbox-relay';
+import { IdempotentConsumerInterceptor } from './idempotent-consumer.interceptor';
+import { ConsumedPruner } from './consumed-pruner';
+
+/**
+ * `OutboxModule.forRoot({ schema, migrationsRun, ... })` / `forRootAsync(...)`, `isGlobal: true`
+ * to make it global. Needs, from the application: TypeOrmModule (the DataSource), ClsModule with
+ * ClsPluginTransactional and the TypeORM adapter (the TransactionHost), and MqModule registered
+ * global (the transaction producer). See docs/architecture.md, "libs/outbox".
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    { provide: OUTBOX_MODULE_OPTIONS, useFactory: (options: OutboxModuleOptions) => resolveOutboxOptions(options), inject: [OUTBOX_RAW_OPTIONS] },
+    OutboxDatabase,
+    TransactionalMessageExecutor,
+    TransactionalMessageExplorer,
+    TransactionListenerExplorer,
+    TransactionalSender,
+    outboxRelayOptionsProvider,
+    OutboxWriter,
+    OutboxRelay,
+    IdempotentConsumerInterceptor,
+    ConsumedPruner,
+  ],
+  exports: [OUTBOX_MODULE_OPTIONS, TransactionalSender, OUTBOX_RELAY_OPTIONS, OutboxDatabase, OutboxWriter, OutboxRelay, IdempotentConsumerInterceptor, ConsumedPruner],
+})
+export class OutboxModule extends OutboxConfigurableModule {}

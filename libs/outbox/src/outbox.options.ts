@@ -1,0 +1,57 @@
+import { LoggerService } from '@nestjs/common';
+import type { OutboxRelayOptions } from './outbox-relay.options';
+
+/**
+ * Points of the half-message flow at which `hooks.onStep` is called, in order (see
+ * docs/architecture.md, "libs/outbox"):
+ * - `half-sent`: the method returned inside the open local transaction and the broker stored the
+ *   half message; the `mq_transaction` row is not inserted yet.
+ * - `row-inserted`: `mq_transaction(message_id, 'committed')` is inserted; the local transaction
+ *   is not committed yet.
+ * - `local-committed`: the local transaction committed; EndTransaction(COMMIT) is not sent yet.
+ */
+export type TransactionalMessageStep = 'half-sent' | 'row-inserted' | 'local-committed';
+
+/** What `hooks.onStep` is told besides the step. */
+export interface TransactionalMessageStepContext {
+  readonly topic: string;
+  readonly messageId: string;
+}
+
+/**
+ * Options of `OutboxModule.forRoot()` / `forRootAsync()`. Defaults live in `outbox.defaults.ts`
+ * (STYLE 12) and are merged once.
+ *
+ * The module expects the application to register `ClsModule` with `ClsPluginTransactional` and the
+ * TypeORM adapter (see docs/architecture.md, "libs/outbox"): one TransactionHost per connection,
+ * shared with the application's own `@Transactional()` methods, is what lets a decorated method
+ * join an outer transaction.
+ */
+export interface OutboxModuleOptions extends Omit<OutboxRelayOptions, 'schema' | 'dataSourceName'> {
+  /** PostgreSQL schema of the `mq_*` tables (default 'public'). Lower-case letters, digits, `_`. */
+  schema?: string;
+  /** Name of the TypeORM DataSource (as given to TypeOrmModule.forRoot; default: the default DataSource). */
+  dataSourceName?: string;
+  /** `connectionName` of the ClsPluginTransactional to join (default: the unnamed one). */
+  transactionConnectionName?: string;
+  /** Run the outbox migrations (`outboxMigrations({ schema })`) when the module initialises (default false). */
+  migrationsRun?: boolean;
+  checkBack?: {
+    /**
+     * How long the check-back waits for a local transaction that holds the message's row (its
+     * `SET LOCAL lock_timeout`) before answering UNKNOWN (default 5000 ms). Keep it below the
+     * client's RPC timeout so the answer still reaches the broker.
+     */
+    lockTimeoutMs?: number;
+  };
+  /** Where the module logs (default `new Logger('Outbox')`). */
+  logger?: LoggerService;
+  /**
+   * For fault-injection tests only: called (and awaited) at each step of the half-message flow,
+   * so a test can hold a transaction open or kill the process at an exact point. A throw here
+   * behaves as a crash of the flow at that point. Leave unset in production.
+   */
+  hooks?: {
+    onStep?(step: TransactionalMessageStep, context: TransactionalMessageStepContext): void | Promise<void>;
+  };
+}

@@ -1,0 +1,60 @@
+import { MqTransactionStatus } from '../entities/mq-transaction.entity';
+import { SqlClient } from '../transaction-runner';
+
+/**
+ * Every SQL operation on `mq_transaction`, one function each (STYLE 15). Statement names carry
+ * the schema because a prepared statement's text is fixed per connection and the schema is part
+ * of the text. `schema` is validated by assertSchemaName before it gets here.
+ */
+
+/**
+ * The local transaction's claim: the message is committed if this transaction commits. A plain
+ * INSERT on purpose: when a check-back already inserted 'rolled_back' it fails (23505), and so
+ * does the local transaction, which is the whole point (DESIGN.md section 4).
+ */
+export async function insertCommittedTransaction(sql: SqlClient, schema: string, messageId: string, topic: string): Promise<void> {
+  await sql.query({
+    name: `mq_transaction_insert_committed.${schema}`,
+    text: `INSERT INTO "${schema}".mq_transaction (message_id, topic, status)
+           VALUES ($1, $2, 'committed')`,
+    values: [messageId, topic],
+  });
+}
+
+/**
+ * The check-back's claim: if no local transaction has inserted the row, this one does and the
+ * local transaction can never commit it any more. If one has and is still open, PostgreSQL makes
+ * this statement wait for it to finish (bounded by the lock timeout); then it conflicts and
+ * inserts nothing.
+ */
+export async function insertRolledBackIfAbsent(sql: SqlClient, schema: string, messageId: string, topic: string): Promise<void> {
+  await sql.query({
+    name: `mq_transaction_insert_rolled_back.${schema}`,
+    text: `INSERT INTO "${schema}".mq_transaction (message_id, topic, status)
+           VALUES ($1, $2, 'rolled_back')
+           ON CONFLICT (message_id) DO NOTHING`,
+    values: [messageId, topic],
+  });
+}
+
+/** The recorded decision, or undefined when there is no row. */
+export async function selectTransactionStatus(sql: SqlClient, schema: string, messageId: string): Promise<MqTransactionStatus | undefined> {
+  const rows = await sql.query<{ status: MqTransactionStatus }>({
+    name: `mq_transaction_select_status.${schema}`,
+    text: `SELECT status FROM "${schema}".mq_transaction WHERE message_id = $1`,
+    values: [messageId],
+  });
+  return rows[0]?.status;
+}
+
+/**
+ * `SET LOCAL lock_timeout` for the rest of the current transaction. SET takes no parameters, so
+ * set_config(..., is_local => true) is the parameterised form of the same thing.
+ */
+export async function setLocalLockTimeout(sql: SqlClient, lockTimeoutMs: number): Promise<void> {
+  await sql.query({
+    name: 'mq_set_local_lock_timeout',
+    text: `SELECT set_config('lock_timeout', $1, true)`,
+    values: [`${lockTimeoutMs}ms`],
+  });
+}

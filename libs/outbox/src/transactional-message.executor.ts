@@ -1,0 +1,152 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { MqHalfMessage, MqSendOptions, MqTransactionProducer } from '@app/mq';
+import { OutboxDatabase } from './outbox-database';
+import { ResolvedOutboxOptions } from './outbox.defaults';
+import { OutboxError } from './outbox.errors';
+import { OUTBOX_MODULE_OPTIONS } from './outbox.module-definition';
+import { TransactionalMessageStep } from './outbox.options';
+import { OutboxWriter } from './outbox-writer';
+import { sendHalfMessage } from './send-half-message';
+import { insertCommittedTransaction } from './sql/transaction.sql';
+import { TransactionalMessageInvoker, TransactionalMessageOptions } from './transactional-message.decorator';
+import { SqlClient } from './transaction-runner';
+
+/** PostgreSQL's unique_violation: the check-back inserted the message's row first. */
+const UNIQUE_VIOLATION = '23505';
+
+type Method = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * Runs @TransactionalMessage methods (the flow and its states are in docs/architecture.md,
+ * "libs/outbox"). Half-message mode, outside any transaction:
+ * 1. open a local transaction and run the method in it;
+ * 2. send the half message, built from the result (broker unreachable: roll back, throw);
+ * 3. insert `mq_transaction(message_id, 'committed')` (fails if a check-back got there first);
+ * 4. commit, then EndTransaction(COMMIT); a lost commit is only logged, the check-back delivers.
+ * Any failure before the commit rolls back locally and sends EndTransaction(ROLLBACK).
+ *
+ * The half message goes after the method, not before, so that its body can be the method's
+ * result and so that a long method cannot outlive the broker's check-back delay; the cost is that
+ * with the broker down the method runs and is rolled back rather than not run at all.
+ */
+@Injectable()
+export class TransactionalMessageExecutor implements TransactionalMessageInvoker {
+  constructor(
+    private readonly database: OutboxDatabase,
+    private readonly producer: MqTransactionProducer,
+    private readonly moduleRef: ModuleRef,
+    @Inject(OUTBOX_MODULE_OPTIONS) private readonly options: ResolvedOutboxOptions,
+  ) {}
+
+  invoke(options: TransactionalMessageOptions, instance: object, method: Method, args: unknown[]): Promise<unknown> {
+    const call = (): Promise<unknown> => method.apply(instance, args);
+    if (options.mode === 'outbox') return this.runOutbox(options, call, args);
+    if (this.database.runner.isTransactionActive()) return this.runJoined(options, call, args);
+    return this.runLocal(options, call, args);
+  }
+
+  private async runLocal(options: TransactionalMessageOptions, call: () => Promise<unknown>, args: unknown[]): Promise<unknown> {
+    let half: MqHalfMessage | undefined;
+    let committing = false;
+    let result: unknown;
+    try {
+      result = await this.database.runner.inTransaction(async (sql) => {
+        const value = await call();
+        half = await this.sendHalf(options, value, args);
+        await this.claimCommitted(sql, half);
+        committing = true;
+        return value;
+      });
+    } catch (error) {
+      // A failure while committing leaves the outcome unknown: only the check-back, reading the
+      // row, may decide then. Before that, nothing of the transaction can have committed.
+      if (half && !committing) await this.end(half, 'rollback');
+      throw error;
+    }
+    await this.step('local-committed', half!);
+    await this.end(half!, 'commit');
+    return result;
+  }
+
+  /** Inside an outer transaction: the message is ended after the outer commit or rollback. */
+  private runJoined(options: TransactionalMessageOptions, call: () => Promise<unknown>, args: unknown[]): Promise<unknown> {
+    return this.database.runner.inTransaction(async (sql) => {
+      const value = await call();
+      const half = await this.sendHalf(options, value, args);
+      try {
+        await this.claimCommitted(sql, half);
+      } catch (error) {
+        await this.end(half, 'rollback');
+        throw error;
+      }
+      this.database.runner.afterCompletion(async (committed) => {
+        if (committed) await this.step('local-committed', half).catch(() => undefined);
+        await this.end(half, committed ? 'commit' : 'rollback');
+      });
+      return value;
+    });
+  }
+
+  private runOutbox(options: TransactionalMessageOptions, call: () => Promise<unknown>, args: unknown[]): Promise<unknown> {
+    const writer = this.outboxWriter(options.topic);
+    return this.database.runner.inTransaction(async () => {
+      const value = await call();
+      const message = this.messageOf(options, value, args);
+      await writer.enqueue({ topic: options.topic, payload: message.payload, ...message.send });
+      return value;
+    });
+  }
+
+  private async claimCommitted(sql: SqlClient, half: MqHalfMessage): Promise<void> {
+    await this.step('half-sent', half);
+    try {
+      await insertCommittedTransaction(sql, this.options.schema, half.messageId, half.topic);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+      throw new OutboxError(
+        'OUTBOX_ERR_ROLLED_BACK_BY_CHECK_BACK',
+        `the broker's check-back rolled message ${half.messageId} of ${half.topic} back before the local transaction committed`,
+        { topic: half.topic, messageId: half.messageId },
+        { cause: error },
+      );
+    }
+    await this.step('row-inserted', half);
+  }
+
+  private sendHalf(options: TransactionalMessageOptions, result: unknown, args: unknown[]): Promise<MqHalfMessage> {
+    const message = this.messageOf(options, result, args);
+    return sendHalfMessage(this.producer, options.topic, message.payload, message.send);
+  }
+
+  private messageOf(options: TransactionalMessageOptions, result: unknown, args: unknown[]): { payload: unknown; send: MqSendOptions } {
+    const group = typeof options.messageGroup === 'function' ? options.messageGroup(result, ...args) : options.messageGroup;
+    return {
+      payload: options.body ? options.body(result, ...args) : result,
+      send: { tag: options.tag, keys: options.keys?.(result, ...args), messageGroup: group },
+    };
+  }
+
+  /** EndTransaction; a failure is logged, never thrown: the broker's check-back decides then. */
+  private async end(half: MqHalfMessage, resolution: 'commit' | 'rollback'): Promise<void> {
+    try {
+      await (resolution === 'commit' ? half.commit() : half.rollback());
+    } catch (error) {
+      this.options.logger.warn(
+        `EndTransaction(${resolution.toUpperCase()}) of ${half.topic}/${half.messageId} failed; the check-back will decide: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private async step(step: TransactionalMessageStep, half: MqHalfMessage): Promise<void> {
+    await this.options.hooks.onStep?.(step, { topic: half.topic, messageId: half.messageId });
+  }
+
+  private outboxWriter(topic: string): OutboxWriter {
+    try {
+      return this.moduleRef.get(OutboxWriter, { strict: false });
+    } catch (error) {
+      throw new OutboxError('OUTBOX_ERR_OUTBOX_MODE_UNAVAILABLE', `mode 'outbox' for ${topic} needs the OutboxWriter provider, which is not registered`, { topic }, { cause: error });
+    }
+  }
+}
