@@ -21,7 +21,8 @@ class SelectedMigrationExecutor extends MigrationExecutor {
 }
 
 /** Applies the pending ones of `migrations`, each in its own transaction; returns their names. */
-export async function runSelectedMigrations(dataSource: DataSource, migrations: MigrationInterface[]): Promise<string[]> {
-  const executed = await new SelectedMigrationExecutor(dataSource, migrations).executePendingMigrations();
+export async function runSelectedMigrations(dataSource: DataSource, migrations: Array<new () => MigrationInterface>): Promise<string[]> {
+  const instances = migrations.map((Migration) => new Migration());
+  const executed = await new SelectedMigrationExecutor(dataSource, instances).executePendingMigrations();
   return executed.map((migration) => migration.name);
 }

@@ -6,7 +6,10 @@ import { assertSchemaName } from '../outbox.defaults';
  * forward-only (STYLE 15): `down()` refuses, because dropping a table of message decisions
  * would let a later check-back answer wrongly.
  */
-export type OutboxMigrationFactory = (schema: string) => MigrationInterface;
+export type OutboxMigrationFactory = (schema: string) => OutboxMigrationClass;
+
+/** A migration class, as a DataSource's `migrations` option takes them (TypeORM instantiates it). */
+export type OutboxMigrationClass = new () => MigrationInterface;
 
 /**
  * TypeORM orders migrations by the 13 digits its name ends with and remembers them by name. The
@@ -22,14 +25,17 @@ export function outboxMigrationName(number: number, title: string, schema: strin
 export function defineOutboxMigration(number: number, title: string, statements: (quotedSchema: string) => string[]): OutboxMigrationFactory {
   return (schema) => {
     const quotedSchema = `"${assertSchemaName(schema)}"`;
-    return {
-      name: outboxMigrationName(number, title, schema),
+    const name = outboxMigrationName(number, title, schema);
+    return class implements MigrationInterface {
+      readonly name = name;
+
       async up(queryRunner: QueryRunner): Promise<void> {
         for (const statement of statements(quotedSchema)) await queryRunner.query(statement);
-      },
+      }
+
       async down(): Promise<void> {
-        throw new Error(`${outboxMigrationName(number, title, schema)} is forward-only; restore a backup instead of reverting it`);
-      },
+        throw new Error(`${name} is forward-only; restore a backup instead of reverting it`);
+      }
     };
   };
 }

@@ -1,10 +1,9 @@
-import { MigrationInterface } from 'typeorm';
 import { OUTBOX_DEFAULTS } from '../outbox.defaults';
 import { mqTransactionMigration } from './0001-mq-transaction.migration';
 import { mqConsumedMigration } from './0002-mq-consumed.migration';
 import { mqOutboxMigration } from './0003-mq-outbox.migration';
 import { mqNotificationMigration } from './0004-mq-notification.migration';
-import { OutboxMigrationFactory } from './outbox-migration';
+import { OutboxMigrationClass, OutboxMigrationFactory } from './outbox-migration';
 
 /** Every outbox migration, in order. New migrations are appended, never inserted or edited. */
 const OUTBOX_MIGRATIONS: readonly OutboxMigrationFactory[] = [
@@ -20,7 +19,7 @@ const OUTBOX_MIGRATIONS: readonly OutboxMigrationFactory[] = [
  * then `dataSource.runMigrations()` (or TypeORM's `migrationsRun: true`, or the TypeORM CLI with
  * that DataSource). `OutboxModule.forRoot({ migrationsRun: true })` runs them instead.
  */
-export function outboxMigrations(options: { schema?: string } = {}): MigrationInterface[] {
+export function outboxMigrations(options: { schema?: string } = {}): OutboxMigrationClass[] {
   const schema = options.schema ?? OUTBOX_DEFAULTS.schema;
   return OUTBOX_MIGRATIONS.map((factory) => factory(schema));
 }

@@ -1,0 +1,93 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { MqMessage, MqTransactionResolution } from '@app/mq';
+import { HalfMessageSent, outboxMigrations, TransactionCheckBack, TransactionalSender, TransactionListener, TransactionListenerHandler } from '@app/outbox';
+import { OutboxDatabase } from '../libs/outbox/src/outbox-database';
+import { TestBroker } from './support/broker-harness';
+import { OfficialClients } from './support/official-client';
+import { createOutboxTestApp } from './support/outbox-tx-app';
+import { startOutboxBroker } from './support/outbox-tx-test-kit';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+import { receiveAndAck } from './support/transaction-test-support';
+
+const TOPIC = 'outbox-listener';
+
+@TransactionListener({ topic: TOPIC })
+class PaymentListener implements TransactionListenerHandler<{ paymentId: string }, MqTransactionResolution> {
+  readonly checked: string[] = [];
+  private readonly decided = new Map<string, MqTransactionResolution>();
+
+  async execute(message: HalfMessageSent<{ paymentId: string }>, answer: MqTransactionResolution): Promise<MqTransactionResolution> {
+    // "UNKNOWN" now, COMMIT when the check-back asks.
+    this.decided.set(message.messageId, answer === 'UNKNOWN' ? 'COMMIT' : answer);
+    return answer;
+  }
+
+  async check(message: MqMessage<{ paymentId: string }>): Promise<MqTransactionResolution> {
+    this.checked.push(message.messageId);
+    return this.decided.get(message.messageId) ?? 'UNKNOWN';
+  }
+}
+
+/** @TransactionListener + sendInTransaction, the migrations path through TypeORM, and the check-back's UNKNOWN on a broken schema. */
+describe('outbox: @TransactionListener and sendInTransaction', () => {
+  let database: TestDatabase;
+  let broker: TestBroker;
+  let clients: OfficialClients;
+  let app: INestApplicationContext;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    broker = await startOutboxBroker();
+    await broker.broker.topics.upsert({ name: TOPIC, messageType: 'TRANSACTION', readQueueNums: 1, writeQueueNums: 1 });
+    clients = new OfficialClients(broker.grpcEndpoint);
+    app = await createOutboxTestApp({ databaseUrl: database.url, endpoints: broker.grpcEndpoint, providers: [PaymentListener], outbox: { schema: 'app_mq' } });
+  });
+
+  afterAll(async () => {
+    await clients?.shutdownAll();
+    await app?.close();
+    await broker?.stop();
+    await database?.drop();
+  });
+
+  it('ends the transaction as execute answers; UNKNOWN is decided by check()', async () => {
+    const reader = await clients.simpleConsumer({ consumerGroup: 'listener-reader', subscriptions: new Map([[TOPIC, '*']]), awaitDuration: 500 });
+    const sender = app.get(TransactionalSender);
+    const committed = await sender.sendInTransaction(TOPIC, { paymentId: 'p-1' }, 'COMMIT' as MqTransactionResolution, { keys: ['p-1'] });
+    const rolledBack = await sender.sendInTransaction(TOPIC, { paymentId: 'p-2' }, 'ROLLBACK' as MqTransactionResolution, { keys: ['p-2'] });
+    const later = await sender.sendInTransaction(TOPIC, { paymentId: 'p-3' }, 'UNKNOWN' as MqTransactionResolution, { keys: ['p-3'] });
+    expect([committed.resolution, rolledBack.resolution, later.resolution]).toEqual(['COMMIT', 'ROLLBACK', 'UNKNOWN']);
+
+    const received = await receiveAndAck(reader, 2, 10_000, 1_000);
+    expect(received.map((m) => m.keys[0]).sort()).toEqual(['p-1', 'p-3']);
+    expect(app.get(PaymentListener).checked).toEqual([later.messageId]);
+    await expect(sender.sendInTransaction('no-such-listener', {}, null)).rejects.toMatchObject({ code: 'OUTBOX_ERR_NO_LISTENER' });
+  });
+
+  it('migrations: ran in the configured schema and are recorded, so dataSource.runMigrations() finds nothing left to do', async () => {
+    const dataSource = app.get(DataSource);
+    const tables = (await dataSource.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'app_mq'")) as Array<{ table_name: string }>;
+    expect(tables.map((t) => t.table_name)).toContain('mq_transaction');
+    const other = new DataSource({ type: 'postgres', url: database.url, migrations: outboxMigrations({ schema: 'app_mq' }) });
+    await other.initialize();
+    try {
+      expect(await other.runMigrations({ transaction: 'each' })).toEqual([]);
+      // The same migrations for another schema go through TypeORM's own path.
+      const fresh = new DataSource({ type: 'postgres', url: database.url, migrations: outboxMigrations({ schema: 'second' }) });
+      await fresh.initialize();
+      expect((await fresh.runMigrations({ transaction: 'each' })).length).toBeGreaterThan(0);
+      await fresh.destroy();
+    } finally {
+      await other.destroy();
+    }
+  });
+
+  it('the check-back answers UNKNOWN, never COMMIT, when its table is missing', async () => {
+    const runner = app.get(OutboxDatabase).runner;
+    const broken = new TransactionCheckBack(runner, 'no_such_schema', 1_000, { log: () => undefined, warn: () => undefined, error: () => undefined });
+    await expect(broken.resolve(TOPIC, 'any-message')).resolves.toBe('UNKNOWN');
+    const sound = new TransactionCheckBack(runner, 'app_mq', 1_000, { log: () => undefined, warn: () => undefined, error: () => undefined });
+    await expect(sound.resolve(TOPIC, 'never-sent')).resolves.toBe('ROLLBACK');
+  });
+});
