@@ -100,7 +100,8 @@ describe('@IdempotentConsumer', () => {
   /** The handler as the consumer runner calls it: through Nest's context creator, so the interceptor runs. */
   function handlerOf(app: INestApplicationContext): (message: MqMessage) => Promise<unknown> {
     const instance = app.get(BillingHandlers);
-    return app.get(ExternalContextCreator).create(instance, instance.onOrder, 'onOrder', undefined, undefined, undefined, undefined, undefined, 'rocketmq');
+    const callback = instance.onOrder as (...args: unknown[]) => Promise<unknown>;
+    return app.get(ExternalContextCreator).create(instance, callback, 'onOrder', undefined, undefined, undefined, undefined, undefined, 'rocketmq');
   }
 
   it('the same message handled 5 times at once by 3 instances (interceptor path): one effect, one dedupe row', async () => {

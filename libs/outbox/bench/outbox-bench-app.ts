@@ -1,0 +1,126 @@
+/**
+ * The application of `npm run bench:outbox`: one business operation (insert an order) done four
+ * ways, and the consumer side of each (insert a payment for the order). Wired as an application
+ * would be: TypeORM, ClsModule with the transactional plugin, MqModule, OutboxModule.
+ */
+import { INestApplicationContext, Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClsPluginTransactional, TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { ClsModule } from 'nestjs-cls';
+import PgBoss from 'pg-boss';
+import { DataSource } from 'typeorm';
+import { MqMessage, MqModule } from '@app/mq';
+import { IdempotentConsumer, OutboxModule, TransactionalMessage } from '@app/outbox';
+
+export const HALF_TOPIC = 'bench-outbox-half';
+export const OUTBOX_TOPIC = 'bench-outbox-relay';
+export const BOSS_QUEUE = 'bench-outbox-boss';
+/** Handlers running at once per consumer (and pg-boss jobs per fetch). */
+export const CONSUMER_CONCURRENCY = 32;
+
+export const BENCH_DDL = [
+  'CREATE TABLE IF NOT EXISTS orders (id text PRIMARY KEY, item text NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS payments (order_id text PRIMARY KEY, flow text NOT NULL)',
+];
+
+interface OrderCreated {
+  orderId: string;
+}
+
+/** The business operation, four ways. Each call is one local transaction inserting one order. */
+@Injectable()
+export class BenchOrders {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  /** (a) No messaging: the baseline. */
+  async bare(id: string): Promise<void> {
+    await this.txHost.withTransaction(() => this.insertOrder(id));
+  }
+
+  /** (b) Half message + local transaction with its mq_transaction row + EndTransaction(COMMIT). */
+  @TransactionalMessage<string, [string]>({ topic: HALF_TOPIC, keys: (id) => [id], body: (id) => ({ orderId: id }) })
+  async halfMessage(id: string): Promise<string> {
+    await this.insertOrder(id);
+    return id;
+  }
+
+  /** (c) The message as a row in mq_outbox, in the same transaction; the relay sends it. */
+  @TransactionalMessage<string, [string]>({ topic: OUTBOX_TOPIC, keys: (id) => [id], body: (id) => ({ orderId: id }), mode: 'outbox' })
+  async outbox(id: string): Promise<string> {
+    await this.insertOrder(id);
+    return id;
+  }
+
+  /** (d) A pg-boss job inserted in the business transaction, through the same connection. */
+  async pgBoss(boss: PgBoss, id: string): Promise<void> {
+    await this.txHost.withTransaction(async () => {
+      await this.insertOrder(id);
+      const manager = this.txHost.tx;
+      await boss.send(BOSS_QUEUE, { orderId: id } satisfies OrderCreated, {
+        db: { executeSql: async (text, values) => ({ rows: (await manager.query(text, values)) as unknown[] }) },
+      });
+    });
+  }
+
+  private async insertOrder(id: string): Promise<void> {
+    await this.txHost.tx.query('INSERT INTO orders (id, item) VALUES ($1, $2)', [id, 'book']);
+  }
+}
+
+/** The other side of (b) and (c): an idempotent insert per message. */
+@Injectable()
+export class BenchPayments {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  @IdempotentConsumer({ topic: HALF_TOPIC, group: 'bench-half-payments', concurrency: CONSUMER_CONCURRENCY })
+  async onHalf(message: MqMessage<OrderCreated>): Promise<void> {
+    await this.pay(message.payload.orderId, 'half-message');
+  }
+
+  @IdempotentConsumer({ topic: OUTBOX_TOPIC, group: 'bench-outbox-payments', concurrency: CONSUMER_CONCURRENCY })
+  async onOutbox(message: MqMessage<OrderCreated>): Promise<void> {
+    await this.pay(message.payload.orderId, 'outbox');
+  }
+
+  private async pay(orderId: string, flow: string): Promise<void> {
+    await this.txHost.tx.query('INSERT INTO payments (order_id, flow) VALUES ($1, $2)', [orderId, flow]);
+  }
+}
+
+/**
+ * The pg-boss worker of (d): the same insert, one per job, all jobs of a fetch at once. pg-boss 10
+ * waits `pollingIntervalSeconds` (at least 0.5 s) between the starts of two fetches of a worker,
+ * whatever it found, so its ceiling is workers x batchSize x 2 jobs/s: 4 x 128 here, above what
+ * the callers produce, so the flow is not capped by its poll loop.
+ */
+export const BOSS_WORKERS = 4;
+export const BOSS_BATCH_SIZE = 128;
+
+export async function startBossWorkers(boss: PgBoss, dataSource: DataSource): Promise<void> {
+  for (let n = 0; n < BOSS_WORKERS; n++) {
+    await boss.work<OrderCreated>(BOSS_QUEUE, { batchSize: BOSS_BATCH_SIZE, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+      await Promise.all(jobs.map((job) => dataSource.query('INSERT INTO payments (order_id, flow) VALUES ($1, $2)', [job.data.orderId, 'pg-boss'])));
+    });
+  }
+}
+
+/** The Nest application: pool of `poolSize` connections, relay and consumers running. */
+export async function createBenchApp(databaseUrl: string, endpoints: string, poolSize: number): Promise<INestApplicationContext> {
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({ type: 'postgres', url: databaseUrl, entities: [], synchronize: false, extra: { max: poolSize } }),
+      ClsModule.forRoot({
+        global: true,
+        plugins: [new ClsPluginTransactional({ adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }) })],
+      }),
+      MqModule.forRoot({ isGlobal: true, endpoints, logger: process.env.OUTBOX_BENCH_LOG ? undefined : false, consumers: { shutdownTimeoutMs: 5_000 }, producer: { lingerMs: Number(process.env.OUTBOX_BENCH_LINGER_MS ?? 2) } }),
+      OutboxModule.forRoot({ isGlobal: true, migrationsRun: true, relay: { batchSize: 64 } }),
+    ],
+    providers: [BenchOrders, BenchPayments],
+  })
+  class BenchAppModule {}
+  const app = await NestFactory.createApplicationContext(BenchAppModule, { logger: process.env.OUTBOX_BENCH_LOG ? ['error', 'warn', 'log'] : ['error'] });
+  return app;
+}
