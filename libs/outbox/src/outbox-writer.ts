@@ -3,7 +3,7 @@ import { CONTENT_TYPE_PROPERTY, JsonSerializer, MQ_MODULE_OPTIONS, type MqSerial
 import { OutboxDatabase } from './outbox-database';
 import { OutboxError } from './outbox.errors';
 import { OUTBOX_RELAY_OPTIONS, ResolvedOutboxRelayOptions } from './outbox-relay.options';
-import { insertOutboxMessage, notifyOutboxChannel } from './sql/outbox.sql';
+import { insertOutboxMessage } from './sql/outbox.sql';
 
 /** One message for the outbox. Give `payload` (serialized at enqueue) or `body` (bytes as they are). */
 export interface OutboxEntry {
@@ -54,8 +54,8 @@ export class OutboxWriter {
       });
     }
     const { body, properties } = this.encode(entry);
-    return runner.inTransaction(async (sql) => {
-      const id = await insertOutboxMessage(sql, this.options.schema, {
+    return runner.inTransaction((sql) =>
+      insertOutboxMessage(sql, this.options.schema, this.options.channel, {
         topic: entry.topic,
         body,
         tag: entry.tag,
@@ -63,10 +63,8 @@ export class OutboxWriter {
         messageGroup: entry.messageGroup,
         properties,
         deliverAt: entry.deliverAt,
-      });
-      await notifyOutboxChannel(sql, this.options.channel);
-      return id;
-    });
+      }),
+    );
   }
 
   /**

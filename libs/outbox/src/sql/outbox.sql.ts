@@ -47,14 +47,21 @@ export interface NewOutboxMessage {
   deliverAt?: Date;
 }
 
-export async function insertOutboxMessage(sql: SqlClient, schema: string, message: NewOutboxMessage): Promise<string> {
+/**
+ * Inserts the row and wakes the relays, in one round trip. Inside a transaction PostgreSQL holds
+ * the notification until commit and drops it on rollback, and folds identical notifications of
+ * one transaction into one.
+ */
+export async function insertOutboxMessage(sql: SqlClient, schema: string, channel: string, message: NewOutboxMessage): Promise<string> {
   const rows = await sql.query<{ id: string }>({
     name: `mq_outbox_insert.${schema}`,
     text: `
-      INSERT INTO "${schema}".mq_outbox
-        (topic, tag, keys, message_group, properties, body, deliver_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7)
-      RETURNING id`,
+      WITH inserted AS (
+        INSERT INTO "${schema}".mq_outbox
+          (topic, tag, keys, message_group, properties, body, deliver_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        RETURNING id)
+      SELECT id, pg_notify($8, '') FROM inserted`,
     values: [
       message.topic,
       message.tag ?? null,
@@ -63,17 +70,10 @@ export async function insertOutboxMessage(sql: SqlClient, schema: string, messag
       message.properties ?? {},
       message.body,
       message.deliverAt ?? null,
+      channel,
     ],
   });
   return rows[0].id;
-}
-
-/**
- * Wakes the relays. Inside a transaction PostgreSQL holds the notification until commit and
- * drops it on rollback, and folds identical notifications of one transaction into one.
- */
-export async function notifyOutboxChannel(sql: SqlClient, channel: string): Promise<void> {
-  await sql.query({ name: 'mq_outbox_notify', text: `SELECT pg_notify($1, '')`, values: [channel] });
 }
 
 /**
