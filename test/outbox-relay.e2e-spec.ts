@@ -138,6 +138,27 @@ describe('outbox relay', () => {
     await stopApp(app);
   });
 
+  it('is woken by NOTIFY at commit, not by its polling', async () => {
+    const broker = await startBroker();
+    const reader = await fifoReader(broker, 'relay-notify-reader');
+    const app = await createRelayTestApp({
+      databaseUrl: database.url,
+      endpoints: broker.grpcEndpoint,
+      outbox: { relay: { ...FAST_RELAY, pollIntervalMs: 60_000 } },
+      providers: [OutboxOrders],
+    });
+    apps.push(app);
+    await resetTables(app);
+    // Let the relay finish its first (empty) claim and go to sleep for the poll interval.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const startedAt = Date.now();
+    await app.get(OutboxOrders).create({ id: 'n-1', group: 'n', seq: 1 });
+    const received = await receiveAndAck(reader, 1, 5_000);
+    expect(received.map((message) => payloadOf(message).id)).toEqual(['n-1']);
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    await stopApp(app);
+  });
+
   it('broker down during 100 business transactions, then up: all 100 delivered, each message group in order', async () => {
     const port = await freePort();
     const app = await startApp(`127.0.0.1:${port}`);

@@ -1,7 +1,5 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
-import { MqConsumer } from '@app/mq/mq-consumer.decorator';
-import type { MqConsumerOptions } from '@app/mq/mq-consumer.options';
-import type { MqMessage } from '@app/mq';
+import { MqConsumer, type MqConsumerOptions, type MqMessage } from '@app/mq';
 import { IDEMPOTENT_CONSUMER_METADATA, IdempotentConsumerInterceptor, type IdempotentConsumerMetadata } from './idempotent-consumer.interceptor';
 
 /** What @IdempotentConsumer takes: an @MqConsumer's options plus the dedupe key. */
