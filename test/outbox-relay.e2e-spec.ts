@@ -159,6 +159,30 @@ describe('outbox relay', () => {
     await stopApp(app);
   });
 
+  it('marks a row the broker keeps refusing failed after maxAttempts, and its group moves on', async () => {
+    const broker = await startBroker();
+    const reader = await fifoReader(broker, 'relay-refused-reader');
+    const app = await createRelayTestApp({
+      databaseUrl: database.url,
+      endpoints: broker.grpcEndpoint,
+      outbox: { relay: { ...FAST_RELAY, maxAttempts: 2 } },
+      providers: [OutboxOrders],
+    });
+    apps.push(app);
+    await resetTables(app);
+    const txHost = app.get<TransactionHost<TransactionalAdapterTypeOrm>>(TransactionHost);
+    await txHost.withTransaction(async () => {
+      await app.get(OutboxWriter).enqueue({ topic: 'no-such-topic', payload: { id: 'lost' }, messageGroup: 'r' });
+      await app.get(OutboxWriter).enqueue({ topic: TOPIC, payload: { id: 'r-2', group: 'r', seq: 2 }, messageGroup: 'r' });
+    });
+    const received = await receiveAndAck(reader, 1, 10_000);
+    expect(received.map((message) => payloadOf(message).id)).toEqual(['r-2']);
+    const rows = (await app.get(DataSource).query('SELECT topic, status, attempts, last_error FROM mq_outbox ORDER BY id')) as Array<Record<string, unknown>>;
+    expect(rows[0]).toMatchObject({ topic: 'no-such-topic', status: 'failed', attempts: 2, last_error: expect.stringContaining('MQ_ERR_SEND_FAILED') });
+    expect(rows[1]).toMatchObject({ topic: TOPIC, status: 'sent' });
+    await stopApp(app);
+  });
+
   it('broker down during 100 business transactions, then up: all 100 delivered, each message group in order', async () => {
     const port = await freePort();
     const app = await startApp(`127.0.0.1:${port}`);
