@@ -7,6 +7,34 @@
 /** Version of @app/mq; follows the repository's package.json version. */
 export const MQ_VERSION = '0.1.0';
 
+// Producing side (MQ-CORE)
+/** The module: `MqModule.forRoot(options)` / `forRootAsync({ useFactory, inject, isGlobal })`. */
+export { MqModule } from './mq.module';
+/** Token of the resolved module options (ResolvedMqOptions: defaults merged). */
+export { MQ_MODULE_OPTIONS } from './mq.module-definition';
+/** The options with defaults filled in, their defaults, and the merge. */
+export { type ResolvedMqOptions, MQ_DEFAULTS, resolveMqOptions } from './mq.defaults';
+/** Module options. */
+export type { MqModuleOptions } from './mq.options';
+/** Injectable producer: `send(topic, payload, options)`, optional batching (`producer.lingerMs`). */
+export { MqProducer } from './mq.producer';
+/** Injectable transactional producer: `sendHalf()`, `registerChecker(topic, checker)`. */
+export { MqTransactionProducer } from './mq-transaction.producer';
+/** The @nestjs/microservices client: `client.emit(topic, payload)` produces. */
+export { ClientRocketMQ, MqRecord } from './client-rocketmq';
+/** Message, send options and receipt shapes. */
+export type { MqMessage, MqSendOptions, MqSendReceipt } from './mq-message';
+/** Half message, checker and resolution types. */
+export type { MqHalfMessage, MqTransactionChecker, MqTransactionResolution } from './mq-transaction.types';
+/** Operating errors with stable codes (docs/errors.md). */
+export { MqError, type MqErrorCode } from './mq.errors';
+/** Payload <-> body (pluggable). */
+export type { MqSerializer } from './mq-serializer';
+/** The default serializer (JSON; Buffers pass through) and the property naming a body's encoding. */
+export { JsonSerializer, CONTENT_TYPE_PROPERTY } from './json.serializer';
+/** The official client's MessageView as an MqMessage (for consumers). */
+export { toMqMessage } from './map-message-view';
+
 // Consuming side (MQ-CONSUME)
 /** Marks a provider method as a consumer: `@MqConsumer({ topic, group, filter?, fifo?, maxAttempts?, invisibleDurationMs?, concurrency? })`. */
 export { MqConsumer, MQ_CONSUMER_METADATA } from './mq-consumer.decorator';

@@ -1,0 +1,131 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { MessageView, Producer } from 'rocketmq-client-nodejs';
+import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
+import { buildMessageOptions } from './build-message-options';
+import { mapClientError } from './map-client-error';
+import { toMqMessage } from './map-message-view';
+import { ResolvedMqOptions } from './mq.defaults';
+import { MqError } from './mq.errors';
+import { MQ_MODULE_OPTIONS } from './mq.module-definition';
+import { buildClientOptions } from './mq-client-options';
+import { MqSendOptions } from './mq-message';
+import { OfficialProducer } from './official-producer';
+import { MqHalfMessage, MqTransactionChecker, MqTransactionResolution } from './mq-transaction.types';
+
+const RESOLUTIONS: Record<MqTransactionResolution, TransactionResolution> = {
+  COMMIT: TransactionResolution.COMMIT,
+  ROLLBACK: TransactionResolution.ROLLBACK,
+  UNKNOWN: TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED,
+};
+
+/**
+ * Transactional sends for libs/outbox: `sendHalf()` stores a half message the consumers do not see
+ * until `commit()`; `rollback()` discards it. When a producer never ends a transaction (it
+ * crashed, or the EndTransaction was lost), the broker checks back: the check-back goes to the
+ * checker registered for the message's topic.
+ *
+ * One official Producer serves every topic. The client only gets check-backs about topics it
+ * declared at startup (or has sent to since), so checkers must be registered before the
+ * application bootstraps (onModuleInit): the producer starts in onApplicationBootstrap
+ * declaring exactly the checker topics. A checker that throws, or a topic without a checker,
+ * answers UNKNOWN: the client then sends nothing and the broker asks again later.
+ */
+@Injectable()
+export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(MqTransactionProducer.name);
+  private readonly checkers = new Map<string, MqTransactionChecker>();
+  private client?: Producer;
+  private state: 'created' | 'starting' | 'running' | 'stopped' = 'created';
+  private starting?: Promise<void>;
+
+  constructor(@Inject(MQ_MODULE_OPTIONS) private readonly options: ResolvedMqOptions) {}
+
+  /** Call from onModuleInit (before application bootstrap). Throws MQ_ERR_CHECKER_EXISTS for a 2nd checker per topic. */
+  registerChecker(topic: string, checker: MqTransactionChecker): void {
+    if (this.checkers.has(topic)) throw new MqError('MQ_ERR_CHECKER_EXISTS', `a transaction checker for topic ${topic} is already registered`, { topic });
+    if (this.state !== 'created') {
+      throw new MqError('MQ_ERR_INVALID_OPTIONS', `register the checker of ${topic} in onModuleInit: the producer has started and would not be asked about it`, { topic });
+    }
+    this.checkers.set(topic, checker);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.starting?.catch(() => undefined);
+    this.state = 'stopped';
+    await this.client?.shutdown().catch(() => undefined);
+  }
+
+  /** Starts the client declaring the checker topics (idempotent; the module does it at bootstrap). */
+  start(): Promise<void> {
+    this.starting ??= this.startClient();
+    return this.starting;
+  }
+
+  isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Sends a half message; MQ_ERR_BROKER_UNAVAILABLE when the broker cannot be reached, MQ_ERR_SEND_FAILED when it refuses. */
+  async sendHalf<T>(topic: string, payload: T, options?: MqSendOptions): Promise<MqHalfMessage> {
+    const message = buildMessageOptions(topic, payload, options, this.options.serializer, true);
+    const client = this.client;
+    if (this.state !== 'running' || !client) throw new MqError('MQ_ERR_NOT_RUNNING', `the transaction producer is ${this.state}`, { topic });
+    let transaction: ReturnType<Producer['beginTransaction']>;
+    let receipt;
+    try {
+      transaction = client.beginTransaction();
+      receipt = await client.send(message, transaction);
+    } catch (error) {
+      throw mapClientError(error, { topic });
+    }
+    const { messageId, transactionId } = receipt;
+    const end = async (resolution: 'commit' | 'rollback'): Promise<void> => {
+      try {
+        await (resolution === 'commit' ? transaction.commit() : transaction.rollback());
+      } catch (error) {
+        throw mapClientError(error, { topic, messageId, transactionId, resolution });
+      }
+    };
+    return { topic, messageId, transactionId, commit: () => end('commit'), rollback: () => end('rollback') };
+  }
+
+  private async startClient(): Promise<void> {
+    this.state = 'starting';
+    const client = new OfficialProducer({
+      ...buildClientOptions(this.options),
+      topics: [...this.checkers.keys()],
+      maxAttempts: this.options.producer.maxAttempts,
+      checker: { check: (view) => this.check(view) },
+    });
+    try {
+      await client.startup();
+    } catch (error) {
+      this.state = 'stopped';
+      await client.shutdown().catch(() => undefined);
+      throw new MqError('MQ_ERR_BROKER_UNAVAILABLE', `the transaction producer could not start: ${(error as Error).message}`, { endpoints: this.options.endpoints }, { cause: error });
+    }
+    this.client = client;
+    this.state = 'running';
+  }
+
+  /** The client's TransactionChecker: dispatch by topic; any failure is UNKNOWN (ask again later). */
+  private async check(view: MessageView): Promise<TransactionResolution> {
+    const checker = this.checkers.get(view.topic);
+    if (!checker) {
+      this.logger.warn(`check-back for message ${view.messageId} of topic ${view.topic}, which has no checker: answering UNKNOWN`);
+      return RESOLUTIONS.UNKNOWN;
+    }
+    try {
+      const resolution = await checker(toMqMessage(view, this.options.serializer));
+      if (!(resolution in RESOLUTIONS)) throw new Error(`the checker answered ${String(resolution)}`);
+      return RESOLUTIONS[resolution];
+    } catch (error) {
+      this.logger.error(`the checker of topic ${view.topic} failed for message ${view.messageId}; answering UNKNOWN: ${(error as Error).message}`);
+      return RESOLUTIONS.UNKNOWN;
+    }
+  }
+}

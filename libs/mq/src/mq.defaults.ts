@@ -1,0 +1,66 @@
+import { Logger } from '@nestjs/common';
+import { JsonSerializer } from './json.serializer';
+import { MqModuleOptions } from './mq.options';
+
+/** MqModuleOptions with every default filled in: what `MQ_MODULE_OPTIONS` resolves to. */
+export interface ResolvedMqOptions {
+  endpoints: string;
+  namespace: string;
+  credentials?: MqModuleOptions['credentials'];
+  tls: boolean;
+  requestTimeoutMs: number;
+  logger: NonNullable<MqModuleOptions['logger']>;
+  serializer: NonNullable<MqModuleOptions['serializer']>;
+  producer: Required<NonNullable<MqModuleOptions['producer']>>;
+  consumers: Required<NonNullable<MqModuleOptions['consumers']>>;
+}
+
+/** Defaults of MqModuleOptions (STYLE 12), merged once by `resolveMqOptions`. */
+export const MQ_DEFAULTS = {
+  namespace: '',
+  tls: false,
+  /** The official client's own default; it refuses less than 1000 ms. */
+  requestTimeoutMs: 3_000,
+  producer: {
+    /** 0: every send is its own SendMessage (no batching). */
+    lingerMs: 0,
+    maxBatchMessages: 64,
+    maxBatchBytes: 1024 * 1024,
+    topics: [] as string[],
+    /** The official client's default number of send attempts. */
+    maxAttempts: 3,
+  },
+  consumers: {
+    enabled: true,
+    /** RocketMQ's redelivery ladder for concurrent consumers (delay levels 3..18). */
+    retryDelaysMs: [10, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600, 1200, 1800, 3600, 7200].map((s) => s * 1000),
+    shutdownTimeoutMs: 30_000,
+    longPollingTimeoutMs: 20_000,
+  },
+} as const;
+
+/** Merges the defaults into module options, once, at module creation. */
+export function resolveMqOptions(options: MqModuleOptions): ResolvedMqOptions {
+  return {
+    endpoints: options.endpoints,
+    namespace: options.namespace ?? MQ_DEFAULTS.namespace,
+    credentials: options.credentials,
+    tls: options.tls ?? MQ_DEFAULTS.tls,
+    requestTimeoutMs: options.requestTimeoutMs ?? MQ_DEFAULTS.requestTimeoutMs,
+    logger: options.logger ?? new Logger('RocketMQ'),
+    serializer: options.serializer ?? new JsonSerializer(),
+    producer: {
+      lingerMs: options.producer?.lingerMs ?? MQ_DEFAULTS.producer.lingerMs,
+      maxBatchMessages: options.producer?.maxBatchMessages ?? MQ_DEFAULTS.producer.maxBatchMessages,
+      maxBatchBytes: options.producer?.maxBatchBytes ?? MQ_DEFAULTS.producer.maxBatchBytes,
+      topics: options.producer?.topics ?? [...MQ_DEFAULTS.producer.topics],
+      maxAttempts: options.producer?.maxAttempts ?? MQ_DEFAULTS.producer.maxAttempts,
+    },
+    consumers: {
+      enabled: options.consumers?.enabled ?? MQ_DEFAULTS.consumers.enabled,
+      retryDelaysMs: options.consumers?.retryDelaysMs ?? [...MQ_DEFAULTS.consumers.retryDelaysMs],
+      shutdownTimeoutMs: options.consumers?.shutdownTimeoutMs ?? MQ_DEFAULTS.consumers.shutdownTimeoutMs,
+      longPollingTimeoutMs: options.consumers?.longPollingTimeoutMs ?? MQ_DEFAULTS.consumers.longPollingTimeoutMs,
+    },
+  };
+}
