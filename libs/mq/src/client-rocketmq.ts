@@ -29,6 +29,8 @@ export class ClientRocketMQ extends ClientProxy {
 
   constructor(options: ClientRocketMQOptions) {
     super();
+    // Nest's packet serializer (identity): the payload is serialized once, by the module's MqSerializer.
+    this.initializeSerializer({});
     if ('producer' in options && options.producer instanceof MqProducer) {
       this.producer = options.producer;
       this.ownsProducer = false;
