@@ -176,6 +176,50 @@ describe('libs/mq: MqProducer', () => {
       expect(JSON.parse(byId.get(receipt.messageId)!.body.toString())).toEqual({ i });
       expect(byId.get(receipt.messageId)!.keys).toEqual([`k-${i}`]);
     });
+
+    // The broker refuses a whole batch for one bad message (a control character in a property):
+    // the others are sent again alone and succeed; only the culprit's caller gets the error.
+    const neighbours = Array.from({ length: 20 }, (_, i) => producer.send('mq-batch', { neighbour: i }));
+    const culprit = producer.send('mq-batch', { bad: true }, { properties: { note: 'a\u0001b' } }).catch((error: unknown) => error);
+    expect((await Promise.all(neighbours)).map((r) => r.messageId)).toHaveLength(20);
+    expect(await culprit).toMatchObject({ code: 'MQ_ERR_SEND_FAILED', context: { topic: 'mq-batch', brokerCode: 'ILLEGAL_MESSAGE_PROPERTY_KEY' } });
+    expect((await stored('mq-batch')).length).toBe(inStore.length + 20);
+  }, 30_000);
+
+  it('keeps the order of a FIFO message group across batches in flight', async () => {
+    const producer = (await start(2, { maxBatchMessages: 8 })).get(MqProducer);
+    const sends = [];
+    for (let i = 0; i < 60; i++) sends.push(producer.send('mq-fifo', { i }, { messageGroup: i % 2 === 0 ? 'even' : 'odd' }));
+    await Promise.all(sends);
+    const fifo = (await stored('mq-fifo')).map((m) => ({ group: m.messageGroup, i: JSON.parse(m.body.toString()).i as number }));
+    for (const group of ['even', 'odd']) {
+      const order = fifo.filter((m) => m.group === group).map((m) => m.i);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      expect(order).toHaveLength(30);
+    }
+  }, 30_000);
+
+  it('is MQ_ERR_BROKER_UNAVAILABLE, quickly, when the broker is gone, batched or not', async () => {
+    const lonely = await startTestBroker();
+    await lonely.broker.topics.upsert({ name: 'mq-lonely', messageType: 'NORMAL', readQueueNums: 1, writeQueueNums: 1 });
+    const single = await Test.createTestingModule({ imports: [MqModule.forRoot({ endpoints: lonely.grpcEndpoint, logger: false })] }).compile();
+    const batched = await Test.createTestingModule({ imports: [MqModule.forRoot({ endpoints: lonely.grpcEndpoint, logger: false, producer: { lingerMs: 2 } })] }).compile();
+    try {
+      for (const app of [single, batched]) {
+        await app.init();
+        await app.get(MqProducer).send('mq-lonely', { before: true });
+      }
+      await lonely.stop();
+      for (const app of [single, batched]) {
+        const startedAt = Date.now();
+        await expect(app.get(MqProducer).send('mq-lonely', { after: true })).rejects.toMatchObject({ code: 'MQ_ERR_BROKER_UNAVAILABLE', context: { topic: 'mq-lonely' } });
+        expect(Date.now() - startedAt).toBeLessThan(4_000);
+      }
+    } finally {
+      await single.close();
+      await batched.close();
+      await lonely.stop();
+    }
   }, 30_000);
 
   it('sends the batches still waiting when the application shuts down', async () => {
