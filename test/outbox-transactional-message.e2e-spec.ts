@@ -126,15 +126,20 @@ describe('outbox: @TransactionalMessage (half-message mode)', () => {
     expect(await receiveAndAck(reader, 0, 0, 1_000)).toEqual([]);
   });
 
-  it('with the broker unreachable: the caller gets OUTBOX_ERR_BROKER_UNAVAILABLE and nothing is committed', async () => {
+  it('with the broker unreachable: the method is not run, the caller gets OUTBOX_ERR_BROKER_UNAVAILABLE, nothing is committed', async () => {
     const doomed = await startTestBroker();
     await doomed.broker.topics.upsert({ name: ORDER_TOPIC, messageType: 'TRANSACTION', readQueueNums: 1, writeQueueNums: 1 });
     const stranded = await createOutboxTestApp({ databaseUrl: database.url, endpoints: doomed.grpcEndpoint });
     try {
       await doomed.stop();
-      const error = await stranded.get(OrderService).createOrder('o-no-broker', 'map').catch((e: unknown) => e);
+      const orders = stranded.get(OrderService);
+      const startedAt = performance.now();
+      const error = await orders.createOrder('o-no-broker', 'map').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OutboxError);
       expect((error as OutboxError).code).toBe('OUTBOX_ERR_BROKER_UNAVAILABLE');
+      // The preflight refused before the method ran, and quickly (a refused TCP connect).
+      expect(orders.invocations).toBe(0);
+      expect(performance.now() - startedAt).toBeLessThan(1_500);
       expect((await databaseState(app)).orders).not.toContain('o-no-broker');
     } finally {
       await stranded.close();

@@ -24,6 +24,9 @@ export const ORDER_TOPIC = 'outbox-orders';
 /** A service as an application writes it: TypeORM work through the propagated transaction. */
 @Injectable()
 export class OrderService {
+  /** How many times createOrder's body started (the preflight must keep it from running with the broker down). */
+  invocations = 0;
+
   constructor(readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   @TransactionalMessage<{ id: string; item: string }, [string, string, OrderBehaviour?]>({
@@ -33,6 +36,7 @@ export class OrderService {
     body: (order) => ({ orderId: order.id, item: order.item }),
   })
   async createOrder(id: string, item: string, behaviour: OrderBehaviour = {}): Promise<{ id: string; item: string }> {
+    this.invocations++;
     await this.txHost.tx.query('INSERT INTO orders (id, item) VALUES ($1, $2)', [id, item]);
     await behaviour.hold;
     if (behaviour.fail) throw new Error(`order ${id} failed on purpose`);

@@ -1,8 +1,93 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClsPluginTransactional } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { ClsModule } from 'nestjs-cls';
+import { DataSource } from 'typeorm';
+import { MqHealthIndicator, MqModule } from '@app/mq';
+import { NotificationModule, OutboxModule } from '@app/outbox';
+import { Account } from './accounts/account.entity';
+import { AccountsController } from './accounts/accounts.controller';
+import { AccountsService } from './accounts/accounts.service';
+import { FaultInjector } from './faults/fault-injector';
 import { HealthController } from './health.controller';
+import { PayService0001Tables1767312000001 } from './migrations/0001-pay-service-tables.migration';
+import { KnownOrder } from './orders/known-order.entity';
+import { KnownOrdersService } from './orders/known-orders.service';
+import { OrderEventsConsumer } from './orders/order-events.consumer';
+import { PAY_SERVICE_CONFIG, type PayServiceConfig } from './pay-service.config';
+import { MerchantCallback } from './payments/merchant-callback';
+import { Payment } from './payments/payment.entity';
+import { PAYMENT_SUCCEEDED_TOPIC, PaymentsService } from './payments/payments.service';
+import { PaymentsController } from './payments/payments.controller';
+import { createValidationPipe } from './validation.pipe';
 
-/** The pay-service demo application (see DESIGN.md section 5); later issues add its use cases. */
-@Module({
-  controllers: [HealthController],
-})
-export class AppModule {}
+/** What a test may swap besides the configuration. */
+export interface PayServiceOverrides {
+  /** What a fault point does (default: print `FAULT <name>` and SIGKILL the process). */
+  kill?: (fault: string) => void;
+}
+
+/**
+ * The pay-service application (DESIGN.md section 5): `AppModule.forRoot(loadPayServiceConfig())`.
+ * TypeORM runs the service's own migration, OutboxModule the `mq_*` ones; nestjs-cls carries the
+ * transaction the payment, its half message and its notification share.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: PayServiceConfig, overrides: PayServiceOverrides = {}): DynamicModule {
+    const faults = new FaultInjector(config.faults, overrides.kill);
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: config.databaseUrl,
+          entities: [Account, KnownOrder, Payment],
+          migrations: [PayService0001Tables1767312000001],
+          migrationsRun: true,
+          synchronize: false,
+          extra: { max: 20 },
+        }),
+        ClsModule.forRoot({
+          global: true,
+          plugins: [new ClsPluginTransactional({ adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }) })],
+        }),
+        MqModule.forRoot({
+          isGlobal: true,
+          endpoints: config.mqEndpoints,
+          producer: { topics: [PAYMENT_SUCCEEDED_TOPIC] },
+          consumers: {
+            retryDelaysMs: config.consumerRetryDelaysMs,
+            longPollingTimeoutMs: config.consumerLongPollingTimeoutMs,
+            shutdownTimeoutMs: config.consumerShutdownTimeoutMs,
+          },
+        }),
+        OutboxModule.forRoot({ migrationsRun: true, hooks: { onStep: (step) => faults.atStep(step) } }),
+        NotificationModule.forRoot({
+          retryLadderMs: config.notifyRetryLadderMs,
+          // The demo's short ladder should not be overruled by the 60 s floor after a timeout or a 503.
+          overloadedMinDelayMs: config.notifyRetryLadderMs?.[0],
+          allowedAddresses: config.notifyAllowedAddresses,
+          pollIntervalMs: config.notifyPollIntervalMs,
+          timeoutMs: config.notifyTimeoutMs,
+        }),
+        TerminusModule.forRoot({ logger: false }),
+      ],
+      controllers: [PaymentsController, AccountsController, HealthController],
+      providers: [
+        { provide: PAY_SERVICE_CONFIG, useValue: config },
+        { provide: FaultInjector, useValue: faults },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        PaymentsService,
+        MerchantCallback,
+        AccountsService,
+        KnownOrdersService,
+        OrderEventsConsumer,
+        MqHealthIndicator,
+      ],
+    };
+  }
+}

@@ -1,26 +1,40 @@
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { PAY_SERVICE_DEFAULTS } from './pay-service.defaults';
+import { loadPayServiceConfig, PayServiceConfig, PayServiceConfigError } from './pay-service.config';
 
-/** Starts pay-service: `PORT` (default 3002) and `HOST` (default 127.0.0.1) choose where it listens. */
+/** LOG_LEVEL -> the Nest levels at and above it. */
+const LOG_LEVELS: Record<string, LogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  log: ['fatal', 'error', 'warn', 'log'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+/** Starts pay-service with the configuration of its environment (pay-service.config.ts); SIGTERM shuts it down cleanly. */
 async function bootstrap(): Promise<void> {
-  const port = portFromEnvironment(process.env.PORT, PAY_SERVICE_DEFAULTS.port);
-  const host = process.env.HOST ?? PAY_SERVICE_DEFAULTS.host;
-  const app = await NestFactory.create(AppModule);
-  // Nest closes the HTTP server and runs shutdown hooks on SIGTERM/SIGINT.
-  app.enableShutdownHooks();
-  await app.listen(port, host);
-}
-
-function portFromEnvironment(value: string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const port = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (Number.isNaN(port) || port > 65535) {
-    process.stderr.write(`pay-service: invalid PORT ${JSON.stringify(value)}: expected an integer from 0 to 65535\n`);
+  let config: PayServiceConfig;
+  try {
+    config = loadPayServiceConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof PayServiceConfigError)) throw error;
+    process.stderr.write(`pay-service: ${error.message}\n`);
     process.exit(2);
   }
-  return port;
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger: LOG_LEVELS[config.logLevel] ?? LOG_LEVELS.log });
+  // Nest closes the HTTP server and runs shutdown hooks (consumers, producers, pool) on SIGTERM/SIGINT.
+  app.enableShutdownHooks();
+  await app.listen(config.port, config.host);
+  // The bound port, so PORT=0 prints the one the system chose.
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  process.stdout.write(`pay-service listening on http://${config.host}:${port}\n`);
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(`pay-service: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MessageView, Producer } from 'rocketmq-client-nodejs';
 import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
+import { anyEndpointReachable } from './broker-probe';
 import { buildMessageOptions } from './build-message-options';
 import { mapClientError } from './map-client-error';
 import { toMqMessage } from './map-message-view';
@@ -11,6 +12,9 @@ import { buildClientOptions } from './mq-client-options';
 import { MqSendOptions } from './mq-message';
 import { OfficialProducer } from './official-producer';
 import { MqHalfMessage, MqTransactionChecker, MqTransactionResolution } from './mq-transaction.types';
+
+/** A broker that answered within this long is taken as reachable without probing it again. */
+const RECENTLY_REACHED_MS = 2_000;
 
 const RESOLUTIONS: Record<MqTransactionResolution, TransactionResolution> = {
   COMMIT: TransactionResolution.COMMIT,
@@ -37,6 +41,8 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
   private client?: Producer;
   private state: 'created' | 'starting' | 'running' | 'stopped' = 'created';
   private starting?: Promise<void>;
+  /** When the broker last answered a send or an EndTransaction (performance.now()). */
+  private lastReachedAt = Number.NEGATIVE_INFINITY;
 
   constructor(@Inject(MQ_MODULE_OPTIONS) private readonly options: ResolvedMqOptions) {}
 
@@ -69,6 +75,21 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
     return this.state === 'running';
   }
 
+  /**
+   * Fails fast, before any local work, when the broker cannot be reached: MQ_ERR_NOT_RUNNING when
+   * the producer is not running, MQ_ERR_BROKER_UNAVAILABLE when no endpoint accepts a connection.
+   * Free while the broker keeps answering (it answered in the last 2 s); otherwise one TCP
+   * connect, bounded by the request timeout (at most 1 s). It is a preflight, not a promise: the
+   * broker can still go away before the send, which then fails with the same code.
+   */
+  async ensureReachable(topic: string): Promise<void> {
+    if (this.state !== 'running') throw new MqError('MQ_ERR_NOT_RUNNING', `the transaction producer is ${this.state}`, { topic });
+    if (performance.now() - this.lastReachedAt < RECENTLY_REACHED_MS) return;
+    const timeoutMs = Math.min(this.options.requestTimeoutMs, 1_000);
+    if (await anyEndpointReachable(this.options.endpoints, this.options.tls, timeoutMs)) return;
+    throw new MqError('MQ_ERR_BROKER_UNAVAILABLE', `no broker endpoint of ${this.options.endpoints} accepts connections`, { topic, endpoints: this.options.endpoints });
+  }
+
   /** Sends a half message; MQ_ERR_BROKER_UNAVAILABLE when the broker cannot be reached, MQ_ERR_SEND_FAILED when it refuses. */
   async sendHalf<T>(topic: string, payload: T, options?: MqSendOptions): Promise<MqHalfMessage> {
     const message = buildMessageOptions(topic, payload, options, this.options.serializer, true);
@@ -79,6 +100,7 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
     try {
       transaction = client.beginTransaction();
       receipt = await client.send(message, transaction);
+      this.lastReachedAt = performance.now();
     } catch (error) {
       throw mapClientError(error, { topic });
     }
@@ -86,6 +108,7 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
     const end = async (resolution: 'commit' | 'rollback'): Promise<void> => {
       try {
         await (resolution === 'commit' ? transaction.commit() : transaction.rollback());
+        this.lastReachedAt = performance.now();
       } catch (error) {
         throw mapClientError(error, { topic, messageId, transactionId, resolution });
       }

@@ -1,6 +1,6 @@
-import { connect } from 'node:net';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { anyEndpointReachable } from './broker-probe';
 import { MqConsumerRegistry } from './mq-consumer.registry';
 import { ResolvedMqOptions } from './mq.defaults';
 import { MQ_MODULE_OPTIONS } from './mq.module-definition';
@@ -38,26 +38,7 @@ export class MqHealthIndicator {
   }
 
   /** True when any endpoint accepts a TCP connection within the timeout. */
-  private async brokerReachable(timeoutMs: number): Promise<boolean> {
-    const endpoints = this.options.endpoints.split(';').map((endpoint) => endpoint.trim()).filter(Boolean);
-    const probes = endpoints.map((endpoint) => probe(endpoint, this.options.tls ? 443 : 80, timeoutMs));
-    const results = await Promise.all(probes);
-    return results.some(Boolean);
+  private brokerReachable(timeoutMs: number): Promise<boolean> {
+    return anyEndpointReachable(this.options.endpoints, this.options.tls, timeoutMs);
   }
-}
-
-function probe(endpoint: string, defaultPort: number, timeoutMs: number): Promise<boolean> {
-  const separator = endpoint.lastIndexOf(':');
-  const host = separator > 0 ? endpoint.slice(0, separator).replace(/^\[|\]$/g, '') : endpoint;
-  const port = separator > 0 ? Number(endpoint.slice(separator + 1)) : defaultPort;
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }

@@ -9,10 +9,29 @@ export async function sendHalfMessage(producer: MqTransactionProducer, topic: st
   try {
     return await producer.sendHalf(topic, payload, options);
   } catch (error) {
-    const code = error instanceof MqError ? error.code : undefined;
-    if (code === 'MQ_ERR_BROKER_UNAVAILABLE' || code === 'MQ_ERR_NOT_RUNNING') {
-      throw new OutboxError('OUTBOX_ERR_BROKER_UNAVAILABLE', `the half message for ${topic} could not be sent: the broker is unreachable`, { topic }, { cause: error });
-    }
+    if (isUnreachable(error)) throw brokerUnavailable(topic, 'the half message could not be sent', error);
     throw new OutboxError('OUTBOX_ERR_HALF_SEND_FAILED', `the broker refused the half message for ${topic}: ${(error as Error).message}`, { topic }, { cause: error });
   }
+}
+
+/**
+ * The preflight before a @TransactionalMessage method runs: with the broker known to be
+ * unreachable the method is not run at all (OUTBOX_ERR_BROKER_UNAVAILABLE), so it starts no
+ * local work that would only be rolled back.
+ */
+export async function ensureBrokerReachable(producer: MqTransactionProducer, topic: string): Promise<void> {
+  try {
+    await producer.ensureReachable(topic);
+  } catch (error) {
+    throw isUnreachable(error) ? brokerUnavailable(topic, 'the method was not run', error) : error;
+  }
+}
+
+function isUnreachable(error: unknown): boolean {
+  const code = error instanceof MqError ? error.code : undefined;
+  return code === 'MQ_ERR_BROKER_UNAVAILABLE' || code === 'MQ_ERR_NOT_RUNNING';
+}
+
+function brokerUnavailable(topic: string, what: string, cause: unknown): OutboxError {
+  return new OutboxError('OUTBOX_ERR_BROKER_UNAVAILABLE', `the broker is unreachable for ${topic}: ${what}`, { topic }, { cause });
 }

@@ -7,7 +7,7 @@ import { OutboxError } from './outbox.errors';
 import { OUTBOX_MODULE_OPTIONS } from './outbox.module-definition';
 import { TransactionalMessageStep } from './outbox.options';
 import { OutboxWriter } from './outbox-writer';
-import { sendHalfMessage } from './send-half-message';
+import { ensureBrokerReachable, sendHalfMessage } from './send-half-message';
 import { insertCommittedTransaction } from './sql/transaction.sql';
 import { TransactionalMessageInvoker, TransactionalMessageOptions } from './transactional-message.decorator';
 import { SqlClient } from './transaction-runner';
@@ -27,8 +27,10 @@ type Method = (...args: unknown[]) => Promise<unknown>;
  * Any failure before the commit rolls back locally and sends EndTransaction(ROLLBACK).
  *
  * The half message goes after the method, not before, so that its body can be the method's
- * result and so that a long method cannot outlive the broker's check-back delay; the cost is that
- * with the broker down the method runs and is rolled back rather than not run at all.
+ * result and so that a long method cannot outlive the broker's check-back delay. A preflight
+ * (`ensureBrokerReachable`) keeps the other promise of sending first: with the broker known to be
+ * unreachable the method is not run at all. Only a broker that dies between the preflight and the
+ * send makes the method run and be rolled back (the caller gets the same error).
  */
 @Injectable()
 export class TransactionalMessageExecutor implements TransactionalMessageInvoker {
@@ -47,6 +49,7 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
   }
 
   private async runLocal(options: TransactionalMessageOptions, call: () => Promise<unknown>, args: unknown[]): Promise<unknown> {
+    await ensureBrokerReachable(this.producer, options.topic);
     let half: MqHalfMessage | undefined;
     let committing = false;
     let result: unknown;
@@ -70,7 +73,8 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
   }
 
   /** Inside an outer transaction: the message is ended after the outer commit or rollback. */
-  private runJoined(options: TransactionalMessageOptions, call: () => Promise<unknown>, args: unknown[]): Promise<unknown> {
+  private async runJoined(options: TransactionalMessageOptions, call: () => Promise<unknown>, args: unknown[]): Promise<unknown> {
+    await ensureBrokerReachable(this.producer, options.topic);
     return this.database.runner.inTransaction(async (sql) => {
       const value = await call();
       const half = await this.sendHalf(options, value, args);

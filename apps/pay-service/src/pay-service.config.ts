@@ -1,0 +1,107 @@
+import { PAY_SERVICE_DEFAULTS } from './pay-service.defaults';
+
+/** Injection token of the PayServiceConfig the application was started with. */
+export const PAY_SERVICE_CONFIG = Symbol('PAY_SERVICE_CONFIG');
+
+/** Everything pay-service takes from its environment, read once at startup (`loadPayServiceConfig`). */
+export interface PayServiceConfig {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  mqEndpoints: string;
+  /** Fault points to fire (`FAULTS`): name -> the occurrence that fires (1 = the first). */
+  faults: ReadonlyMap<string, number>;
+  logLevel: string;
+  merchantCallbackUrl: string;
+  /** The `whsec_...` secret shared with order-service, which verifies the signatures. */
+  callbackSecret: string;
+  /** Addresses the SSRF guard lets through: loopback with NOTIFY_ALLOW_LOOPBACK=true, plus NOTIFY_ALLOWED_ADDRESSES. */
+  notifyAllowedAddresses: string[];
+  /** NOTIFY_RETRY_LADDER_MS; undefined = the library's default (WeChat Pay) ladder. */
+  notifyRetryLadderMs?: number[];
+  notifyPollIntervalMs: number;
+  notifyTimeoutMs: number;
+  /** Balances in cents per buyer id, created at startup when absent. */
+  buyerSeed: ReadonlyMap<string, number>;
+  consumerRetryDelaysMs: number[];
+  consumerLongPollingTimeoutMs: number;
+  consumerShutdownTimeoutMs: number;
+}
+
+/** A bad or missing variable; main.ts prints the message and exits 2. */
+export class PayServiceConfigError extends Error {
+  override readonly name = 'PayServiceConfigError';
+}
+
+/** Fault points of the contract (docs: apps/pay-service/README.md); the last two belong to order-service and are accepted, never fired here. */
+export const KNOWN_FAULTS = ['after-half-send', 'inside-local-transaction', 'after-local-commit', 'consumer-before-ack', 'in-notification-receiver'] as const;
+
+/** Reads the environment once; throws PayServiceConfigError naming the variable at fault. */
+export function loadPayServiceConfig(env: NodeJS.ProcessEnv = process.env): PayServiceConfig {
+  const value = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const databaseUrl = value('DATABASE_URL');
+  if (!databaseUrl) throw new PayServiceConfigError('DATABASE_URL is required (postgres://user:password@host:port/database)');
+  const callbackSecret = value('CALLBACK_SECRET');
+  if (!callbackSecret) throw new PayServiceConfigError('CALLBACK_SECRET is required: the whsec_... secret shared with order-service');
+  if (!callbackSecret.startsWith('whsec_')) throw new PayServiceConfigError('CALLBACK_SECRET must be a whsec_... secret (Standard Webhooks)');
+  const allowLoopback = parseBoolean('NOTIFY_ALLOW_LOOPBACK', value('NOTIFY_ALLOW_LOOPBACK'), PAY_SERVICE_DEFAULTS.notifyAllowLoopback);
+  const ladder = value('NOTIFY_RETRY_LADDER_MS');
+  return {
+    port: parseInteger('PORT', value('PORT'), PAY_SERVICE_DEFAULTS.port, 0, 65_535),
+    host: value('HOST') ?? PAY_SERVICE_DEFAULTS.host,
+    databaseUrl,
+    mqEndpoints: value('MQ_ENDPOINTS') ?? PAY_SERVICE_DEFAULTS.mqEndpoints,
+    faults: parseFaults(value('FAULTS') ?? ''),
+    logLevel: value('LOG_LEVEL') ?? PAY_SERVICE_DEFAULTS.logLevel,
+    merchantCallbackUrl: value('MERCHANT_CALLBACK_URL') ?? PAY_SERVICE_DEFAULTS.merchantCallbackUrl,
+    callbackSecret,
+    notifyAllowedAddresses: [...(allowLoopback ? ['127.0.0.1', '::1'] : []), ...list(value('NOTIFY_ALLOWED_ADDRESSES') ?? '')],
+    notifyRetryLadderMs: ladder === undefined ? undefined : list(ladder).map((step) => parseInteger('NOTIFY_RETRY_LADDER_MS', step, 0, 0, 86_400_000)),
+    notifyPollIntervalMs: PAY_SERVICE_DEFAULTS.notifyPollIntervalMs,
+    notifyTimeoutMs: PAY_SERVICE_DEFAULTS.notifyTimeoutMs,
+    buyerSeed: parseBuyerSeed(value('BUYER_SEED') ?? PAY_SERVICE_DEFAULTS.buyerSeed),
+    consumerRetryDelaysMs: [...PAY_SERVICE_DEFAULTS.consumerRetryDelaysMs],
+    consumerLongPollingTimeoutMs: PAY_SERVICE_DEFAULTS.consumerLongPollingTimeoutMs,
+    consumerShutdownTimeoutMs: PAY_SERVICE_DEFAULTS.consumerShutdownTimeoutMs,
+  };
+}
+
+/** `after-half-send,after-local-commit:3` -> { after-half-send: 1, after-local-commit: 3 }. */
+export function parseFaults(spec: string): Map<string, number> {
+  const faults = new Map<string, number>();
+  for (const entry of list(spec)) {
+    const [name, nth] = entry.split(':');
+    if (!(KNOWN_FAULTS as readonly string[]).includes(name)) throw new PayServiceConfigError(`FAULTS: unknown fault point "${name}" (known: ${KNOWN_FAULTS.join(', ')})`);
+    faults.set(name, nth === undefined ? 1 : parseInteger(`FAULTS (${name})`, nth, 1, 1, 1_000_000));
+  }
+  return faults;
+}
+
+/** `alice:1000,bob:500` -> balances in cents. */
+export function parseBuyerSeed(spec: string): Map<string, number> {
+  const seed = new Map<string, number>();
+  for (const entry of list(spec)) {
+    const [buyerId, balance] = entry.split(':');
+    if (!buyerId || balance === undefined) throw new PayServiceConfigError(`BUYER_SEED: expected buyer:balanceCents, got "${entry}"`);
+    seed.set(buyerId, parseInteger(`BUYER_SEED (${buyerId})`, balance, 0, 0, 2_000_000_000));
+  }
+  return seed;
+}
+
+function list(spec: string): string[] {
+  return spec.split(',').map((part) => part.trim()).filter(Boolean);
+}
+
+function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const parsed = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (Number.isNaN(parsed) || parsed < min || parsed > max) throw new PayServiceConfigError(`${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return parsed;
+}
+
+function parseBoolean(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new PayServiceConfigError(`${name}: expected true or false, got ${JSON.stringify(raw)}`);
+}
