@@ -1,8 +1,84 @@
-import { Module } from '@nestjs/common';
+import { BadRequestException, DynamicModule, Module, ValidationError, ValidationPipe } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClsPluginTransactional } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { ClsModule } from 'nestjs-cls';
+import { DataSource } from 'typeorm';
+import { MqHealthIndicator, MqModule } from '@app/mq';
+import { NotificationModule, OutboxModule } from '@app/outbox';
+import { FAULT_POINT_OF_STEP, FaultInjector } from './faults/fault-injector';
+import { FaultsModule } from './faults/faults.module';
 import { HealthController } from './health.controller';
+import { ORDER_SERVICE_MIGRATIONS } from './migrations/0001-create-orders.migration';
+import { ORDER_SERVICE_CONFIG, type OrderServiceConfig } from './order-service.config';
+import { Order } from './orders/order.entity';
+import { OrdersModule } from './orders/orders.module';
+import { PaymentsModule } from './payments/payments.module';
 
-/** The order-service demo application (see DESIGN.md section 5); later issues add its use cases. */
-@Module({
-  controllers: [HealthController],
-})
-export class AppModule {}
+/** 400 with `reason` (every failed constraint, joined) besides Nest's usual `message` list. */
+function validationFailed(errors: ValidationError[]): BadRequestException {
+  const messages = errors.flatMap((error) => Object.values(error.constraints ?? { [error.property]: `${error.property} is invalid` }));
+  return new BadRequestException({ statusCode: 400, error: 'Bad Request', reason: messages.join('; '), message: messages });
+}
+
+/**
+ * The order-service demo application (DESIGN.md section 5): orders, how they learn they are paid,
+ * the fault points, health. `forRoot(config)` takes the configuration main.ts read from the
+ * environment once, and provides it globally.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: OrderServiceConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: config.databaseUrl,
+          entities: [Order],
+          migrations: ORDER_SERVICE_MIGRATIONS,
+          migrationsRun: true,
+          synchronize: false,
+          extra: { max: 10 },
+        }),
+        ClsModule.forRoot({
+          global: true,
+          plugins: [new ClsPluginTransactional({ adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }) })],
+        }),
+        MqModule.forRoot({
+          isGlobal: true,
+          endpoints: config.mqEndpoints,
+          consumers: {
+            retryDelaysMs: config.consumerRetryDelaysMs,
+            longPollingTimeoutMs: config.consumerLongPollingTimeoutMs,
+            shutdownTimeoutMs: config.consumerShutdownTimeoutMs,
+          },
+        }),
+        FaultsModule,
+        OutboxModule.forRootAsync({
+          isGlobal: true,
+          inject: [FaultInjector],
+          useFactory: (faults: FaultInjector) => ({
+            migrationsRun: true,
+            hooks: { onStep: (step) => faults.hit(FAULT_POINT_OF_STEP[step]) },
+          }),
+        }),
+        // The receiver side only: order-service sends no notifications.
+        NotificationModule.forRoot({ isGlobal: true, workerEnabled: false }),
+        TerminusModule,
+        OrdersModule,
+        PaymentsModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: ORDER_SERVICE_CONFIG, useValue: config },
+        MqHealthIndicator,
+        { provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, exceptionFactory: validationFailed }) },
+      ],
+      exports: [ORDER_SERVICE_CONFIG],
+    };
+  }
+}

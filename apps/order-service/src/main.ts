@@ -1,26 +1,29 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
-import { ORDER_SERVICE_DEFAULTS } from './order-service.defaults';
+import { loadOrderServiceConfig, OrderServiceConfig, OrderServiceConfigError } from './order-service.config';
 
-/** Starts order-service: `PORT` (default 3001) and `HOST` (default 127.0.0.1) choose where it listens. */
+/** Starts order-service with the configuration read once from the environment (order-service.config.ts). */
 async function bootstrap(): Promise<void> {
-  const port = portFromEnvironment(process.env.PORT, ORDER_SERVICE_DEFAULTS.port);
-  const host = process.env.HOST ?? ORDER_SERVICE_DEFAULTS.host;
-  const app = await NestFactory.create(AppModule);
-  // Nest closes the HTTP server and runs shutdown hooks on SIGTERM/SIGINT.
+  const config = configFromEnvironment();
+  // rawBody: the callback's signature is checked on the exact bytes received.
+  const app = await NestFactory.create(AppModule.forRoot(config), { rawBody: true, logger: config.logLevels });
+  // Nest closes the HTTP server, the consumers and the producers on SIGTERM/SIGINT.
   app.enableShutdownHooks();
-  await app.listen(port, host);
+  await app.listen(config.port, config.host);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  process.stdout.write(`order-service listening on http://${config.host}:${port}\n`);
 }
 
-function portFromEnvironment(value: string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const port = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (Number.isNaN(port) || port > 65535) {
-    process.stderr.write(`order-service: invalid PORT ${JSON.stringify(value)}: expected an integer from 0 to 65535\n`);
+function configFromEnvironment(): OrderServiceConfig {
+  try {
+    return loadOrderServiceConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof OrderServiceConfigError)) throw error;
+    process.stderr.write(`order-service: ${error.message}\n`);
     process.exit(2);
   }
-  return port;
 }
 
 void bootstrap();
