@@ -75,6 +75,21 @@ class SlowHandlers {
   }
 }
 
+/** Handlers of a consumer wider than one receive batch (two receives in flight): how many ran at once. */
+const bulk = { running: 0, maxRunning: 0, ids: [] as string[] };
+
+@Injectable()
+class BulkHandlers {
+  @MqConsumer({ topic: 'bulk', group: 'bulk-runner', concurrency: 40 })
+  async onBulk(message: MqMessage<{ n: number }>): Promise<void> {
+    bulk.running++;
+    bulk.maxRunning = Math.max(bulk.maxRunning, bulk.running);
+    await sleep(20);
+    bulk.ids.push(message.messageId);
+    bulk.running--;
+  }
+}
+
 describe('@MqConsumer delivery', () => {
   let broker: TestBroker;
   let clients: OfficialClients;
@@ -90,6 +105,7 @@ describe('@MqConsumer delivery', () => {
     await broker.broker.topics.upsertGroup({ group: 'step-runner', fifo: true, maxDeliveryAttempts: 16 });
     await broker.broker.topics.upsert({ name: 'events', readQueueNums: 4, writeQueueNums: 4 });
     await broker.broker.topics.upsert({ name: 'jobs', readQueueNums: 2, writeQueueNums: 2 });
+    await broker.broker.topics.upsert({ name: 'bulk', readQueueNums: 2, writeQueueNums: 2 });
     clients = new OfficialClients(broker.grpcEndpoint);
     producer = await clients.producer();
   });
@@ -133,6 +149,17 @@ describe('@MqConsumer delivery', () => {
 
   const send = (topic: string, n: number, messageGroup?: string) =>
     producer.send({ topic, messageGroup, body: Buffer.from(JSON.stringify({ n })) });
+
+  it('keeps several receives in flight for a wide consumer, never running more handlers than its concurrency', async () => {
+    const sent = new Set<string>();
+    for (let n = 0; n < 150; n++) sent.add((await send('bulk', n)).messageId);
+    const app = await startApp('bulk', BulkHandlers);
+    await eventually(() => bulk.ids.length >= 150);
+    await stopApp(app);
+    expect(new Set(bulk.ids)).toEqual(sent);
+    expect(bulk.ids).toHaveLength(150);
+    expect(bulk.maxRunning).toBeLessThanOrEqual(40);
+  });
 
   it('keeps each message group in order, one message at a time per group, under concurrency 8', async () => {
     const app = await startApp('fifo', FifoHandlers);

@@ -30,6 +30,9 @@ export interface MqConsumerRunnerSettings {
 /** Pause after a failed receive, so a broker that is down is not asked in a tight loop. */
 const RECEIVE_BACKOFF_MS = 1_000;
 
+/** Most receives one runner has in flight: a consumer of concurrency 64 keeps two, 256 keeps four. */
+const MAX_RECEIVE_LOOPS = 4;
+
 /**
  * Runs one consumer on the official SimpleConsumer: a receive loop asking for as many messages
  * as there are free handler slots (bounded concurrency), ack when the handler resolves,
@@ -52,7 +55,8 @@ export class MqConsumerRunner {
   private client: SimpleConsumer | undefined;
   private acks: AckBatcher | undefined;
   private currentState: MqConsumerRunnerState = 'idle';
-  private loop: Promise<void> | undefined;
+  /** Handler slots promised to receives in flight, so parallel receives never overshoot concurrency. */
+  private reserved = 0;
   private readonly inFlight = new Set<Promise<void>>();
   /** Received messages not yet finished (queued behind a message group included). */
   private pending = 0;
@@ -105,7 +109,11 @@ export class MqConsumerRunner {
     }
     this.acks = new AckBatcher(this.client, this.settings.clientOptions.requestTimeout ?? 3_000);
     this.currentState = 'running';
-    this.loop = this.receiveLoop(this.client);
+    // One receive returns at most 32 messages and waits a round trip: a consumer allowed more
+    // handlers than that keeps several receives in flight, or it could never fill its slots.
+    const loopCount = Math.min(MAX_RECEIVE_LOOPS, Math.ceil(this.options.concurrency / MAX_RECEIVE_BATCH));
+    const client = this.client;
+    for (let n = 0; n < loopCount; n++) void this.receiveLoop(client);
   }
 
   async stop(): Promise<void> {
@@ -132,15 +140,16 @@ export class MqConsumerRunner {
 
   private async receiveLoop(client: SimpleConsumer): Promise<void> {
     while (this.currentState === 'running') {
-      const free = this.options.concurrency - this.pending;
+      const free = this.options.concurrency - this.pending - this.reserved;
       if (free <= 0) {
-        await new Promise<void>((resolve) => (this.slotFreed = resolve));
-        this.slotFreed = undefined;
+        await this.slotFreedSignal();
         continue;
       }
+      const batch = Math.min(free, MAX_RECEIVE_BATCH);
       let views: MessageView[];
+      this.reserved += batch;
       try {
-        views = await client.receive(Math.min(free, MAX_RECEIVE_BATCH), this.options.invisibleDurationMs);
+        views = await client.receive(batch, this.options.invisibleDurationMs);
         this.lastError = undefined;
       } catch (error) {
         if (this.currentState !== 'running') return;
@@ -148,6 +157,8 @@ export class MqConsumerRunner {
         this.settings.logger?.warn?.(`${this.name}: receive failed, retrying in ${RECEIVE_BACKOFF_MS} ms: ${String(error)}`);
         await new Promise((resolve) => setTimeout(resolve, RECEIVE_BACKOFF_MS));
         continue;
+      } finally {
+        this.reserved -= batch;
       }
       // Received after stop() began: leave them for redelivery rather than start handlers now.
       if (this.currentState !== 'running') return;
@@ -170,6 +181,18 @@ export class MqConsumerRunner {
       if (this.groupChains.get(messageGroup) !== chained) return;
       this.groupChains.delete(messageGroup);
       this.failedGroups.delete(messageGroup);
+    });
+  }
+
+  /** Resolves when a handler slot frees up (or stop() begins); shared by every receive loop. */
+  private slotFreedSignal(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const previous = this.slotFreed;
+      this.slotFreed = () => {
+        this.slotFreed = undefined;
+        previous?.();
+        resolve();
+      };
     });
   }
 
