@@ -1,7 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { MqMessage, MqTransactionResolution } from '@app/mq';
-import { HalfMessageSent, outboxMigrations, TransactionCheckBack, TransactionalSender, TransactionListener, TransactionListenerHandler } from '@app/outbox';
+import { HalfMessageSent, outboxMigrations, TransactionCheckBack, TransactionalSender, TransactionListener, TransactionPruner, TransactionListenerHandler } from '@app/outbox';
 import { OutboxDatabase } from '../libs/outbox/src/outbox-database';
 import { TestBroker } from './support/broker-harness';
 import { OfficialClients } from './support/official-client';
@@ -81,6 +81,19 @@ describe('outbox: @TransactionListener and sendInTransaction', () => {
     } finally {
       await other.destroy();
     }
+  });
+
+  it('prunes mq_transaction decisions older than checkBack.retentionMs (7 days by default), keeping recent ones', async () => {
+    const dataSource = app.get(DataSource);
+    await dataSource.query(
+      `INSERT INTO app_mq.mq_transaction (message_id, topic, status, created_at) VALUES
+         ('old-1', $1, 'committed', now() - interval '8 days'), ('old-2', $1, 'rolled_back', now() - interval '7 days 1 minute'),
+         ('recent', $1, 'committed', now() - interval '6 days')`,
+      [TOPIC],
+    );
+    expect(await app.get(TransactionPruner).prune()).toBe(2);
+    const left = (await dataSource.query(`SELECT message_id FROM app_mq.mq_transaction WHERE message_id IN ('old-1', 'old-2', 'recent')`)) as Array<{ message_id: string }>;
+    expect(left.map((row) => row.message_id)).toEqual(['recent']);
   });
 
   it('the check-back answers UNKNOWN, never COMMIT, when its table is missing', async () => {

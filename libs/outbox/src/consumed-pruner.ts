@@ -1,10 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { OutboxDatabase } from './outbox-database';
 import { OUTBOX_RELAY_OPTIONS, ResolvedOutboxRelayOptions } from './outbox-relay.options';
+import { PRUNE_BATCH_ROWS, pruneInBatches } from './prune-in-batches';
 import { pruneConsumedKeys } from './sql/consumed.sql';
-
-/** Rows deleted per statement, so a large backlog never holds long locks. */
-const PRUNE_BATCH_ROWS = 1_000;
 
 /**
  * Deletes `mq_consumed` rows older than `consumed.retentionMs` (default 7 days) every
@@ -33,18 +31,12 @@ export class ConsumedPruner implements OnApplicationBootstrap, OnApplicationShut
 
   /** Deletes the expired keys now; returns how many. Failures are logged, the next run tries again. */
   async prune(): Promise<number> {
-    let total = 0;
     try {
-      for (;;) {
-        const deleted = await this.database.runner.inNewTransaction((sql) =>
-          pruneConsumedKeys(sql, this.options.schema, this.options.consumed.retentionMs, PRUNE_BATCH_ROWS),
-        );
-        total += deleted;
-        if (deleted < PRUNE_BATCH_ROWS) return total;
-      }
+      const { schema, consumed } = this.options;
+      return await pruneInBatches(this.database.runner, (sql) => pruneConsumedKeys(sql, schema, consumed.retentionMs, PRUNE_BATCH_ROWS));
     } catch (error) {
       this.logger.warn(`pruning mq_consumed failed: ${String(error)}`);
-      return total;
+      return 0;
     }
   }
 }

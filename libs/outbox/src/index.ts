@@ -32,6 +32,8 @@ export { TransactionListener, type TransactionListenerOptions, type TransactionL
 export { TransactionalSender, type TransactionSendResult } from './transactional-sender';
 /** The narrow "run this in a transaction" interface the check-back and the flow depend on. */
 export type { TransactionRunner, SqlClient, SqlStatement } from './transaction-runner';
+/** Deletes `mq_transaction` decisions older than `checkBack.retentionMs` (default 7 days); started by OutboxModule. */
+export { TransactionPruner } from './transaction-pruner';
 /** The race-free check-back, usable directly (e.g. from an operator tool) with any TransactionRunner. */
 export { TransactionCheckBack } from './transaction-check-back';
 

@@ -8,7 +8,7 @@ export interface ResolvedOutboxOptions {
   readonly dataSourceName?: string;
   readonly transactionConnectionName?: string;
   readonly migrationsRun: boolean;
-  readonly checkBack: { readonly lockTimeoutMs: number };
+  readonly checkBack: { readonly lockTimeoutMs: number; readonly retentionMs: number; readonly pruneIntervalMs: number };
   readonly logger: NonNullable<OutboxModuleOptions['logger']>;
   readonly hooks: NonNullable<OutboxModuleOptions['hooks']>;
 }
@@ -17,7 +17,7 @@ export interface ResolvedOutboxOptions {
 export const OUTBOX_DEFAULTS = {
   schema: 'public',
   migrationsRun: false,
-  checkBack: { lockTimeoutMs: 5_000 },
+  checkBack: { lockTimeoutMs: 5_000, retentionMs: 7 * 24 * 3_600_000, pruneIntervalMs: 3_600_000 },
 } as const;
 
 /** Schema names are interpolated into SQL, so only plain lower-case identifiers are accepted. */
@@ -37,12 +37,19 @@ export function resolveOutboxOptions(options: OutboxModuleOptions): ResolvedOutb
   if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 1) {
     throw new OutboxError('OUTBOX_ERR_INVALID_OPTIONS', `checkBack.lockTimeoutMs must be a positive integer, got ${lockTimeoutMs}`, { lockTimeoutMs });
   }
+  const retentionMs = options.checkBack?.retentionMs ?? OUTBOX_DEFAULTS.checkBack.retentionMs;
+  const pruneIntervalMs = options.checkBack?.pruneIntervalMs ?? OUTBOX_DEFAULTS.checkBack.pruneIntervalMs;
+  for (const [name, value, min] of [['retentionMs', retentionMs, 1], ['pruneIntervalMs', pruneIntervalMs, 0]] as const) {
+    if (!Number.isInteger(value) || value < min) {
+      throw new OutboxError('OUTBOX_ERR_INVALID_OPTIONS', `checkBack.${name} must be an integer >= ${min}, got ${value}`, { [name]: value });
+    }
+  }
   return {
     schema: assertSchemaName(options.schema ?? OUTBOX_DEFAULTS.schema),
     dataSourceName: options.dataSourceName,
     transactionConnectionName: options.transactionConnectionName,
     migrationsRun: options.migrationsRun ?? OUTBOX_DEFAULTS.migrationsRun,
-    checkBack: { lockTimeoutMs },
+    checkBack: { lockTimeoutMs, retentionMs, pruneIntervalMs },
     logger: options.logger ?? new Logger('Outbox'),
     hooks: options.hooks ?? {},
   };

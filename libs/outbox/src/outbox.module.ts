@@ -14,6 +14,7 @@ import { OutboxWriter } from './outbox-writer';
 import { OutboxRelay } from './outbox-relay';
 import { IdempotentConsumerInterceptor } from './idempotent-consumer.interceptor';
 import { ConsumedPruner } from './consumed-pruner';
+import { TransactionPruner } from './transaction-pruner';
 
 /**
  * `OutboxModule.forRoot({ schema, migrationsRun, ... })` / `forRootAsync(...)`, `isGlobal: true`
@@ -35,7 +36,8 @@ import { ConsumedPruner } from './consumed-pruner';
     OutboxRelay,
     IdempotentConsumerInterceptor,
     ConsumedPruner,
+    TransactionPruner,
   ],
-  exports: [OUTBOX_MODULE_OPTIONS, TransactionalSender, OUTBOX_RELAY_OPTIONS, OutboxDatabase, OutboxWriter, OutboxRelay, IdempotentConsumerInterceptor, ConsumedPruner],
+  exports: [OUTBOX_MODULE_OPTIONS, TransactionalSender, OUTBOX_RELAY_OPTIONS, OutboxDatabase, OutboxWriter, OutboxRelay, IdempotentConsumerInterceptor, ConsumedPruner, TransactionPruner],
 })
 export class OutboxModule extends OutboxConfigurableModule {}

@@ -43,6 +43,15 @@ export interface OutboxModuleOptions extends Omit<OutboxRelayOptions, 'schema' |
      * client's RPC timeout so the answer still reaches the broker.
      */
     lockTimeoutMs?: number;
+    /**
+     * How long a `mq_transaction` decision is kept (default 604800000 ms = 7 days). The broker may
+     * check a message back until it gives up (transactionCheckMax checks, minutes by default), and
+     * a check-back that finds no row answers ROLLBACK: keep it far longer than that horizon,
+     * including how long the broker may be down.
+     */
+    retentionMs?: number;
+    /** How often old decisions are pruned (default 3600000 ms); 0 disables pruning in this instance. */
+    pruneIntervalMs?: number;
   };
   /** Where the module logs (default `new Logger('Outbox')`). */
   logger?: LoggerService;

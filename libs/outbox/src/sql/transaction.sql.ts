@@ -58,3 +58,22 @@ export async function setLocalLockTimeout(sql: SqlClient, lockTimeoutMs: number)
     values: [`${lockTimeoutMs}ms`],
   });
 }
+
+/** Deletes up to `limit` decisions recorded more than `retentionMs` ago; returns how many went. */
+export async function pruneTransactions(sql: SqlClient, schema: string, retentionMs: number, limit: number): Promise<number> {
+  const table = `"${schema}".mq_transaction`;
+  const rows = await sql.query<{ deleted: number }>({
+    name: `mq_transaction_prune.${schema}`,
+    text: `
+      WITH deleted AS (
+        DELETE FROM ${table}
+        WHERE message_id IN (
+          SELECT message_id FROM ${table}
+          WHERE created_at < now() - make_interval(secs => $1::double precision / 1000)
+          LIMIT $2)
+        RETURNING 1)
+      SELECT count(*)::int AS deleted FROM deleted`,
+    values: [retentionMs, limit],
+  });
+  return rows[0].deleted;
+}
