@@ -2,13 +2,11 @@ import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { lastValueFrom } from 'rxjs';
-import { Producer } from 'rocketmq-client-nodejs';
-import { ClientRocketMQ } from '../libs/mq/src/client-rocketmq';
+import { ClientRocketMQ, MqRecord } from '../libs/mq/src/client-rocketmq';
 import { MqConsumerRegistry } from '../libs/mq/src/mq-consumer.registry';
 import { MqError } from '../libs/mq/src/mq.errors';
 import { MqContext, ServerRocketMQ, ServerRocketMQOptions } from '../libs/mq/src/server-rocketmq';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
 
 /**
  * The @nestjs/microservices transport: @EventPattern handlers consume through ServerRocketMQ
@@ -50,8 +48,6 @@ class RequestReplyController {
 describe('RocketMQ transport (ServerRocketMQ + ClientRocketMQ)', () => {
   let broker: TestBroker;
   let client: ClientRocketMQ;
-  let clients: OfficialClients;
-  let producer: Producer;
 
   beforeAll(async () => {
     broker = await startTestBroker({}, {
@@ -61,13 +57,10 @@ describe('RocketMQ transport (ServerRocketMQ + ClientRocketMQ)', () => {
     for (const name of ['shipments', 'alerts', 'quotes']) await broker.broker.topics.upsert({ name, readQueueNums: 2, writeQueueNums: 2 });
     client = new ClientRocketMQ({ endpoints: broker.grpcEndpoint, logger: false });
     await client.connect();
-    clients = new OfficialClients(broker.grpcEndpoint);
-    producer = await clients.producer();
   });
 
   afterAll(async () => {
     await client?.close();
-    await clients?.shutdownAll();
     await broker?.stop();
   });
 
@@ -97,7 +90,8 @@ describe('RocketMQ transport (ServerRocketMQ + ClientRocketMQ)', () => {
     }
   }
 
-  const emit = (topic: string, payload: unknown, tag?: string) => producer.send({ topic, tag, body: Buffer.from(JSON.stringify(payload)) });
+  // Produced through the transport's own client, as an application would: emit() resolves once sent.
+  const emit = (topic: string, payload: unknown, tag?: string) => lastValueFrom(client.emit(topic, new MqRecord(payload, { tag })), { defaultValue: undefined });
 
   it('consumes with @EventPattern handlers, per-handler group and filter, retrying a failed one', async () => {
     const registry = new MqConsumerRegistry();
