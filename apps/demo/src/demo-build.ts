@@ -1,0 +1,50 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPO_ROOT, transpileTree } from '../../../test/support/child-build';
+
+/** What the runner starts: the broker and both services, built once per run. */
+export const DEMO_APPS = {
+  broker: 'apps/broker/src/main.ts',
+  'order-service': 'apps/order-service/src/main.ts',
+  'pay-service': 'apps/pay-service/src/main.ts',
+} as const;
+export type DemoApp = keyof typeof DEMO_APPS;
+
+const SOURCE_DIRS = [
+  'apps/broker/src',
+  'apps/order-service/src',
+  'apps/pay-service/src',
+  'libs/mq/src',
+  'libs/outbox/src',
+  'test/support/app-alias-register.ts',
+];
+
+/** The transpiled tree: plain JavaScript that node starts in a fraction of ts-node's time. */
+export interface DemoBuild {
+  outDir: string;
+  /** The built entry point of an app. */
+  script(app: DemoApp): string;
+  /** `node -r` these first: the `@app/mq` and `@app/outbox` alias resolver. */
+  preload: string[];
+  /** Environment every child starts from: bare imports resolve through NODE_PATH. */
+  env: NodeJS.ProcessEnv;
+  remove(): Promise<void>;
+}
+
+/**
+ * Transpiles the apps and libraries once (TypeScript's transpileModule, no type check: `npm run
+ * typecheck` does that) into a temp dir, keeping paths relative to the repository root.
+ */
+export async function buildDemoApps(baseEnv: NodeJS.ProcessEnv): Promise<DemoBuild> {
+  const outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'demo-build-'));
+  await Promise.all(SOURCE_DIRS.map((dir) => transpileTree(path.join(REPO_ROOT, dir), REPO_ROOT, outDir)));
+  const built = (relative: string): string => path.join(outDir, relative.replace(/\.ts$/, '.js'));
+  return {
+    outDir,
+    script: (app) => built(DEMO_APPS[app]),
+    preload: [built('test/support/app-alias-register.ts')],
+    env: { ...baseEnv, NO_COLOR: '1', NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
+    remove: () => fs.rm(outDir, { recursive: true, force: true }),
+  };
+}

@@ -1,0 +1,42 @@
+import { Command } from 'commander';
+import { runDemo } from './demo-command';
+import { runScenarioCommand } from './scenario-command';
+
+/**
+ * The demo runner:
+ * - `npm run demo` (`main.ts demo`): the story, then keeps running until Ctrl-C;
+ * - `npm run demo -- --once`: the story, exit code 0 iff every invariant holds;
+ * - `npm run scenario -- <name>|all` (`main.ts scenario`): crash scenarios, PASS/FAIL each.
+ */
+async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('demo-runner').description('Runs the order/pay demo and its crash scenarios on embedded PostgreSQL.');
+  const databaseOption = ['--database-url <url>', "an existing PostgreSQL server's superuser URL (default: embedded PostgreSQL)"] as const;
+  program
+    .command('demo')
+    .description('start everything, tell the scripted story, print the timeline and tables, keep running until Ctrl-C')
+    .option('--once', 'exit after the story: 0 if every invariant holds, 1 otherwise')
+    .option(...databaseOption)
+    .option('--data-dir <dir>', 'logs and broker store (wiped at start)', './.data/demo')
+    .action(async (options: { once?: boolean; databaseUrl?: string; dataDir: string }) => {
+      exitCode = await runDemo({ once: options.once === true, databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+    });
+  program
+    .command('scenario')
+    .description('run crash scenarios on fresh processes and databases; exit 1 if any FAILs')
+    .argument('[names...]', 'scenario names, or "all"; none lists them')
+    .option(...databaseOption)
+    .action(async (names: string[], options: { databaseUrl?: string }) => {
+      exitCode = await runScenarioCommand(names, options.databaseUrl);
+    });
+  await program.parseAsync(argv, { from: 'user' });
+  return exitCode;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
