@@ -43,7 +43,7 @@ function producerCrash(name: string, fault: FaultPoint, expected: 'rolled back' 
 }
 
 export const PRODUCER_CRASH_SCENARIOS: Scenario[] = [
-  producerCrash('after-half-send', 'after-half-send', 'rolled back', false),
+  producerCrash('after-half-send', 'after-half-send', 'rolled back', true),
   producerCrash('after-local-commit', 'after-local-commit', 'committed', true),
   producerCrash('inside-local-transaction', 'inside-local-transaction', 'rolled back', false),
 ];
