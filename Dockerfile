@@ -9,11 +9,13 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
-COPY test/support ./test/support
-# With tsconfig.build.json's outDir (./dist) and the repository root as rootDir, the entry
-# points land at dist/apps/<app>/src/main.js (and mqadmin at dist/apps/broker/src/cli/mqadmin.js).
-# Nest's compiler rewrites the @app/* path aliases to relative imports.
-RUN npx nest build broker && npx nest build order-service && npx nest build pay-service
+COPY docker/tsconfig.image.json ./docker/
+# docker/tsconfig.image.json is tsconfig.build.json without what only the tests and the demo
+# runner compile (apps/demo, test helpers such as the store contract, which use Jest's globals).
+# With its outDir (./dist) and the repository root as rootDir, the entry points land at
+# dist/apps/<app>/src/main.js (and mqadmin at dist/apps/broker/src/cli/mqadmin.js). Nest's
+# compiler rewrites the @app/* path aliases to relative imports.
+RUN for app in broker order-service pay-service; do npx nest build "$app" -p docker/tsconfig.image.json || exit 1; done
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

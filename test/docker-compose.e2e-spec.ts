@@ -65,7 +65,13 @@ describe('docker-compose.yml against the apps (parsed only: no Docker engine her
 
   it('the Dockerfile builds every project the compose file runs, and the image default is the broker', () => {
     const dockerfile = read('Dockerfile');
-    for (const app of ['broker', 'order-service', 'pay-service']) expect(dockerfile).toContain(`npx nest build ${app}`);
+    const loop = /^RUN for app in ([^;]+); do npx nest build "\$app" -p (\S+)/m.exec(dockerfile);
+    expect(loop?.[1].split(' ').sort()).toEqual(['broker', 'order-service', 'pay-service']);
+    expect(Object.keys(nestCli.projects)).toEqual(expect.arrayContaining(['broker', 'order-service', 'pay-service']));
+    // The image's tsconfig extends the build one and leaves out only test-only code.
+    const imageConfig = JSON.parse(read(loop![2])) as { extends: string; exclude: string[] };
+    expect(imageConfig.extends).toBe('../tsconfig.build.json');
+    expect(dockerfile).toContain(`COPY ${loop![2]} ./docker/`);
     const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)![1];
     expect(JSON.parse(cmd)).toEqual(commandOf('broker'));
   });
