@@ -2,6 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CallbackProxy } from './callback-proxy';
 import { DemoStack } from './demo-stack';
+import { waitForInterrupt } from './interrupt';
 import { DemoToolchain } from './demo-toolchain';
 import { DEMO_DEFAULTS } from './demo.defaults';
 import { formatFinalTables } from './report-table';
@@ -64,8 +65,5 @@ async function keepRunningUntilSignal(stack: DemoStack, timeline: Timeline): Pro
       'Notifications still go through the failing receiver (2 refusals each). Ctrl-C stops everything.',
     ].join('\n'),
   );
-  await new Promise<void>((resolveSignal) => {
-    process.once('SIGINT', () => resolveSignal());
-    process.once('SIGTERM', () => resolveSignal());
-  });
+  await waitForInterrupt();
 }

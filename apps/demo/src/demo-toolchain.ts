@@ -1,5 +1,6 @@
 import { buildDemoApps, DemoBuild } from './demo-build';
 import { DemoPostgres } from './demo-postgres';
+import { reclaimSignals } from './interrupt';
 import { Timeline } from './timeline';
 
 /**
@@ -20,6 +21,7 @@ export class DemoToolchain {
     });
     timeline.add('runner', databaseAdminUrl ? 'connecting to the given PostgreSQL server' : 'starting embedded PostgreSQL (first run unpacks the binaries)');
     const starting = DemoPostgres.start(databaseAdminUrl).then((postgres) => {
+      reclaimSignals();
       timeline.add('runner', `PostgreSQL ready: ${postgres.description}`);
       return postgres;
     });

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { runDemo } from './demo-command';
+import { installInterruptHandlers } from './interrupt';
 import { runScenarioCommand } from './scenario-command';
 
 /**
@@ -9,6 +10,7 @@ import { runScenarioCommand } from './scenario-command';
  * - `npm run scenario -- <name>|all` (`main.ts scenario`): crash scenarios, PASS/FAIL each.
  */
 async function main(argv: string[]): Promise<number> {
+  installInterruptHandlers((line) => process.stdout.write(`${line}\n`));
   let exitCode = 0;
   const program = new Command('demo-runner').description('Runs the order/pay demo and its crash scenarios on embedded PostgreSQL.');
   const databaseOption = ['--database-url <url>', "an existing PostgreSQL server's superuser URL (default: embedded PostgreSQL)"] as const;

@@ -32,9 +32,12 @@ const STOP_GRACE_MS = 15_000;
 
 /** Every child still running, SIGKILLed if the runner itself exits without stopping them. */
 const LIVE_CHILDREN = new Set<ChildProcess>();
-process.on('exit', () => {
+process.on('exit', killAllChildren);
+
+/** SIGKILLs every child still running: the last resort when the runner is interrupted. */
+export function killAllChildren(): void {
   for (const child of LIVE_CHILDREN) child.kill('SIGKILL');
-});
+}
 
 /**
  * One child process that the runner starts, kills (any signal) and starts again with the same
