@@ -4,7 +4,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { TransactionalMessage } from '@app/outbox';
+import { OutboxError, type OutboxErrorCode, TransactionalMessage } from '@app/outbox';
 import { Account } from '../accounts/account.entity';
 import { KnownOrder } from '../orders/known-order.entity';
 import { MerchantCallback } from './merchant-callback';
@@ -12,6 +12,9 @@ import { Payment } from './payment.entity';
 import { PaymentRefused, UNIQUE_VIOLATION } from './payment-refused';
 
 export const PAYMENT_SUCCEEDED_TOPIC = 'payment-succeeded';
+
+/** Failures of the half-message flow after which nothing was paid and a retry may succeed (-> 503). */
+const RETRYABLE_OUTBOX_ERRORS = new Set<OutboxErrorCode>(['OUTBOX_ERR_BROKER_UNAVAILABLE', 'OUTBOX_ERR_HALF_SEND_FAILED', 'OUTBOX_ERR_ROLLED_BACK_BY_CHECK_BACK']);
 
 /** Body of a `payment-succeeded` message. */
 export interface PaymentSucceeded {
@@ -39,7 +42,8 @@ export class PaymentsService {
   /**
    * One payment per order: the order's row lock serialises concurrent payments of one order (the
    * second sees the first's payment once it commits), and the unique payment.order_id is the
-   * last guard. Refusals: 404 unknown order, 409 closed or already paid, 402 insufficient balance.
+   * last guard. Refusals: 404 unknown order, 409 closed or already paid, 402 insufficient balance,
+   * 503 broker unreachable (nothing paid).
    */
   async pay(orderId: string): Promise<Payment> {
     try {
@@ -47,6 +51,10 @@ export class PaymentsService {
     } catch (error) {
       if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
         throw new PaymentRefused(HttpStatus.CONFLICT, `order ${orderId} is already paid`);
+      }
+      // Nothing was paid: the transaction rolled back. The caller may retry.
+      if (error instanceof OutboxError && RETRYABLE_OUTBOX_ERRORS.has(error.code)) {
+        throw new PaymentRefused(HttpStatus.SERVICE_UNAVAILABLE, `payment not made, retry later: ${error.message}`);
       }
       throw error;
     }
