@@ -10,7 +10,7 @@ import {
   TopicRouteData,
 } from 'rocketmq-client-nodejs';
 import { SendMessageRequest } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb';
-import { OfficialProducer } from './official-producer';
+import { OfficialProducer } from './official-clients';
 
 /**
  * The official Producer (with OfficialProducer's shutdown fix) plus `sendBatch()`: several messages of one topic (and one message group)

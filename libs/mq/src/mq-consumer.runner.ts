@@ -3,6 +3,7 @@ import { BaseClientOptions, FilterExpression, MessageView, SimpleConsumer } from
 import { FilterType } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
 import { AckBatcher } from './ack-batcher';
 import { forwardToDeadLetterQueue } from './dead-letter-forwarder';
+import { OfficialSimpleConsumer } from './official-clients';
 import { toMqMessage } from './map-message-view';
 import { buildClientOptions } from './mq-client-options';
 import { MAX_RECEIVE_BATCH, ResolvedMqConsumerOptions, validateRetryDelays } from './mq-consumer.options';
@@ -93,7 +94,7 @@ export class MqConsumerRunner {
     const { topic, group, filter } = this.options;
     const expression =
       typeof filter === 'string' ? new FilterExpression(filter, FilterType.TAG) : new FilterExpression(filter.sql, FilterType.SQL);
-    this.client = new SimpleConsumer({
+    this.client = new OfficialSimpleConsumer({
       ...this.settings.clientOptions,
       consumerGroup: group,
       subscriptions: new Map([[topic, expression]]),

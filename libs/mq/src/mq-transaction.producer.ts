@@ -10,7 +10,7 @@ import { MqError } from './mq.errors';
 import { MQ_MODULE_OPTIONS } from './mq.module-definition';
 import { buildClientOptions } from './mq-client-options';
 import { MqSendOptions } from './mq-message';
-import { OfficialProducer } from './official-producer';
+import { OfficialProducer } from './official-clients';
 import { MqHalfMessage, MqTransactionChecker, MqTransactionResolution } from './mq-transaction.types';
 
 /** A broker that answered within this long is taken as reachable without probing it again. */

@@ -1,0 +1,52 @@
+import { EventEmitter } from 'node:events';
+import { BaseClient, Endpoints, Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
+
+type TelemetryStream = ReturnType<BaseClient['createTelemetryStream']>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the mixin constructor shape TypeScript requires
+type ClientClass<T extends BaseClient> = abstract new (...args: any[]) => T;
+
+/**
+ * The official clients with two shutdown defects of rocketmq-client-nodejs 1.0.8 fixed, both seen
+ * when the broker is gone before the application stops (test/mq-transaction-producer.e2e-spec.ts
+ * and test/mq-consumer.e2e-spec.ts, "broker is gone": the Jest worker never exited):
+ * - `shutdown()` first awaits NotifyClientTermination on every route endpoint and only then
+ *   releases telemetry sessions and gRPC channels; when the broker is unreachable that call
+ *   rejects and shutdown() stops half-way. Here the notification is best effort (the broker also
+ *   notices a vanished client by its missing heartbeats), so shutdown always finishes.
+ * - A telemetry stream that ends or fails is renewed one second later by a timer that ignores
+ *   shutdown: against a dead broker it fails again and again, forever, keeping the process alive.
+ *   After shutdown, the renewal gets an inert stream and the loop ends.
+ */
+function withCompleteShutdown<T extends BaseClient>(Client: ClientClass<T>) {
+  abstract class CompleteShutdown extends (Client as ClientClass<BaseClient>) {
+    private shutDown = false;
+
+    override async shutdown(): Promise<void> {
+      this.shutDown = true;
+      const manager = this.rpcClientManager;
+      const notify = manager.notifyClientTermination.bind(manager);
+      manager.notifyClientTermination = (async (...args: Parameters<typeof notify>) => {
+        try {
+          return await notify(...args);
+        } catch (error) {
+          this.logger.warn('NotifyClientTermination failed, shutting down anyway, clientId=%s, error=%s', this.clientId, error);
+          return undefined;
+        }
+      }) as typeof notify;
+      await super.shutdown();
+    }
+
+    override createTelemetryStream(endpoints: Endpoints): TelemetryStream {
+      if (!this.shutDown) return super.createTelemetryStream(endpoints);
+      const inert = Object.assign(new EventEmitter(), { write: () => true, end: () => undefined });
+      return inert as unknown as TelemetryStream;
+    }
+  }
+  return CompleteShutdown as unknown as ClientClass<T>;
+}
+
+/** The official Producer whose shutdown completes against a dead broker. */
+export class OfficialProducer extends (withCompleteShutdown(Producer) as unknown as typeof Producer) {}
+
+/** The official SimpleConsumer whose shutdown completes against a dead broker. */
+export class OfficialSimpleConsumer extends (withCompleteShutdown(SimpleConsumer) as unknown as typeof SimpleConsumer) {}
