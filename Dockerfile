@@ -21,11 +21,7 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-# pg is the services' PostgreSQL driver; package.json lists it with the dev tools (the tests use
-# it too), so it is added here at the locked version.
-RUN npm ci --omit=dev \
-  && npm install --no-save --omit=dev "pg@$(node -p "require('./package-lock.json').packages['node_modules/pg'].version")" \
-  && npm cache clean --force
+RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # The store directory must exist and belong to the unprivileged user before the volume is
 # mounted, so a fresh named volume inherits that ownership.
