@@ -1,5 +1,5 @@
 import { createTestDatabase, TestDatabase } from './support/test-database';
-import { createNotificationTestApp, ManualClock, migrateNotificationTables, NotificationTestApp, TestReceiver } from './notification-harness';
+import { createNotificationTestApp, ManualClock, migrateNotificationTables, NotificationTestApp, TestReceiver } from './support/notification-harness';
 import { generateWebhookSecret } from '../libs/outbox/src/notification/webhook-signature';
 import { verifyWebhook } from '../libs/outbox/src/notification/webhook-verifier';
 import { DEFAULT_RETRY_LADDER_MS } from '../libs/outbox/src/notification/notification.defaults';

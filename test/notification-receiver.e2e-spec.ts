@@ -7,7 +7,7 @@ import { ClsModule } from 'nestjs-cls';
 import { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from './support/test-database';
-import { createNotificationTestApp, migrateNotificationTables, NotificationTestApp } from './notification-harness';
+import { createNotificationTestApp, migrateNotificationTables, NotificationTestApp } from './support/notification-harness';
 import { NotificationModule } from '../libs/outbox/src/notification/notification.module';
 import { NotificationReconciler } from '../libs/outbox/src/notification/notification-reconciler';
 import { WebhookInbox } from '../libs/outbox/src/notification/webhook-inbox';

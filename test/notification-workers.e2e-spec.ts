@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { buildForChildren, ChildBuild } from './support/child-build';
 import { waitFor } from './support/transaction-test-support';
 import { createTestDatabase, TestDatabase } from './support/test-database';
-import { createNotificationTestApp, ManualClock, migrateNotificationTables, NotificationTestApp, TestReceiver } from './notification-harness';
+import { createNotificationTestApp, ManualClock, migrateNotificationTables, NotificationTestApp, TestReceiver } from './support/notification-harness';
 import { claimDueNotifications } from '../libs/outbox/src/sql/notification.sql';
 import { generateWebhookSecret } from '../libs/outbox/src/notification/webhook-signature';
 
@@ -93,7 +93,7 @@ describe('best-effort notification: workers', () => {
     let build: ChildBuild | undefined;
     const live = await createNotificationTestApp(db.url, { claimTtlMs: 2_000, timeoutMs: 1_500 });
     try {
-      build = await buildForChildren(['libs/outbox/src', 'test/notification-harness.ts', 'test/notification-worker-child.ts']);
+      build = await buildForChildren(['libs/outbox/src', 'test/support/notification-harness.ts', 'test/support/notification-worker-child.ts']);
       let arrived!: () => void;
       const firstArrived = new Promise<void>((resolve) => (arrived = resolve));
       receiver.responder = (_request, nth) => {
@@ -101,7 +101,7 @@ describe('best-effort notification: workers', () => {
         arrived();
         return { status: 200, hang: true };
       };
-      const child = spawn(process.execPath, [build.script('test/notification-worker-child.ts'), db.url], { env: build.env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [build.script('test/support/notification-worker-child.ts'), db.url], { env: build.env, stdio: ['ignore', 'pipe', 'inherit'] });
       const exited = once(child, 'exit');
       const id = await live.payments.pay('w-sigkill', 1, 'shop');
       await firstArrived;

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { generateWebhookSecret, verifyWebhook } from '@app/outbox';
 import { AppModule } from '../apps/pay-service/src/app.module';
 import { loadPayServiceConfig } from '../apps/pay-service/src/pay-service.config';
-import { TestReceiver } from './notification-harness';
+import { TestReceiver } from './support/notification-harness';
 import { startTestBroker, TestBroker } from './support/broker-harness';
 import { OfficialClients } from './support/official-client';
 import { createTestDatabase, TestDatabase } from './support/test-database';
