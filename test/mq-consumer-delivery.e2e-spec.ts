@@ -90,6 +90,20 @@ class BulkHandlers {
   }
 }
 
+/** Handlers slower than their invisible duration: how often each message was run. */
+const slowRuns = new Map<string, number>();
+const slowFinished = new Set<string>();
+
+@Injectable()
+class OutlivingHandlers {
+  @MqConsumer({ topic: 'long-jobs', group: 'long-runner', invisibleDurationMs: 1_500 })
+  async onLongJob(message: MqMessage<{ n: number }>): Promise<void> {
+    slowRuns.set(message.messageId, (slowRuns.get(message.messageId) ?? 0) + 1);
+    await sleep(4_000);
+    slowFinished.add(message.messageId);
+  }
+}
+
 describe('@MqConsumer delivery', () => {
   let broker: TestBroker;
   let clients: OfficialClients;
@@ -106,6 +120,7 @@ describe('@MqConsumer delivery', () => {
     await broker.broker.topics.upsert({ name: 'events', readQueueNums: 4, writeQueueNums: 4 });
     await broker.broker.topics.upsert({ name: 'jobs', readQueueNums: 2, writeQueueNums: 2 });
     await broker.broker.topics.upsert({ name: 'bulk', readQueueNums: 2, writeQueueNums: 2 });
+    await broker.broker.topics.upsert({ name: 'long-jobs', readQueueNums: 1, writeQueueNums: 1 });
     clients = new OfficialClients(broker.grpcEndpoint);
     producer = await clients.producer();
   });
@@ -160,6 +175,20 @@ describe('@MqConsumer delivery', () => {
     expect(bulk.ids).toHaveLength(150);
     expect(bulk.maxRunning).toBeLessThanOrEqual(40);
   });
+
+  it('keeps a message invisible while its handler outlives the invisible duration: run once, then acked', async () => {
+    const sent = [(await send('long-jobs', 1)).messageId, (await send('long-jobs', 2)).messageId];
+    const app = await startApp('long', OutlivingHandlers);
+    // 4 s handlers against a 1.5 s invisible duration: without renewal each would run again
+    // (redelivered from 1.5 s on, to this same consumer).
+    await eventually(() => sent.every((id) => slowFinished.has(id)), 15_000);
+    await sleep(2_000);
+    const progress = broker.broker.delivery.progress('long-runner');
+    await stopApp(app);
+    expect(sent.map((id) => slowRuns.get(id))).toEqual([1, 1]);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((row) => row.inFlight === 0 && row.lag === 0)).toBe(true);
+  }, 30_000);
 
   it('keeps each message group in order, one message at a time per group, under concurrency 8', async () => {
     const app = await startApp('fifo', FifoHandlers);

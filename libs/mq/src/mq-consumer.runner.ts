@@ -3,6 +3,7 @@ import { BaseClientOptions, FilterExpression, MessageView, SimpleConsumer } from
 import { FilterType } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
 import { AckBatcher } from './ack-batcher';
 import { forwardToDeadLetterQueue } from './dead-letter-forwarder';
+import { InvisibleDurationRenewal } from './invisible-duration-renewal';
 import { OfficialSimpleConsumer } from './official-clients';
 import { toMqMessage } from './map-message-view';
 import { buildClientOptions } from './mq-client-options';
@@ -43,6 +44,9 @@ const MAX_RECEIVE_LOOPS = 4;
  * The SimpleConsumer rather than the PushConsumer: the push consumer owns its own thread-like
  * consume service, retry policy (which the server dictates) and cache, and cannot wait for a
  * promise-returning Nest handler chain; the simple consumer leaves all of that to us.
+ *
+ * A handler that outlives `invisibleDurationMs` keeps its message invisible: the runner renews
+ * the invisible duration while it runs (invisible-duration-renewal.ts).
  *
  * FIFO: messages of one message group run one after the other, in the order received; after a
  * failure, the rest of that group's received messages are not run but put back with the same
@@ -229,11 +233,16 @@ export class MqConsumerRunner {
       await this.deadLetter(client, view);
       return undefined;
     }
+    const renewal = new InvisibleDurationRenewal(client, view, this.options.invisibleDurationMs, (error) =>
+      this.settings.logger?.warn?.(`${this.name}: could not keep ${view.messageId} invisible while its handler runs; it may be redelivered: ${String(error)}`),
+    );
     try {
       await this.handler(message);
     } catch (error) {
+      await renewal.stop();
       return this.settleFailure(client, view, error);
     }
+    await renewal.stop();
     try {
       await this.acks!.ack(view);
     } catch (error) {
