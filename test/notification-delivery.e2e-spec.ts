@@ -5,6 +5,7 @@ import { verifyWebhook } from '../libs/outbox/src/notification/webhook-verifier'
 import { DEFAULT_RETRY_LADDER_MS } from '../libs/outbox/src/notification/notification.defaults';
 import { NotificationError } from '../libs/outbox/src/notification/notification.errors';
 import { BestEffortNotify } from '../libs/outbox/src/notification/best-effort-notify.decorator';
+import { NotificationPruner } from '../libs/outbox/src/notification/notification-pruner';
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
@@ -223,6 +224,30 @@ describe('best-effort notification: delivery', () => {
     expect(disabled.disabled_reason).toContain('with no success');
     expect(disabled.disabled_at!.getTime() - disabled.first_failure_at!.getTime()).toBeGreaterThanOrEqual(120 * 3_600_000);
     expect((await statusOf(id)).status).toBe('pending');
+  });
+
+  // After the metrics case: it adds a 5xx attempt, which that case counts, and moves the clock a month.
+  it('prunes delivered notifications and their attempts after the retention (30 days), keeping failed and recent ones', async () => {
+    const endpoint = await newEndpoint();
+    const lastChance = await newEndpoint({ retryLadderMs: [] });
+    receiver.responder = () => ({ status: 204 });
+    const delivered = await sender.payments.pay('p-prune-old', 1, endpoint);
+    await nextRound(delivered);
+    expect((await statusOf(delivered)).status).toBe('delivered');
+    receiver.responder = () => ({ status: 500 });
+    const failed = await sender.payments.pay('p-prune-failed', 1, lastChance);
+    await nextRound(failed);
+    expect((await statusOf(failed)).status).toBe('failed');
+    clock.advanceMs(31 * 24 * 3_600_000);
+    receiver.responder = () => ({ status: 204 });
+    const recent = await sender.payments.pay('p-prune-recent', 1, endpoint);
+    await nextRound(recent);
+    const pruner = sender.app.get(NotificationPruner);
+    expect(await pruner.prune()).toBe(1);
+    expect(await sender.service.getNotification(delivered)).toBeUndefined();
+    expect(await sender.service.listAttempts(delivered)).toEqual([]);
+    expect((await statusOf(failed)).status).toBe('failed');
+    expect((await statusOf(recent)).status).toBe('delivered');
   });
 
   it('the SSRF guard refuses loopback without the allowlist, by IP literal and by name', async () => {

@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { mqConsumedMigration } from '../../libs/outbox/src/migrations/0002-mq-consumed.migration';
 import { mqNotificationMigration } from '../../libs/outbox/src/migrations/0004-mq-notification.migration';
+import { mqNotificationDeliveredIndexMigration } from '../../libs/outbox/src/migrations/0005-mq-notification-delivered-index.migration';
 import { runSelectedMigrations } from '../../libs/outbox/src/migrations/outbox-migration-runner';
 import { ManualClock } from '../../libs/outbox/src/notification/notification-clock';
 import { NotificationDeliveryWorker } from '../../libs/outbox/src/notification/notification-delivery.worker';
@@ -47,7 +48,7 @@ export async function migrateNotificationTables(databaseUrl: string): Promise<vo
   const dataSource = new DataSource({ type: 'postgres', url: databaseUrl });
   await dataSource.initialize();
   try {
-    await runSelectedMigrations(dataSource, [mqConsumedMigration('public'), mqNotificationMigration('public')]);
+    await runSelectedMigrations(dataSource, [mqConsumedMigration('public'), mqNotificationMigration('public'), mqNotificationDeliveredIndexMigration('public')]);
     await dataSource.query(PAYMENTS_DDL);
   } finally {
     await dataSource.destroy();

@@ -71,6 +71,8 @@ export { BestEffortNotify, type BestEffortNotifyOptions } from './notification/b
 export { NotificationService, type NotifyRequest } from './notification/notification.service';
 /** The delivery worker (started at bootstrap unless `workerEnabled: false`; `runOnce()` for tests and cron-style use). */
 export { NotificationDeliveryWorker } from './notification/notification-delivery.worker';
+/** Deletes delivered notifications (and their attempts) older than `retentionMs` (30 days); started by NotificationModule. */
+export { NotificationPruner } from './notification/notification-pruner';
 /** Where the notification code reads the time; ManualClock for tests that walk the ladder. */
 export { systemClock, ManualClock, type NotificationClock } from './notification/notification-clock';
 /** The typed error of notification (codes `OUTBOX_ERR_NOTIFY_*`, docs/errors.md). */

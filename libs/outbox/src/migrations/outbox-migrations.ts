@@ -3,6 +3,7 @@ import { mqTransactionMigration } from './0001-mq-transaction.migration';
 import { mqConsumedMigration } from './0002-mq-consumed.migration';
 import { mqOutboxMigration } from './0003-mq-outbox.migration';
 import { mqNotificationMigration } from './0004-mq-notification.migration';
+import { mqNotificationDeliveredIndexMigration } from './0005-mq-notification-delivered-index.migration';
 import { OutboxMigrationClass, OutboxMigrationFactory } from './outbox-migration';
 
 /** Every outbox migration, in order. New migrations are appended, never inserted or edited. */
@@ -11,6 +12,7 @@ const OUTBOX_MIGRATIONS: readonly OutboxMigrationFactory[] = [
   mqConsumedMigration,
   mqOutboxMigration,
   mqNotificationMigration,
+  mqNotificationDeliveredIndexMigration,
 ];
 
 /**

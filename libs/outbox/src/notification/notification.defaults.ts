@@ -34,6 +34,8 @@ export const NOTIFICATION_DEFAULTS: Omit<ResolvedNotificationOptions, 'metricsRe
   disableAfterHours: 120,
   responseExcerptBytes: 1024,
   allowedAddresses: [],
+  retentionMs: 30 * 24 * HOUR_MS,
+  pruneIntervalMs: HOUR_MS,
   clock: systemClock,
 };
 

@@ -17,6 +17,7 @@ import {
 } from './notification.module-definition';
 import type { NotificationModuleOptions } from './notification.options';
 import type { TransactionRunner } from '../transaction-runner';
+import { NotificationPruner } from './notification-pruner';
 import { NotificationReconciler } from './notification-reconciler';
 import { NotificationService } from './notification.service';
 import { WebhookInbox } from './webhook-inbox';
@@ -29,6 +30,8 @@ function resolveOptions(options: NotificationModuleOptions): ResolvedNotificatio
   if (resolved.retryLadderMs.some((delay) => !Number.isInteger(delay) || delay < 0)) throw invalid('retryLadderMs must be non-negative integers');
   if (resolved.jitterRatio < 0 || resolved.jitterRatio >= 1) throw invalid('jitterRatio must be in [0, 1)');
   if (resolved.batchSize < 1) throw invalid('batchSize must be at least 1');
+  if (!Number.isInteger(resolved.retentionMs) || resolved.retentionMs < 1) throw invalid('retentionMs must be a positive integer');
+  if (!Number.isInteger(resolved.pruneIntervalMs) || resolved.pruneIntervalMs < 0) throw invalid('pruneIntervalMs must be a non-negative integer');
   return resolved;
 }
 
@@ -37,7 +40,7 @@ function resolveOptions(options: NotificationModuleOptions): ResolvedNotificatio
  * business transaction, the delivery worker, the receiver's inbox and the reconciler. Separate
  * from OutboxModule so an app can use it alone. Needs a global ClsModule with
  * ClsPluginTransactional and the TypeORM adapter (the TransactionHost it writes through), and the
- * `mq_notification*` tables (migration 4) plus `mq_consumed` (migration 2) for the receiver.
+ * `mq_notification*` tables (migrations 4 and 5) plus `mq_consumed` (migration 2) for the receiver.
  */
 @Module({
   imports: [DiscoveryModule],
@@ -56,10 +59,11 @@ function resolveOptions(options: NotificationModuleOptions): ResolvedNotificatio
     },
     NotificationService,
     NotificationDeliveryWorker,
+    NotificationPruner,
     WebhookInbox,
     NotificationReconciler,
     BestEffortNotifyExplorer,
   ],
-  exports: [NotificationService, NotificationDeliveryWorker, WebhookInbox, NotificationReconciler, NOTIFICATION_METRICS_REGISTRY, NOTIFICATION_OPTIONS, NOTIFICATION_TRANSACTION_RUNNER],
+  exports: [NotificationService, NotificationDeliveryWorker, NotificationPruner, WebhookInbox, NotificationReconciler, NOTIFICATION_METRICS_REGISTRY, NOTIFICATION_OPTIONS, NOTIFICATION_TRANSACTION_RUNNER],
 })
 export class NotificationModule extends NotificationConfigurableModule {}

@@ -36,6 +36,14 @@ export interface NotificationModuleOptions {
    * link-local or reserved (`127.0.0.1`, `10.0.0.0/8`, `::1`). Default none.
    */
   allowedAddresses?: readonly string[];
+  /**
+   * Delivered notifications (and their attempts) are deleted this long after delivery. Default 30
+   * days. It is also how long a repeated idempotency key of a delivered notification is recognised.
+   * Failed notifications are never pruned: they wait to be re-sent or looked at.
+   */
+  retentionMs?: number;
+  /** How often delivered notifications are pruned. Default 1 h; 0 disables pruning in this process. */
+  pruneIntervalMs?: number;
   /** Where the time comes from; tests pass a ManualClock. Default the system clock. */
   clock?: NotificationClock;
   /** prom-client registry the metrics go to. Default a registry of the module's own (NOTIFICATION_METRICS_REGISTRY). */

@@ -356,3 +356,25 @@ export async function countNotificationsByStatus(sql: SqlClient, schema: string)
   });
   return Object.fromEntries(rows.map((row) => [row.status, row.count]));
 }
+
+/**
+ * Deletes up to `limit` notifications delivered before `cutoff` (their attempts go with them, ON
+ * DELETE CASCADE); returns how many went. Failed ones stay: they wait for a person.
+ */
+export async function pruneDeliveredNotifications(sql: SqlClient, schema: string, cutoff: Date, limit: number): Promise<number> {
+  const table = qualifiedTable(schema, 'mq_notification');
+  const rows = await sql.query<{ deleted: number }>({
+    name: `mq_notification_prune_delivered.${schema}`,
+    text: `
+      WITH deleted AS (
+        DELETE FROM ${table}
+        WHERE id IN (
+          SELECT id FROM ${table}
+          WHERE status = 'delivered' AND delivered_at < $1
+          LIMIT $2)
+        RETURNING 1)
+      SELECT count(*)::int AS deleted FROM deleted`,
+    values: [cutoff, limit],
+  });
+  return rows[0].deleted;
+}
