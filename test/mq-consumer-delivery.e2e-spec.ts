@@ -96,10 +96,10 @@ const slowFinished = new Set<string>();
 
 @Injectable()
 class OutlivingHandlers {
-  @MqConsumer({ topic: 'long-jobs', group: 'long-runner', invisibleDurationMs: 1_500 })
+  @MqConsumer({ topic: 'long-jobs', group: 'long-runner', invisibleDurationMs: 2_000 })
   async onLongJob(message: MqMessage<{ n: number }>): Promise<void> {
     slowRuns.set(message.messageId, (slowRuns.get(message.messageId) ?? 0) + 1);
-    await sleep(4_000);
+    await sleep(5_000);
     slowFinished.add(message.messageId);
   }
 }
@@ -179,8 +179,8 @@ describe('@MqConsumer delivery', () => {
   it('keeps a message invisible while its handler outlives the invisible duration: run once, then acked', async () => {
     const sent = [(await send('long-jobs', 1)).messageId, (await send('long-jobs', 2)).messageId];
     const app = await startApp('long', OutlivingHandlers);
-    // 4 s handlers against a 1.5 s invisible duration: without renewal each would run again
-    // (redelivered from 1.5 s on, to this same consumer).
+    // 5 s handlers against a 2 s invisible duration: without renewal each would run again
+    // (redelivered from 2 s on, to this same consumer).
     await eventually(() => sent.every((id) => slowFinished.has(id)), 15_000);
     await sleep(2_000);
     const progress = broker.broker.delivery.progress('long-runner');

@@ -5,7 +5,7 @@ const MIN_RENEW_INTERVAL_MS = 500;
 
 /**
  * Keeps a message invisible while its handler runs longer than the invisible duration: every
- * two thirds of `invisibleDurationMs` it asks the broker for another `invisibleDurationMs`
+ * half of `invisibleDurationMs` it asks the broker for another `invisibleDurationMs`
  * (ChangeInvisibleDuration). Without it a slow handler's message becomes visible again, another
  * consumer runs it a second time, and the slow handler's ack fails on a stale receipt handle.
  *
@@ -25,7 +25,8 @@ export class InvisibleDurationRenewal {
     private readonly invisibleDurationMs: number,
     private readonly onFailure: (error: unknown) => void,
   ) {
-    const intervalMs = Math.max(MIN_RENEW_INTERVAL_MS, Math.floor((invisibleDurationMs * 2) / 3));
+    // Half the duration leaves the other half for a slow renewal round trip on a loaded machine.
+    const intervalMs = Math.max(MIN_RENEW_INTERVAL_MS, Math.floor(invisibleDurationMs / 2));
     this.timer = setInterval(() => this.renew(), intervalMs);
   }
 
