@@ -179,4 +179,31 @@ describe('pay-service', () => {
     const health = await http().get('/health').expect(200);
     expect(health.body).toMatchObject({ status: 'ok', service: 'pay-service' });
   });
+
+  it('lists a notification that used up its ladder, shows its attempts, and re-sends it by hand', async () => {
+    receiver.responder = () => ({ status: 500, body: 'merchant down' });
+    try {
+      await createOrder('o-notify', 'carol', 100);
+      await http().post('/payments').send({ orderId: 'o-notify' }).expect(201);
+      // Ladder 200, 400 ms: three attempts, then failed (a dead letter).
+      let failed: Array<{ id: string; payload: { orderId: string }; attempts: number; status: string }> = [];
+      await waitFor('a failed notification', async () => {
+        failed = (await http().get('/notifications/failed').expect(200)).body;
+        return failed.some((n) => n.payload.orderId === 'o-notify');
+      }, 10_000);
+      const dead = failed.find((n) => n.payload.orderId === 'o-notify')!;
+      expect(dead).toMatchObject({ status: 'failed', attempts: 3 });
+      const detail = (await http().get(`/notifications/${dead.id}`).expect(200)).body;
+      expect(detail.attemptLog.map((a: { statusCode: number; kind: string }) => [a.statusCode, a.kind])).toEqual([[500, 'scheduled'], [500, 'scheduled'], [500, 'scheduled']]);
+
+      receiver.responder = () => ({ status: 204 });
+      expect((await http().post(`/notifications/${dead.id}/resend`).expect(202)).body).toEqual({ id: dead.id, status: 'queued' });
+      await waitFor('the re-sent notification delivered', async () => (await http().get(`/notifications/${dead.id}`).expect(200)).body.status === 'delivered', 10_000);
+      expect((await http().get('/notifications/failed').expect(200)).body.some((n: { id: string }) => n.id === dead.id)).toBe(false);
+      await http().get('/notifications/msg_unknown').expect(404);
+      expect((await http().post('/notifications/msg_unknown/resend').expect(404)).body.reason).toMatch(/no failed or delivered notification/);
+    } finally {
+      receiver.responder = () => ({ status: 200, body: 'ok' });
+    }
+  });
 });

@@ -13,6 +13,7 @@ import { AccountsController } from './accounts/accounts.controller';
 import { AccountsService } from './accounts/accounts.service';
 import { FaultInjector } from './faults/fault-injector';
 import { HealthController } from './health.controller';
+import { NotificationsController } from './notifications/notifications.controller';
 import { PayService0001Tables1767312000001 } from './migrations/0001-pay-service-tables.migration';
 import { KnownOrder } from './orders/known-order.entity';
 import { KnownOrdersService } from './orders/known-orders.service';
@@ -76,7 +77,7 @@ export class AppModule {
         }),
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [PaymentsController, AccountsController, HealthController],
+      controllers: [PaymentsController, AccountsController, NotificationsController, HealthController],
       providers: [
         { provide: PAY_SERVICE_CONFIG, useValue: config },
         { provide: FaultInjector, useValue: faults },
