@@ -1,13 +1,13 @@
 /**
  * @app/mq: NestJS integration on the official RocketMQ 5 client (DESIGN.md section 2): MqModule,
- * the producer, consumer decorators and the @nestjs/microservices transport. This is the
- * package's public API; later issues fill it, and until then it exports only its version.
+ * the producer, consumer decorators and the @nestjs/microservices transport. This file is the
+ * package's public API: import from `@app/mq` only; everything else is internal.
  */
 
 /** Version of @app/mq; follows the repository's package.json version. */
 export const MQ_VERSION = '0.1.0';
 
-// Producing side (MQ-CORE)
+// Producing side
 /** The module: `MqModule.forRoot(options)` / `forRootAsync({ useFactory, inject, isGlobal })`. */
 export { MqModule } from './mq.module';
 /** Token of the resolved module options (ResolvedMqOptions: defaults merged). */
@@ -35,7 +35,7 @@ export { JsonSerializer, CONTENT_TYPE_PROPERTY } from './json.serializer';
 /** The official client's MessageView as an MqMessage (for consumers). */
 export { toMqMessage } from './map-message-view';
 
-// Consuming side (MQ-CONSUME)
+// Consuming side
 /** Marks a provider method as a consumer: `@MqConsumer({ topic, group, filter?, fifo?, maxAttempts?, invisibleDurationMs?, concurrency? })`. */
 export { MqConsumer, MQ_CONSUMER_METADATA } from './mq-consumer.decorator';
 /** Options of @MqConsumer, the SQL filter shape, and the per-consumer defaults. */

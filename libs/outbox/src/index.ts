@@ -1,14 +1,14 @@
 /**
  * @app/outbox: the TypeORM/PostgreSQL side of transactional messaging (DESIGN.md section 4):
  * @TransactionalMessage, automatic check-back, idempotent consumers, the outbox relay and
- * best-effort notification. This is the package's public API; later issues fill it, and until
- * then it exports only its version.
+ * best-effort notification. This file is the package's public API: import from `@app/outbox`
+ * only; everything else is internal.
  */
 
 /** Version of @app/outbox; follows the repository's package.json version. */
 export const OUTBOX_VERSION = '0.1.0';
 
-// --- Transactional messages (half-message mode, check-back, listeners): helper OUTBOX-TX ---
+// --- Transactional messages (half-message mode, check-back, listeners) ---
 
 /** The module: `OutboxModule.forRoot({ schema, migrationsRun, checkBack, hooks })` / `forRootAsync(...)`. */
 export { OutboxModule } from './outbox.module';
@@ -37,7 +37,7 @@ export { TransactionPruner } from './transaction-pruner';
 /** The race-free check-back, usable directly (e.g. from an operator tool) with any TransactionRunner. */
 export { TransactionCheckBack } from './transaction-check-back';
 
-// --- Outbox mode, the relay and idempotent consumers: helper OUTBOX-RELAY ---
+// --- Outbox mode, the relay and idempotent consumers ---
 
 /** Writes a message into `mq_outbox` inside the active transaction (outbox mode); OUTBOX_ERR_NO_TRANSACTION outside one. */
 export { OutboxWriter, type OutboxEntry } from './outbox-writer';
@@ -56,7 +56,7 @@ export { ConsumedPruner } from './consumed-pruner';
 export { MqOutboxEntity, type MqOutboxStatus } from './entities/mq-outbox.entity';
 export { MqConsumedEntity } from './entities/mq-consumed.entity';
 
-// --- Best-effort notification (webhooks): helper NOTIFY ---
+// --- Best-effort notification (webhooks) ---
 
 /** The module: `NotificationModule.forRoot({ workerEnabled, retryLadderMs, allowedAddresses, clock, ... })`; extras `dataSourceName`, `transactionConnectionName`, `isGlobal`. */
 export { NotificationModule } from './notification/notification.module';
