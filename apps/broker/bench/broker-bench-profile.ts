@@ -82,6 +82,9 @@ function areaOf(frame: CallFrame, buildDir: string): string {
   }
   const module = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (module) return module[1];
+  // Repository sources run untranspiled (ts-node): one area per app or library.
+  const own = /\/(apps|libs)\/([^/]+)\//.exec(url);
+  if (own) return `${own[1]}/${own[2]}`;
   if (url.startsWith('node:')) return 'node internals';
   return 'other';
 }
