@@ -71,8 +71,10 @@ export class MessagingServer {
   private readonly server: Server;
   private state = ServerState.Created;
   private boundPort = 0;
-  /** Abort controllers of the calls in progress (not telemetry), aborted on stop. */
-  private readonly calls = new Set<AbortController>();
+  /** Calls in progress (not telemetry), for the shutdown log. */
+  private callsInProgress = 0;
+  /** Abort controllers of the long polls in progress (ReceiveMessage, PullMessage), aborted on stop. */
+  private readonly longPolls = new Set<AbortController>();
 
   constructor(
     parts: MessagingServerParts,
@@ -108,14 +110,14 @@ export class MessagingServer {
     const wasRunning = this.state === ServerState.Running;
     this.state = ServerState.Stopping;
     const drained = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
-    for (const call of this.calls) call.abort();
+    for (const longPoll of this.longPolls) longPoll.abort();
     this.sessions.endAll();
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.parts.options.shutdownGraceMs)));
     const outcome = await Promise.race([drained, graceOver]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      this.logger.warn({ callsInProgress: this.calls.size }, 'gRPC calls still running after the shutdown grace period; cancelling them');
+      this.logger.warn({ callsInProgress: this.callsInProgress }, 'gRPC calls still running after the shutdown grace period; cancelling them');
       this.server.forceShutdown();
     }
     this.state = ServerState.Stopped;
@@ -145,22 +147,26 @@ export class MessagingServer {
 
   private unary<Request, Response>(rpc: string, handler: UnaryHandler<Request, Response>): handleUnaryCall<Request, Response> {
     return (call, callback) => {
-      const { context, done } = this.open(rpc, call);
+      const context = this.contextOf(rpc, call);
+      this.callsInProgress++;
       const answer = context.clientId
         ? Promise.resolve()
             .then(() => handler.handle(call.request, context))
             .catch((error: unknown) => handler.failure(errorStatus(error, this.logger, rpc)))
         : Promise.resolve(handler.failure(Statuses.clientIdRequired()));
       void answer.then((response) => {
-        done();
+        this.callsInProgress--;
         callback(null, response);
       });
     };
   }
 
+  /** Server-streaming calls are the long polls: only they get an abort signal. */
   private stream<Request, Frame>(rpc: string, handler: StreamHandler<Request, Frame>): handleServerStreamingCall<Request, Frame> {
     return (call) => {
-      const { context, done } = this.open(rpc, call);
+      const { signal, release } = this.longPoll(call);
+      const context = this.contextOf(rpc, call, signal);
+      this.callsInProgress++;
       const write = (frame: Frame): void => {
         if (!call.cancelled && call.writable) call.write(frame);
       };
@@ -170,7 +176,8 @@ export class MessagingServer {
             .catch((error: unknown) => handler.failure(errorStatus(error, this.logger, rpc)).forEach(write))
         : Promise.resolve(handler.failure(Statuses.clientIdRequired()).forEach(write));
       void answer.then(() => {
-        done();
+        release();
+        this.callsInProgress--;
         if (!call.cancelled && call.writable) call.end();
       });
     };
@@ -178,8 +185,7 @@ export class MessagingServer {
 
   private telemetry(handler: TelemetryHandler) {
     return (call: ServerDuplexStream<TelemetryCommand, TelemetryCommand>): void => {
-      const { context, done } = this.open('Telemetry', call, false);
-      call.on('close', done);
+      const context = this.contextOf('Telemetry', call);
       if (!context.clientId) {
         call.write({ status: Statuses.clientIdRequired() });
         call.end();
@@ -193,27 +199,34 @@ export class MessagingServer {
     };
   }
 
-  /** The context of a new call; `done` must be called when the call is answered. */
-  private open(rpc: string, call: ServerCall, abortOnStop = true): { context: RequestContext; done: () => void } {
-    const controller = new AbortController();
-    if (abortOnStop) this.calls.add(controller);
-    if (this.state !== ServerState.Running) controller.abort();
-    const onCancelled = (): void => controller.abort();
-    call.on('cancelled', onCancelled);
-    const clientId = headerValue(call.metadata, CLIENT_ID_HEADER);
-    const context: RequestContext = {
+  /** What a handler knows about a new call. */
+  private contextOf(rpc: string, call: ServerCall, signal?: AbortSignal): RequestContext {
+    return {
       rpc,
-      clientId,
+      clientId: headerValue(call.metadata, CLIENT_ID_HEADER),
       peerHost: peerHostOf(call.getPeer()),
-      signal: controller.signal,
+      signal,
       logger: this.logger,
       cancelled: () => call.cancelled,
       remainingMs: () => remainingUntil(call.getDeadline()),
     };
-    const done = (): void => {
-      this.calls.delete(controller);
+  }
+
+  /**
+   * The abort signal of a long poll: aborted when the client cancels the call or the server stops.
+   * Unary calls never wait, so they go without one (an AbortController per send or ack was
+   * measurable). `release` must be called when the call is answered.
+   */
+  private longPoll(call: ServerCall): { signal: AbortSignal; release: () => void } {
+    const controller = new AbortController();
+    this.longPolls.add(controller);
+    if (this.state !== ServerState.Running) controller.abort();
+    const onCancelled = (): void => controller.abort();
+    call.on('cancelled', onCancelled);
+    const release = (): void => {
+      this.longPolls.delete(controller);
       call.removeListener('cancelled', onCancelled);
     };
-    return { context, done };
+    return { signal: controller.signal, release };
   }
 }

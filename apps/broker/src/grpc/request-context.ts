@@ -12,8 +12,11 @@ export interface RequestContext {
   readonly clientId: string;
   /** The client's address without port, e.g. `127.0.0.1`. */
   readonly peerHost: string;
-  /** Aborted when the client cancels the call or the broker stops serving it. */
-  readonly signal: AbortSignal;
+  /**
+   * Only on the server-streaming calls, which long-poll (ReceiveMessage, PullMessage): aborted when
+   * the client cancels the call or the broker stops serving it. Unary calls never wait and have none.
+   */
+  readonly signal?: AbortSignal;
   /** True once the client went away (cancelled, deadline passed, connection lost). */
   cancelled(): boolean;
   readonly logger: Logger;
