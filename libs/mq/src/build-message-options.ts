@@ -4,11 +4,6 @@ import { MqError } from './mq.errors';
 import { MqSendOptions } from './mq-message';
 import { MqSerializer } from './mq-serializer';
 
-/** A serializer that can name the encoding it used (the default JsonSerializer does). */
-interface ContentTyped {
-  contentTypeOf?(payload: unknown): string | undefined;
-}
-
 /**
  * Checks one send's options and builds the official client's MessageOptions. Problems are
  * MQ_ERR_INVALID_OPTIONS, before anything reaches the broker. A transactional message takes no
@@ -38,7 +33,7 @@ export function buildMessageOptions(
 
   const body = serializer.serialize(payload);
   const properties = new Map(Object.entries(options.properties ?? {}));
-  const contentType = (serializer as MqSerializer & ContentTyped).contentTypeOf?.(payload);
+  const contentType = serializer.contentTypeOf?.(payload);
   if (contentType !== undefined) properties.set(CONTENT_TYPE_PROPERTY, contentType);
   return {
     topic,
