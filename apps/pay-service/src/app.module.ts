@@ -25,12 +25,6 @@ import { PAYMENT_SUCCEEDED_TOPIC, PaymentsService } from './payments/payments.se
 import { PaymentsController } from './payments/payments.controller';
 import { createValidationPipe } from './validation.pipe';
 
-/** What a test may swap besides the configuration. */
-export interface PayServiceOverrides {
-  /** What a fault point does (default: print `FAULT <name>` and SIGKILL the process). */
-  kill?: (fault: string) => void;
-}
-
 /**
  * The pay-service application (DESIGN.md section 5): `AppModule.forRoot(loadPayServiceConfig())`.
  * TypeORM runs the service's own migration, OutboxModule the `mq_*` ones; nestjs-cls carries the
@@ -38,8 +32,8 @@ export interface PayServiceOverrides {
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: PayServiceConfig, overrides: PayServiceOverrides = {}): DynamicModule {
-    const faults = new FaultInjector(config.faults, overrides.kill);
+  static forRoot(config: PayServiceConfig): DynamicModule {
+    const faults = new FaultInjector(config.faults);
     return {
       module: AppModule,
       imports: [
@@ -80,7 +74,6 @@ export class AppModule {
       controllers: [PaymentsController, AccountsController, NotificationsController, HealthController],
       providers: [
         { provide: PAY_SERVICE_CONFIG, useValue: config },
-        { provide: FaultInjector, useValue: faults },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         PaymentsService,
         MerchantCallback,
