@@ -5,6 +5,7 @@ import { CONTENT_TYPE_PROPERTY, JsonSerializer, MQ_MODULE_OPTIONS, MqError, MqPr
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { SqlClient, SqlStatement } from './transaction-runner';
+import { OutboxDatabase } from './outbox-database';
 import { OutboxRelayListener } from './outbox-relay-listener';
 import { OUTBOX_RELAY_OPTIONS, ResolvedOutboxRelayOptions } from './outbox-relay.options';
 import {
@@ -15,9 +16,7 @@ import {
   pruneSentOutboxMessages,
   releaseOutboxMessage,
 } from './sql/outbox.sql';
-
-/** Rows deleted per prune statement, so pruning a large backlog never holds long locks. */
-const PRUNE_BATCH_ROWS = 1_000;
+import { PRUNE_BATCH_ROWS, pruneInBatches } from './prune-in-batches';
 
 /** What one claimed batch came to. */
 interface BatchOutcome {
@@ -61,6 +60,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     private readonly moduleRef: ModuleRef,
+    private readonly database: OutboxDatabase,
     private readonly producer: MqProducer,
     @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: ResolvedOutboxRelayOptions,
     @Optional() @Inject(MQ_MODULE_OPTIONS) mqOptions?: ResolvedMqOptions,
@@ -106,16 +106,12 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** Deletes rows sent more than `retentionMs` ago; returns how many. Runs every `pruneIntervalMs`. */
   async pruneSent(): Promise<number> {
-    let total = 0;
     try {
-      for (;;) {
-        const deleted = await pruneSentOutboxMessages(this.db(), this.schema, this.relayOptions.retentionMs, PRUNE_BATCH_ROWS);
-        total += deleted;
-        if (deleted < PRUNE_BATCH_ROWS) return total;
-      }
+      const { retentionMs } = this.relayOptions;
+      return await pruneInBatches(this.database.runner, (sql) => pruneSentOutboxMessages(sql, this.schema, retentionMs, PRUNE_BATCH_ROWS));
     } catch (error) {
       this.logger.warn(`pruning sent outbox rows failed, next try in ${this.relayOptions.pruneIntervalMs} ms: ${String(error)}`);
-      return total;
+      return 0;
     }
   }
 
