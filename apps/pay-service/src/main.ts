@@ -1,19 +1,8 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { loadPayServiceConfig, PayServiceConfig, PayServiceConfigError } from './pay-service.config';
-
-/** LOG_LEVEL -> the Nest levels at and above it. */
-const LOG_LEVELS: Record<string, LogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  log: ['fatal', 'error', 'warn', 'log'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
 
 /** Starts pay-service with the configuration of its environment (pay-service.config.ts); SIGTERM shuts it down cleanly. */
 async function bootstrap(): Promise<void> {
@@ -25,7 +14,7 @@ async function bootstrap(): Promise<void> {
     process.stderr.write(`pay-service: ${error.message}\n`);
     process.exit(2);
   }
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: LOG_LEVELS[config.logLevel] ?? LOG_LEVELS.log });
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger: config.logLevels });
   // Nest closes the HTTP server and runs shutdown hooks (consumers, producers, pool) on SIGTERM/SIGINT.
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);

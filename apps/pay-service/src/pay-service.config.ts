@@ -1,3 +1,4 @@
+import type { LogLevel } from '@nestjs/common';
 import { PAY_SERVICE_DEFAULTS } from './pay-service.defaults';
 
 /** Injection token of the PayServiceConfig the application was started with. */
@@ -11,7 +12,8 @@ export interface PayServiceConfig {
   mqEndpoints: string;
   /** Fault points to fire (`FAULTS`): name -> the occurrence that fires (1 = the first). */
   faults: ReadonlyMap<string, number>;
-  logLevel: string;
+  /** LOG_LEVEL and every more severe Nest level. */
+  logLevels: LogLevel[];
   merchantCallbackUrl: string;
   /** The `whsec_...` secret shared with order-service, which verifies the signatures. */
   callbackSecret: string;
@@ -52,7 +54,7 @@ export function loadPayServiceConfig(env: NodeJS.ProcessEnv = process.env): PayS
     databaseUrl,
     mqEndpoints: value('MQ_ENDPOINTS') ?? PAY_SERVICE_DEFAULTS.mqEndpoints,
     faults: parseFaults(value('FAULTS') ?? ''),
-    logLevel: value('LOG_LEVEL') ?? PAY_SERVICE_DEFAULTS.logLevel,
+    logLevels: parseLogLevel(value('LOG_LEVEL') ?? PAY_SERVICE_DEFAULTS.logLevel),
     merchantCallbackUrl: value('MERCHANT_CALLBACK_URL') ?? PAY_SERVICE_DEFAULTS.merchantCallbackUrl,
     callbackSecret,
     notifyAllowedAddresses: [...(allowLoopback ? ['127.0.0.1', '::1'] : []), ...list(value('NOTIFY_ALLOWED_ADDRESSES') ?? '')],
@@ -86,6 +88,15 @@ export function parseBuyerSeed(spec: string): Map<string, number> {
     seed.set(buyerId, parseInteger(`BUYER_SEED (${buyerId})`, balance, 0, 0, 2_000_000_000));
   }
   return seed;
+}
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** `debug` -> debug and every more severe level; `info` is an alias of Nest's `log`. */
+function parseLogLevel(level: string): LogLevel[] {
+  const index = LOG_LEVELS.indexOf((level === 'info' ? 'log' : level) as LogLevel);
+  if (index < 0) throw new PayServiceConfigError(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')} (or info), got ${JSON.stringify(level)}`);
+  return LOG_LEVELS.slice(0, index + 1);
 }
 
 function list(spec: string): string[] {
