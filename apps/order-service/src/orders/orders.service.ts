@@ -87,7 +87,7 @@ export class OrdersService {
    */
   async markPaid(orderId: string, paymentId: string, source: string): Promise<MarkPaidOutcome> {
     return this.txHost.withTransaction(Propagation.Required, async () => {
-      const order = isUUID(orderId) ? await this.orders.findOne({ where: { id: orderId }, lock: { mode: 'pessimistic_write' } }) : null;
+      const order = await this.lockedOrder(orderId);
       if (!order) return 'unknown-order';
       if (order.status === 'PAID') {
         if (order.paymentId !== paymentId) this.logger.error(`order ${orderId} is PAID by ${order.paymentId}; ${source} reports another payment ${paymentId}`);
@@ -118,10 +118,15 @@ export class OrdersService {
     body: (order): OrderIdMessage => ({ orderId: order.id }),
   })
   async closeUnpaid(orderId: string): Promise<Order> {
-    const order = isUUID(orderId) ? await this.orders.findOne({ where: { id: orderId }, lock: { mode: 'pessimistic_write' } }) : null;
+    const order = await this.lockedOrder(orderId);
     if (!order || order.status !== 'CREATED') throw new OrderNotClosableError(orderId);
     order.status = 'CLOSED';
     order.closedAt = new Date();
     return this.orders.save(order);
+  }
+
+  /** The order with its row locked for the rest of the transaction; null for an unknown (or non-UUID) id. */
+  private async lockedOrder(orderId: string): Promise<Order | null> {
+    return isUUID(orderId) ? this.orders.findOne({ where: { id: orderId }, lock: { mode: 'pessimistic_write' } }) : null;
   }
 }
