@@ -11,17 +11,18 @@ import { OUTBOX_MODULE_OPTIONS } from './outbox.module-definition';
 import { OutboxError } from './outbox.errors';
 import { TransactionCheckBack } from './transaction-check-back';
 import { TransactionRunner } from './transaction-runner';
-import { TypeOrmTransactionRunner } from './typeorm-transaction-runner';
+import { PoolSqlClient, poolSqlClientOf, TypeOrmTransactionRunner } from './typeorm-transaction-runner';
 
 /**
  * The module's hold on the application's database: the DataSource and TransactionHost named in
- * the options, the TransactionRunner built on them, and the check-back. They are looked up in
- * onModuleInit rather than injected because their tokens depend on the (possibly async) options;
- * by then every provider of the application exists. Migrations run here when `migrationsRun`.
+ * the options, the TransactionRunner built on them, the check-back, and statements straight on
+ * the DataSource's pool. They are looked up in onModuleInit rather than injected because their
+ * tokens depend on the (possibly async) options; by then every provider of the application exists.
+ * Migrations run here when `migrationsRun`.
  */
 @Injectable()
 export class OutboxDatabase implements OnModuleInit {
-  private resolved?: { runner: TransactionRunner; checkBack: TransactionCheckBack };
+  private resolved?: { runner: TransactionRunner; checkBack: TransactionCheckBack; autocommit: PoolSqlClient };
 
   constructor(
     private readonly moduleRef: ModuleRef,
@@ -40,7 +41,11 @@ export class OutboxDatabase implements OnModuleInit {
       if (applied.length > 0) this.options.logger.log(`outbox migrations applied: ${applied.join(', ')}`);
     }
     const runner = new TypeOrmTransactionRunner(dataSource, txHost);
-    this.resolved = { runner, checkBack: new TransactionCheckBack(runner, this.options.schema, this.options.checkBack.lockTimeoutMs, this.options.logger) };
+    this.resolved = {
+      runner,
+      checkBack: new TransactionCheckBack(runner, this.options.schema, this.options.checkBack.lockTimeoutMs, this.options.logger),
+      autocommit: poolSqlClientOf(dataSource),
+    };
   }
 
   /** The transaction runner; available from onModuleInit on. */
@@ -50,6 +55,11 @@ export class OutboxDatabase implements OnModuleInit {
 
   get checkBack(): TransactionCheckBack {
     return this.ready().checkBack;
+  }
+
+  /** Statements on the DataSource's pool, each a transaction of its own (the relay's claim and mark); from onModuleInit on. */
+  get autocommit(): PoolSqlClient {
+    return this.ready().autocommit;
   }
 
   private ready(): NonNullable<OutboxDatabase['resolved']> {

@@ -1,10 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { getDataSourceToken } from '@nestjs/typeorm';
 import { CONTENT_TYPE_PROPERTY, JsonSerializer, MQ_MODULE_OPTIONS, MqError, MqProducer, type MqSerializer, type ResolvedMqOptions } from '@app/mq';
-import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
-import { SqlClient, SqlStatement } from './transaction-runner';
 import { OutboxDatabase } from './outbox-database';
 import { OutboxRelayListener } from './outbox-relay-listener';
 import { OUTBOX_RELAY_OPTIONS, ResolvedOutboxRelayOptions } from './outbox-relay.options';
@@ -56,10 +51,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private consecutiveFailures = 0;
   private sent = 0;
   private readonly serializer: MqSerializer;
-  private sql: (SqlClient & { pool: Pool }) | undefined;
 
   constructor(
-    private readonly moduleRef: ModuleRef,
     private readonly database: OutboxDatabase,
     private readonly producer: MqProducer,
     @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: ResolvedOutboxRelayOptions,
@@ -87,7 +80,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.listener = new OutboxRelayListener(this.db().pool.options, this.options.channel, () => this.wake());
+    this.listener = new OutboxRelayListener(this.database.autocommit.pool.options, this.options.channel, () => this.wake());
     void this.listener.open();
     this.loop = this.run();
     this.pruneTimer = setInterval(() => void this.pruneSent(), this.relayOptions.pruneIntervalMs);
@@ -120,7 +113,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.notified = false;
       let outcome: BatchOutcome;
       try {
-        const rows = await claimDueOutboxMessages(this.db(), this.schema, this.relayOptions.batchSize, this.relayOptions.leaseMs);
+        const rows = await claimDueOutboxMessages(this.database.autocommit, this.schema, this.relayOptions.batchSize, this.relayOptions.leaseMs);
         outcome = rows.length === 0 ? { sent: 0, brokerUnavailable: false } : await this.sendBatch(rows);
       } catch (error) {
         // The database itself failed (down, restarting): the same back-off as a broker outage.
@@ -164,7 +157,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         }
       }),
     );
-    await markOutboxMessagesSent(this.db(), this.schema, sent);
+    await markOutboxMessagesSent(this.database.autocommit, this.schema, sent);
     this.sent += sent.length;
     return { sent: sent.length, brokerUnavailable };
   }
@@ -173,11 +166,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const message = error instanceof Error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}` : String(error);
     if (!brokerUnavailable && row.attempts >= this.relayOptions.maxAttempts) {
       this.logger.error(`outbox row ${row.id} (topic ${row.topic}) refused ${row.attempts} times, marked failed: ${message}`);
-      await markOutboxMessageFailed(this.db(), this.schema, row.id, message);
+      await markOutboxMessageFailed(this.database.autocommit, this.schema, row.id, message);
       return;
     }
     if (!brokerUnavailable) this.logger.warn(`outbox row ${row.id} (topic ${row.topic}) refused, attempt ${row.attempts}: ${message}`);
-    await releaseOutboxMessage(this.db(), this.schema, {
+    await releaseOutboxMessage(this.database.autocommit, this.schema, {
       id: row.id,
       retryDelayMs: this.backoffMs(),
       error: message,
@@ -214,25 +207,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private wake(): void {
     this.notified = true;
     this.wakeSleeper?.();
-  }
-
-  /**
-   * Statements straight on TypeORM's pg Pool: each is one short transaction of its own, and pg
-   * prepares named statements once per pooled connection. Looked up lazily, as OutboxDatabase
-   * does: the DataSource token depends on the options.
-   */
-  private db(): SqlClient & { pool: Pool } {
-    if (this.sql) return this.sql;
-    const dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(this.options.dataSourceName) as string, { strict: false });
-    const pool = (dataSource.driver as unknown as { master: Pool }).master;
-    this.sql = {
-      pool,
-      async query<Row extends object>(statement: SqlStatement): Promise<Row[]> {
-        const result = await pool.query({ name: statement.name, text: statement.text, values: [...statement.values] });
-        return result.rows as Row[];
-      },
-    };
-    return this.sql;
   }
 }
 

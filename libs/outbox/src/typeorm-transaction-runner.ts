@@ -1,10 +1,11 @@
 import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Pool } from 'pg';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { SqlClient, SqlStatement, TransactionRunner } from './transaction-runner';
 import { TypeOrmTransactionCompletion } from './typeorm-transaction-completion';
 
-/** The part of a `pg` client this adapter uses (the connection behind a TypeORM PostgresQueryRunner). */
+/** The part of a `pg` client or pool this adapter uses (the connection behind a TypeORM PostgresQueryRunner). */
 interface PgConnection {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: object[] }>;
 }
@@ -64,9 +65,30 @@ function queryRunnerOf(manager: EntityManager): QueryRunner {
 function sqlClientOf(queryRunner: QueryRunner): SqlClient {
   return {
     async query<Row extends object>(statement: SqlStatement): Promise<Row[]> {
-      const connection = (await queryRunner.connect()) as PgConnection;
-      const result = await connection.query({ name: statement.name, text: statement.text, values: [...statement.values] });
-      return result.rows as Row[];
+      return runNamed<Row>((await queryRunner.connect()) as PgConnection, statement);
     },
   };
+}
+
+/** A SqlClient on the DataSource's pg Pool itself, and the pool (whose options a LISTEN connection copies). */
+export interface PoolSqlClient extends SqlClient {
+  readonly pool: Pool;
+}
+
+/**
+ * Statements straight on the DataSource's pg Pool, outside any transaction: each is one short
+ * transaction of its own (no BEGIN/COMMIT round trips), and pg prepares named statements once per
+ * pooled connection. For loops that claim and mark rows one statement at a time (the relay).
+ */
+export function poolSqlClientOf(dataSource: DataSource): PoolSqlClient {
+  const pool = (dataSource.driver as unknown as { master: Pool }).master;
+  return {
+    pool,
+    query: <Row extends object>(statement: SqlStatement) => runNamed<Row>(pool, statement),
+  };
+}
+
+async function runNamed<Row extends object>(connection: PgConnection, statement: SqlStatement): Promise<Row[]> {
+  const result = await connection.query({ name: statement.name, text: statement.text, values: [...statement.values] });
+  return result.rows as Row[];
 }
