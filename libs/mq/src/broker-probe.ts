@@ -1,21 +1,23 @@
 import { connect } from 'node:net';
+import { Endpoints } from 'rocketmq-client-nodejs';
 
 /**
  * Whether a broker endpoint is there, by TCP connect rather than an RPC: it spends no request and
  * works the same against this broker and an Apache RocketMQ proxy, with or without ACL.
  */
 
-/** True when any of `endpoints` (`host:port[;host:port]`) accepts a TCP connection within `timeoutMs`. */
-export async function anyEndpointReachable(endpoints: string, tls: boolean, timeoutMs: number): Promise<boolean> {
-  const list = endpoints.split(';').map((endpoint) => endpoint.trim()).filter(Boolean);
-  const results = await Promise.all(list.map((endpoint) => probe(endpoint, tls ? 443 : 80, timeoutMs)));
+/**
+ * True when any of `endpoints` (`host:port[;host:port]`) accepts a TCP connection within
+ * `timeoutMs`. The endpoints are parsed by the official client's own Endpoints, so the probe
+ * connects to exactly the addresses (and default port) the client dials.
+ */
+export async function anyEndpointReachable(endpoints: string, timeoutMs: number): Promise<boolean> {
+  const { addressesList } = new Endpoints(endpoints);
+  const results = await Promise.all(addressesList.map(({ host, port }) => probe(host, port, timeoutMs)));
   return results.some(Boolean);
 }
 
-function probe(endpoint: string, defaultPort: number, timeoutMs: number): Promise<boolean> {
-  const separator = endpoint.lastIndexOf(':');
-  const host = separator > 0 ? endpoint.slice(0, separator).replace(/^\[|\]$/g, '') : endpoint;
-  const port = separator > 0 ? Number(endpoint.slice(separator + 1)) : defaultPort;
+function probe(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const done = (ok: boolean): void => {

@@ -86,7 +86,7 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
     if (this.state !== 'running') throw new MqError('MQ_ERR_NOT_RUNNING', `the transaction producer is ${this.state}`, { topic });
     if (performance.now() - this.lastReachedAt < RECENTLY_REACHED_MS) return;
     const timeoutMs = Math.min(this.options.requestTimeoutMs, 1_000);
-    if (await anyEndpointReachable(this.options.endpoints, this.options.tls, timeoutMs)) return;
+    if (await anyEndpointReachable(this.options.endpoints, timeoutMs)) return;
     throw new MqError('MQ_ERR_BROKER_UNAVAILABLE', `no broker endpoint of ${this.options.endpoints} accepts connections`, { topic, endpoints: this.options.endpoints });
   }
 

@@ -39,6 +39,6 @@ export class MqHealthIndicator {
 
   /** True when any endpoint accepts a TCP connection within the timeout. */
   private brokerReachable(timeoutMs: number): Promise<boolean> {
-    return anyEndpointReachable(this.options.endpoints, this.options.tls, timeoutMs);
+    return anyEndpointReachable(this.options.endpoints, timeoutMs);
   }
 }
