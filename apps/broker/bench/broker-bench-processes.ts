@@ -77,6 +77,23 @@ export function killAllChildren(): void {
   for (const child of liveChildren) child.kill('SIGKILL');
 }
 
+/**
+ * Runs a benchmark's `main` and exits: 0 when it resolves; when it throws, SIGKILLs every child
+ * (broker children, and whatever `killOthers` stops), prints the error and exits 1. The explicit
+ * exit ends the run even if a gRPC channel or timer was left open.
+ */
+export function runBench(main: () => Promise<void>, killOthers: () => void = () => undefined): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      killAllChildren();
+      killOthers();
+      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exit(1);
+    },
+  );
+}
+
 /** A child process whose stdout is read as lines (JSON lines from pino or the echo server). */
 export class BenchChild {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;

@@ -17,7 +17,7 @@ import { fixed, loadAverage, printTable, SummaryRow } from './bench-utils';
 import { BODY_BYTES, count, measuredWindows } from './broker-bench-clients';
 import { LatencyClientKind, LatencyFigures, LatencyLimits, measureLatency, measureRss, RssFigures } from './broker-bench-latency';
 import { summarizeProfile } from './broker-bench-profile';
-import { buildForBench, BrokerChild, describeSource, killAllChildren, REPO_ROOT, startBrokerChild, upsertTopic } from './broker-bench-processes';
+import { buildForBench, BrokerChild, describeSource, killAllChildren, REPO_ROOT, runBench, startBrokerChild, upsertTopic } from './broker-bench-processes';
 import {
   BATCH_SHAPES,
   CaseLimits,
@@ -442,12 +442,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    killAllChildren();
-    killProducerChildren();
-    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exit(1);
-  },
-);
+runBench(main, killProducerChildren);

@@ -23,7 +23,7 @@ import { MqConsumer, MqMessage, MqModule, MqProducer } from '@app/mq';
 import { OfficialClients } from '../../../test/support/official-client';
 import { fixed, printTable, SummaryRow } from './bench-utils';
 import { BODY_BYTES, count, CpuMeter, percentile } from './broker-bench-clients';
-import { buildForBench, BrokerChild, killAllChildren, startBrokerChild, upsertTopic } from './broker-bench-processes';
+import { buildForBench, BrokerChild, killAllChildren, runBench, startBrokerChild, upsertTopic } from './broker-bench-processes';
 
 const QUEUES = 8;
 const TARGET_BATCHED_MSGS_PER_SECOND = 50_000;
@@ -246,11 +246,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    killAllChildren();
-    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exit(1);
-  },
-);
+runBench(main);
