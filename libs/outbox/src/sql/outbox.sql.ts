@@ -11,18 +11,6 @@
  */
 import { SqlClient } from '../transaction-runner';
 
-/**
- * A raw pg connection (`Client`, `PoolClient`, `Pool`), for code that runs named statements on one
- * directly rather than through a TransactionRunner's SqlClient (the notification worker does).
- */
-export interface SqlQueryable {
-  query<R extends object = Record<string, unknown>>(config: {
-    name?: string;
-    text: string;
-    values?: unknown[];
-  }): Promise<{ rows: R[]; rowCount: number | null }>;
-}
-
 /** A row as the relay needs it to send. */
 export interface OutboxRow {
   id: string;
