@@ -21,7 +21,7 @@ import { DynamicModule, INestApplicationContext, Injectable, Module } from '@nes
 import { NestFactory } from '@nestjs/core';
 import { MqConsumer, MqMessage, MqModule, MqProducer } from '@app/mq';
 import { OfficialClients } from '../../../test/support/official-client';
-import { fixed, printTable, SummaryRow } from './bench-utils';
+import { fixed, loadAverage, printTable, SummaryRow } from './bench-utils';
 import { BODY_BYTES, count, CpuMeter, percentile } from './broker-bench-clients';
 import { buildForBench, BrokerChild, killAllChildren, runBench, startBrokerChild, upsertTopic } from './broker-bench-processes';
 
@@ -227,7 +227,7 @@ async function main(): Promise<void> {
   const only = new Set(values.only!.split(',').map((name) => name.trim().toLowerCase()));
   const quick = values.quick === true;
   const limits: Limits = { warmupMs: quick ? 300 : 1_000, loopMs: quick ? 1_000 : 5_000, e2eMessages: quick ? 20_000 : 100_000 };
-  console.log(`libs/mq benchmark${quick ? ' (--quick)' : ''}: node ${process.version}, ${os.cpus().length} cpu(s), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`libs/mq benchmark${quick ? ' (--quick)' : ''}: node ${process.version}, ${os.cpus().length} cpu(s), load ${loadAverage()}`);
   const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mq-lib-bench-'));
   const build = await buildForBench(['apps/broker/src']);
   const broker = await startBrokerChild(build, { name: 'broker', storeDir: path.join(runDir, 'store') });
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
     const m3 = only.has('m3') ? await measureEndToEnd(broker, limits) : undefined;
     console.log('\n== Summary ==');
     printTable(summary(m1, m2, m3));
-    console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(`load average at the end: ${loadAverage()}`);
   } finally {
     await broker.process.stop();
     killAllChildren();
