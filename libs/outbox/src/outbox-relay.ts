@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { CONTENT_TYPE_PROPERTY, JsonSerializer, MQ_MODULE_OPTIONS, MqError, MqProducer, type MqSerializer, type ResolvedMqOptions } from '@app/mq';
+import { CONTENT_TYPE_PROPERTY, JsonSerializer, MQ_MODULE_OPTIONS, MqProducer, type MqSerializer, type ResolvedMqOptions } from '@app/mq';
 import { OutboxDatabase } from './outbox-database';
 import { OutboxRelayListener } from './outbox-relay-listener';
 import { OUTBOX_RELAY_OPTIONS, ResolvedOutboxRelayOptions } from './outbox-relay.options';
@@ -12,6 +12,7 @@ import {
   releaseOutboxMessage,
 } from './sql/outbox.sql';
 import { PRUNE_BATCH_ROWS, pruneInBatches } from './prune-in-batches';
+import { isBrokerUnreachable } from './send-half-message';
 
 /** What one claimed batch came to. */
 interface BatchOutcome {
@@ -151,7 +152,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           });
           sent.push({ id: row.id, messageId: receipt.messageId });
         } catch (error) {
-          const unavailable = isBrokerUnavailable(error);
+          const unavailable = isBrokerUnreachable(error);
           brokerUnavailable ||= unavailable;
           await this.giveBack(row, error, unavailable);
         }
@@ -208,8 +209,4 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.notified = true;
     this.wakeSleeper?.();
   }
-}
-
-function isBrokerUnavailable(error: unknown): boolean {
-  return error instanceof MqError && (error.code === 'MQ_ERR_BROKER_UNAVAILABLE' || error.code === 'MQ_ERR_NOT_RUNNING');
 }

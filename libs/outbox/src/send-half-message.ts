@@ -1,3 +1,4 @@
+import { LoggerService } from '@nestjs/common';
 import { MqError, MqHalfMessage, MqSendOptions, MqTransactionProducer } from '@app/mq';
 import { OutboxError } from './outbox.errors';
 
@@ -9,8 +10,17 @@ export async function sendHalfMessage(producer: MqTransactionProducer, topic: st
   try {
     return await producer.sendHalf(topic, payload, options);
   } catch (error) {
-    if (isUnreachable(error)) throw brokerUnavailable(topic, 'the half message could not be sent', error);
+    if (isBrokerUnreachable(error)) throw brokerUnavailable(topic, 'the half message could not be sent', error);
     throw new OutboxError('OUTBOX_ERR_HALF_SEND_FAILED', `the broker refused the half message for ${topic}: ${(error as Error).message}`, { topic }, { cause: error });
+  }
+}
+
+/** EndTransaction; a failure is logged, never thrown: the broker's check-back decides then. */
+export async function endHalfMessage(half: MqHalfMessage, resolution: 'COMMIT' | 'ROLLBACK', logger: LoggerService): Promise<void> {
+  try {
+    await (resolution === 'COMMIT' ? half.commit() : half.rollback());
+  } catch (error) {
+    logger.warn(`EndTransaction(${resolution}) of ${half.topic}/${half.messageId} failed; the check-back will decide: ${(error as Error).message}`);
   }
 }
 
@@ -23,11 +33,12 @@ export async function ensureBrokerReachable(producer: MqTransactionProducer, top
   try {
     await producer.ensureReachable(topic);
   } catch (error) {
-    throw isUnreachable(error) ? brokerUnavailable(topic, 'the method was not run', error) : error;
+    throw isBrokerUnreachable(error) ? brokerUnavailable(topic, 'the method was not run', error) : error;
   }
 }
 
-function isUnreachable(error: unknown): boolean {
+/** The broker cannot be reached or the producer is not running: a wait, not a refusal (the relay backs off on it too). */
+export function isBrokerUnreachable(error: unknown): boolean {
   const code = error instanceof MqError ? error.code : undefined;
   return code === 'MQ_ERR_BROKER_UNAVAILABLE' || code === 'MQ_ERR_NOT_RUNNING';
 }

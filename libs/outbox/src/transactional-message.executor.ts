@@ -7,7 +7,7 @@ import { OutboxError } from './outbox.errors';
 import { OUTBOX_MODULE_OPTIONS } from './outbox.module-definition';
 import { TransactionalMessageStep } from './outbox.options';
 import { OutboxWriter } from './outbox-writer';
-import { ensureBrokerReachable, sendHalfMessage } from './send-half-message';
+import { endHalfMessage, ensureBrokerReachable, sendHalfMessage } from './send-half-message';
 import { insertCommittedTransaction } from './sql/transaction.sql';
 import { TransactionalMessageInvoker, TransactionalMessageOptions } from './transactional-message.decorator';
 import { SqlClient } from './transaction-runner';
@@ -64,11 +64,11 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
     } catch (error) {
       // A failure while committing leaves the outcome unknown: only the check-back, reading the
       // row, may decide then. Before that, nothing of the transaction can have committed.
-      if (half && !committing) await this.end(half, 'rollback');
+      if (half && !committing) await endHalfMessage(half, 'ROLLBACK', this.options.logger);
       throw error;
     }
     await this.step('local-committed', half!);
-    await this.end(half!, 'commit');
+    await endHalfMessage(half!, 'COMMIT', this.options.logger);
     return result;
   }
 
@@ -81,12 +81,12 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
       try {
         await this.claimCommitted(sql, half);
       } catch (error) {
-        await this.end(half, 'rollback');
+        await endHalfMessage(half, 'ROLLBACK', this.options.logger);
         throw error;
       }
       this.database.runner.afterCompletion(async (committed) => {
         if (committed) await this.step('local-committed', half).catch(() => undefined);
-        await this.end(half, committed ? 'commit' : 'rollback');
+        await endHalfMessage(half, committed ? 'COMMIT' : 'ROLLBACK', this.options.logger);
       });
       return value;
     });
@@ -129,17 +129,6 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
       payload: options.body ? options.body(result, ...args) : result,
       send: { tag: options.tag, keys: options.keys?.(result, ...args), messageGroup: group },
     };
-  }
-
-  /** EndTransaction; a failure is logged, never thrown: the broker's check-back decides then. */
-  private async end(half: MqHalfMessage, resolution: 'commit' | 'rollback'): Promise<void> {
-    try {
-      await (resolution === 'commit' ? half.commit() : half.rollback());
-    } catch (error) {
-      this.options.logger.warn(
-        `EndTransaction(${resolution.toUpperCase()}) of ${half.topic}/${half.messageId} failed; the check-back will decide: ${(error as Error).message}`,
-      );
-    }
   }
 
   private async step(step: TransactionalMessageStep, half: MqHalfMessage): Promise<void> {

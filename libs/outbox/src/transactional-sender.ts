@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MqHalfMessage, MqSendOptions, MqTransactionProducer, MqTransactionResolution } from '@app/mq';
+import { MqSendOptions, MqTransactionProducer, MqTransactionResolution } from '@app/mq';
 import { ResolvedOutboxOptions } from './outbox.defaults';
 import { OUTBOX_MODULE_OPTIONS } from './outbox.module-definition';
-import { sendHalfMessage } from './send-half-message';
+import { endHalfMessage, sendHalfMessage } from './send-half-message';
 import { TransactionListenerExplorer } from './transaction-listener.explorer';
 
 /** What sendInTransaction() reports. */
@@ -33,15 +33,7 @@ export class TransactionalSender {
     const listener = this.listeners.listenerOf(topic);
     const half = await sendHalfMessage(this.producer, topic, payload, options);
     const resolution = await listener.execute({ topic, messageId: half.messageId, transactionId: half.transactionId, payload }, arg);
-    if (resolution === 'COMMIT' || resolution === 'ROLLBACK') await this.end(half, resolution);
+    if (resolution === 'COMMIT' || resolution === 'ROLLBACK') await endHalfMessage(half, resolution, this.options.logger);
     return { messageId: half.messageId, transactionId: half.transactionId, resolution };
-  }
-
-  private async end(half: MqHalfMessage, resolution: 'COMMIT' | 'ROLLBACK'): Promise<void> {
-    try {
-      await (resolution === 'COMMIT' ? half.commit() : half.rollback());
-    } catch (error) {
-      this.options.logger.warn(`EndTransaction(${resolution}) of ${half.topic}/${half.messageId} failed; the check-back will decide: ${(error as Error).message}`);
-    }
   }
 }
