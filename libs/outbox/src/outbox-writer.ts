@@ -19,11 +19,6 @@ export interface OutboxEntry {
   deliverAt?: Date;
 }
 
-/** A serializer that can name the encoding it used (MqModule's JsonSerializer does). */
-interface ContentTyped {
-  contentTypeOf?(payload: unknown): string | undefined;
-}
-
 /**
  * Writes messages into `mq_outbox` inside the caller's transaction (outbox mode): the row commits
  * or rolls back with the business change, and no broker is needed meanwhile. A `pg_notify` in the
@@ -74,7 +69,7 @@ export class OutboxWriter {
   private encode(entry: OutboxEntry): { body: Buffer; properties: Record<string, string> } {
     const payload = entry.body ?? entry.payload;
     const properties = { ...entry.properties };
-    const contentType = (this.serializer as MqSerializer & ContentTyped).contentTypeOf?.(payload);
+    const contentType = this.serializer.contentTypeOf?.(payload);
     if (contentType !== undefined) properties[CONTENT_TYPE_PROPERTY] = contentType;
     return { body: this.serializer.serialize(payload), properties };
   }
