@@ -1,5 +1,6 @@
 import { buildMessageOptions } from './build-message-options';
 import { CONTENT_TYPE_PROPERTY, JsonSerializer } from './json.serializer';
+import { MqEncodedBody } from './mq-encoded-body';
 
 describe('buildMessageOptions', () => {
   const serializer = new JsonSerializer();
@@ -13,6 +14,15 @@ describe('buildMessageOptions', () => {
     const delayed = buildMessageOptions('orders', 'x', { delayMs: 1_000 }, serializer);
     expect(delayed.deliveryTimestamp!.getTime()).toBeGreaterThan(Date.now() + 900);
     expect(buildMessageOptions('fifo', 'x', { messageGroup: 'g' }, serializer).messageGroup).toBe('g');
+  });
+
+  it('sends an already-encoded body as is, with the content type it names, without the serializer', () => {
+    const body = Buffer.from('{"id":2}');
+    const refusing = { serialize: () => { throw new Error('must not serialize'); }, deserialize: () => undefined };
+    const message = buildMessageOptions('orders', new MqEncodedBody(body, 'application/json'), { properties: { a: '1' } }, refusing);
+    expect(message.body).toBe(body);
+    expect(Object.fromEntries(message.properties!)).toEqual({ a: '1', [CONTENT_TYPE_PROPERTY]: 'application/json' });
+    expect(buildMessageOptions('orders', new MqEncodedBody(body), {}, refusing).properties).toBeUndefined();
   });
 
   it.each([

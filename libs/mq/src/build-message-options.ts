@@ -1,5 +1,6 @@
 import { MessageOptions } from 'rocketmq-client-nodejs';
 import { CONTENT_TYPE_PROPERTY } from './json.serializer';
+import { MqEncodedBody } from './mq-encoded-body';
 import { MqError } from './mq.errors';
 import { MqSendOptions } from './mq-message';
 import { MqSerializer } from './mq-serializer';
@@ -31,9 +32,10 @@ export function buildMessageOptions(
     throw invalid('a transactional (half) message takes no messageGroup, deliverAt or delayMs');
   }
 
-  const body = serializer.serialize(payload);
+  const encoded = payload instanceof MqEncodedBody ? payload : undefined;
+  const body = encoded ? encoded.body : serializer.serialize(payload);
   const properties = new Map(Object.entries(options.properties ?? {}));
-  const contentType = serializer.contentTypeOf?.(payload);
+  const contentType = encoded ? encoded.contentType : serializer.contentTypeOf?.(payload);
   if (contentType !== undefined) properties.set(CONTENT_TYPE_PROPERTY, contentType);
   return {
     topic,

@@ -32,6 +32,8 @@ export { MqError, type MqErrorCode } from './mq.errors';
 export type { MqSerializer } from './mq-serializer';
 /** The default serializer (JSON; Buffers pass through) and the property naming a body's encoding. */
 export { JsonSerializer, CONTENT_TYPE_PROPERTY } from './json.serializer';
+/** A payload that is already an encoded body (sent as is, its content type recorded): for stored messages. */
+export { MqEncodedBody } from './mq-encoded-body';
 /** The official client's MessageView as an MqMessage (for consumers). */
 export { toMqMessage } from './map-message-view';
 

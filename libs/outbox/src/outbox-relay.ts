@@ -1,5 +1,5 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
-import { CONTENT_TYPE_PROPERTY, JsonSerializer, MQ_MODULE_OPTIONS, MqProducer, type MqSerializer, type ResolvedMqOptions } from '@app/mq';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { CONTENT_TYPE_PROPERTY, MqEncodedBody, MqProducer } from '@app/mq';
 import { OutboxDatabase } from './outbox-database';
 import { OutboxRelayListener } from './outbox-relay-listener';
 import { OUTBOX_RELAY_OPTIONS, ResolvedOutboxRelayOptions } from './outbox-relay.options';
@@ -51,17 +51,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private wakeSleeper: (() => void) | undefined;
   private consecutiveFailures = 0;
   private sent = 0;
-  private readonly serializer: MqSerializer;
 
   constructor(
     private readonly database: OutboxDatabase,
     private readonly producer: MqProducer,
     @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: ResolvedOutboxRelayOptions,
-    @Optional() @Inject(MQ_MODULE_OPTIONS) mqOptions?: ResolvedMqOptions,
   ) {
     this.schema = options.schema;
     this.relayOptions = options.relay;
-    this.serializer = mqOptions?.serializer ?? new JsonSerializer();
   }
 
   onApplicationBootstrap(): void {
@@ -139,10 +136,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     await Promise.all(
       rows.map(async (row) => {
         try {
-          const { [CONTENT_TYPE_PROPERTY]: _contentType, ...properties } = row.properties;
-          // Decoded and sent as a payload, so MqProducer records the content type as it would have.
-          const payload = this.serializer.deserialize(row.body, { topic: row.topic, properties: row.properties });
-          const receipt = await this.producer.send(row.topic, payload, {
+          // The bytes the writer encoded, sent as they are, with the content type it recorded.
+          const { [CONTENT_TYPE_PROPERTY]: contentType, ...properties } = row.properties;
+          const receipt = await this.producer.send(row.topic, new MqEncodedBody(row.body, contentType), {
             tag: row.tag ?? undefined,
             keys: row.keys.length > 0 ? row.keys : undefined,
             messageGroup: row.message_group ?? undefined,
