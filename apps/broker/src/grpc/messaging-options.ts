@@ -42,6 +42,12 @@ export interface MessagingOptions {
    * completes. The repeat reaches it once it waits; settings are idempotent for every client.
    */
   settingsRepeatDelayMs: number;
+  /**
+   * HTTP/2 receive window of every connection, per stream and for the connection: how much a
+   * client may send before the broker acknowledges it. grpc-java's server default (1 MiB), which
+   * the proxy runs with; grpc-js alone would leave HTTP/2's 64 KiB (see flow-control-window.ts).
+   */
+  flowControlWindowBytes: number;
   /** Largest gRPC request accepted (`grpcMaxInboundMessageSize`). */
   maxInboundMessageBytes: number;
   /** On stop, how long in-flight calls may take to finish before they are cancelled. */

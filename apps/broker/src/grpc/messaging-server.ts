@@ -26,6 +26,7 @@ import { SendMessageHandler } from './handlers/send-message.handler';
 import { TelemetryHandler } from './handlers/telemetry.handler';
 import { UpdateOffsetHandler } from './handlers/update-offset.handler';
 import { TelemetryCommand } from './messaging.types';
+import { applyServerFlowControlWindow } from './flow-control-window';
 import { MessagingParts } from './messaging-parts';
 import { loadMessagingService } from './proto-loader';
 import { CLIENT_ID_HEADER, headerValue, peerHostOf, remainingUntil, RequestContext } from './request-context';
@@ -99,6 +100,7 @@ export class MessagingServer {
     this.boundPort = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(target, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
     });
+    applyServerFlowControlWindow(this.server, this.parts.options.flowControlWindowBytes, this.logger);
     this.state = ServerState.Running;
     this.logger.info({ host, port: this.boundPort }, 'gRPC messaging service listening');
     return this.boundPort;

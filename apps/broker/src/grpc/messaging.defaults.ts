@@ -27,6 +27,8 @@ export const MESSAGING_DEFAULTS: Readonly<MessagingOptions> = {
   producerBackoffMultiplier: 2,
   /** 1 s: longer than the Node client's route queries take on any sane network. */
   settingsRepeatDelayMs: 1_000,
+  /** 1 MiB. */
+  flowControlWindowBytes: 1024 * 1024,
   /** 130 MiB. */
   maxInboundMessageBytes: 130 * 1024 * 1024,
   /** 5 s: long polls are ended at once on stop, so only ordinary calls use it. */
