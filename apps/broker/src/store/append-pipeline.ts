@@ -208,7 +208,8 @@ export class AppendPipeline {
       let j = i + 1;
       while (j < round.length && round[j].segmentBase === round[i].segmentBase) j++;
       const segment = await this.segmentForWrite(round[i].segmentBase);
-      await segment.write(
+      await this.log.write(
+        segment,
         round.slice(i, j).map((c) => c.buffer.subarray(0, c.length)),
         round[i].filePos,
       );

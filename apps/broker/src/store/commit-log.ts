@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { listOffsetFiles } from './consume-queue';
 import { CommitLogSegment } from './commit-log-segment';
 import { syncDirectory } from './atomic-file';
+import { TailCache } from './tail-cache';
 
 /**
  * The commit log's segment files: opening, rolling, reading, truncating, retention. The one
@@ -12,11 +13,16 @@ export class CommitLog {
   private segments: CommitLogSegment[] = [];
   /** Offset below which every byte is known to be fdatasync'ed. */
   flushedOffset = 0;
+  /** The last bytes written, for reads of what was just written (tail-cache.ts). */
+  private readonly tail: TailCache;
 
   constructor(
     readonly dir: string,
     readonly segmentSizeBytes: number,
-  ) {}
+    tailCacheBytes = 0,
+  ) {
+    this.tail = new TailCache(tailCacheBytes);
+  }
 
   async load(): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });
@@ -79,9 +85,15 @@ export class CommitLog {
     return segment;
   }
 
+  /** Writes `buffers` at `filePos` of `segment` (the append pipeline is the one writer) and keeps them in the tail cache. */
+  async write(segment: CommitLogSegment, buffers: Buffer[], filePos: number): Promise<void> {
+    await segment.write(buffers, filePos);
+    this.tail.add(segment.baseOffset + filePos, buffers);
+  }
+
   /**
-   * Reads `length` bytes at `offset`. Returns fewer bytes if the data ends first, and undefined
-   * if no segment holds the offset.
+   * Reads `length` bytes at `offset`, from the tail cache when it holds them all, else from the
+   * file. Returns fewer bytes if the data ends first, and undefined if no segment holds the offset.
    */
   async read(offset: number, length: number): Promise<Buffer | undefined> {
     const segment = this.segmentFor(offset);
@@ -89,6 +101,8 @@ export class CommitLog {
     const filePos = offset - segment.baseOffset;
     const available = Math.min(length, segment.writtenBytes - filePos);
     if (available <= 0) return undefined;
+    const cached = this.tail.read(offset, available);
+    if (cached) return cached;
     const buffer = Buffer.allocUnsafe(available);
     const read = await segment.read(buffer, 0, available, filePos);
     return read === available ? buffer : buffer.subarray(0, read);
@@ -119,6 +133,7 @@ export class CommitLog {
       }
     }
     this.segments = keep;
+    this.tail.clear();
     this.flushedOffset = Math.min(this.flushedOffset, offset);
     await syncDirectory(this.dir);
   }
@@ -135,6 +150,7 @@ export class CommitLog {
       deleted.push(segment.baseOffset);
     }
     if (deleted.length > 0) await syncDirectory(this.dir);
+    this.tail.dropBelow(this.minOffset);
     return deleted;
   }
 

@@ -61,7 +61,7 @@ export class FileMessageStore implements MessageStore {
   ) {
     this.options = { ...STORE_DEFAULTS, ...options };
     const dir = this.options.dir;
-    this.log = new CommitLog(path.join(dir, 'commitlog'), this.options.segmentSizeBytes);
+    this.log = new CommitLog(path.join(dir, 'commitlog'), this.options.segmentSizeBytes, this.options.tailCacheBytes);
     this.queues = new ConsumeQueueTable(path.join(dir, 'consumequeue'), this.options.consumeQueueEntriesPerFile);
     this.index = new MessageIndex(path.join(dir, 'index'));
     this.dispatcher = new Dispatcher(this.queues, this.index, (error, record) =>

@@ -22,6 +22,11 @@ export interface StoreOptions {
   retentionCheckIntervalMs: number;
   /** Largest encoded record accepted. */
   maxMessageSizeBytes: number;
+  /**
+   * Bytes of the log's tail kept in memory, so consumers that keep up read from memory instead
+   * of the file (0: off). Allocated once, at open.
+   */
+  tailCacheBytes: number;
   /** Entries per consume-queue file (20 bytes each; RocketMQ uses 300,000). */
   consumeQueueEntriesPerFile: number;
   /**

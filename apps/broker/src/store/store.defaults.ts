@@ -12,5 +12,7 @@ export const STORE_DEFAULTS: Omit<StoreOptions, 'dir'> = {
   /** RocketMQ's default maxMessageSize (4 MiB) plus room for headers and properties. */
   maxMessageSizeBytes: 4 * 1024 * 1024 + 64 * 1024,
   consumeQueueEntriesPerFile: 300_000,
+  /** 16 MiB: 16,000 messages of 1 KiB, several seconds of a busy topic. */
+  tailCacheBytes: 16 * 1024 * 1024,
   repair: false,
 };
