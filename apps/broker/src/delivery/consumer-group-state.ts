@@ -147,6 +147,11 @@ export class QueueConsumeState {
     }
   }
 
+  /** Whether an in-flight message may have become visible again by `nowMs` (never false when one has). */
+  mayHaveExpired(nowMs: number): boolean {
+    return nowMs >= this.earliestInvisibleUntilMs;
+  }
+
   /**
    * Collects up to `max` in-flight messages whose invisible time has passed, oldest offset
    * first. Skips the scan entirely while nothing can have expired.

@@ -39,6 +39,24 @@ describe('DeliveryService long polling', () => {
     expect(ids(okMessages(await pending.promise))).toEqual(['m1']);
   });
 
+  it('wakes a long poll that passed over messages a failed read gave back', async () => {
+    const readEntries = h.store.readEntries.bind(h.store);
+    let failRead!: (error: Error) => void;
+    jest.spyOn(h.store, 'readEntries').mockImplementationOnce(() => new Promise((_resolve, reject) => (failRead = reject)));
+    const first = h.service.receive(receiveRequest({ longPollingTimeoutMs: LONG_POLL_MS }));
+    await letItWait();
+    await append(h.store, message(0));
+    await letItWait();
+    // The first receive claimed m0 and is reading it; a second one finds nothing to take and waits.
+    const second = track(h.service.receive(receiveRequest({ longPollingTimeoutMs: LONG_POLL_MS })));
+    await letItWait();
+    expect(second.settled()).toBe(false);
+    jest.spyOn(h.store, 'readEntries').mockImplementation(readEntries);
+    failRead(new Error('EIO: read failed'));
+    await expect(first).rejects.toThrow('EIO');
+    expect(ids(okMessages(await second.promise))).toEqual(['m0']);
+  });
+
   it('ends with no messages when the caller aborts', async () => {
     const controller = new AbortController();
     const pending = h.service.receive(receiveRequest({ longPollingTimeoutMs: LONG_POLL_MS, signal: controller.signal }));

@@ -144,9 +144,12 @@ export class DeliveryService implements DeliveryApi {
     const look = async (): Promise<PollLook<ReceivedMessage[]>> => {
       const messages: ReceivedMessage[] = [];
       let retryNow = false;
+      const nowMs = this.options.now();
       for (const id of queueIds) {
         if (messages.length >= request.batchSize) break;
-        retryNow = (await this.receiver.receive(context, this.stateOf(request.group, topic.name, id), request.batchSize, messages)) || retryNow;
+        const state = this.stateOf(request.group, topic.name, id);
+        if (!this.receiver.mayHaveMessages(state, nowMs)) continue;
+        retryNow = (await this.receiver.receive(context, state, request.batchSize, messages)) || retryNow;
       }
       const found = messages.length > 0;
       return { value: messages, found, retryNow, nextVisibleAtMs: found ? Infinity : this.nextVisibleAtMs(request.group, topic.name, queueIds) };
