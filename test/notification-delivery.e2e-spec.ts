@@ -3,7 +3,7 @@ import { createNotificationTestApp, ManualClock, migrateNotificationTables, Noti
 import { generateWebhookSecret } from '../libs/outbox/src/notification/webhook-signature';
 import { verifyWebhook } from '../libs/outbox/src/notification/webhook-verifier';
 import { DEFAULT_RETRY_LADDER_MS } from '../libs/outbox/src/notification/notification.defaults';
-import { NotificationError } from '../libs/outbox/src/notification/notification.errors';
+import { OutboxError } from '../libs/outbox/src/outbox.errors';
 import { BestEffortNotify } from '../libs/outbox/src/notification/best-effort-notify.decorator';
 import { NotificationPruner } from '../libs/outbox/src/notification/notification-pruner';
 import { Injectable } from '@nestjs/common';
@@ -90,7 +90,7 @@ describe('best-effort notification: delivery', () => {
     const [{ count }] = await sender.dataSource.query('SELECT count(*)::int AS count FROM mq_notification');
     expect(count).toBe(1);
     await expect(sender.service.notify({ endpoint, event: 'x', payload: {}, idempotencyKey: 'outside' })).rejects.toMatchObject({ code: 'OUTBOX_ERR_NOTIFY_NO_TRANSACTION' });
-    await expect(sender.payments.pay('p-2', 1, 'no-such-endpoint')).rejects.toBeInstanceOf(NotificationError);
+    await expect(sender.payments.pay('p-2', 1, 'no-such-endpoint')).rejects.toBeInstanceOf(OutboxError);
   });
 
   it('@BestEffortNotify writes the notification in the method\'s transaction, and none when it throws', async () => {

@@ -76,7 +76,6 @@ export { NotificationPruner } from './notification/notification-pruner';
 /** Where the notification code reads the time; ManualClock for tests that walk the ladder. */
 export { systemClock, ManualClock, type NotificationClock } from './notification/notification-clock';
 /** The typed error of notification (codes `OUTBOX_ERR_NOTIFY_*`, docs/errors.md). */
-export { NotificationError, type NotificationErrorCode } from './notification/notification.errors';
 /** Standard Webhooks signing: a new `whsec_` secret, the signature header. */
 export { generateWebhookSecret, signWebhook } from './notification/webhook-signature';
 /** Receiver: verify signature and timestamp on the raw body (function, and a guard needing `NestFactory.create(AppModule, { rawBody: true })`). */

@@ -18,7 +18,22 @@ export type OutboxErrorCode =
   /** mode 'outbox' is used but the OutboxWriter provider is not registered (OutboxModule provides it). */
   | 'OUTBOX_ERR_OUTBOX_MODE_UNAVAILABLE'
   /** OutboxWriter.enqueue() (outbox-writer.ts) outside an active transaction. */
-  | 'OUTBOX_ERR_NO_TRANSACTION';
+  | 'OUTBOX_ERR_NO_TRANSACTION'
+  // Best-effort notification (notification/):
+  /** `notify()` was called with no active transaction, so the row could outlive a rolled-back change. */
+  | 'OUTBOX_ERR_NOTIFY_NO_TRANSACTION'
+  /** `notify()` named an endpoint that was never registered. */
+  | 'OUTBOX_ERR_NOTIFY_UNKNOWN_ENDPOINT'
+  /** An operation named a notification id that does not exist. */
+  | 'OUTBOX_ERR_NOTIFY_NOT_FOUND'
+  /** Module or endpoint options are invalid (url, secret, retry ladder, timeout). */
+  | 'OUTBOX_ERR_NOTIFY_INVALID_OPTIONS'
+  /** The SSRF guard refused to connect: the endpoint resolved to a loopback, private, link-local or reserved address. */
+  | 'OUTBOX_ERR_NOTIFY_ADDRESS_REFUSED'
+  /** A received webhook's signature is missing or matches none of the secrets. */
+  | 'OUTBOX_ERR_NOTIFY_SIGNATURE_INVALID'
+  /** A received webhook's `webhook-timestamp` is missing or outside the tolerance. */
+  | 'OUTBOX_ERR_NOTIFY_TIMESTAMP_OUT_OF_TOLERANCE';
 
 export class OutboxError extends Error {
   override readonly name = 'OutboxError';
@@ -26,7 +41,7 @@ export class OutboxError extends Error {
   constructor(
     readonly code: OutboxErrorCode,
     message: string,
-    /** What the error is about: topic, message id, class and method name. */
+    /** What the error is about: topic, message id, class and method name; endpoint, notification id, address. */
     readonly context: Readonly<Record<string, unknown>> = {},
     options?: { cause?: unknown },
   ) {

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
-import { NotificationError, NotificationService } from '@app/outbox';
+import { NotificationService, OutboxError } from '@app/outbox';
 import { MERCHANT_ENDPOINT } from '../payments/merchant-callback';
 
 /** What an operator sees of one notification. */
@@ -51,7 +51,7 @@ export class NotificationsController {
     try {
       await this.notifications.resend(id);
     } catch (error) {
-      if (error instanceof NotificationError && error.code === 'OUTBOX_ERR_NOTIFY_NOT_FOUND') {
+      if (error instanceof OutboxError && error.code === 'OUTBOX_ERR_NOTIFY_NOT_FOUND') {
         throw new NotFoundException({ statusCode: 404, reason: `no failed or delivered notification ${id}` });
       }
       throw error;

@@ -6,7 +6,7 @@ import { countNotificationsByStatus } from '../sql/notification.sql';
 import { resolveNotificationOptions, type ResolvedNotificationOptions } from './notification.defaults';
 import { BestEffortNotifyExplorer } from './best-effort-notify.explorer';
 import { NotificationDeliveryWorker } from './notification-delivery.worker';
-import { NotificationError } from './notification.errors';
+import { OutboxError } from '../outbox.errors';
 import { NotificationMetrics } from './notification.metrics';
 import {
   NOTIFICATION_METRICS_REGISTRY,
@@ -25,7 +25,7 @@ import { WebhookInbox } from './webhook-inbox';
 function resolveOptions(options: NotificationModuleOptions): ResolvedNotificationOptions {
   const resolved = resolveNotificationOptions(options);
   assertSchemaName(resolved.schema);
-  const invalid = (reason: string) => new NotificationError('OUTBOX_ERR_NOTIFY_INVALID_OPTIONS', `NotificationModule: ${reason}`);
+  const invalid = (reason: string) => new OutboxError('OUTBOX_ERR_NOTIFY_INVALID_OPTIONS', `NotificationModule: ${reason}`);
   if (resolved.timeoutMs >= resolved.claimTtlMs) throw invalid(`timeoutMs (${resolved.timeoutMs}) must be below claimTtlMs (${resolved.claimTtlMs})`);
   if (resolved.retryLadderMs.some((delay) => !Number.isInteger(delay) || delay < 0)) throw invalid('retryLadderMs must be non-negative integers');
   if (resolved.jitterRatio < 0 || resolved.jitterRatio >= 1) throw invalid('jitterRatio must be in [0, 1)');

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import * as sql from '../sql/notification.sql';
 import type { SqlClient, TransactionRunner } from '../transaction-runner';
-import { NotificationError } from './notification.errors';
+import { OutboxError } from '../outbox.errors';
 import type { ResolvedNotificationOptions } from './notification.defaults';
 import { NOTIFICATION_OPTIONS, NOTIFICATION_TRANSACTION_RUNNER } from './notification.module-definition';
 import { assertWebhookSecrets } from './webhook-signature';
@@ -37,12 +37,12 @@ export class NotificationService {
    */
   async notify(request: NotifyRequest): Promise<{ id: string; created: boolean }> {
     if (!this.runner.isTransactionActive()) {
-      throw new NotificationError('OUTBOX_ERR_NOTIFY_NO_TRANSACTION', 'notify() must run inside the business transaction (@Transactional or @BestEffortNotify)', { endpoint: request.endpoint });
+      throw new OutboxError('OUTBOX_ERR_NOTIFY_NO_TRANSACTION', 'notify() must run inside the business transaction (@Transactional or @BestEffortNotify)', { endpoint: request.endpoint });
     }
     return this.run(async (client) => {
       // Checked first: a foreign-key violation would abort the caller's transaction, this does not.
       if (!(await sql.findNotificationEndpoint(client, this.options.schema, request.endpoint))) {
-        throw new NotificationError('OUTBOX_ERR_NOTIFY_UNKNOWN_ENDPOINT', `unknown notification endpoint ${request.endpoint}`, { endpoint: request.endpoint });
+        throw new OutboxError('OUTBOX_ERR_NOTIFY_UNKNOWN_ENDPOINT', `unknown notification endpoint ${request.endpoint}`, { endpoint: request.endpoint });
       }
       return sql.insertNotification(client, this.options.schema, {
         id: `msg_${randomUUID().replace(/-/g, '')}`,
@@ -68,7 +68,7 @@ export class NotificationService {
   /** Re-enables an endpoint the breaker or a 410 disabled; its waiting notifications become due now. */
   async enableEndpoint(id: string): Promise<void> {
     const found = await this.run((client) => sql.enableNotificationEndpoint(client, this.options.schema, id, this.options.clock.now()));
-    if (!found) throw new NotificationError('OUTBOX_ERR_NOTIFY_UNKNOWN_ENDPOINT', `unknown notification endpoint ${id}`, { endpoint: id });
+    if (!found) throw new OutboxError('OUTBOX_ERR_NOTIFY_UNKNOWN_ENDPOINT', `unknown notification endpoint ${id}`, { endpoint: id });
   }
 
   async getNotification(id: string): Promise<sql.NotificationRow | undefined> {
@@ -87,7 +87,7 @@ export class NotificationService {
   /** Re-sends one failed or delivered notification once, now. */
   async resend(notificationId: string): Promise<void> {
     const found = await this.run((client) => sql.resendNotification(client, this.options.schema, notificationId, this.options.clock.now()));
-    if (!found) throw new NotificationError('OUTBOX_ERR_NOTIFY_NOT_FOUND', `no failed or delivered notification ${notificationId}`, { notificationId });
+    if (!found) throw new OutboxError('OUTBOX_ERR_NOTIFY_NOT_FOUND', `no failed or delivered notification ${notificationId}`, { notificationId });
   }
 
   /** Re-sends every failed notification of an endpoint created in [from, to); delivered ones are skipped. Returns how many. */
@@ -102,7 +102,7 @@ export class NotificationService {
 }
 
 function assertEndpoint(endpoint: sql.NewNotificationEndpoint, claimTtlMs: number): void {
-  const invalid = (reason: string) => new NotificationError('OUTBOX_ERR_NOTIFY_INVALID_OPTIONS', `endpoint ${endpoint.id}: ${reason}`, { endpoint: endpoint.id });
+  const invalid = (reason: string) => new OutboxError('OUTBOX_ERR_NOTIFY_INVALID_OPTIONS', `endpoint ${endpoint.id}: ${reason}`, { endpoint: endpoint.id });
   let url: URL;
   try {
     url = new URL(endpoint.url);

@@ -1,6 +1,6 @@
 import * as dns from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { NotificationError } from './notification.errors';
+import { OutboxError } from '../outbox.errors';
 
 /**
  * Refuses to connect to addresses a webhook must never reach: an endpoint URL is written by a
@@ -56,7 +56,7 @@ export class SsrfGuard {
     for (const entry of allowedAddresses) {
       const [network, prefix] = entry.split('/');
       const type = isIP(network) === 6 ? 'ipv6' : isIP(network) === 4 ? 'ipv4' : undefined;
-      if (!type) throw new NotificationError('OUTBOX_ERR_NOTIFY_INVALID_OPTIONS', `allowedAddresses: ${JSON.stringify(entry)} is not an address or CIDR range`);
+      if (!type) throw new OutboxError('OUTBOX_ERR_NOTIFY_INVALID_OPTIONS', `allowedAddresses: ${JSON.stringify(entry)} is not an address or CIDR range`);
       if (prefix === undefined) this.allowed.addAddress(network, type);
       else this.allowed.addSubnet(network, Number(prefix), type);
     }
@@ -85,8 +85,8 @@ export class SsrfGuard {
     });
   };
 
-  private refusal(hostname: string, address: string): NotificationError {
-    return new NotificationError(
+  private refusal(hostname: string, address: string): OutboxError {
+    return new OutboxError(
       'OUTBOX_ERR_NOTIFY_ADDRESS_REFUSED',
       `refused to connect to ${hostname} (${address}): loopback, private, link-local or reserved address; allow it with allowedAddresses`,
       { hostname, address },

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
-import { NotificationError } from './notification.errors';
+import { OutboxError } from '../outbox.errors';
 import { verifyWebhook, type VerifiedWebhook, type WebhookVerifyOptions } from './webhook-verifier';
 
 /** The request as the guard sees it (Express or Fastify, with `rawBody: true`). */
@@ -29,7 +29,7 @@ export class WebhookSignatureGuard implements CanActivate {
       request.webhook = verifyWebhook(request.headers, request.rawBody, this.options);
       return true;
     } catch (error) {
-      if (error instanceof NotificationError) throw new UnauthorizedException({ code: error.code, message: error.message });
+      if (error instanceof OutboxError) throw new UnauthorizedException({ code: error.code, message: error.message });
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { NotificationError } from './notification.errors';
+import { OutboxError } from '../outbox.errors';
 
 /**
  * Standard Webhooks signatures (https://www.standardwebhooks.com): `v1,` + base64 HMAC-SHA256 of
@@ -18,14 +18,14 @@ function secretKey(secret: string): Buffer {
   const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : '';
   const key = Buffer.from(encoded, 'base64');
   if (key.length < 16 || key.toString('base64').replace(/=+$/, '') !== encoded.replace(/=+$/, '')) {
-    throw new NotificationError('OUTBOX_ERR_NOTIFY_INVALID_OPTIONS', 'a webhook secret must be "whsec_" followed by at least 16 base64 bytes');
+    throw new OutboxError('OUTBOX_ERR_NOTIFY_INVALID_OPTIONS', 'a webhook secret must be "whsec_" followed by at least 16 base64 bytes');
   }
   return key;
 }
 
 /** Checks secrets when an endpoint is registered, so a bad one fails there and not at 3 a.m. in the worker. */
 export function assertWebhookSecrets(secrets: readonly string[]): void {
-  if (secrets.length === 0) throw new NotificationError('OUTBOX_ERR_NOTIFY_INVALID_OPTIONS', 'an endpoint needs at least one secret');
+  if (secrets.length === 0) throw new OutboxError('OUTBOX_ERR_NOTIFY_INVALID_OPTIONS', 'an endpoint needs at least one secret');
   for (const secret of secrets) secretKey(secret);
 }
 

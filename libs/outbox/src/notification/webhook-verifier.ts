@@ -1,4 +1,4 @@
-import { NotificationError } from './notification.errors';
+import { OutboxError } from '../outbox.errors';
 import { signatureMatches } from './webhook-signature';
 
 /** A webhook whose signature and timestamp checked out. */
@@ -39,17 +39,17 @@ export function verifyWebhook<T = unknown>(headers: Headers, rawBody: Buffer | s
   const timestamp = header(headers, 'webhook-timestamp');
   const signature = header(headers, 'webhook-signature');
   if (!id || !signature) {
-    throw new NotificationError('OUTBOX_ERR_NOTIFY_SIGNATURE_INVALID', 'webhook-id or webhook-signature header missing', { id });
+    throw new OutboxError('OUTBOX_ERR_NOTIFY_SIGNATURE_INVALID', 'webhook-id or webhook-signature header missing', { id });
   }
   const timestampSeconds = Number(timestamp);
   const nowSeconds = Math.floor((options.now?.() ?? new Date()).getTime() / 1000);
   const tolerance = options.toleranceSeconds ?? 300;
   if (!timestamp || !/^\d+$/.test(timestamp) || Math.abs(nowSeconds - timestampSeconds) > tolerance) {
-    throw new NotificationError('OUTBOX_ERR_NOTIFY_TIMESTAMP_OUT_OF_TOLERANCE', `webhook-timestamp ${timestamp} is more than ${tolerance} s from now`, { id, timestamp });
+    throw new OutboxError('OUTBOX_ERR_NOTIFY_TIMESTAMP_OUT_OF_TOLERANCE', `webhook-timestamp ${timestamp} is more than ${tolerance} s from now`, { id, timestamp });
   }
   const body = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
   if (!signatureMatches(options.secrets, signature, id, timestamp, body)) {
-    throw new NotificationError('OUTBOX_ERR_NOTIFY_SIGNATURE_INVALID', 'webhook signature matches none of the secrets', { id });
+    throw new OutboxError('OUTBOX_ERR_NOTIFY_SIGNATURE_INVALID', 'webhook signature matches none of the secrets', { id });
   }
   const parsed = JSON.parse(body) as { type?: string; data?: T };
   return { id, timestampSeconds, event: parsed.type ?? '', payload: parsed.data as T };
