@@ -15,6 +15,7 @@ module.exports = {
   moduleNameMapper: {
     '^@app/mq(|/.*)$': '<rootDir>/libs/mq/src$1',
     '^@app/outbox(|/.*)$': '<rootDir>/libs/outbox/src$1',
+    '^@app/faults(|/.*)$': '<rootDir>/libs/faults/src$1',
   },
   testEnvironment: 'node',
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -5,10 +5,10 @@ import { AddressInfo } from 'node:net';
 import { MessageView, SimpleConsumer } from 'rocketmq-client-nodejs';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { FaultInjector, FaultPoint } from '@app/faults';
 import { MqTransactionProducer } from '@app/mq';
 import { generateWebhookSecret, signWebhook } from '@app/outbox';
 import { AppModule } from '../apps/order-service/src/app.module';
-import { FaultInjector, FaultPoint } from '../apps/order-service/src/faults/fault-injector';
 import { loadOrderServiceConfig } from '../apps/order-service/src/order-service.config';
 import { ORDER_CLOSED_TOPIC, ORDER_CREATED_TOPIC, ORDER_SERVICE_GROUP, ORDER_TIMEOUT_TOPIC, PAYMENT_SUCCEEDED_TOPIC } from '../apps/order-service/src/order-service.topics';
 import { OrdersService } from '../apps/order-service/src/orders/orders.service';
@@ -87,7 +87,7 @@ describe('order-service', () => {
     });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot({ ...config, consumerLongPollingTimeoutMs: 500, consumerRetryDelaysMs: [200] })] })
       .overrideProvider(FaultInjector)
-      .useClass(RecordingFaultInjector)
+      .useValue(new RecordingFaultInjector(new Map()))
       .compile();
     app = moduleRef.createNestApplication({ rawBody: true, logger: process.env.ORDER_SERVICE_TEST_LOG ? undefined : false });
     await app.listen(0, '127.0.0.1');

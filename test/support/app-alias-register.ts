@@ -1,13 +1,13 @@
 /**
- * Resolves the `@app/mq` and `@app/outbox` path aliases (tsconfig `paths`) in child processes run
- * from the plain-JavaScript tree child-build.ts transpiles, where neither Jest's moduleNameMapper
- * nor tsconfig-paths is present. Import it first in a child script. Resolution is relative to
- * this file, so it works on the transpiled tree and on the sources alike.
+ * Resolves the `@app/mq`, `@app/outbox` and `@app/faults` path aliases (tsconfig `paths`) in
+ * child processes run from the plain-JavaScript tree child-build.ts transpiles, where neither
+ * Jest's moduleNameMapper nor tsconfig-paths is present. Import it first in a child script.
+ * Resolution is relative to this file, so it works on the transpiled tree and on the sources alike.
  */
 import Module = require('node:module');
 import * as path from 'node:path';
 
-const ALIAS = /^@app\/(mq|outbox)(\/.*)?$/;
+const ALIAS = /^@app\/(mq|outbox|faults)(\/.*)?$/;
 const moduleWithResolver = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
 const resolve = moduleWithResolver._resolveFilename;
 

@@ -17,6 +17,7 @@ const SOURCE_DIRS = [
   'apps/pay-service/src',
   'libs/mq/src',
   'libs/outbox/src',
+  'libs/faults/src',
   'test/support/app-alias-register.ts',
 ];
 
@@ -25,7 +26,7 @@ export interface DemoBuild {
   outDir: string;
   /** The built entry point of an app. */
   script(app: DemoApp): string;
-  /** `node -r` these first: the `@app/mq` and `@app/outbox` alias resolver. */
+  /** `node -r` these first: the `@app/*` alias resolver. */
   preload: string[];
   /** Environment every child starts from: bare imports resolve through NODE_PATH. */
   env: NodeJS.ProcessEnv;

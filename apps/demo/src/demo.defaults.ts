@@ -32,6 +32,3 @@ export const DEMO_TOPICS: ReadonlyArray<{ name: string; messageType: 'TRANSACTIO
   { name: 'payment-succeeded', messageType: 'TRANSACTION' },
   { name: 'order-timeout', messageType: 'DELAY' },
 ];
-
-/** Fault points the services understand (FAULTS=...). */
-export type FaultPoint = 'after-half-send' | 'inside-local-transaction' | 'after-local-commit' | 'consumer-before-ack' | 'in-notification-receiver';

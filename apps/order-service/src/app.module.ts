@@ -6,9 +6,9 @@ import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
+import { FaultInjector } from '@app/faults';
 import { MqHealthIndicator, MqModule } from '@app/mq';
 import { NotificationModule, OutboxModule } from '@app/outbox';
-import { FAULT_POINT_OF_STEP, FaultInjector } from './faults/fault-injector';
 import { FaultsModule } from './faults/faults.module';
 import { HealthController } from './health.controller';
 import { ORDER_SERVICE_MIGRATIONS } from './migrations/0001-create-orders.migration';
@@ -63,7 +63,7 @@ export class AppModule {
           inject: [FaultInjector],
           useFactory: (faults: FaultInjector) => ({
             migrationsRun: true,
-            hooks: { onStep: (step) => faults.hit(FAULT_POINT_OF_STEP[step]) },
+            hooks: { onStep: (step) => faults.atStep(step) },
           }),
         }),
         // The receiver side only: order-service sends no notifications.

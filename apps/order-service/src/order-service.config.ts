@@ -1,5 +1,5 @@
 import type { LogLevel } from '@nestjs/common';
-import { parseFaults } from './faults/fault-injector';
+import { type FaultPoint, parseFaults } from '@app/faults';
 import { ORDER_SERVICE_DEFAULTS } from './order-service.defaults';
 
 /** Injection token of the OrderServiceConfig (provided globally by AppModule.forRoot). */
@@ -12,7 +12,7 @@ export interface OrderServiceConfig {
   databaseUrl: string;
   mqEndpoints: string;
   /** Fault points (env `FAULTS`, `name` or `name:N` comma list): name -> the occurrence that kills. */
-  faults: ReadonlyMap<string, number>;
+  faults: ReadonlyMap<FaultPoint, number>;
   logLevels: LogLevel[];
   orderTimeoutMs: number;
   payServiceUrl: string;
@@ -76,7 +76,7 @@ function integer(env: Environment, name: string, fallback: number): number {
   return Number(value);
 }
 
-function faults(env: Environment): ReadonlyMap<string, number> {
+function faults(env: Environment): ReadonlyMap<FaultPoint, number> {
   try {
     return parseFaults(text(env, 'FAULTS') ?? '');
   } catch (error) {

@@ -1,4 +1,5 @@
 import type { LogLevel } from '@nestjs/common';
+import { type FaultPoint, parseFaults } from '@app/faults';
 import { PAY_SERVICE_DEFAULTS } from './pay-service.defaults';
 
 /** Injection token of the PayServiceConfig the application was started with. */
@@ -11,7 +12,7 @@ export interface PayServiceConfig {
   databaseUrl: string;
   mqEndpoints: string;
   /** Fault points to fire (`FAULTS`): name -> the occurrence that fires (1 = the first). */
-  faults: ReadonlyMap<string, number>;
+  faults: ReadonlyMap<FaultPoint, number>;
   /** LOG_LEVEL and every more severe Nest level. */
   logLevels: LogLevel[];
   merchantCallbackUrl: string;
@@ -35,9 +36,6 @@ export class PayServiceConfigError extends Error {
   override readonly name = 'PayServiceConfigError';
 }
 
-/** Fault points of the contract (docs: apps/pay-service/README.md); the last two belong to order-service and are accepted, never fired here. */
-export const KNOWN_FAULTS = ['after-half-send', 'inside-local-transaction', 'after-local-commit', 'consumer-before-ack', 'in-notification-receiver'] as const;
-
 /** Reads the environment once; throws PayServiceConfigError naming the variable at fault. */
 export function loadPayServiceConfig(env: NodeJS.ProcessEnv = process.env): PayServiceConfig {
   const value = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
@@ -53,7 +51,7 @@ export function loadPayServiceConfig(env: NodeJS.ProcessEnv = process.env): PayS
     host: value('HOST') ?? PAY_SERVICE_DEFAULTS.host,
     databaseUrl,
     mqEndpoints: value('MQ_ENDPOINTS') ?? PAY_SERVICE_DEFAULTS.mqEndpoints,
-    faults: parseFaults(value('FAULTS') ?? ''),
+    faults: parseFaultsVariable(value('FAULTS') ?? ''),
     logLevels: parseLogLevel(value('LOG_LEVEL') ?? PAY_SERVICE_DEFAULTS.logLevel),
     merchantCallbackUrl: value('MERCHANT_CALLBACK_URL') ?? PAY_SERVICE_DEFAULTS.merchantCallbackUrl,
     callbackSecret,
@@ -68,15 +66,16 @@ export function loadPayServiceConfig(env: NodeJS.ProcessEnv = process.env): PayS
   };
 }
 
-/** `after-half-send,after-local-commit:3` -> { after-half-send: 1, after-local-commit: 3 }. */
-export function parseFaults(spec: string): Map<string, number> {
-  const faults = new Map<string, number>();
-  for (const entry of list(spec)) {
-    const [name, nth] = entry.split(':');
-    if (!(KNOWN_FAULTS as readonly string[]).includes(name)) throw new PayServiceConfigError(`FAULTS: unknown fault point "${name}" (known: ${KNOWN_FAULTS.join(', ')})`);
-    faults.set(name, nth === undefined ? 1 : parseInteger(`FAULTS (${name})`, nth, 1, 1, 1_000_000));
+/**
+ * @app/faults' parser, its error made a PayServiceConfigError. pay-service fires only the three
+ * @TransactionalMessage points; order-service's two are accepted and never fire here.
+ */
+function parseFaultsVariable(spec: string): ReadonlyMap<FaultPoint, number> {
+  try {
+    return parseFaults(spec);
+  } catch (error) {
+    throw new PayServiceConfigError(`FAULTS: ${(error as Error).message}`);
   }
-  return faults;
 }
 
 /** `alice:1000,bob:500` -> balances in cents. */

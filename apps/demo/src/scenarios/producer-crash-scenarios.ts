@@ -1,4 +1,4 @@
-import { FaultPoint } from '../demo.defaults';
+import type { FaultPoint } from '@app/faults';
 import { Scenario, ScenarioContext } from './scenario';
 import { createKnownOrder, orderStatus, paymentCount, pendingHalfMessages, waitUntil } from './scenario-steps';
 

@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable, tap } from 'rxjs';
-import { FaultInjector } from './fault-injector';
+import { FaultInjector } from '@app/faults';
 
 /** What a consumer handler returns when it applied its effect (a duplicate the dedupe skipped returns nothing). */
 export const EFFECT_APPLIED = 'applied';

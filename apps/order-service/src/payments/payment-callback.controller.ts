@@ -1,6 +1,6 @@
 import { BadRequestException, Controller, HttpCode, NotFoundException, Post, Req, UseGuards } from '@nestjs/common';
+import { FaultInjector } from '@app/faults';
 import { WebhookInbox, type VerifiedWebhook } from '@app/outbox';
-import { FaultInjector } from '../faults/fault-injector';
 import { OrdersService } from '../orders/orders.service';
 import { PaymentCallbackGuard } from './payment-callback.guard';
 
