@@ -83,9 +83,14 @@ describe('outbox relay', () => {
     database = await createTestDatabase();
   });
 
+  // A test that fails before its stopApp() must not leave its relay running: the next test's rows
+  // are in the same tables, and that relay would send them to its own broker.
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+  });
+
   afterAll(async () => {
     for (const clients of clientSets) await clients.shutdownAll();
-    for (const app of apps) await app.close();
     for (const broker of brokers) await broker.stop();
     await database?.drop();
   });
@@ -177,7 +182,10 @@ describe('outbox relay', () => {
     });
     const received = await receiveAndAck(reader, 1, 10_000);
     expect(received.map((message) => payloadOf(message).id)).toEqual(['r-2']);
-    const rows = (await app.get(DataSource).query('SELECT topic, status, attempts, last_error FROM mq_outbox ORDER BY id')) as Array<Record<string, unknown>>;
+    // The relay marks a row sent after the broker's answer, which can come after the message reached the reader.
+    const statusesOf = async () => (await app.get(DataSource).query('SELECT topic, status, attempts, last_error FROM mq_outbox ORDER BY id')) as Array<Record<string, unknown>>;
+    await waitFor('r-2 marked sent', async () => (await statusesOf())[1]?.status === 'sent', 5_000, 50);
+    const rows = await statusesOf();
     expect(rows[0]).toMatchObject({ topic: 'no-such-topic', status: 'failed', attempts: 2, last_error: expect.stringContaining('MQ_ERR_SEND_FAILED') });
     expect(rows[1]).toMatchObject({ topic: TOPIC, status: 'sent' });
     await stopApp(app);
