@@ -3,13 +3,13 @@
  * so CPU profiles map back to the TypeScript), the broker CLI and the bare gRPC echo server as
  * child processes on loopback, and what the benchmark reads from them (/proc CPU time and RSS).
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import { freePort } from '../../../test/support/broker-child';
 import { transpileTree } from '../../../test/support/child-build';
+import { ChildExit, JsonLine, JsonLineChild } from '../../../test/support/json-line-child';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const READY_TIMEOUT_MS = 60_000;
@@ -94,75 +94,21 @@ export function runBench(main: () => Promise<void>, killOthers: () => void = () 
   );
 }
 
-/** A child process whose stdout is read as lines (JSON lines from pino or the echo server). */
-export class BenchChild {
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private readonly child: ChildProcess;
-  private readonly lines: Array<Record<string, unknown>> = [];
-  private readonly waiters = new Set<() => void>();
-  private stderr = '';
-
-  constructor(
-    readonly name: string,
-    args: string[],
-    env: NodeJS.ProcessEnv,
-  ) {
-    this.child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** A benchmark child (broker, echo server): JSON stdout lines, SIGKILLed if the bench exits first, /proc figures. */
+export class BenchChild extends JsonLineChild {
+  constructor(name: string, args: string[], env: NodeJS.ProcessEnv) {
+    super({ name, args, env, cwd: REPO_ROOT, maxLines: 1000, maxStderrChars: 8000 });
     liveChildren.add(this);
-    createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      try {
-        this.lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        this.lines.push({ msg: line });
-      }
-      if (this.lines.length > 1000) this.lines.splice(0, 500);
-      this.waiters.forEach((wake) => wake());
-    });
-    this.child.stderr!.on('data', (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString()).slice(-8000);
-    });
-    this.exited = new Promise((resolve) => {
-      this.child.on('exit', (code, signal) => {
-        liveChildren.delete(this);
-        resolve({ code, signal });
-        this.waiters.forEach((wake) => wake());
-      });
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
+    void this.exited.then(() => liveChildren.delete(this));
   }
 
   /** The first stdout line whose `msg` is `msg`; rejects if the child exits or times out first. */
-  waitForMessage(msg: string, timeoutMs = READY_TIMEOUT_MS): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const found = this.lines.find((line) => line.msg === msg);
-        if (found) finish(() => resolve(found));
-        else if (!this.running) finish(() => reject(new Error(`${this.name} exited before "${msg}"; stderr: ${this.stderr}`)));
-      };
-      const timer = setTimeout(() => finish(() => reject(new Error(`${this.name}: no "${msg}" in ${timeoutMs} ms; stderr: ${this.stderr}`))), timeoutMs);
-      const finish = (settle: () => void): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        settle();
-      };
-      this.waiters.add(check);
-      check();
-    });
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    if (this.running) this.child.kill(signal);
+  waitForMessage(msg: string, timeoutMs = READY_TIMEOUT_MS): Promise<JsonLine> {
+    return this.waitForLine((line) => line.msg === msg, timeoutMs);
   }
 
   /** SIGTERM, then SIGKILL if it has not exited in time; resolves with how it exited. */
-  async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async stop(): Promise<ChildExit> {
     this.kill('SIGTERM');
     const timer = setTimeout(() => this.kill('SIGKILL'), STOP_TIMEOUT_MS);
     const exit = await this.exited;

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { waitForLineOf } from '../../../test/support/json-line-child';
 
 /** How one life of a child ended. */
 export interface ProcessExit {
@@ -107,20 +108,13 @@ export class ManagedProcess {
 
   /** Resolves with the first line of the current life matching `pattern`; rejects on exit or timeout. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const finish = (settle: () => void): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        settle();
-      };
-      const check = (): void => {
-        const found = this.lines.find((line) => pattern.test(line));
-        if (found !== undefined) finish(() => resolve(found));
-        else if (!this.running) finish(() => reject(new Error(`${this.name} exited before printing ${pattern}:\n${this.tail()}`)));
-      };
-      const timer = setTimeout(() => finish(() => reject(new Error(`${this.name} printed no ${pattern} in ${timeoutMs} ms:\n${this.tail()}`))), timeoutMs);
-      this.waiters.add(check);
-      check();
+    return waitForLineOf({
+      waiters: this.waiters,
+      find: () => this.lines.find((line) => pattern.test(line)),
+      running: () => this.running,
+      timeoutMs,
+      exitedError: () => new Error(`${this.name} exited before printing ${pattern}:\n${this.tail()}`),
+      timeoutError: () => new Error(`${this.name} printed no ${pattern} in ${timeoutMs} ms:\n${this.tail()}`),
     });
   }
 
