@@ -47,6 +47,12 @@ interface FlowFigures {
   callRate: number;
   /** Calls whose consumer-side insert happened, per second from the first call to the last insert. */
   endToEndRate: number;
+  /** CPU of this process (callers and consumers: the application side) over the same window, as % of one core. */
+  appCpuPct: number;
+  /** That CPU per business transaction, in ms. */
+  appCpuMsPerTx: number;
+  /** CPU of the broker child over the same window, as % of one core. */
+  brokerCpuPct: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -105,7 +111,7 @@ async function waitForPayments(dataSource: DataSource, flow: string, count: numb
  * One flow: a warm-up (JIT, prepared statements, routes) drained to the end, then the measured
  * closed loop of `concurrency` callers for `measureMs`, then the drain of its consumer side.
  */
-async function measureFlow(flow: Flow, call: (id: string) => Promise<unknown>, dataSource: DataSource, options: Options): Promise<FlowFigures> {
+async function measureFlow(flow: Flow, call: (id: string) => Promise<unknown>, dataSource: DataSource, broker: BrokerChild, options: Options): Promise<FlowFigures> {
   const consumed = flow === 'bare' ? undefined : flow;
   let next = 0;
   const issue = async (): Promise<number> => {
@@ -115,15 +121,24 @@ async function measureFlow(flow: Flow, call: (id: string) => Promise<unknown>, d
   await runClosedLoop({ concurrency: options.concurrency, maxOperations: options.warmupCalls, maxMs: 60_000 }, issue);
   if (consumed) await waitForPayments(dataSource, consumed, options.warmupCalls, options.drainMaxMs);
   const before = next;
+  const appCpuBefore = process.cpuUsage();
+  const brokerCpuBefore = broker.process.cpuSeconds();
   const startedAt = performance.now();
   const loop = await runClosedLoop({ concurrency: options.concurrency, maxOperations: Number.MAX_SAFE_INTEGER, maxMs: options.measureMs }, issue);
   const endedAt = consumed ? await waitForPayments(dataSource, consumed, next, options.drainMaxMs) : startedAt + loop.elapsedMs;
+  const appCpu = process.cpuUsage(appCpuBefore);
+  const appCpuMs = (appCpu.user + appCpu.system) / 1000;
+  const brokerCpuMs = (broker.process.cpuSeconds() - brokerCpuBefore) * 1000;
   const calls = next - before;
+  const windowMs = endedAt - startedAt;
   return {
     flow,
     calls,
     callRate: (calls * 1000) / loop.elapsedMs,
-    endToEndRate: (calls * 1000) / (endedAt - startedAt),
+    endToEndRate: (calls * 1000) / windowMs,
+    appCpuPct: (100 * appCpuMs) / windowMs,
+    appCpuMsPerTx: appCpuMs / calls,
+    brokerCpuPct: (100 * brokerCpuMs) / windowMs,
   };
 }
 
@@ -176,9 +191,12 @@ async function main(): Promise<void> {
     };
     const figures = new Map<Flow, FlowFigures>();
     for (const flow of options.flows) {
-      const result = await measureFlow(flow, calls[flow], dataSource, options);
+      const result = await measureFlow(flow, calls[flow], dataSource, broker, options);
       figures.set(flow, result);
-      console.log(`${flow.padEnd(12)} ${String(result.calls).padStart(6)} calls: ${fixed(result.callRate)} calls/s returned, ${fixed(result.endToEndRate)} tx/s end to end`);
+      console.log(
+        `${flow.padEnd(12)} ${String(result.calls).padStart(6)} calls: ${fixed(result.callRate)} calls/s returned, ${fixed(result.endToEndRate)} tx/s end to end; ` +
+          `application process ${fixed(result.appCpuPct, 0)}% of a core (${fixed(result.appCpuMsPerTx, 2)} ms CPU per tx), broker ${fixed(result.brokerCpuPct, 0)}%`,
+      );
     }
     if (figures.size === FLOWS.length) printSummary(figures);
   } finally {
