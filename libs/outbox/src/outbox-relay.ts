@@ -11,7 +11,7 @@ import {
   pruneSentOutboxMessages,
   releaseOutboxMessage,
 } from './sql/outbox.sql';
-import { PRUNE_BATCH_ROWS, pruneInBatches } from './prune-in-batches';
+import { PeriodicPrune, PRUNE_BATCH_ROWS } from './prune-in-batches';
 import { isBrokerUnreachable } from './send-half-message';
 
 /** What one claimed batch came to. */
@@ -44,7 +44,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly relayOptions: ResolvedOutboxRelayOptions['relay'];
   private listener: OutboxRelayListener | undefined;
   private loop: Promise<void> | undefined;
-  private pruneTimer: NodeJS.Timeout | undefined;
+  private readonly pruning: PeriodicPrune;
   private running = false;
   /** Set by a notification; a claim that starts afterwards sees the notified rows. */
   private notified = false;
@@ -59,6 +59,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   ) {
     this.schema = options.schema;
     this.relayOptions = options.relay;
+    const { retentionMs, pruneIntervalMs } = options.relay;
+    this.pruning = new PeriodicPrune(
+      'sent mq_outbox rows',
+      pruneIntervalMs,
+      () => database.runner,
+      (sql) => pruneSentOutboxMessages(sql, options.schema, retentionMs, PRUNE_BATCH_ROWS),
+      this.logger,
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -81,14 +89,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.listener = new OutboxRelayListener(this.database.autocommit.pool.options, this.options.channel, () => this.wake());
     void this.listener.open();
     this.loop = this.run();
-    this.pruneTimer = setInterval(() => void this.pruneSent(), this.relayOptions.pruneIntervalMs);
+    this.pruning.start();
   }
 
   /** Stops claiming, lets the batch in flight finish (sent rows are marked), closes the LISTEN connection. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    clearInterval(this.pruneTimer);
+    this.pruning.stop();
     this.wake();
     await this.loop;
     await this.listener?.close();
@@ -96,14 +104,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /** Deletes rows sent more than `retentionMs` ago; returns how many. Runs every `pruneIntervalMs`. */
-  async pruneSent(): Promise<number> {
-    try {
-      const { retentionMs } = this.relayOptions;
-      return await pruneInBatches(this.database.runner, (sql) => pruneSentOutboxMessages(sql, this.schema, retentionMs, PRUNE_BATCH_ROWS));
-    } catch (error) {
-      this.logger.warn(`pruning sent outbox rows failed, next try in ${this.relayOptions.pruneIntervalMs} ms: ${String(error)}`);
-      return 0;
-    }
+  pruneSent(): Promise<number> {
+    return this.pruning.run();
   }
 
   private async run(): Promise<void> {

@@ -15,3 +15,41 @@ export async function pruneInBatches(runner: TransactionRunner, deleteBatch: (sq
     if (deleted < PRUNE_BATCH_ROWS) return total;
   }
 }
+
+/**
+ * One table's retention, the same for every pruner of this package (mq_transaction decisions,
+ * mq_consumed keys, sent mq_outbox rows, delivered notifications): `run()` deletes the expired
+ * rows in batches, logging a failure instead of throwing (0 deleted; the next run tries again),
+ * and `start()` runs it every `intervalMs` (0 or less: never, in this process). Several instances
+ * pruning one table at once is harmless.
+ */
+export class PeriodicPrune {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly what: string,
+    private readonly intervalMs: number,
+    private readonly runner: () => TransactionRunner,
+    private readonly deleteBatch: (sql: SqlClient) => Promise<number>,
+    private readonly logger: { warn(message: string): void },
+  ) {}
+
+  start(): void {
+    if (this.intervalMs > 0 && !this.timer) this.timer = setInterval(() => void this.run(), this.intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Deletes the expired rows now; returns how many (0 after a logged failure). */
+  async run(): Promise<number> {
+    try {
+      return await pruneInBatches(this.runner(), this.deleteBatch);
+    } catch (error) {
+      this.logger.warn(`pruning ${this.what} failed: ${String(error)}`);
+      return 0;
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { PRUNE_BATCH_ROWS, pruneInBatches } from '../prune-in-batches';
+import { PeriodicPrune, PRUNE_BATCH_ROWS } from '../prune-in-batches';
 import { pruneDeliveredNotifications } from '../sql/notification.sql';
 import type { TransactionRunner } from '../transaction-runner';
 import { type ResolvedNotificationOptions } from './notification.defaults';
@@ -9,35 +9,36 @@ import { NOTIFICATION_OPTIONS, NOTIFICATION_TRANSACTION_RUNNER } from './notific
  * Deletes notifications delivered more than `retentionMs` ago (default 30 days), with their
  * attempts, every `pruneIntervalMs`, so the tables do not grow by a row per notification forever.
  * Failed notifications stay until someone re-sends or removes them. "Ago" is read from the
- * module's clock, like every other time in notification. Several instances pruning at once is
- * harmless.
+ * module's clock, like every other time in notification.
  */
 @Injectable()
 export class NotificationPruner implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(NotificationPruner.name);
-  private timer: NodeJS.Timeout | undefined;
+  private readonly pruning: PeriodicPrune;
 
   constructor(
-    @Inject(NOTIFICATION_TRANSACTION_RUNNER) private readonly runner: TransactionRunner,
-    @Inject(NOTIFICATION_OPTIONS) private readonly options: ResolvedNotificationOptions,
-  ) {}
+    @Inject(NOTIFICATION_TRANSACTION_RUNNER) runner: TransactionRunner,
+    @Inject(NOTIFICATION_OPTIONS) options: ResolvedNotificationOptions,
+  ) {
+    const { schema, retentionMs, clock } = options;
+    this.pruning = new PeriodicPrune(
+      'delivered notifications',
+      options.pruneIntervalMs,
+      () => runner,
+      (sql) => pruneDeliveredNotifications(sql, schema, new Date(clock.now().getTime() - retentionMs), PRUNE_BATCH_ROWS),
+      new Logger(NotificationPruner.name),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    if (this.options.pruneIntervalMs > 0) this.timer = setInterval(() => void this.prune(), this.options.pruneIntervalMs);
+    this.pruning.start();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.pruning.stop();
   }
 
   /** Deletes the expired delivered notifications now; returns how many. Failures are logged. */
-  async prune(): Promise<number> {
-    try {
-      const cutoff = new Date(this.options.clock.now().getTime() - this.options.retentionMs);
-      return await pruneInBatches(this.runner, (sql) => pruneDeliveredNotifications(sql, this.options.schema, cutoff, PRUNE_BATCH_ROWS));
-    } catch (error) {
-      this.logger.warn(`pruning delivered notifications failed: ${String(error)}`);
-      return 0;
-    }
+  prune(): Promise<number> {
+    return this.pruning.run();
   }
 }
