@@ -2,25 +2,15 @@ import { StoreState } from './store/message-store';
 
 /**
  * Lifecycle of a broker component that opens after the store and closes before it (the delay
- * scheduler, the transaction service), STYLE 8.
+ * scheduler, the transaction service), STYLE 8: the store's own states without Recovering and
+ * Failed, so a component's state is already the store state its `not-running` answers report.
  */
-export enum LifecycleState {
-  Created = 'created',
-  Loading = 'loading',
-  Running = 'running',
-  ShuttingDown = 'shutting-down',
-  Closed = 'closed',
-}
+export const LifecycleState = {
+  Created: StoreState.Created,
+  Loading: StoreState.Loading,
+  Running: StoreState.Running,
+  ShuttingDown: StoreState.ShuttingDown,
+  Closed: StoreState.Closed,
+} as const;
 
-const AS_STORE_STATE: Record<LifecycleState, StoreState> = {
-  [LifecycleState.Created]: StoreState.Created,
-  [LifecycleState.Loading]: StoreState.Loading,
-  [LifecycleState.Running]: StoreState.Running,
-  [LifecycleState.ShuttingDown]: StoreState.ShuttingDown,
-  [LifecycleState.Closed]: StoreState.Closed,
-};
-
-/** A component's state in the store's terms, for `not-running` answers to appends. */
-export function asStoreState(state: LifecycleState): StoreState {
-  return AS_STORE_STATE[state];
-}
+export type LifecycleState = (typeof LifecycleState)[keyof typeof LifecycleState];

@@ -1,4 +1,4 @@
-import { LifecycleState, asStoreState } from '../lifecycle-state';
+import { LifecycleState } from '../lifecycle-state';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'pino';
 import { MessageInput, RecordType, StoredMessage } from '../store/message-record';
@@ -59,7 +59,7 @@ export class DelayScheduler implements DelaySchedulerApi {
   private readonly now: () => number;
   private readonly progress: ScheduleProgress;
   private readonly heap = new DueHeap();
-  private currentState = LifecycleState.Created;
+  private currentState: LifecycleState = LifecycleState.Created;
   /** Taken from the heap by the current run and not yet delivered or put back. */
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -150,7 +150,7 @@ export class DelayScheduler implements DelaySchedulerApi {
   }
 
   async schedule(message: MessageInput & { deliveryTimestampMs: number }): Promise<AppendResult> {
-    if (this.currentState !== LifecycleState.Running) return { status: 'not-running', state: asStoreState(this.currentState) };
+    if (this.currentState !== LifecycleState.Running) return { status: 'not-running', state: this.currentState };
     const invalid = checkSchedulable(message);
     if (invalid) return { status: 'invalid', reason: invalid };
     const result = await this.store.append({

@@ -1,4 +1,4 @@
-import { LifecycleState, asStoreState } from '../lifecycle-state';
+import { LifecycleState } from '../lifecycle-state';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'pino';
 import { MessageInput, RecordType, StoredMessage } from '../store/message-record';
@@ -71,7 +71,7 @@ export class TransactionService implements TransactionApi {
   private readonly resolver: TransactionResolver;
   private readonly scanner: CheckBackScanner;
   private readonly stateFile: TransactionStateFile;
-  private currentState = LifecycleState.Created;
+  private currentState: LifecycleState = LifecycleState.Created;
   /** Transaction records dispatched while open() catches up; applied once it has. */
   private buffered: DispatchedRecord[] = [];
   /** The last record dispatched while open() catches up. */
@@ -140,7 +140,7 @@ export class TransactionService implements TransactionApi {
   }
 
   async sendHalfMessage(message: Omit<MessageInput, 'type'>, options: { producerGroup?: string; checkImmunityMs?: number }): Promise<SendHalfResult> {
-    if (this.currentState !== LifecycleState.Running) return { status: 'not-running', state: asStoreState(this.currentState) };
+    if (this.currentState !== LifecycleState.Running) return { status: 'not-running', state: this.currentState };
     if (message.topic === TRANS_CHECK_MAX_TIME_TOPIC) return { status: 'invalid', reason: `transactional messages cannot be sent to ${TRANS_CHECK_MAX_TIME_TOPIC}` };
     const immunityMs = options.checkImmunityMs ?? 0;
     if (!Number.isFinite(immunityMs) || immunityMs < 0) return { status: 'invalid', reason: `check immunity ${immunityMs} ms is not a non-negative duration` };
