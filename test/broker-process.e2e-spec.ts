@@ -48,6 +48,11 @@ describe('broker process', () => {
     const response = await fetch(`http://127.0.0.1:${httpPort}/health`);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'ok', store: 'running' });
+    // The process's own Node metrics sit beside the transaction metrics.
+    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    expect(metrics).toContain('nodejs_eventloop_lag_max_seconds');
+    expect(metrics).toContain('nodejs_gc_duration_seconds');
+    expect(metrics).toContain('rocketmq_broker_half_messages_pending');
 
     expect(await broker.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(existsSync(join(storeDir, CLEAN_SHUTDOWN_MARKER))).toBe(true);

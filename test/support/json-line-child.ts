@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /** One stdout line of a child: a parsed JSON object (pino), or `{ msg }` for a line that is not JSON. */
@@ -21,6 +22,8 @@ export interface JsonLineChildOptions {
   maxLines?: number;
   /** Keep only the last this many characters of stderr; all of it when unset. */
   maxStderrChars?: number;
+  /** Also append every stdout line that is not JSON to this file (a `--trace-gc` trace, for one). */
+  textLinesFile?: string;
 }
 
 /**
@@ -38,7 +41,9 @@ export class JsonLineChild {
   constructor(private readonly options: JsonLineChildOptions) {
     this.child = spawn(process.execPath, options.args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      this.lines.push(parseLine(line));
+      const parsed = parseLine(line);
+      if (parsed === undefined && options.textLinesFile) appendFileSync(options.textLinesFile, `${line}\n`);
+      this.lines.push(parsed ?? { msg: line });
       if (options.maxLines !== undefined && this.lines.length > options.maxLines) this.lines.splice(0, Math.floor(options.maxLines / 2));
       this.wakeWaiters();
     });
@@ -123,12 +128,13 @@ export function waitForLineOf<T>(wait: {
   });
 }
 
-function parseLine(line: string): JsonLine {
+/** The line's JSON object, or undefined for a line that is not one. */
+function parseLine(line: string): JsonLine | undefined {
   try {
     const parsed: unknown = JSON.parse(line);
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as JsonLine;
   } catch {
-    // not JSON: kept as text below
+    // not JSON
   }
-  return { msg: line };
+  return undefined;
 }

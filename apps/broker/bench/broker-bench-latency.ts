@@ -3,7 +3,7 @@
  * (raw gRPC or the official clients), and the broker process's RSS once a million messages are stored.
  */
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { MessageView, Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { OfficialClients } from '../../../test/support/official-client';
 import { fixed } from './bench-utils';
@@ -25,6 +25,10 @@ export interface LatencyFigures {
   /** The warm-up's messages (not in the figures above): the start-up transient, shown rather than hidden. */
   warmupP99Ms: number;
   warmupMaxMs: number;
+  /** Event-loop delay over the measured sends, both processes (prom-client's monitor in the broker, 10 ms resolution). */
+  loopDelay: { brokerP99Ms: number; brokerMaxMs: number; benchP99Ms: number; benchMaxMs: number };
+  /** The broker's major (mark-compact) GCs over the measured sends: how many, and their mean pause. */
+  brokerMajorGc: { count: number; meanMs: number };
   serverCpuPct: number;
   benchCpuPct: number;
 }
@@ -95,6 +99,30 @@ async function officialLatencyClient(broker: BrokerChild, topic: string): Promis
   }
 }
 
+/** The broker's runtime figures from GET /metrics (prom-client's Node defaults, which main.ts registers). */
+interface BrokerRuntime {
+  lagP99Ms: number;
+  lagMaxMs: number;
+  majorGcCount: number;
+  majorGcSeconds: number;
+}
+
+/** Reads them; prom-client resets its event-loop histogram at each read, so a read also starts a window. */
+async function readBrokerRuntime(broker: BrokerChild): Promise<BrokerRuntime> {
+  const text = await (await fetch(`${broker.adminUrl}/metrics`)).text();
+  // A series not exported yet (no major GC so far) counts as 0.
+  const value = (name: string): number => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.slice(name.length + 1)) : 0;
+  };
+  return {
+    lagP99Ms: value('nodejs_eventloop_lag_p99_seconds') * 1000,
+    lagMaxMs: value('nodejs_eventloop_lag_max_seconds') * 1000,
+    majorGcCount: value('nodejs_gc_duration_seconds_count{kind="major"}'),
+    majorGcSeconds: value('nodejs_gc_duration_seconds_sum{kind="major"}'),
+  };
+}
+
 /** Offsets in each body: the send time (performance.now() of this process) and the sequence number. */
 const SENT_AT_OFFSET = 0;
 const SEQUENCE_OFFSET = 8;
@@ -123,6 +151,8 @@ export async function measureLatency(broker: BrokerChild, topic: string, limits:
   let duplicates = 0;
   let stopReceiving = false;
   let meter: CpuMeter | undefined;
+  let runtimeAtStart: Promise<BrokerRuntime> | undefined;
+  let benchLoop: IntervalHistogram | undefined;
   try {
     let pendingAcks = 0;
     const receiveLoop = async (): Promise<void> => {
@@ -158,7 +188,12 @@ export async function measureLatency(broker: BrokerChild, topic: string, limits:
       const due = Math.min(total, Math.floor(((performance.now() - startedAt) * ratePerSecond) / 1000));
       while (sent < due) {
         const sequence = sent++;
-        if (sequence === firstMeasured) meter = new CpuMeter(broker.process);
+        if (sequence === firstMeasured) {
+          meter = new CpuMeter(broker.process);
+          runtimeAtStart = readBrokerRuntime(broker);
+          benchLoop = monitorEventLoopDelay({ resolution: 10 });
+          benchLoop.enable();
+        }
         if (outstanding >= MAX_OUTSTANDING_SENDS) {
           skipped++;
           continue;
@@ -183,6 +218,9 @@ export async function measureLatency(broker: BrokerChild, topic: string, limits:
       await sleep(1);
     }
     const cpu = meter!.stop();
+    benchLoop!.disable();
+    const [runtimeBefore, runtimeAfter] = [await runtimeAtStart!, await readBrokerRuntime(broker)];
+    const majorGcs = runtimeAfter.majorGcCount - runtimeBefore.majorGcCount;
     const tailDeadline = performance.now() + TAIL_WAIT_MS;
     while (received < total - skipped && performance.now() < tailDeadline) await sleep(10);
     stopReceiving = true;
@@ -207,6 +245,13 @@ export async function measureLatency(broker: BrokerChild, topic: string, limits:
       sendP99Ms: percentile(sendRtts, 99),
       warmupP99Ms: percentile(warmup, 99),
       warmupMaxMs: warmup.length > 0 ? warmup[warmup.length - 1] : Number.NaN,
+      loopDelay: {
+        brokerP99Ms: runtimeAfter.lagP99Ms,
+        brokerMaxMs: runtimeAfter.lagMaxMs,
+        benchP99Ms: benchLoop!.percentile(99) / 1e6,
+        benchMaxMs: benchLoop!.max / 1e6,
+      },
+      brokerMajorGc: { count: majorGcs, meanMs: majorGcs > 0 ? ((runtimeAfter.majorGcSeconds - runtimeBefore.majorGcSeconds) * 1000) / majorGcs : 0 },
       serverCpuPct: cpu.serverPct,
       benchCpuPct: cpu.benchPct,
     };
@@ -216,6 +261,12 @@ export async function measureLatency(broker: BrokerChild, topic: string, limits:
     );
     console.log(`send round trip (until the SendMessage answer): p50 ${fixed(figures.sendP50Ms, 2)} ms, p99 ${fixed(figures.sendP99Ms, 2)} ms; ${cpu.text}`);
     console.log(`warm-up (${count(warmup.length)} messages, not counted above): p99 ${fixed(figures.warmupP99Ms, 2)} ms, max ${fixed(figures.warmupMaxMs, 2)} ms`);
+    const { loopDelay, brokerMajorGc } = figures;
+    console.log(
+      `event-loop delay while sending, p99 / max: broker ${fixed(loopDelay.brokerP99Ms, 0)} / ${fixed(loopDelay.brokerMaxMs, 0)} ms, ` +
+        `bench process ${fixed(loopDelay.benchP99Ms, 0)} / ${fixed(loopDelay.benchMaxMs, 0)} ms; ` +
+        `broker major GCs: ${brokerMajorGc.count}, ${fixed(brokerMajorGc.meanMs, 1)} ms each on average (GET /metrics)`,
+    );
     return figures;
   } finally {
     stopReceiving = true;

@@ -96,8 +96,8 @@ export function runBench(main: () => Promise<void>, killOthers: () => void = () 
 
 /** A benchmark child (broker, echo server): JSON stdout lines, SIGKILLed if the bench exits first, /proc figures. */
 export class BenchChild extends JsonLineChild {
-  constructor(name: string, args: string[], env: NodeJS.ProcessEnv) {
-    super({ name, args, env, cwd: REPO_ROOT, maxLines: 1000, maxStderrChars: 8000 });
+  constructor(name: string, args: string[], env: NodeJS.ProcessEnv, textLinesFile?: string) {
+    super({ name, args, env, cwd: REPO_ROOT, maxLines: 1000, maxStderrChars: 8000, textLinesFile });
     liveChildren.add(this);
     void this.exited.then(() => liveChildren.delete(this));
   }
@@ -150,7 +150,13 @@ export interface BrokerChild {
 
 export async function startBrokerChild(
   build: BenchBuild,
-  options: { name: string; storeDir: string; cpuProfDir?: string },
+  options: {
+    name: string;
+    storeDir: string;
+    cpuProfDir?: string;
+    /** Where the child's stdout lines that are not its JSON log go (what BROKER_BENCH_NODE_FLAGS such as --trace-gc print). */
+    textLinesFile?: string;
+  },
 ): Promise<BrokerChild> {
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
   const nodeFlags = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
@@ -167,7 +173,7 @@ export async function startBrokerChild(
     '--flush', 'ASYNC_FLUSH',
   ];
   const env = { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules'), LOG_LEVEL: 'info' };
-  const child = new BenchChild(options.name, args, env);
+  const child = new BenchChild(options.name, args, env, options.textLinesFile);
   try {
     await child.waitForMessage('broker ready');
   } catch (error) {

@@ -348,7 +348,10 @@ function otherLoad(): string[] {
 async function runBrokerCases(build: Awaited<ReturnType<typeof buildForBench>>, runDir: string, options: Options, results: Results, profileDir: string | undefined): Promise<void> {
   const brokerCases = (['producer', 'batch', 'consume', 'latency', 'transaction'] as const).filter((c) => options.cases.has(c));
   if (brokerCases.length === 0) return;
-  const broker: BrokerChild = await startBrokerChild(build, { name: 'broker', storeDir: path.join(runDir, 'store-main'), cpuProfDir: profileDir });
+  // With extra node flags (--trace-gc-nvp, ...), what they print is kept next to the run dir.
+  const textLinesFile = process.env.BROKER_BENCH_NODE_FLAGS?.trim() ? `${runDir}-broker-stdout.log` : undefined;
+  const broker: BrokerChild = await startBrokerChild(build, { name: 'broker', storeDir: path.join(runDir, 'store-main'), cpuProfDir: profileDir, textLinesFile });
+  if (textLinesFile) console.log(`the broker child's non-JSON stdout (BROKER_BENCH_NODE_FLAGS output) goes to ${textLinesFile}`);
   console.log(`\nbroker child pid ${broker.process.pid}, gRPC ${broker.grpcEndpoint}, admin ${broker.adminUrl}${profileDir ? ', under --cpu-prof' : ''}`);
   try {
     for (const topic of [TOPICS.producer, TOPICS.batch, TOPICS.consume, TOPICS.latency]) await upsertTopic(broker, topic, QUEUES);

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { CommanderError } from 'commander';
 import { pino, Logger } from 'pino';
+import { collectDefaultMetrics } from 'prom-client';
 import { Broker } from './broker';
 import { parseBrokerCommandLine } from './config/broker-command-line';
 import { BrokerConfigError } from './config/broker-config.errors';
@@ -24,6 +25,10 @@ async function main(args: readonly string[]): Promise<void> {
     logger.warn({ key: warning.key, source: warning.source, line: warning.line }, warning.message);
   }
   const broker = new Broker(loaded.config, logger);
+  // The broker process's own Node metrics beside the transaction metrics on GET /metrics: event-loop
+  // lag, GC pauses by kind, heap, CPU (prom-client's defaults). Only here, once per process: an
+  // in-process Broker (tests) leaves the host process's metrics to its host.
+  collectDefaultMetrics({ register: broker.transactionMetrics.registry });
   const started = broker.start();
   // Installed before start() settles so a signal during recovery still shuts down cleanly.
   handleShutdownSignals(broker, started, logger);
