@@ -1,9 +1,6 @@
 import { Controller, HttpCode, INestApplication, Module, Post, Req, UseGuards } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { ClsModule } from 'nestjs-cls';
 import { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from './support/test-database';
@@ -14,6 +11,7 @@ import { WebhookInbox } from '../libs/outbox/src/notification/webhook-inbox';
 import { WebhookSignatureGuard } from '../libs/outbox/src/notification/webhook-signature.guard';
 import { generateWebhookSecret, signWebhook } from '../libs/outbox/src/notification/webhook-signature';
 import type { VerifiedWebhook } from '../libs/outbox/src/notification/webhook-verifier';
+import { outboxClsModule } from '../libs/outbox/src/outbox-cls.module';
 
 const RECEIVER_SECRET = generateWebhookSecret();
 const GROUP = 'order-service:payments';
@@ -47,7 +45,7 @@ function receiverModule(databaseUrl: string) {
   @Module({
     imports: [
       TypeOrmModule.forRoot({ type: 'postgres', url: databaseUrl, entities: [], synchronize: false }),
-      ClsModule.forRoot({ global: true, plugins: [new ClsPluginTransactional({ adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }) })] }),
+      outboxClsModule(),
       NotificationModule.forRoot({ workerEnabled: false }),
     ],
     controllers: [PaymentWebhookController],

@@ -1,9 +1,8 @@
 import { INestApplicationContext, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClsPluginTransactional, Transactional, TransactionHost } from '@nestjs-cls/transactional';
+import { Transactional, TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { ClsModule } from 'nestjs-cls';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
@@ -18,6 +17,7 @@ import { NOTIFICATION_METRICS_REGISTRY } from '../../libs/outbox/src/notificatio
 import { NotificationModule } from '../../libs/outbox/src/notification/notification.module';
 import type { NotificationModuleOptions } from '../../libs/outbox/src/notification/notification.options';
 import { NotificationService } from '../../libs/outbox/src/notification/notification.service';
+import { outboxClsModule } from '../../libs/outbox/src/outbox-cls.module';
 
 /**
  * Shared by the notification specs: a Nest application context wired as an app would be
@@ -71,10 +71,7 @@ export async function createNotificationTestApp(databaseUrl: string, options: No
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({ type: 'postgres', url: databaseUrl, entities: [], synchronize: false, extra: { max: 10 } }),
-      ClsModule.forRoot({
-        global: true,
-        plugins: [new ClsPluginTransactional({ adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }) })],
-      }),
+      outboxClsModule(),
       NotificationModule.forRoot({ workerEnabled: false, allowedAddresses: ['127.0.0.1'], ...options }),
     ],
     providers: [PaymentService, ...providers],

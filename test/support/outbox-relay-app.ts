@@ -1,12 +1,9 @@
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { MqModule, MqModuleOptions } from '@app/mq';
-import { OutboxModule, OutboxModuleOptions } from '@app/outbox';
+import { outboxClsModule, OutboxModule, OutboxModuleOptions } from '@app/outbox';
 
 /** The business table of the relay and idempotent-consumer tests. */
 export const RELAY_ORDERS_DDL = 'CREATE TABLE IF NOT EXISTS orders (id text PRIMARY KEY, item text NOT NULL)';
@@ -34,10 +31,7 @@ export async function createRelayTestApp(options: RelayTestAppOptions): Promise<
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({ type: 'postgres', url: options.databaseUrl, entities: [], synchronize: false, extra: { max: 20 } }),
-      ClsModule.forRoot({
-        global: true,
-        plugins: [new ClsPluginTransactional({ adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }) })],
-      }),
+      outboxClsModule(),
       MqModule.forRoot({ isGlobal: true, endpoints: options.endpoints, logger: logger ? false : undefined, requestTimeoutMs: 1_000, ...options.mq }),
       OutboxModule.forRoot({ isGlobal: true, migrationsRun: true, ...options.outbox, logger }),
     ],

@@ -1,12 +1,11 @@
 import { INestApplicationContext, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClsPluginTransactional, TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { MqError, MqModule, MqSendOptions, MqTransactionProducer } from '@app/mq';
-import { OutboxModule, OutboxModuleOptions, TransactionalMessage } from '@app/outbox';
+import { outboxClsModule, OutboxModule, OutboxModuleOptions, TransactionalMessage } from '@app/outbox';
 
 /** The business table of the outbox tests: one row per order the service created. */
 export const ORDERS_DDL = 'CREATE TABLE IF NOT EXISTS orders (id text PRIMARY KEY, item text NOT NULL)';
@@ -74,10 +73,7 @@ export async function createOutboxTestApp(options: OutboxTestAppOptions): Promis
   const builder = Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({ type: 'postgres', url: options.databaseUrl, entities: [], synchronize: false, extra: { max: 20 } }),
-      ClsModule.forRoot({
-        global: true,
-        plugins: [new ClsPluginTransactional({ adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }) })],
-      }),
+      outboxClsModule(),
       MqModule.forRoot({ isGlobal: true, endpoints: options.endpoints, logger: logger ? false : undefined, requestTimeoutMs: 2_000 }),
       OutboxModule.forRoot({ migrationsRun: true, ...options.outbox, logger }),
     ],

@@ -2,13 +2,9 @@ import { BadRequestException, DynamicModule, Module, ValidationError, Validation
 import { APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { ClsModule } from 'nestjs-cls';
-import { DataSource } from 'typeorm';
 import { FaultInjector } from '@app/faults';
 import { MqHealthIndicator, MqModule } from '@app/mq';
-import { NotificationModule, OutboxModule } from '@app/outbox';
+import { NotificationModule, outboxClsModule, OutboxModule } from '@app/outbox';
 import { FaultsModule } from './faults/faults.module';
 import { HealthController } from './health.controller';
 import { ORDER_SERVICE_MIGRATIONS } from './migrations/0001-create-orders.migration';
@@ -44,10 +40,7 @@ export class AppModule {
           synchronize: false,
           extra: { max: 10 },
         }),
-        ClsModule.forRoot({
-          global: true,
-          plugins: [new ClsPluginTransactional({ adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }) })],
-        }),
+        outboxClsModule(),
         MqModule.forRoot({
           isGlobal: true,
           endpoints: config.mqEndpoints,

@@ -2,13 +2,9 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { ClsModule } from 'nestjs-cls';
-import { DataSource } from 'typeorm';
 import { FaultInjector } from '@app/faults';
 import { MqHealthIndicator, MqModule } from '@app/mq';
-import { NotificationModule, OutboxModule } from '@app/outbox';
+import { NotificationModule, outboxClsModule, OutboxModule } from '@app/outbox';
 import { Account } from './accounts/account.entity';
 import { AccountsController } from './accounts/accounts.controller';
 import { AccountsService } from './accounts/accounts.service';
@@ -46,10 +42,7 @@ export class AppModule {
           synchronize: false,
           extra: { max: 20 },
         }),
-        ClsModule.forRoot({
-          global: true,
-          plugins: [new ClsPluginTransactional({ adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }) })],
-        }),
+        outboxClsModule(),
         MqModule.forRoot({
           isGlobal: true,
           endpoints: config.mqEndpoints,

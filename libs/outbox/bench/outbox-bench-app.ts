@@ -6,13 +6,12 @@
 import { INestApplicationContext, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClsPluginTransactional, TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { ClsModule } from 'nestjs-cls';
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { MqMessage, MqModule } from '@app/mq';
-import { IdempotentConsumer, OutboxModule, TransactionalMessage } from '@app/outbox';
+import { IdempotentConsumer, outboxClsModule, OutboxModule, TransactionalMessage } from '@app/outbox';
 
 export const HALF_TOPIC = 'bench-outbox-half';
 export const OUTBOX_TOPIC = 'bench-outbox-relay';
@@ -111,10 +110,7 @@ export async function createBenchApp(databaseUrl: string, endpoints: string, poo
   @Module({
     imports: [
       TypeOrmModule.forRoot({ type: 'postgres', url: databaseUrl, entities: [], synchronize: false, extra: { max: poolSize } }),
-      ClsModule.forRoot({
-        global: true,
-        plugins: [new ClsPluginTransactional({ adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }) })],
-      }),
+      outboxClsModule(),
       MqModule.forRoot({ isGlobal: true, endpoints, logger: process.env.OUTBOX_BENCH_LOG ? undefined : false, consumers: { shutdownTimeoutMs: 5_000 }, producer: { lingerMs: Number(process.env.OUTBOX_BENCH_LINGER_MS ?? 2) } }),
       OutboxModule.forRoot({ isGlobal: true, migrationsRun: true, relay: { batchSize: 64 } }),
     ],

@@ -12,6 +12,8 @@ export const OUTBOX_VERSION = '0.1.0';
 
 /** The module: `OutboxModule.forRoot({ schema, migrationsRun, checkBack, hooks })` / `forRootAsync(...)`. */
 export { OutboxModule } from './outbox.module';
+/** The ClsModule (nestjs-cls + TypeORM transactional adapter) the application registers once for OutboxModule and NotificationModule. */
+export { outboxClsModule } from './outbox-cls.module';
 /** Injection token of the resolved options, and the raw-options token forRootAsync fills. */
 export { OUTBOX_MODULE_OPTIONS, OUTBOX_RAW_OPTIONS } from './outbox.module-definition';
 /** Options of OutboxModule, and the fault-injection steps of `hooks.onStep`. */
