@@ -24,6 +24,7 @@ import PgBoss from 'pg-boss';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { fixed, loadAverage, printTable, runClosedLoop, SummaryRow } from '../../../apps/broker/bench/bench-utils';
+import { CpuMeter } from '../../../apps/broker/bench/broker-bench-clients';
 import { buildForBench, BrokerChild, killAllChildren, startBrokerChild } from '../../../apps/broker/bench/broker-bench-processes';
 import { startPostgresServer } from '../../../test/support/postgres-server';
 import { BENCH_DDL, BenchOrders, BOSS_QUEUE, createBenchApp, HALF_TOPIC, OUTBOX_TOPIC, startBossWorkers } from './outbox-bench-app';
@@ -121,14 +122,11 @@ async function measureFlow(flow: Flow, call: (id: string) => Promise<unknown>, d
   await runClosedLoop({ concurrency: options.concurrency, maxOperations: options.warmupCalls, maxMs: 60_000 }, issue);
   if (consumed) await waitForPayments(dataSource, consumed, options.warmupCalls, options.drainMaxMs);
   const before = next;
-  const appCpuBefore = process.cpuUsage();
-  const brokerCpuBefore = broker.process.cpuSeconds();
+  const cpu = new CpuMeter(broker.process);
   const startedAt = performance.now();
   const loop = await runClosedLoop({ concurrency: options.concurrency, maxOperations: Number.MAX_SAFE_INTEGER, maxMs: options.measureMs }, issue);
   const endedAt = consumed ? await waitForPayments(dataSource, consumed, next, options.drainMaxMs) : startedAt + loop.elapsedMs;
-  const appCpu = process.cpuUsage(appCpuBefore);
-  const appCpuMs = (appCpu.user + appCpu.system) / 1000;
-  const brokerCpuMs = (broker.process.cpuSeconds() - brokerCpuBefore) * 1000;
+  const { serverPct, benchPct } = cpu.stop();
   const calls = next - before;
   const windowMs = endedAt - startedAt;
   return {
@@ -136,9 +134,9 @@ async function measureFlow(flow: Flow, call: (id: string) => Promise<unknown>, d
     calls,
     callRate: (calls * 1000) / loop.elapsedMs,
     endToEndRate: (calls * 1000) / windowMs,
-    appCpuPct: (100 * appCpuMs) / windowMs,
-    appCpuMsPerTx: appCpuMs / calls,
-    brokerCpuPct: (100 * brokerCpuMs) / windowMs,
+    appCpuPct: benchPct,
+    appCpuMsPerTx: (benchPct / 100) * (windowMs / calls),
+    brokerCpuPct: serverPct,
   };
 }
 
