@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLEAN_SHUTDOWN_MARKER } from '../apps/broker/src/store/file-message-store';
+import pino from 'pino';
+import { CLEAN_SHUTDOWN_MARKER, FileMessageStore } from '../apps/broker/src/store/file-message-store';
+import { AppendedRecord } from '../apps/broker/src/store/message-store';
+import { okRecords } from '../apps/broker/src/store/message-store.test-support';
 import { BrokerChild, freePort } from './support/broker-child';
 import { startTestBroker, TestBroker } from './support/broker-harness';
 import { ChildBuild, buildForChildren } from './support/child-build';
@@ -81,6 +84,42 @@ describe('broker process', () => {
 
     expect(await broker.stop('SIGINT')).toEqual({ code: 0, signal: null });
   });
+
+  it('starts over a damaged byte in an old commit-log segment, after a clean stop and after a kill, and reports the damaged record', async () => {
+    const storeDir = join(workDir, 'store');
+    const segmentSizeBytes = 64 * 1024;
+    // 300 messages of ~1 KB over five segments, written and closed cleanly.
+    const store = new FileMessageStore({ dir: storeDir, segmentSizeBytes }, pino({ level: 'silent' }));
+    await store.open();
+    const records: AppendedRecord[] = [];
+    for (let n = 0; n < 300; n++) {
+      records.push(...okRecords(await store.append({ topic: 'orders', queueId: 0, messageId: `m${n}`, keys: [`k${n}`], bornTimestampMs: Date.now(), body: Buffer.alloc(1_000, n) })));
+    }
+    await store.close();
+    // One flipped byte in the body of a record in the middle of segment 0.
+    const victim = records[30];
+    expect(victim.offset + victim.size).toBeLessThan(segmentSizeBytes);
+    const segment0 = await open(join(storeDir, 'commitlog', '0'.padStart(20, '0')), 'r+');
+    await segment0.write(Buffer.from([0x5a]), 0, 1, victim.offset + victim.size - 20);
+    await segment0.close();
+    const configFile = join(workDir, 'broker.conf');
+    await writeFile(configFile, `mappedFileSizeCommitLog=${segmentSizeBytes}\n`);
+    const args = ['--config', configFile, '--store', storeDir, '--port', '0', '--http-port', '0'];
+
+    for (const stop of ['SIGTERM', 'SIGKILL'] as const) {
+      const broker = startBroker(args);
+      const ready = await broker.waitForLine((line) => line.msg === 'broker ready', 20_000);
+      const admin = `http://127.0.0.1:${ready.httpPort as number}`;
+      // Reads verify: the damaged record is not served, and it is logged and counted.
+      const byKey = await (await fetch(`${admin}/topics/orders/messages?key=k30`)).json();
+      expect(byKey.messages).toEqual([]);
+      expect((await (await fetch(`${admin}/topics/orders/messages?key=k31`)).json()).messages).toHaveLength(1);
+      expect(await (await fetch(`${admin}/health`)).json()).toMatchObject({ status: 'ok', store: 'running', damagedRecords: 1 });
+      expect(broker.lines.find((line) => line.level === 50 && String(line.msg).startsWith('damaged commit-log record'))).toMatchObject({ offset: victim.offset });
+      expect(await (await fetch(`${admin}/metrics`)).text()).toMatch(/^rocketmq_broker_store_damaged_records 1$/m);
+      await broker.stop(stop);
+    }
+  }, 60_000);
 });
 
 describe('broker harness', () => {
@@ -97,7 +136,7 @@ describe('broker harness', () => {
 
     const response = await fetch(`http://127.0.0.1:${testBroker.httpPort}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', store: 'running', commitLog: { minOffset: 0, maxOffset: 0 } });
+    expect(await response.json()).toEqual({ status: 'ok', store: 'running', commitLog: { minOffset: 0, maxOffset: 0 }, damagedRecords: 0 });
 
     const storeDir = testBroker.storeDir;
     await testBroker.stop();

@@ -19,6 +19,7 @@ import { DelaySchedulerSettings } from './schedule/delay-scheduler.defaults';
 import { DelayScheduler } from './schedule/delay-scheduler';
 import { FileMessageStore } from './store/file-message-store';
 import { MessageStore, RecoveryReport } from './store/message-store';
+import { registerStoreMetrics } from './store/store-metrics';
 import { TopicRegistry } from './topics/topic-registry';
 import { TransactionMetrics } from './transaction/transaction-metrics';
 import { TransactionService, TransactionServiceOptions } from './transaction/transaction-service';
@@ -103,6 +104,7 @@ export class Broker {
     const grpcLogger = logger.child({ component: 'grpc' });
     const channels = new TelemetryProducerChannels(sessions, () => ({ host: config.host, port: this.messaging.port }), grpcLogger);
     this.transactionMetrics = new TransactionMetrics();
+    registerStoreMetrics(this.transactionMetrics.registry, this.store);
     this.transactions = new TransactionService(
       this.store,
       channels,

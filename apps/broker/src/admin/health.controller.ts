@@ -7,6 +7,11 @@ export interface HealthResponse {
   status: 'ok';
   store: StoreState;
   commitLog: { minOffset: number; maxOffset: number };
+  /**
+   * Acknowledged records found damaged since the store opened (not served; each logged once).
+   * Not a reason to stop routing to the broker, but one for an operator to restore the file.
+   */
+  damagedRecords: number;
 }
 
 /**
@@ -23,6 +28,6 @@ export class HealthController {
     if (state !== StoreState.Running) {
       throw new ServiceUnavailableException({ status: 'unavailable', store: state });
     }
-    return { status: 'ok', store: state, commitLog: this.store.getCommitLogBounds() };
+    return { status: 'ok', store: state, commitLog: this.store.getCommitLogBounds(), damagedRecords: this.store.damagedRecords().total };
   }
 }

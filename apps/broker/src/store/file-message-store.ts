@@ -4,7 +4,8 @@ import { Logger } from 'pino';
 import { AppendPipeline } from './append-pipeline';
 import { readFileIfExists, syncDirectory, writeFileAtomic } from './atomic-file';
 import { Checkpoint } from './checkpoint';
-import { scanCommitLog } from './commit-log-scanner';
+import { ScanPage, scanCommitLog } from './commit-log-scanner';
+import { DamagedRecord, DamagedRecords } from './damaged-records';
 import { CommitLog } from './commit-log';
 import { ConsumeQueueTable } from './consume-queue-table';
 import { Dispatcher } from './dispatcher';
@@ -18,7 +19,7 @@ import {
   RecoveryReport,
   StoreState,
 } from './message-store';
-import { checkRecord, decodeRecord, readStoreTimestamp } from './record-codec';
+import { RecordCheck, checkRecord, decodeRecord, readStoreTimestamp } from './record-codec';
 import { keyHash, messageIdHash } from './segment-index';
 import { StoreOptions } from './store-options';
 import { STORE_DEFAULTS } from './store.defaults';
@@ -49,6 +50,7 @@ export class FileMessageStore implements MessageStore {
   private readonly index: MessageIndex;
   private readonly dispatcher: Dispatcher;
   private readonly checkpointFile: Checkpoint;
+  private readonly damage: DamagedRecords;
   private pipeline: AppendPipeline | undefined;
   private currentState = StoreState.Created;
   private timers: NodeJS.Timeout[] = [];
@@ -68,6 +70,7 @@ export class FileMessageStore implements MessageStore {
       this.logger.error({ err: error, offset: record.offset, topic: record.topic }, 'dispatch listener failed'),
     );
     this.checkpointFile = new Checkpoint(dir);
+    this.damage = new DamagedRecords(logger);
   }
 
   get state(): StoreState {
@@ -164,8 +167,16 @@ export class FileMessageStore implements MessageStore {
     return decodeRecord(data, 0, offset);
   }
 
-  scan(fromOffset: number, maxRecords: number): Promise<{ messages: StoredMessage[]; nextOffset: number }> {
-    return scanCommitLog(this.log, fromOffset, this.dispatcher.dispatchedOffset, maxRecords);
+  async scan(fromOffset: number, maxRecords: number): Promise<ScanPage> {
+    const page = await scanCommitLog(this.log, fromOffset, this.dispatcher.dispatchedOffset, maxRecords);
+    for (const range of page.damaged) {
+      this.damage.report({ offset: range.offset, file: range.file, fileOffset: range.fileOffset, reason: range.reason, foundBy: 'scan' }, { skippedBytes: range.skippedBytes });
+    }
+    return page;
+  }
+
+  damagedRecords(): { total: number; recent: DamagedRecord[] } {
+    return { total: this.damage.total, recent: this.damage.recent() };
   }
 
   getQueueEntries(topic: string, queueId: number, fromOffset: number, maxCount: number): QueueEntry[] {
@@ -176,15 +187,9 @@ export class FileMessageStore implements MessageStore {
     const entries = this.getQueueEntries(topic, queueId, fromOffset, maxCount);
     const read = await this.readEntries(entries);
     const messages: StoredMessage[] = [];
-    for (let i = 0; i < entries.length; i++) {
-      const message = read[i];
-      if (message) {
-        messages.push(message);
-      } else if (entries[i].commitLogOffset >= this.log.minOffset) {
-        // Retention removed it (the queue's min offset catches up on its next run) or it is damaged.
-        this.logger.error({ topic, queueId, queueOffset: entries[i].queueOffset, offset: entries[i].commitLogOffset }, 'consume-queue entry points at an unreadable record');
-      }
-    }
+    // Missing: retention removed it (the queue's min offset catches up on its next run), or it is
+    // damaged, which readEntries has reported.
+    for (const message of read) if (message) messages.push(message);
     return messages;
   }
 
@@ -210,7 +215,7 @@ export class FileMessageStore implements MessageStore {
         const entry = entries[k];
         const pos = entry.commitLogOffset - first;
         const valid = data !== undefined && pos + entry.size <= data.length && checkRecord(data, pos, pos + entry.size).kind === 'record';
-        const message = valid ? decodeRecord(data, pos, entry.commitLogOffset) : await this.readMessage(entry.commitLogOffset, entry.size);
+        const message = valid ? decodeRecord(data, pos, entry.commitLogOffset) : await this.readKnownRecord(entry.commitLogOffset, entry.size, { queueOffset: entry.queueOffset });
         // A committed half message is served through its topic's queue as a normal message.
         if (message) message.queueOffset = entry.queueOffset;
         messages[k] = message;
@@ -218,6 +223,29 @@ export class FileMessageStore implements MessageStore {
       i = j;
     }
     return messages;
+  }
+
+  /**
+   * Reads a record at an offset the store itself recorded (a consume-queue entry, an index
+   * entry), with its size when known. Unlike readMessage, whose offsets may come from a client's
+   * transaction id, a record there that fails its checks is damage: reported, not served.
+   */
+  private async readKnownRecord(offset: number, size: number | undefined, context: Record<string, unknown>): Promise<StoredMessage | undefined> {
+    let length = size;
+    if (length === undefined) {
+      const head = await this.safeRead(offset, 4);
+      // No data: retention removed the segment (or is removing it).
+      if (!head) return undefined;
+      length = head.length === 4 ? head.readUInt32BE(0) : 4;
+    }
+    const data = await this.safeRead(offset, Math.min(length, this.options.segmentSizeBytes));
+    if (!data) return undefined;
+    const check: RecordCheck = data.length === length ? checkRecord(data, 0, data.length) : { kind: 'incomplete', size: length };
+    if (check.kind === 'record') return decodeRecord(data, 0, offset);
+    const segment = this.log.segmentFor(offset);
+    const fileOffset = offset - (segment?.baseOffset ?? 0);
+    this.damage.report({ offset, file: segment?.file ?? this.log.dir, fileOffset, reason: describeCheck(check, length), foundBy: 'read' }, { ...context, size: length });
+    return undefined;
   }
 
   getQueueBounds(topic: string, queueId: number): QueueBounds {
@@ -248,7 +276,7 @@ export class FileMessageStore implements MessageStore {
   async queryByMessageId(messageId: string): Promise<StoredMessage[]> {
     const found: StoredMessage[] = [];
     for (const offset of this.index.lookup(messageIdHash(messageId))) {
-      const message = await this.readMessage(offset);
+      const message = await this.readKnownRecord(offset, undefined, { messageId });
       if (message && message.messageId === messageId) found.push(message);
     }
     return found;
@@ -258,7 +286,7 @@ export class FileMessageStore implements MessageStore {
     const found: StoredMessage[] = [];
     for (const offset of this.index.lookup(keyHash(topic, key))) {
       if (found.length >= maxCount) break;
-      const message = await this.readMessage(offset);
+      const message = await this.readKnownRecord(offset, undefined, { topic, key });
       if (message && message.topic === topic && message.keys.includes(key)) found.push(message);
     }
     return found;
@@ -344,6 +372,20 @@ export class FileMessageStore implements MessageStore {
       throw new StoreOpenError(`store directory ${this.options.dir} is in use by process ${pid}`);
     }
     await writeFileAtomic(file, String(process.pid));
+  }
+}
+
+/** Why a record that should be at a known offset is not usable. */
+function describeCheck(check: RecordCheck, expectedSize: number): string {
+  switch (check.kind) {
+    case 'corrupt':
+      return check.reason;
+    case 'incomplete':
+      return `record of ${expectedSize} bytes cut short`;
+    case 'end':
+      return 'zeros where a record was expected';
+    default:
+      return `a ${check.kind} record where a record of ${expectedSize} bytes was expected`;
   }
 }
 

@@ -1,3 +1,5 @@
+import { ScanPage } from './commit-log-scanner';
+import { DamagedRecord } from './damaged-records';
 import { MessageInput, QueueEntry, RecordType, StoredMessage } from './message-record';
 import {
   AppendResult,
@@ -107,19 +109,24 @@ export class MemoryMessageStore implements MessageStore {
     return decodeRecord(bytes, 0, offset);
   }
 
-  async scan(fromOffset: number, maxRecords: number): Promise<{ messages: StoredMessage[]; nextOffset: number }> {
+  damagedRecords(): { total: number; recent: DamagedRecord[] } {
+    // Records in memory are never damaged by a disk.
+    return { total: 0, recent: [] };
+  }
+
+  async scan(fromOffset: number, maxRecords: number): Promise<ScanPage> {
     const messages: StoredMessage[] = [];
     let nextOffset = Math.max(fromOffset, this.segments[0]?.baseOffset ?? 0);
     for (const segment of this.segments) {
       for (const offset of segment.offsets) {
         if (offset < nextOffset) continue;
-        if (messages.length >= maxRecords) return { messages, nextOffset: offset };
+        if (messages.length >= maxRecords) return { messages, nextOffset: offset, damaged: [] };
         const bytes = this.records.get(offset) as Buffer;
         messages.push(decodeRecord(bytes, 0, offset));
         nextOffset = offset + bytes.length;
       }
     }
-    return { messages, nextOffset };
+    return { messages, nextOffset, damaged: [] };
   }
 
   getQueueEntries(topic: string, queueId: number, fromOffset: number, maxCount: number): QueueEntry[] {

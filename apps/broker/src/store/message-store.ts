@@ -1,3 +1,5 @@
+import { ScanPage } from './commit-log-scanner';
+import { DamagedRecord } from './damaged-records';
 import { MessageInput, QueueEntry, StoredMessage } from './message-record';
 
 /** Lifecycle of a store (STYLE 8). */
@@ -142,8 +144,16 @@ export interface MessageStore {
    * Reads up to `maxRecords` records of every type in log order, starting at `fromOffset` (a
    * record boundary from an earlier answer, or anything below the log's start), for layers that
    * rebuild their own state from the log. Only records already visible (dispatched) are read.
+   * Records failing their checks are passed over, listed in `damaged` and reported by the store
+   * (damagedRecords()); the caller says what their loss means to it.
    */
-  scan(fromOffset: number, maxRecords: number): Promise<{ messages: StoredMessage[]; nextOffset: number }>;
+  scan(fromOffset: number, maxRecords: number): Promise<ScanPage>;
+
+  /**
+   * Acknowledged records that reads or scans found failing their checks since the store opened
+   * (they are not served): how many, and the newest. Always empty for the in-memory store.
+   */
+  damagedRecords(): { total: number; recent: DamagedRecord[] };
 
   /** Registers a dispatch listener; call before open() to see recovery's re-dispatch too. */
   onDispatch(listener: DispatchListener): void;

@@ -192,6 +192,31 @@ export function checkRecord(buf: Buffer, pos: number, end: number): RecordCheck 
   return { kind: 'record', size };
 }
 
+const MAGIC_BYTES = Buffer.alloc(4);
+MAGIC_BYTES.writeUInt32BE(RECORD_MAGIC, 0);
+
+/**
+ * The position at or after `from` of the next thing that looks like the start of a record (its
+ * magic field holds RECORD_MAGIC, and its size field is in `buf`), or undefined. Unverified:
+ * callers check the record it claims to start.
+ */
+export function nextRecordCandidate(buf: Buffer, from: number, end: number): number | undefined {
+  const magicAt = buf.indexOf(MAGIC_BYTES, Math.max(from, 0) + OFFSET_MAGIC);
+  return magicAt < 0 || magicAt + 4 > end ? undefined : magicAt - OFFSET_MAGIC;
+}
+
+/**
+ * The position of the first record in `buf` at or after `from` whose checks pass (magic, size
+ * and CRC) and that lies whole before `end`, or undefined. The log scanner uses it to resume
+ * after damage. A false match needs a 32-bit magic and a CRC32 to agree by chance.
+ */
+export function findNextRecord(buf: Buffer, from: number, end: number): number | undefined {
+  for (let pos = nextRecordCandidate(buf, from, end); pos !== undefined; pos = nextRecordCandidate(buf, pos + 1, end)) {
+    if (checkRecord(buf, pos, end).kind === 'record') return pos;
+  }
+  return undefined;
+}
+
 function isZero(buf: Buffer, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
   return true;

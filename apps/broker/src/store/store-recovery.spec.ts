@@ -6,6 +6,7 @@ import { offsetFileName } from './atomic-file';
 import { CLEAN_SHUTDOWN_MARKER, FileMessageStore } from './file-message-store';
 import { MessageInput } from './message-record';
 import { AppendedRecord } from './message-store';
+import { okRecords } from './message-store.test-support';
 import { StoreCorruptionError } from './store.errors';
 
 const logger = pino({ level: 'silent' });
@@ -43,6 +44,8 @@ describe('FileMessageStore recovery', () => {
   }
 
   const segmentFile = () => path.join(dir, 'commitlog', offsetFileName(0));
+  /** A torn write is never covered by a checkpoint (it records only what was synced): the crash came before one. */
+  const forgetCheckpoint = () => fs.rm(path.join(dir, 'checkpoint'));
 
   beforeEach(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'store-recovery-'));
@@ -56,6 +59,7 @@ describe('FileMessageStore recovery', () => {
     const records = await crashImage(20);
     const last = records[19];
     await fs.truncate(segmentFile(), last.offset + last.size - 5);
+    await forgetCheckpoint();
 
     const { store, report } = await open();
     expect(report.mode).toBe('crash');
@@ -83,6 +87,7 @@ describe('FileMessageStore recovery', () => {
     const batchStart = records[5].offset;
     const last = records[7];
     await fs.truncate(segmentFile(), last.offset + 10);
+    await forgetCheckpoint();
 
     const { store, report } = await open();
     expect(report.truncatedBytes).toBe(last.offset + 10 - batchStart);
@@ -114,6 +119,81 @@ describe('FileMessageStore recovery', () => {
     expect(report.truncatedBytes).toBe(records[19].offset + records[19].size - victim.offset);
     expect(repaired.getQueueBounds(TOPIC, 0).maxOffset).toBe(5);
     await repaired.close();
+  });
+
+  /** Flips one byte of segment 0 at a file position. */
+  async function flipByte(filePos: number): Promise<void> {
+    const file = await fs.open(segmentFile(), 'r+');
+    const byte = Buffer.alloc(1);
+    await file.read(byte, 0, 1, filePos);
+    byte[0] ^= 0xff;
+    await file.write(byte, 0, 1, filePos);
+    await file.close();
+  }
+
+  async function openFailure(): Promise<unknown> {
+    const store = new FileMessageStore({ dir }, logger);
+    return store.open().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  }
+
+  it('refuses a damaged size field in the middle of the last segment instead of cutting the records after it as a torn tail', async () => {
+    const records = await crashImage(200);
+    // No checkpoint covers them (a SYNC_FLUSH broker acknowledges before its next checkpoint).
+    await forgetCheckpoint();
+    const victim = records[61];
+    // The size field's top byte: the record claims about 4 GB, far past the file's end.
+    await flipByte(victim.offset);
+
+    const failure = await openFailure();
+    expect(failure).toBeInstanceOf(StoreCorruptionError);
+    expect(failure).toMatchObject({ file: segmentFile(), fileOffset: victim.offset, reason: expect.stringContaining('runs past the end of its segment') });
+    expect(await fs.stat(segmentFile())).toMatchObject({ size: records[199].offset + records[199].size });
+  });
+
+  it('refuses a size field damaged to a plausible size that runs past the end of the file while records follow', async () => {
+    const records = await crashImage(200);
+    await forgetCheckpoint();
+    const victim = records[190];
+    // Bit 16 of the size: the record now claims 64 KiB more, which the segment could hold but the file does not.
+    await flipByte(victim.offset + 1);
+
+    const failure = await openFailure();
+    expect(failure).toMatchObject({ fileOffset: victim.offset, reason: expect.stringContaining(`followed by a valid record at file offset ${records[191].offset}`) });
+  });
+
+  it('refuses to cut a tail the checkpoint records as synced', async () => {
+    const records = await crashImage(20);
+    const last = records[19];
+    await fs.truncate(segmentFile(), last.offset + last.size - 5);
+
+    const failure = await openFailure();
+    expect(failure).toMatchObject({ fileOffset: last.offset, reason: expect.stringContaining('the checkpoint records as synced') });
+  });
+
+  it('serves the other messages of a queue around a damaged record in an older segment and reports it', async () => {
+    const { store } = await open();
+    const records: AppendedRecord[] = [];
+    for (let n = 0; n < 300; n++) records.push(...okRecords(await store.append(message(n))));
+    await store.close();
+    // A clean stop: nothing re-verifies the record at open, so the read is where the damage shows.
+    const victim = records[100];
+    await flipByte(victim.offset + victim.size - 3);
+
+    const { store: reopened, report } = await open();
+    expect(report.mode).toBe('clean-shutdown');
+    const served = await reopened.readQueue(TOPIC, 0, 0, 1_000);
+    expect(served).toHaveLength(299);
+    expect(served.map((m) => m.messageId)).not.toContain('m100');
+    const [entry] = reopened.getQueueEntries(TOPIC, 0, 100, 1);
+    expect(await reopened.readEntries([entry])).toEqual([undefined]);
+    expect(reopened.damagedRecords()).toEqual({
+      total: 1,
+      recent: [{ offset: victim.offset, file: segmentFile(), fileOffset: victim.offset, reason: expect.stringContaining('CRC mismatch'), foundBy: 'read' }],
+    });
+    await reopened.close();
   });
 
   it('rebuilds consume queues and indexes from the log when the checkpoint is lost', async () => {

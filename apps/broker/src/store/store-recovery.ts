@@ -6,7 +6,7 @@ import { ConsumeQueueTable, queueKey } from './consume-queue-table';
 import { DispatchRequest, Dispatcher } from './dispatcher';
 import { MessageIndex } from './message-index';
 import { RecoveryReport } from './message-store';
-import { BLANK_MIN_SIZE, checkRecord, hasBatchMore } from './record-codec';
+import { BLANK_MIN_SIZE, HEADER_SIZE, MIN_RECORD_SIZE, checkRecord, hasBatchMore, nextRecordCandidate } from './record-codec';
 import { DispatchDecoder } from './dispatch-decoder';
 import { StoreCorruptionError } from './store.errors';
 
@@ -37,6 +37,8 @@ interface ScanStop {
  */
 export class StoreRecovery {
   private readonly decoder = new DispatchDecoder();
+  /** Every log byte below this offset was fdatasync'ed (the checkpoint says so): never a torn tail. */
+  private durableOffset = 0;
 
   constructor(
     private readonly log: CommitLog,
@@ -71,6 +73,7 @@ export class StoreRecovery {
    * repairing, and rebuild projections past the checkpoint.
    */
   async recoverAfterCrash(checkpoint: CheckpointData | undefined, startedAtMs: number): Promise<RecoveryReport> {
+    this.durableOffset = checkpoint?.logFlushedOffset ?? 0;
     let start: number;
     if (checkpoint && checkpoint.dispatchedOffset >= this.log.minOffset && checkpoint.dispatchedOffset <= this.log.fileEndOffset) {
       await this.loadProjections(checkpoint);
@@ -208,22 +211,41 @@ export class StoreRecovery {
         }
         case 'blank':
           return { pendingBatch: batch, sawBlank: true };
-        case 'end':
-          if (!atTail) {
-            return { pendingBatch: batch, sawBlank: false, stop: { segment, filePos: pos, kind: 'corrupt', reason: 'zeros where a record was expected' } };
-          }
-          // Zeros at the tail: a write the file system extended but never filled.
-          return { pendingBatch: batch, sawBlank: false, stop: pos < fileEnd ? { segment, filePos: pos, kind: 'torn-tail', reason: 'zero-filled tail' } : undefined };
-        case 'incomplete':
-          return { pendingBatch: batch, sawBlank: false, stop: { segment, filePos: pos, kind: atTail ? 'torn-tail' : 'corrupt', reason: `record of ${check.size} bytes cut short` } };
-        case 'corrupt': {
-          // A bad record that is the very last thing in the file is an unfinished write too.
-          const size = peekSize(window, local, windowEnd);
-          const isFinal = atTail && pos + size === fileEnd;
-          return { pendingBatch: batch, sawBlank: false, stop: { segment, filePos: pos, kind: isFinal ? 'torn-tail' : 'corrupt', reason: check.reason } };
+        case 'end': {
+          if (pos >= fileEnd) return { pendingBatch: batch, sawBlank: false };
+          // Zeros at the tail may be a write the file system extended but never filled.
+          const reason = 'zeros where a record was expected';
+          return { pendingBatch: batch, sawBlank: false, stop: await this.stopAt(segment, pos, atTail, reason) };
         }
+        case 'incomplete': {
+          // The last write may have been cut short, but only where the size it claims fits its
+          // segment: a larger one is a damaged size field, not a partial record.
+          const fits = check.size <= this.log.segmentSizeBytes - pos;
+          const reason = fits ? `record of ${check.size} bytes cut short` : `record size ${check.size} runs past the end of its segment`;
+          return { pendingBatch: batch, sawBlank: false, stop: await this.stopAt(segment, pos, atTail && fits, reason) };
+        }
+        case 'corrupt':
+          return { pendingBatch: batch, sawBlank: false, stop: await this.stopAt(segment, pos, atTail, check.reason) };
       }
     }
+  }
+
+  /**
+   * Where a scan must stop at a record that is not whole: a torn tail, which may be cut, only if
+   * it may be the last write of a crash — in the last segment, past what the checkpoint says was
+   * synced, and with no record that verifies anywhere after it in the file. Anything else is
+   * damage to acknowledged data, refused without `repair`.
+   */
+  private async stopAt(segment: CommitLogSegment, filePos: number, mayBeTail: boolean, reason: string): Promise<ScanStop> {
+    if (!mayBeTail) return { segment, filePos, kind: 'corrupt', reason };
+    if (segment.baseOffset + filePos < this.durableOffset) {
+      return { segment, filePos, kind: 'corrupt', reason: `${reason}, below the offset ${this.durableOffset} the checkpoint records as synced` };
+    }
+    const follower = await findRecordInFile(segment, filePos + 1);
+    if (follower !== undefined) {
+      return { segment, filePos, kind: 'corrupt', reason: `${reason}, followed by a valid record at file offset ${follower}` };
+    }
+    return { segment, filePos, kind: 'torn-tail', reason };
   }
 
   private report(mode: RecoveryReport['mode'], startedAtMs: number, scan: ScanResult): RecoveryReport {
@@ -238,6 +260,32 @@ export class StoreRecovery {
       durationMs: Date.now() - startedAtMs,
     };
   }
+}
+
+/**
+ * The file position of the first record at or after `fromPos` that verifies, or undefined: reads
+ * the rest of the file in windows (overlapping by a header, so no candidate falls between two)
+ * and reads a candidate whole when the window holds only its start.
+ */
+async function findRecordInFile(segment: CommitLogSegment, fromPos: number): Promise<number | undefined> {
+  const fileEnd = segment.writtenBytes;
+  if (fileEnd - fromPos < MIN_RECORD_SIZE) return undefined;
+  const window = Buffer.allocUnsafe(Math.min(SCAN_WINDOW_BYTES, fileEnd - fromPos));
+  for (let start = fromPos; ; start += window.length - HEADER_SIZE) {
+    const length = await segment.read(window, 0, Math.min(window.length, fileEnd - start), start);
+    for (let pos = nextRecordCandidate(window, 0, length); pos !== undefined; pos = nextRecordCandidate(window, pos + 1, length)) {
+      const size = window.readUInt32BE(pos);
+      if (size < MIN_RECORD_SIZE || start + pos + size > fileEnd) continue;
+      if (pos + size <= length ? checkRecord(window, pos, length).kind === 'record' : await verifiesInFile(segment, start + pos, size)) return start + pos;
+    }
+    if (start + length >= fileEnd) return undefined;
+  }
+}
+
+async function verifiesInFile(segment: CommitLogSegment, filePos: number, size: number): Promise<boolean> {
+  const whole = Buffer.allocUnsafe(size);
+  const read = await segment.read(whole, 0, size, filePos);
+  return read === size && checkRecord(whole, 0, size).kind === 'record';
 }
 
 /** The size field of the record at `pos`, or 0 if it is not in the window. */

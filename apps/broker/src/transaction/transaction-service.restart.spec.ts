@@ -257,4 +257,77 @@ describe.each(FLUSH_MODES)('TransactionService across restarts (FileMessageStore
     const [, propertyHalf] = (await recovered.store.scan(0, 10)).messages;
     expect(propertyHalf.properties).toEqual({ ...viaProperty.properties, TRAN_MSG: 'true', PGROUP: 'group-2' });
   });
+
+  /** Appends `count` normal messages of ~1 KB; returns where each landed. */
+  async function appendNormal(broker: Broker, count: number, prefix = 'N'): Promise<Array<{ offset: number; size: number }>> {
+    const landed: Array<{ offset: number; size: number }> = [];
+    for (let n = 0; n < count; n++) {
+      const result = await broker.store.append({ topic: 'plain', queueId: 0, messageId: `${prefix}${n}`, bornTimestampMs: Date.now(), body: Buffer.alloc(1_000, n) });
+      if (result.status !== 'ok') throw new Error(result.status);
+      landed.push(...result.records);
+    }
+    return landed;
+  }
+
+  /** Flips one byte of the commit log at a global offset (segments of 64 KiB, as start() opens them). */
+  async function damage(dir: string, offset: number): Promise<void> {
+    const segmentBytes = 64 * 1024;
+    const base = offset - (offset % segmentBytes);
+    const file = await fs.open(path.join(dir, 'commitlog', String(base).padStart(20, '0')), 'r+');
+    const byte = Buffer.alloc(1);
+    await file.read(byte, 0, 1, offset - base);
+    byte[0] ^= 0xff;
+    await file.write(byte, 0, 1, offset - base);
+    await file.close();
+  }
+
+  it('keeps its applied offset when the traffic has no transactions, so a restart reads only the log written since', async () => {
+    const dir = await tempDir();
+    const first = await start(dir);
+    await appendNormal(first, 200);
+    await stop(first);
+    const second = await start(dir);
+    expect(second.opened).toMatchObject({ source: 'state-file', scannedRecords: 0 });
+    await appendNormal(second, 10, 'M');
+    const image = await crashImage(second, dir);
+    // A crash reads at most what came after the last state write, not the whole log.
+    const third = await start(image);
+    expect(third.opened.scannedRecords).toBeLessThanOrEqual(10);
+  });
+
+  /**
+   * 150 normal messages over three segments and a half message after them, stopped cleanly; then
+   * one byte of message 20 (in segment 0) flipped at `at` and the state file removed, so the next
+   * open reads the whole log, as after a lost state file. Returns the damaged record and the reopened broker.
+   */
+  async function reopenOverDamage(at: (victim: { offset: number; size: number }) => number) {
+    const dir = await tempDir();
+    const first = await start(dir);
+    const landed = await appendNormal(first, 150);
+    await sendHalf(first.service, halfInput('AFTER-DAMAGE'));
+    await stop(first);
+    const victim = landed[20];
+    expect(victim.offset + victim.size).toBeLessThan(64 * 1024);
+    await damage(dir, at(victim));
+    await fs.rm(path.join(dir, TRANSACTION_STATE_FILE));
+    return { victim, reopened: await start(dir) };
+  }
+
+  it('opens over a damaged record in an old segment, passing over it and reporting it, instead of scanning forever', async () => {
+    // A byte of the body: the CRC fails.
+    const { victim, reopened } = await reopenOverDamage((record) => record.offset + record.size - 10);
+    expect(reopened.opened).toMatchObject({ source: 'log', damagedRanges: 1, pending: 1, scannedRecords: 150 });
+    expect(pendingIds(reopened)).toEqual(['AFTER-DAMAGE:pending:0']);
+    expect(reopened.store.damagedRecords()).toMatchObject({ total: 1, recent: [{ offset: victim.offset, foundBy: 'scan', reason: expect.stringContaining('CRC') }] });
+  }, 15_000);
+
+  it('passes over a damaged size field in an old segment to the next record that verifies, reporting it', async () => {
+    // The size field's top byte: the record now claims about 4 GB.
+    const { victim, reopened } = await reopenOverDamage((record) => record.offset);
+    // The scan finds the next record that verifies and goes on from there: only the victim is lost.
+    expect(reopened.opened).toMatchObject({ source: 'log', damagedRanges: 1, pending: 1, scannedRecords: 150 });
+    expect(reopened.store.damagedRecords().recent).toEqual([
+      expect.objectContaining({ offset: victim.offset, reason: expect.stringContaining('runs past the end of its segment') }),
+    ]);
+  }, 15_000);
 });

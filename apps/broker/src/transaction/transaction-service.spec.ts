@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
+import { ScanPage } from '../store/commit-log-scanner';
 import { MemoryMessageStore } from '../store/memory-message-store';
 import { RecordType, StoredMessage } from '../store/message-record';
 import { commitOf, okRecords } from '../store/message-store.test-support';
@@ -27,7 +28,7 @@ const logger = pino({ level: 'silent' });
 class AppendingAfterScanStore extends MemoryMessageStore {
   afterEmptyScan: (() => Promise<unknown>) | undefined;
 
-  override async scan(fromOffset: number, maxRecords: number): Promise<{ messages: StoredMessage[]; nextOffset: number }> {
+  override async scan(fromOffset: number, maxRecords: number): Promise<ScanPage> {
     const page = await super.scan(fromOffset, maxRecords);
     const after = this.afterEmptyScan;
     if (page.messages.length === 0 && after) {

@@ -25,8 +25,13 @@ import {
 
 const TRANSACTION_SOURCES: ReadonlySet<string> = new Set<TransactionSource>(['client', 'server-check', 'admin']);
 
-/** The state file is also rewritten after this much log was applied, so open() never scans far. */
+/**
+ * With nothing else changed, the state file is rewritten for the applied offset alone once the
+ * log has grown this much since the last write, or at the latest after STATE_OFFSET_MAX_AGE_MS
+ * (and always at close), so that open() reads only the log written since then, not the whole log.
+ */
 const STATE_OFFSET_LAG_BYTES = 64 * 1024 * 1024;
+const STATE_OFFSET_MAX_AGE_MS = 10_000;
 
 export interface TransactionServiceOptions extends Partial<TransactionSettings> {
   /** Where `transaction-state.json` lives (the broker's config directory). */
@@ -43,6 +48,8 @@ export interface TransactionOpenReport {
   rebuildReason?: string;
   /** Commit-log records read to catch up. */
   scannedRecords: number;
+  /** Damaged stretches of the log the catch-up scan passed over (each logged; normally 0). */
+  damagedRanges: number;
   pending: number;
   checkMax: number;
   durationMs: number;
@@ -80,6 +87,7 @@ export class TransactionService implements TransactionApi {
   private readonly expected = new Map<string, { details: HalfMessageDetails; appends: number }>();
   private persistedVersion = 0;
   private persistedOffset = 0;
+  private persistedAtMs = 0;
   private stateWrites: Promise<unknown> = Promise.resolve();
   private timers: NodeJS.Timeout[] = [];
 
@@ -224,7 +232,7 @@ export class TransactionService implements TransactionApi {
 
   private async writeState(): Promise<boolean> {
     const table = this.table;
-    if (table.version === this.persistedVersion && table.appliedOffset - this.persistedOffset < STATE_OFFSET_LAG_BYTES) return false;
+    if (table.version === this.persistedVersion && !this.appliedOffsetDue()) return false;
     const version = table.version;
     const appliedOffset = table.appliedOffset;
     const text = JSON.stringify(table.toDocument()) + '\n';
@@ -238,7 +246,15 @@ export class TransactionService implements TransactionApi {
     await this.stateFile.write(text);
     this.persistedVersion = version;
     this.persistedOffset = appliedOffset;
+    this.persistedAtMs = this.now();
     return true;
+  }
+
+  /** Whether the applied offset alone is worth a state-file write (see STATE_OFFSET_LAG_BYTES). */
+  private appliedOffsetDue(): boolean {
+    const lag = this.table.appliedOffset - this.persistedOffset;
+    if (lag <= 0) return false;
+    return lag >= STATE_OFFSET_LAG_BYTES || this.currentState !== LifecycleState.Running || this.now() - this.persistedAtMs >= STATE_OFFSET_MAX_AGE_MS;
   }
 
   private async load(): Promise<TransactionOpenReport> {
@@ -261,9 +277,17 @@ export class TransactionService implements TransactionApi {
       }
     }
     let scannedRecords = 0;
+    let damagedRanges = 0;
     for (let from = this.table.appliedOffset; ; ) {
       const page = await this.store.scan(from, this.settings.scanPageRecords);
-      if (page.messages.length === 0) break;
+      for (const range of page.damaged) {
+        damagedRanges++;
+        this.logger.error(
+          { ...range },
+          'transaction state: a damaged stretch of the commit log was passed over; a half message stored there is not checked back, and one resolved there may be checked back again',
+        );
+      }
+      if (page.messages.length === 0 && page.nextOffset <= from) break;
       for (const message of page.messages) this.applyStored(message);
       scannedRecords += page.messages.length;
       this.table.advanceTo(page.nextOffset);
@@ -274,6 +298,7 @@ export class TransactionService implements TransactionApi {
       source: rebuildReason === undefined ? 'state-file' : 'log',
       ...(rebuildReason === undefined ? {} : { rebuildReason }),
       scannedRecords,
+      damagedRanges,
       pending: this.table.pendingCount(),
       checkMax: this.table.checkMaxCount(),
       durationMs: Math.round(performance.now() - startedAt),
