@@ -96,6 +96,16 @@ describe('gRPC pull and offsets', () => {
     expect(negative.status.code).toBe('ILLEGAL_OFFSET');
   });
 
+  it('refuses an offset past the queue end with ILLEGAL_OFFSET, and the group keeps its lag', async () => {
+    const update = (offset: number) => client.unary<UpdateOffsetResponse>('UpdateOffset', { group: { name: 'bookkeeper' }, messageQueue: queue(), offset });
+    expect((await update(1)).status.code).toBe('OK');
+    expect((await update(1_000_000)).status).toEqual({ code: 'ILLEGAL_OFFSET', message: `offset 1000000 is past the max offset 5 of ${TOPIC} queue 0` });
+    const got = await client.unary<GetOffsetResponse>('GetOffset', { group: { name: 'bookkeeper' }, messageQueue: queue() });
+    expect(got).toMatchObject({ status: { code: 'OK' }, offset: 1 });
+    expect(broker.broker.delivery.progress('bookkeeper')).toEqual([{ topic: TOPIC, queueId: 0, brokerOffset: 5, consumerOffset: 1, inFlight: 0, lag: 4 }]);
+    expect((await update(5)).status.code).toBe('OK');
+  });
+
   it('finds start offsets: BEGINNING, END and by TIMESTAMP', async () => {
     const query = (request: object) => client.unary<QueryOffsetResponse>('QueryOffset', { messageQueue: queue(), ...request });
     expect(await query({ queryOffsetPolicy: 'BEGINNING' })).toMatchObject({ status: { code: 'OK' } });

@@ -13,7 +13,7 @@ import { MessagingServer } from './grpc/messaging-server';
 import { MessagingOptions } from './grpc/messaging-options';
 import { MESSAGING_DEFAULTS } from './grpc/messaging.defaults';
 import { TelemetryProducerChannels } from './grpc/producer-channels';
-import { TelemetrySessions } from './grpc/telemetry-sessions';
+import { TelemetrySessions, TelemetrySessionsOptions } from './grpc/telemetry-sessions';
 import { PinoNestLogger } from './pino-nest-logger';
 import { DelaySchedulerSettings } from './schedule/delay-scheduler.defaults';
 import { DelayScheduler } from './schedule/delay-scheduler';
@@ -39,12 +39,15 @@ export interface BrokerAddresses {
  * part's `*.defaults.ts` (delivery limits, delay scheduler timing, the gRPC layer's proxy-like
  * limits, the transaction layer's scan interval and bounds). Tests shorten timeouts through them.
  * `transaction` may also override the broker.conf transaction settings (transactionTimeoutMs,
- * transactionCheckIntervalMs, transactionCheckMax) for one broker.
+ * transactionCheckIntervalMs, transactionCheckMax) for one broker, and `sessions` the client
+ * registry's channelExpiredTimeoutMs.
  */
 export interface BrokerTuning {
   delivery?: Partial<Omit<DeliveryOptions, 'stateDir'>>;
   scheduler?: Partial<DelaySchedulerSettings>;
   messaging?: Partial<MessagingOptions>;
+  /** The client registry's cap and expiry sweep; may override broker.conf's channelExpiredTimeoutMs. */
+  sessions?: Partial<TelemetrySessionsOptions>;
   transaction?: Partial<Omit<TransactionServiceOptions, 'stateDir'>>;
 }
 
@@ -100,8 +103,8 @@ export class Broker {
     // The check-back reaches producers through the telemetry sessions the gRPC layer keeps, so
     // the sessions are built first and shared (ProducerChannels, DESIGN.md section 2). Built
     // before the store opens too: the service follows dispatches, recovery's included.
-    const sessions = new TelemetrySessions();
     const grpcLogger = logger.child({ component: 'grpc' });
+    const sessions = new TelemetrySessions(grpcLogger, { channelExpiredTimeoutMs: config.channelExpiredTimeoutMs, ...tuning.sessions });
     const channels = new TelemetryProducerChannels(sessions, () => ({ host: config.host, port: this.messaging.port }), grpcLogger);
     this.transactionMetrics = new TransactionMetrics();
     registerStoreMetrics(this.transactionMetrics.registry, this.store);

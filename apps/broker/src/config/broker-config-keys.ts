@@ -40,6 +40,7 @@ const FIELDS: { [F in keyof BrokerConfig]: FieldSpec<BrokerConfig[F]> } = {
   transactionTimeoutMs: { kind: 'positive-integer', rocketmqKeys: ['transactionTimeOut'] },
   transactionCheckIntervalMs: { kind: 'positive-integer', rocketmqKeys: ['transactionCheckInterval'] },
   transactionCheckMax: { kind: 'non-negative-integer' },
+  channelExpiredTimeoutMs: { kind: 'positive-integer', rocketmqKeys: ['channelExpiredTimeout'] },
   brokerName: { kind: 'text' },
   clusterName: { kind: 'text', rocketmqKeys: ['brokerClusterName'] },
   repair: { kind: 'boolean' },

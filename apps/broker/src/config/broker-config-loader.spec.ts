@@ -39,6 +39,7 @@ describe('loadBrokerConfig', () => {
       transactionTimeoutMs: 6000,
       transactionCheckIntervalMs: 30000,
       transactionCheckMax: 15,
+      channelExpiredTimeoutMs: 120000,
       brokerName: 'broker-a',
       clusterName: 'DefaultCluster',
       repair: false,
@@ -64,6 +65,7 @@ describe('loadBrokerConfig', () => {
       'transactionTimeOut = 3000',
       'transactionCheckInterval = 10000',
       'transactionCheckMax = 5',
+      'channelExpiredTimeout = 60000',
     ]);
     const { config, warnings } = loadBrokerConfig({ configFile: path });
     expect(warnings).toEqual([]);
@@ -83,6 +85,7 @@ describe('loadBrokerConfig', () => {
       transactionTimeoutMs: 3000,
       transactionCheckIntervalMs: 10000,
       transactionCheckMax: 5,
+      channelExpiredTimeoutMs: 60000,
     });
   });
 

@@ -1,10 +1,12 @@
+import { TELEMETRY_SESSIONS_DEFAULTS } from '../grpc/telemetry-sessions';
 import { STORE_DEFAULTS } from '../store/store.defaults';
 import { BrokerConfig } from './broker-config';
 
 /**
  * Defaults for every BrokerConfig field, merged once by broker-config-loader.ts (precedence:
- * these < config file < command line). Store settings repeat the store's own defaults so the
- * broker and an embedded store behave the same when nothing is configured.
+ * these < config file < command line). Store settings repeat the store's own defaults (and
+ * channelExpiredTimeoutMs the client registry's) so the broker and an embedded part behave the same
+ * when nothing is configured.
  */
 export const BROKER_CONFIG_DEFAULTS: Readonly<BrokerConfig> = {
   /** 8081: the port Apache RocketMQ's proxy serves gRPC on, so clients work unchanged. */
@@ -37,6 +39,8 @@ export const BROKER_CONFIG_DEFAULTS: Readonly<BrokerConfig> = {
   transactionCheckIntervalMs: 30_000,
   /** 15, RocketMQ's transactionCheckMax. */
   transactionCheckMax: 15,
+  /** 120 s, RocketMQ's channelExpiredTimeout (the client registry's own default). */
+  channelExpiredTimeoutMs: TELEMETRY_SESSIONS_DEFAULTS.channelExpiredTimeoutMs,
   /** RocketMQ's sample broker.conf name. */
   brokerName: 'broker-a',
   /** RocketMQ's default cluster name. */

@@ -36,6 +36,11 @@ export interface BrokerConfig {
   transactionCheckIntervalMs: number;
   /** Check-backs before a half message is given up and moved aside for operators. */
   transactionCheckMax: number;
+  /**
+   * A client without an open telemetry stream that sent no request (heartbeat, send, ...) for
+   * longer than this is forgotten (RocketMQ: `channelExpiredTimeout`).
+   */
+  channelExpiredTimeoutMs: number;
   /** Name this broker reports in routes. */
   brokerName: string;
   /** Cluster name this broker reports in routes (RocketMQ: `brokerClusterName`). */

@@ -15,7 +15,10 @@ export interface DeliveryOptions {
   maxBatchSize: number;
   /** A longer requested long-polling timeout is cut to this (`grpcClientConsumerMaxLongPollingTimeoutMillis`). */
   maxLongPollingTimeoutMs: number;
-  /** Receives and pulls waiting at once; one more is refused with `bad-request`. */
+  /**
+   * Receives and pulls waiting at once. One more receive is refused with `polling-full` (the
+   * client backs off and retries); one more pull answers no messages, as a pull that found none.
+   */
   maxLongPollingWaiters: number;
   /**
    * How far a group may run ahead of its acknowledged frontier on one queue (messages received

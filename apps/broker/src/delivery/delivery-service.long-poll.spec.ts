@@ -70,13 +70,13 @@ describe('DeliveryService long polling', () => {
     expect(await capped.service.receive(receiveRequest({ longPollingTimeoutMs: 10 * 60_000 }))).toEqual({ status: 'ok', messages: [] });
   });
 
-  it('refuses a long poll beyond the waiter bound with bad-request', async () => {
+  it('refuses a long poll beyond the waiter bound with polling-full', async () => {
     const bounded = await bed.create({ maxLongPollingWaiters: 2 });
     const controller = new AbortController();
     const waiting = [1, 2].map(() => bounded.service.receive(receiveRequest({ longPollingTimeoutMs: LONG_POLL_MS, signal: controller.signal })));
     await letItWait();
     const refused = await bounded.service.receive(receiveRequest({ longPollingTimeoutMs: LONG_POLL_MS }));
-    expect(refused).toMatchObject({ status: 'bad-request', reason: expect.stringContaining('too many long-polling requests') });
+    expect(refused).toMatchObject({ status: 'polling-full', reason: expect.stringContaining('too many long-polling requests') });
     // A receive that finds messages needs no waiter slot.
     await append(bounded.store, message(0));
     controller.abort();

@@ -55,6 +55,7 @@ describe('DeliveryService queue-offset consumption and offsets', () => {
   });
 
   it('keeps committed offsets across a restart; -1 where the group has none', async () => {
+    await append(h.store, ...Array.from({ length: 7 }, (_, i) => message(i)));
     expect(h.service.getOffset('reader', TOPIC, 0)).toBe(-1);
     expect(await h.service.updateOffset('reader', TOPIC, 0, 7)).toEqual({ status: 'ok' });
     expect(await h.service.updateOffset('reader', 'nope', 0, 7)).toEqual({ status: 'topic-not-found' });
@@ -63,6 +64,32 @@ describe('DeliveryService queue-offset consumption and offsets', () => {
     const reopened = await h.reopen();
     expect(reopened.getOffset('reader', TOPIC, 0)).toBe(7);
     expect(reopened.listGroups()).toEqual(['reader']);
+  });
+
+  it('refuses an offset past the queue max offset, negative or not an integer, so the lag stays visible', async () => {
+    await append(h.store, message(0), message(1), message(2));
+    expect(await h.service.updateOffset('reader', TOPIC, 0, 1)).toEqual({ status: 'ok' });
+    for (const offset of [4, 1_000_000, -1, 1.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN]) {
+      expect(await h.service.updateOffset('reader', TOPIC, 0, offset)).toEqual({ status: 'offset-out-of-range', minOffset: 0, maxOffset: 3 });
+    }
+    expect(h.service.getOffset('reader', TOPIC, 0)).toBe(1);
+    expect(h.service.progress('reader')).toEqual([{ topic: TOPIC, queueId: 0, brokerOffset: 3, consumerOffset: 1, inFlight: 0, lag: 2 }]);
+    // The max offset itself is "everything consumed"; an empty queue takes 0.
+    expect(await h.service.updateOffset('reader', TOPIC, 0, 3)).toEqual({ status: 'ok' });
+    expect(h.service.progress('reader')[0]).toMatchObject({ consumerOffset: 3, lag: 0 });
+    h.topics.addTopic('empty');
+    expect(await h.service.updateOffset('reader', 'empty', 0, 0)).toEqual({ status: 'ok' });
+    expect(await h.service.updateOffset('reader', 'empty', 0, 1)).toEqual({ status: 'offset-out-of-range', minOffset: 0, maxOffset: 0 });
+  });
+
+  it('accepts an offset below the min offset (a consumer behind retention commits what it read)', async () => {
+    const store = new MemoryMessageStore({ segmentSizeBytes: 1024, fileReservedTimeHours: 1 });
+    const small = await bed.create({}, store);
+    await append(store, ...Array.from({ length: 30 }, (_, i) => message(i, { body: Buffer.alloc(100) })));
+    await store.deleteExpiredFiles(Date.now() + 2 * 3_600_000);
+    const { minOffset } = store.getQueueBounds(TOPIC, 0);
+    expect(minOffset).toBeGreaterThan(1);
+    expect(await small.service.updateOffset('reader', TOPIC, 0, minOffset - 1)).toEqual({ status: 'ok' });
   });
 
   it('queryOffset: BEGINNING is the min offset, END the max offset, TIMESTAMP the first message stored at or after it', async () => {

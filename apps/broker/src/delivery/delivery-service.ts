@@ -19,6 +19,7 @@ import {
   ReceiveRequest,
   ReceiveResult,
   ReceivedMessage,
+  UpdateOffsetResult,
 } from './delivery.types';
 import { compileFilter } from './filter/compile-filter';
 import { GroupStatePersistence } from './group-state-persistence';
@@ -223,9 +224,17 @@ export class DeliveryService implements DeliveryApi {
     return { status: 'ok', messages: [], nextOffset: offset, minOffset, maxOffset };
   }
 
-  async updateOffset(group: string, topic: string, queueId: number, offset: number): Promise<{ status: 'ok' } | { status: 'topic-not-found' }> {
+  /**
+   * An offset past the queue's max offset is refused: it would commit messages never written, and
+   * progress() would show the group without lag until the queue caught up (Apache's broker stores
+   * it; see grpc/status-codes.ts). One below the min offset is kept, as a consumer behind
+   * retention may commit what it read before the cut.
+   */
+  async updateOffset(group: string, topic: string, queueId: number, offset: number): Promise<UpdateOffsetResult> {
     this.running();
     if (!this.topics.get(topic)) return { status: 'topic-not-found' };
+    const { minOffset, maxOffset } = this.store.getQueueBounds(topic, queueId);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > maxOffset) return { status: 'offset-out-of-range', minOffset, maxOffset };
     this.offsets.set(group, topic, queueId, offset);
     return { status: 'ok' };
   }
@@ -323,8 +332,8 @@ export class DeliveryService implements DeliveryApi {
     }
   }
 
-  private waitersFull(): { status: 'bad-request'; reason: string } {
-    return { status: 'bad-request', reason: `too many long-polling requests are waiting (limit ${this.options.maxLongPollingWaiters}); retry later` };
+  private waitersFull(): { status: 'polling-full'; reason: string } {
+    return { status: 'polling-full', reason: `too many long-polling requests are waiting (limit ${this.options.maxLongPollingWaiters}); retry later` };
   }
 
   /** The group's state on a queue; a group new to the queue starts at its min offset (see the class comment). */

@@ -45,7 +45,13 @@ export type ReceiveResult =
   /** Added by delivery: the proxy answers Code.ILLEGAL_INVISIBLE_TIME (not BAD_REQUEST) for these. */
   | { status: 'illegal-invisible-time'; reason: string }
   /** Added by delivery: the group does not exist and is not auto-created (Code.CONSUMER_GROUP_NOT_FOUND). */
-  | { status: 'consumer-group-not-found'; reason: string };
+  | { status: 'consumer-group-not-found'; reason: string }
+  /**
+   * Nothing was ready and the bound on waiting long polls (`maxLongPollingWaiters`) is reached:
+   * Apache RocketMQ's PopStatus.POLLING_FULL, which the proxy answers with Code.TOO_MANY_REQUESTS
+   * so clients back off and retry.
+   */
+  | { status: 'polling-full'; reason: string };
 
 /** Outcome of ack / change-invisible-duration / forward-to-DLQ for one receipt handle. */
 export type ReceiptResult =
@@ -62,6 +68,16 @@ export type PullResult =
   | { status: 'offset-out-of-range'; minOffset: number; maxOffset: number }
   | { status: 'topic-not-found' }
   | { status: 'illegal-filter'; reason: string };
+
+/**
+ * Outcome of committing a queue-offset consumer's offset. `offset-out-of-range`: the offset is
+ * not a non-negative safe integer, or it is past the queue's max offset (it would claim messages
+ * that were never written, and hide the group's lag).
+ */
+export type UpdateOffsetResult =
+  | { status: 'ok' }
+  | { status: 'topic-not-found' }
+  | { status: 'offset-out-of-range'; minOffset: number; maxOffset: number };
 
 /** Per topic-queue progress of a consumer group (admin: consumerProgress). */
 export interface QueueProgress {
@@ -103,8 +119,8 @@ export interface DeliveryApi {
   forwardToDeadLetterQueue(group: string, topic: string, receiptHandle: string): Promise<ReceiptResult>;
   /** Queue-offset consumption: reads from an explicit offset; does not change group state. */
   pull(request: PullRequest): Promise<PullResult>;
-  /** Commits a queue-offset consumer's offset. */
-  updateOffset(group: string, topic: string, queueId: number, offset: number): Promise<{ status: 'ok' } | { status: 'topic-not-found' }>;
+  /** Commits a queue-offset consumer's offset, from 0 up to the queue's max offset. */
+  updateOffset(group: string, topic: string, queueId: number, offset: number): Promise<UpdateOffsetResult>;
   /** The committed offset, or -1 if the group has none for this queue. */
   getOffset(group: string, topic: string, queueId: number): number;
   queryOffset(topic: string, queueId: number, policy: OffsetPolicy): Promise<number>;

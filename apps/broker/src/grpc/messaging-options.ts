@@ -48,8 +48,18 @@ export interface MessagingOptions {
    * the proxy runs with; grpc-js alone would leave HTTP/2's 64 KiB (see flow-control-window.ts).
    */
   flowControlWindowBytes: number;
-  /** Largest gRPC request accepted (`grpcMaxInboundMessageSize`). */
+  /**
+   * Largest gRPC request accepted (`grpcMaxInboundMessageSize`). The server caps it at the store's
+   * batch limit plus a framing allowance (inbound-message-limit.ts), so it can only be lowered.
+   */
   maxInboundMessageBytes: number;
+  /**
+   * Message body bytes of SendMessage requests processed at once; a request past it is answered
+   * TOO_MANY_REQUESTS "flow limit" and the client retries after a back-off. The proxy bounds its
+   * producer thread pool's queue instead (`grpcProducerThreadQueueCapacity`, counted in requests),
+   * which does not bound memory when requests are large.
+   */
+  maxInFlightSendBytes: number;
   /** On stop, how long in-flight calls may take to finish before they are cancelled. */
   shutdownGraceMs: number;
 }

@@ -27,6 +27,7 @@ import { TelemetryHandler } from './handlers/telemetry.handler';
 import { UpdateOffsetHandler } from './handlers/update-offset.handler';
 import { TelemetryCommand } from './messaging.types';
 import { applyServerFlowControlWindow } from './flow-control-window';
+import { maxReceiveMessageBytes } from './inbound-message-limit';
 import { MessagingParts } from './messaging-parts';
 import { loadMessagingService } from './proto-loader';
 import { CLIENT_ID_HEADER, headerValue, peerHostOf, remainingUntil, RequestContext } from './request-context';
@@ -62,12 +63,15 @@ enum ServerState {
  * GrpcMessagingApplication.validateContext). A handler that throws answers
  * INTERNAL_SERVER_ERROR in the response status; the call itself never fails.
  *
- * stop() drains: the server stops taking calls, long polls end at once with what they have,
- * telemetry streams are ended (status OK), and ordinary calls get `shutdownGraceMs` to finish
- * before they are cancelled.
+ * start() also starts the expiry of silent clients in the telemetry sessions. stop() drains: the
+ * server stops taking calls, long polls end at once with what they have, telemetry streams are
+ * ended (status OK) and expiry stops, and ordinary calls get `shutdownGraceMs` to finish before
+ * they are cancelled.
  */
 export class MessagingServer {
   readonly sessions: TelemetrySessions;
+  /** Longest request grpc-js reads; longer ones fail with RESOURCE_EXHAUSTED unread (inbound-message-limit.ts). */
+  readonly maxReceiveMessageBytes: number;
   private readonly parts: MessagingParts;
   private readonly server: Server;
   private state = ServerState.Created;
@@ -83,7 +87,8 @@ export class MessagingServer {
   ) {
     this.sessions = parts.sessions;
     this.parts = { ...parts, logger, address: () => ({ host: parts.config.host, port: this.boundPort }) };
-    this.server = new Server({ 'grpc.max_receive_message_length': parts.options.maxInboundMessageBytes });
+    this.maxReceiveMessageBytes = maxReceiveMessageBytes(parts.options.maxInboundMessageBytes, parts.config.segmentSizeBytes);
+    this.server = new Server({ 'grpc.max_receive_message_length': this.maxReceiveMessageBytes });
     this.server.addService(loadMessagingService(), this.implementation());
   }
 
@@ -101,8 +106,9 @@ export class MessagingServer {
       this.server.bindAsync(target, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
     });
     applyServerFlowControlWindow(this.server, this.parts.options.flowControlWindowBytes, this.logger);
+    this.sessions.startExpiry();
     this.state = ServerState.Running;
-    this.logger.info({ host, port: this.boundPort }, 'gRPC messaging service listening');
+    this.logger.info({ host, port: this.boundPort, maxReceiveMessageBytes: this.maxReceiveMessageBytes }, 'gRPC messaging service listening');
     return this.boundPort;
   }
 
@@ -151,6 +157,7 @@ export class MessagingServer {
     return (call, callback) => {
       const context = this.contextOf(rpc, call);
       this.callsInProgress++;
+      this.noteActivity(context);
       const answer = context.clientId
         ? Promise.resolve()
             .then(() => handler.handle(call.request, context))
@@ -169,6 +176,7 @@ export class MessagingServer {
       const { signal, release } = this.longPoll(call);
       const context = this.contextOf(rpc, call, signal);
       this.callsInProgress++;
+      this.noteActivity(context);
       const write = (frame: Frame): void => {
         if (!call.cancelled && call.writable) call.write(frame);
       };
@@ -199,6 +207,14 @@ export class MessagingServer {
       }
       handler.handle(call, context);
     };
+  }
+
+  /**
+   * Any request is a sign of life: a client whose telemetry stream is closed is forgotten only
+   * after channelExpiredTimeout without one (TelemetrySessions). Telemetry calls attach instead.
+   */
+  private noteActivity(context: RequestContext): void {
+    if (context.clientId) this.sessions.touch(context.clientId);
   }
 
   /** What a handler knows about a new call. */

@@ -29,8 +29,10 @@ export const MESSAGING_DEFAULTS: Readonly<MessagingOptions> = {
   settingsRepeatDelayMs: 1_000,
   /** 1 MiB. */
   flowControlWindowBytes: 1024 * 1024,
-  /** 130 MiB. */
+  /** 130 MiB, the proxy's; capped by the store's batch limit (64 MiB segments: 65 MiB). */
   maxInboundMessageBytes: 130 * 1024 * 1024,
+  /** 128 MiB: two of the largest batches a 64 MiB-segment store takes, or thousands of ordinary ones. */
+  maxInFlightSendBytes: 128 * 1024 * 1024,
   /** 5 s: long polls are ended at once on stop, so only ordinary calls use it. */
   shutdownGraceMs: 5_000,
 };

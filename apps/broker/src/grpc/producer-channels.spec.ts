@@ -6,23 +6,10 @@ import { RecordType, StoredMessage } from '../store/message-record';
 import { Settings, TelemetryCommand } from './messaging.types';
 import { checkMessage, TelemetryProducerChannels } from './producer-channels';
 import { loadMessagingService } from './proto-loader';
-import { TelemetrySessions, TelemetryStream } from './telemetry-sessions';
+import { TelemetrySessions } from './telemetry-sessions';
+import { RecordingStream } from './telemetry.test-support';
 
 const logger = pino({ level: 'silent' });
-
-/** A telemetry stream that records what is written to it. */
-class RecordingStream implements TelemetryStream {
-  readonly written: TelemetryCommand[] = [];
-  open = true;
-  write(command: TelemetryCommand): boolean {
-    if (!this.open) return false;
-    this.written.push(command);
-    return true;
-  }
-  end(): void {
-    this.open = false;
-  }
-}
 
 function half(extra: Partial<StoredMessage> = {}): StoredMessage {
   return {
@@ -54,14 +41,13 @@ describe('TelemetryProducerChannels', () => {
   let channels: TelemetryProducerChannels;
 
   beforeEach(() => {
-    sessions = new TelemetrySessions();
+    sessions = new TelemetrySessions(logger);
     channels = new TelemetryProducerChannels(sessions, () => ({ host: '127.0.0.1', port: 8081 }), logger);
   });
 
   function connect(clientId: string, settings: Settings): RecordingStream {
     const stream = new RecordingStream();
-    sessions.attach(clientId, stream);
-    sessions.updateSettings(clientId, settings);
+    sessions.updateSettings(clientId, settings, stream);
     return stream;
   }
 

@@ -108,8 +108,14 @@ describe('status codes', () => {
     [{ status: 'bad-request', reason: 'x' } as const, 'BAD_REQUEST'],
     [{ status: 'illegal-invisible-time', reason: 'x' } as const, 'ILLEGAL_INVISIBLE_TIME'],
     [{ status: 'consumer-group-not-found', reason: 'x' } as const, 'CONSUMER_GROUP_NOT_FOUND'],
+    [{ status: 'polling-full', reason: 'x' } as const, 'TOO_MANY_REQUESTS'],
   ])('maps the receive outcome %o onto %s', (result, code) => {
     expect(receiveFailureStatus(result, 't').code).toBe(code);
+  });
+
+  it('answers the busy refusals with TOO_MANY_REQUESTS and the proxy texts, which clients retry', () => {
+    expect(receiveFailureStatus({ status: 'polling-full', reason: 'limit 2' }, 't')).toEqual({ code: 'TOO_MANY_REQUESTS', message: 'polling full' });
+    expect(Statuses.flowLimit()).toEqual({ code: 'TOO_MANY_REQUESTS', message: 'flow limit' });
   });
 
   it.each([

@@ -8,10 +8,10 @@ import { CodeName, Status } from './messaging.types';
 /**
  * THE one place where the broker's outcomes become `apache.rocketmq.v2.Code` statuses (STYLE 11).
  * Codes and message texts follow Apache RocketMQ's proxy (`proxy/.../grpc/v2`: ResponseBuilder,
- * GrpcValidator, SendMessageActivity, ReceiveMessageActivity, RouteActivity, ClientActivity,
- * DefaultTopicMessageTypeValidator, EndTransactionActivity, TransactionProcessor; client
- * `Validators`), so official clients react as they do against Apache RocketMQ. Where this broker
- * deviates, the entry says why.
+ * GrpcValidator, SendMessageActivity, ReceiveMessageActivity, ReceiveMessageResponseStreamWriter,
+ * RouteActivity, ClientActivity, DefaultTopicMessageTypeValidator, EndTransactionActivity,
+ * TransactionProcessor, GrpcMessagingApplication; client `Validators`), so official clients react
+ * as they do against Apache RocketMQ. Where this broker deviates, the entry says why.
  *
  * | outcome                                              | code                                  |
  * |------------------------------------------------------|---------------------------------------|
@@ -36,7 +36,8 @@ import { CodeName, Status } from './messaging.types';
  * | heartbeat/termination without settings               | UNRECOGNIZED_CLIENT_TYPE (40015)      |
  * | SendMessage without messages / mixed topics          | MESSAGE_CORRUPTED (40016)             |
  * | deadline too short for the long poll                 | ILLEGAL_POLLING_TIME (40018)          |
- * | negative or out-of-range offset                      | ILLEGAL_OFFSET (40019)                |
+ * | negative or out-of-range offset (PullMessage; also   | ILLEGAL_OFFSET (40019)                |
+ * |   UpdateOffset past the queue's max offset)          |                                       |
  * | topic not writable (send) / not readable (receive)   | FORBIDDEN (40300)                     |
  * | no message before the long poll ended                | MESSAGE_NOT_FOUND (40401)             |
  * | unknown topic                                        | TOPIC_NOT_FOUND (40402)               |
@@ -45,9 +46,16 @@ import { CodeName, Status } from './messaging.types';
  * | batch larger than the store accepts                  | PAYLOAD_TOO_LARGE (41300)             |
  * | body larger than maxMessageSizeBytes                 | MESSAGE_BODY_TOO_LARGE (41301)        |
  * | empty body                                           | MESSAGE_BODY_EMPTY (41302)            |
- * | too many concurrent long polls                       | TOO_MANY_REQUESTS (42900)             |
+ * | too many waiting long polls (ReceiveMessage)         | TOO_MANY_REQUESTS (42900)             |
+ * |                                                      |   "polling full"                      |
+ * | too many SendMessage bytes being processed at once   | TOO_MANY_REQUESTS (42900)             |
+ * |                                                      |   "flow limit"                        |
  * | too many / too large user properties                 | MESSAGE_PROPERTIES_TOO_LARGE (43101)  |
  * | store not running or failed; any unexpected error    | INTERNAL_SERVER_ERROR (50001), logged |
+ * | Settings of a new client at the registry's cap, every | TOO_MANY_REQUESTS (42900)             |
+ * |   tracked client connected (telemetry-sessions.ts)   |                                       |
+ * | request over the server's max receive message length | no response: grpc-js fails the call   |
+ * |   (inbound-message-limit.ts)                         |   with gRPC RESOURCE_EXHAUSTED        |
  *
  * EndTransaction, decided here (endTransactionStatus):
  * - The proxy answers a blank transaction id with INVALID_TRANSACTION_ID (EndTransactionActivity).
@@ -65,6 +73,23 @@ import { CodeName, Status } from './messaging.types';
  * - A resolution other than COMMIT or ROLLBACK (a checker's UNKNOWN arrives as
  *   TRANSACTION_RESOLUTION_UNSPECIFIED) is "no decision": OK, nothing changes, as the proxy passes
  *   TRANSACTION_NOT_TYPE on and the broker ignores it.
+ *
+ * Busy and offsets, decided here:
+ * - TOO_MANY_REQUESTS is the busy status: the official clients raise TooManyRequestsException for
+ *   it and retry after a back-off (the Node client's push consumer in 20 ms, its producer after
+ *   the retry policy's delay), where BAD_REQUEST is a client error. The proxy answers it when its
+ *   pop long polls are full (ReceiveMessageResponseStreamWriter, PopStatus.POLLING_FULL: "polling
+ *   full") and when a request finds its thread pool's queue full (GrpcMessagingApplication
+ *   `flowLimitStatus`: "flow limit"; the broker's SYSTEM_BUSY maps onto it in ResponseBuilder).
+ * - UpdateOffset past the queue's max offset: Apache's broker (ConsumerManageProcessor
+ *   `updateConsumerOffset`, ConsumerOffsetManager `commitOffset`) stores any offset, neither
+ *   refusing nor clamping it, and its consumer stats (AdminBrokerProcessor `getConsumeStats`,
+ *   brokerOffset - consumerOffset) then show a negative lag; this broker's progress would show 0.
+ *   It refuses such an offset with ILLEGAL_OFFSET, the code the v2 protocol has for an offset out
+ *   of range (PullMessage answers it too), so a commit of messages that do not exist never hides
+ *   the group's lag. An offset below the queue's min offset is accepted, as Apache does: a
+ *   consumer behind retention may still commit what it read. (The Node client 1.0.8 maps
+ *   ILLEGAL_OFFSET to no exception of its own, but none of its consumers calls UpdateOffset.)
  */
 
 /** Numbers of `apache.rocketmq.v2.Code` (definition.proto), for logs, tests and docs. */
@@ -165,6 +190,13 @@ export const Statuses = {
   offsetNotFound: (group: string, topic: string, queueId: number): Status =>
     status('OFFSET_NOT_FOUND', `consumer group ${group} has no committed offset on ${topic} queue ${queueId}`),
   illegalOffset: (reason: string): Status => status('ILLEGAL_OFFSET', reason),
+  /** ReceiveMessageResponseStreamWriter for PopStatus.POLLING_FULL. */
+  pollingFull: (): Status => status('TOO_MANY_REQUESTS', 'polling full'),
+  /** GrpcMessagingApplication.flowLimitStatus: a request the proxy has no room to process now. */
+  flowLimit: (): Status => status('TOO_MANY_REQUESTS', 'flow limit'),
+  /** Settings of a new client when the registry is full of clients with open streams (TelemetrySessions). */
+  clientRegistryFull: (maxClients: number): Status =>
+    status('TOO_MANY_REQUESTS', `the broker tracks at most ${maxClients} clients and all of them are connected; retry later`),
 } as const;
 
 /** The status of a failed append (SendMessage). */
@@ -230,6 +262,8 @@ export function receiveFailureStatus(result: Exclude<ReceiveResult, { status: 'o
       return status('ILLEGAL_INVISIBLE_TIME', result.reason);
     case 'consumer-group-not-found':
       return status('CONSUMER_GROUP_NOT_FOUND', result.reason);
+    case 'polling-full':
+      return Statuses.pollingFull();
   }
 }
 

@@ -6,8 +6,11 @@ import { OK_STATUS, status, Statuses } from '../status-codes';
 import { UnaryHandler } from './handler.types';
 
 /**
- * Heartbeat keeps a client registered (ClientActivity.heartbeat). It needs the Settings the client
- * sent on its telemetry stream first; a consumer's heartbeat must name a valid group.
+ * Heartbeat keeps a client registered (ClientActivity.heartbeat): like every request, it postpones
+ * the expiry of a client whose telemetry stream is closed (MessagingServer touches the client before
+ * any handler runs; TelemetrySessions forgets clients silent for channelExpiredTimeout). It needs
+ * the Settings the client sent on its telemetry stream first; a consumer's heartbeat must name a
+ * valid group.
  */
 export class HeartbeatHandler implements UnaryHandler<HeartbeatRequest, HeartbeatResponse> {
   constructor(private readonly parts: MessagingParts) {}
@@ -27,7 +30,6 @@ export class HeartbeatHandler implements UnaryHandler<HeartbeatRequest, Heartbea
       default:
         return this.failure(status('UNRECOGNIZED_CLIENT_TYPE', String(settings.clientType)));
     }
-    this.parts.sessions.touch(context.clientId);
     return { status: OK_STATUS };
   }
 

@@ -2,6 +2,7 @@ import { MessageInput } from '../../store/message-record';
 import { tagHashCode } from '../../store/message-properties';
 import { AppendResult } from '../../store/message-store';
 import { TopicConfig } from '../../topics/topic-config';
+import { InFlightBytesLimit } from '../in-flight-bytes-limit';
 import { InboundMessage, toMessageInput, transactionCheckImmunityMs } from '../message-converter';
 import { Message, SendMessageRequest, SendMessageResponse, Status } from '../messaging.types';
 import { MessagingParts } from '../messaging-parts';
@@ -18,12 +19,33 @@ import { UnaryHandler } from './handler.types';
  * be delivered later goes to the delay scheduler instead, and a transactional message (type
  * TRANSACTION, to a TRANSACTION topic) to the transaction layer as a half message: its entry then
  * carries the transaction id the client ends the transaction with.
+ *
+ * The body bytes of requests being processed at once are bounded (`maxInFlightSendBytes`): past
+ * it a request is answered TOO_MANY_REQUESTS "flow limit" at once, and the client retries later.
  */
 export class SendMessageHandler implements UnaryHandler<SendMessageRequest, SendMessageResponse> {
-  constructor(private readonly parts: MessagingParts) {}
+  private readonly inFlight: InFlightBytesLimit;
+
+  constructor(private readonly parts: MessagingParts) {
+    this.inFlight = new InFlightBytesLimit(parts.options.maxInFlightSendBytes);
+  }
 
   async handle(request: SendMessageRequest, context: RequestContext): Promise<SendMessageResponse> {
     const messages = request.messages ?? [];
+    const bytes = bodyBytesOf(messages);
+    if (!this.inFlight.tryAcquire(bytes)) return this.failure(Statuses.flowLimit());
+    try {
+      return await this.send(messages, context);
+    } finally {
+      this.inFlight.release(bytes);
+    }
+  }
+
+  failure(status: Status): SendMessageResponse {
+    return { status };
+  }
+
+  private async send(messages: Message[], context: RequestContext): Promise<SendMessageResponse> {
     if (messages.length === 0) return this.failure(Statuses.noMessageToSend());
     const topicName = validTopic(messages[0].topic);
     if ('status' in topicName) return this.failure(topicName.status);
@@ -51,10 +73,6 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
       recallHandle: '',
     }));
     return { status: OK_STATUS, entries };
-  }
-
-  failure(status: Status): SendMessageResponse {
-    return { status };
   }
 
   /**
@@ -111,6 +129,13 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
     }
     return this.parts.store.append(inputs.length === 1 ? inputs[0] : inputs);
   }
+}
+
+/** What a request holds in memory, counted by its message bodies (properties are bounded small). */
+function bodyBytesOf(messages: readonly Message[]): number {
+  let bytes = 0;
+  for (const message of messages) bytes += message.body?.length ?? 0;
+  return bytes;
 }
 
 function sameTopic(a: Message, b: Message): boolean {

@@ -14,7 +14,9 @@ type TelemetryCall = ServerDuplexStream<TelemetryCommand, TelemetryCommand>;
  * Telemetry: the bidirectional stream each client opens at start (ClientActivity.telemetry). The
  * client sends its Settings; the broker answers with the settings it imposes (producers: retry
  * policy, max body size; consumers: FIFO flag, retry policy, batch size, long-polling timeout) and
- * keeps the stream in TelemetrySessions so commands can be pushed to the client later.
+ * keeps the stream in TelemetrySessions so commands can be pushed to the client later. Accepted
+ * settings register the client; when the registry is at its cap and every client in it has an open
+ * stream, a new client is refused with TOO_MANY_REQUESTS (see TelemetrySessions).
  *
  * A client that declares several topics gets the same answer again after `settingsRepeatDelayMs`
  * (see MessagingOptions: the official Node client can miss the first one while it starts).
@@ -30,6 +32,8 @@ export class TelemetryHandler {
   handle(call: TelemetryCall, context: RequestContext): void {
     const stream = new CallStream(call);
     const { sessions } = this.parts;
+    // A renewed stream of a known client makes it connected at once; a new client is registered
+    // by its Settings.
     sessions.attach(context.clientId, stream);
     // Commands are processed one at a time, in order: a Settings answer must not overtake an
     // earlier one.
@@ -52,7 +56,7 @@ export class TelemetryHandler {
   private async onCommand(command: TelemetryCommand, stream: CallStream, context: RequestContext): Promise<void> {
     try {
       if (command.settings) {
-        const reply = await this.settingsReply(command.settings, context);
+        const reply = await this.settingsReply(command.settings, stream, context);
         stream.write(reply);
         if (reply.settings && declaredTopicCount(command.settings) > 1) stream.writeLater(reply, this.parts.options.settingsRepeatDelayMs);
       } else {
@@ -64,13 +68,14 @@ export class TelemetryHandler {
     }
   }
 
-  private async settingsReply(settings: Settings, context: RequestContext): Promise<TelemetryCommand> {
+  private async settingsReply(settings: Settings, stream: CallStream, context: RequestContext): Promise<TelemetryCommand> {
     if (settings.publishing) {
       for (const topic of settings.publishing.topics ?? []) {
         const problem = topicProblem(topic.name ?? '');
         if (problem) return { status: problem };
       }
-      this.parts.sessions.updateSettings(context.clientId, settings);
+      const refused = this.register(settings, stream, context);
+      if (refused) return { status: refused };
       // Half messages of these topics that found no producer to check back need not wait out
       // their check interval (TransactionApi.producerAvailable).
       for (const topic of settings.publishing.topics ?? []) if (topic.name) this.parts.transactions.producerAvailable?.(topic.name);
@@ -81,10 +86,20 @@ export class TelemetryHandler {
       if (problem) return { status: problem };
       const group = await this.parts.topics.getOrCreateGroup(settings.subscription.group!.name!);
       if (!group) return { status: Statuses.consumerGroupNotFound(settings.subscription.group!.name!) };
-      this.parts.sessions.updateSettings(context.clientId, settings);
+      const refused = this.register(settings, stream, context);
+      if (refused) return { status: refused };
       return { status: OK_STATUS, settings: consumerSettings(settings, group, this.parts.options) };
     }
     return { status: status('BAD_REQUEST', 'there is no publishing or subscription data in settings') };
+  }
+
+  /** Records the client's settings and stream; the refusal status when the registry has no room. */
+  private register(settings: Settings, stream: CallStream, context: RequestContext): Status | undefined {
+    // A stream that closed while its settings were checked was already detached: attaching it now
+    // would keep a client that is gone looking connected forever. The answer goes nowhere anyway.
+    if (!stream.isOpen) return undefined;
+    if (this.parts.sessions.updateSettings(context.clientId, settings, stream) === 'registered') return undefined;
+    return Statuses.clientRegistryFull(this.parts.sessions.maxClients);
   }
 
   private async subscriptionProblem(settings: Settings): Promise<Status | undefined> {
@@ -109,6 +124,11 @@ class CallStream implements TelemetryStream {
   private repeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly call: TelemetryCall) {}
+
+  /** False once the call ended, was cancelled or failed. */
+  get isOpen(): boolean {
+    return !this.closed && !this.call.cancelled;
+  }
 
   write(command: TelemetryCommand): boolean {
     if (this.closed || this.call.cancelled || !this.call.writable) return false;

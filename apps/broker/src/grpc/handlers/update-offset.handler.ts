@@ -5,7 +5,11 @@ import { RequestContext } from '../request-context';
 import { OK_STATUS, Statuses } from '../status-codes';
 import { UnaryHandler } from './handler.types';
 
-/** UpdateOffset: commits a queue-offset consumer's position on one queue (PullMessageActivity.updateOffset). */
+/**
+ * UpdateOffset: commits a queue-offset consumer's position on one queue (PullMessageActivity.updateOffset).
+ * An offset that is negative, not an integer, or past the queue's max offset is ILLEGAL_OFFSET
+ * (see status-codes.ts for why this broker refuses what Apache's stores).
+ */
 export class UpdateOffsetHandler implements UnaryHandler<UpdateOffsetRequest, UpdateOffsetResponse> {
   constructor(private readonly parts: MessagingParts) {}
 
@@ -16,6 +20,9 @@ export class UpdateOffsetHandler implements UnaryHandler<UpdateOffsetRequest, Up
     if (!Number.isSafeInteger(offset) || offset < 0) return this.failure(Statuses.illegalOffset(`offset must not be negative, got ${offset}`));
     const result = await this.parts.delivery.updateOffset(queue.group, queue.topic.name, queue.queueId, offset);
     if (result.status === 'topic-not-found') return this.failure(Statuses.topicNotFound(queue.topic.name));
+    if (result.status === 'offset-out-of-range') {
+      return this.failure(Statuses.illegalOffset(`offset ${offset} is past the max offset ${result.maxOffset} of ${queue.topic.name} queue ${queue.queueId}`));
+    }
     return { status: OK_STATUS };
   }
 
