@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { runChaos } from './chaos/chaos-command';
 import { runDemo } from './demo-command';
 import { installInterruptHandlers } from './interrupt';
 import { runScenarioCommand } from './scenario-command';
@@ -7,7 +8,8 @@ import { runScenarioCommand } from './scenario-command';
  * The demo runner:
  * - `npm run demo` (`main.ts demo`): the story, then keeps running until Ctrl-C;
  * - `npm run demo -- --once`: the story, exit code 0 iff every invariant holds;
- * - `npm run scenario -- <name>|all` (`main.ts scenario`): crash scenarios, PASS/FAIL each.
+ * - `npm run scenario -- <name>|all` (`main.ts scenario`): crash scenarios, PASS/FAIL each;
+ * - `npm run chaos -- --minutes N [--seed S]` (`main.ts chaos`): random kills and pauses under load.
  */
 async function main(argv: string[]): Promise<number> {
   installInterruptHandlers((line) => process.stdout.write(`${line}\n`));
@@ -31,8 +33,24 @@ async function main(argv: string[]): Promise<number> {
     .action(async (names: string[], options: { databaseUrl?: string }) => {
       exitCode = await runScenarioCommand(names, options.databaseUrl);
     });
+  program
+    .command('chaos')
+    .description('the services under load while the broker and services are killed, restarted and paused at random; exit 1 on any violation')
+    .option('--minutes <n>', 'how long the faults go on', (value) => positiveNumber('--minutes', value), 2)
+    .option('--seed <n>', 'seed of the random choices (printed by every run, to repeat one)', (value) => positiveNumber('--seed', value))
+    .option(...databaseOption)
+    .action(async (options: { minutes: number; seed?: number; databaseUrl?: string }) => {
+      const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+      exitCode = (await runChaos({ minutes: options.minutes, seed, databaseUrl: options.databaseUrl })).ok ? 0 : 1;
+    });
   await program.parseAsync(argv, { from: 'user' });
   return exitCode;
+}
+
+function positiveNumber(option: string, value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`${option} takes a positive number, got ${JSON.stringify(value)}`);
+  return number;
 }
 
 main(process.argv.slice(2)).then(
