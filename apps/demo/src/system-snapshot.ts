@@ -65,11 +65,22 @@ export interface SnapshotSources {
   seedBalances: Record<string, number>;
 }
 
-/** Reads a SystemSnapshot. Queries name the services' tables: `orders`, `payment`, `account`, `known_order`. */
+/**
+ * Reads a SystemSnapshot. Queries name the services' tables: `orders`, `payment`, `account`,
+ * `known_order`.
+ *
+ * The parts are read in causal order, so that invariants which hold at every instant also hold
+ * on a snapshot taken while the system runs (the chaos run checks them under load): a payment
+ * commits in pay-service before its message commits in the broker and before order-service
+ * applies it. So the broker's committed counts are read first, order-service next, and
+ * pay-service last, in one REPEATABLE READ transaction so that its payments and balances agree.
+ */
 export async function readSnapshot(sources: SnapshotSources): Promise<SystemSnapshot> {
-  const [orderSide, paySide] = await Promise.all([readOrderDatabase(sources.ordersUrl), readPayDatabase(sources.paymentsUrl)]);
+  const deliverableMessages = await readDeliverableCounts(sources.admin);
+  const orderSide = await readOrderDatabase(sources.ordersUrl);
+  const paySide = await readPayDatabase(sources.paymentsUrl);
   const broker = await readBroker(sources.admin, orderSide.orders);
-  return { ...orderSide, ...paySide, ...broker, seedBalances: sources.seedBalances };
+  return { ...orderSide, ...paySide, ...broker, deliverableMessages, seedBalances: sources.seedBalances };
 }
 
 async function withClient<T>(url: string, read: (client: Client) => Promise<T>): Promise<T> {
@@ -96,6 +107,7 @@ function readOrderDatabase(url: string): Promise<Pick<SystemSnapshot, 'orders' |
 
 function readPayDatabase(url: string): Promise<Pick<SystemSnapshot, 'payments' | 'balances' | 'knownOrders' | 'transactions' | 'notifications'>> {
   return withClient(url, async (client) => {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const payments = await client.query<PaymentRow>('SELECT id, order_id AS "orderId", buyer_id AS "buyerId", amount FROM payment ORDER BY created_at, id');
     const accounts = await client.query<{ buyer_id: string; balance: number }>('SELECT buyer_id, balance FROM account');
     const known = await client.query<{ order_id: string; status: string }>('SELECT order_id, status FROM known_order');
@@ -105,6 +117,7 @@ function readPayDatabase(url: string): Promise<Pick<SystemSnapshot, 'payments' |
     const notifications = await client.query<NotificationRow>(
       `SELECT payload->>'orderId' AS "orderId", status, attempt_count AS attempts FROM mq_notification WHERE event = 'payment.succeeded'`,
     );
+    await client.query('COMMIT');
     return {
       payments: payments.rows,
       balances: Object.fromEntries(accounts.rows.map((row) => [row.buyer_id, row.balance])),
@@ -121,7 +134,7 @@ const KEY_QUERY_CONCURRENCY = 16;
 async function readBroker(
   admin: AdminClient,
   orders: OrderRow[],
-): Promise<Pick<SystemSnapshot, 'paymentHalfMessages' | 'deliverableMessages' | 'pendingHalfMessages' | 'backlog'>> {
+): Promise<Pick<SystemSnapshot, 'paymentHalfMessages' | 'pendingHalfMessages' | 'backlog'>> {
   const paymentHalfMessages: PaymentHalfMessage[] = [];
   await forEachLimited(orders, KEY_QUERY_CONCURRENCY, async (order) => {
     const found = await admin.get<MessageKeyQueryResponse>(['topics', 'payment-succeeded', 'messages'], { key: order.id, max: 64 });
@@ -130,17 +143,22 @@ async function readBroker(
       paymentHalfMessages.push({ messageId: record.messageId, orderId: order.id, paymentId: paymentIdOf(record.bodyBase64) });
     }
   });
-  const deliverableMessages: Record<string, number> = {};
-  for (const topic of ['order-created', 'order-closed', 'payment-succeeded']) {
-    deliverableMessages[topic] = (await admin.get<TopicStatusResponse>(['topics', topic])).totalMessages;
-  }
   const halves = await admin.get<TransactionListResponse>(['transactions']);
   const backlog: Record<string, number> = {};
   for (const group of ['order-service', 'pay-service']) {
     const detail = await admin.get<GroupDetailResponse>(['groups', group]).catch(() => undefined);
     backlog[group] = detail === undefined ? 0 : detail.totalLag + detail.inFlight;
   }
-  return { paymentHalfMessages, deliverableMessages, pendingHalfMessages: halves.total, backlog };
+  return { paymentHalfMessages, pendingHalfMessages: halves.total, backlog };
+}
+
+/** Messages in each demo topic's consume queues: for a transactional topic, its committed messages. */
+async function readDeliverableCounts(admin: AdminClient): Promise<Record<string, number>> {
+  const deliverableMessages: Record<string, number> = {};
+  for (const topic of ['order-created', 'order-closed', 'payment-succeeded']) {
+    deliverableMessages[topic] = (await admin.get<TopicStatusResponse>(['topics', topic])).totalMessages;
+  }
+  return deliverableMessages;
 }
 
 function paymentIdOf(bodyBase64: string): string | null {
