@@ -1,6 +1,6 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { DemoApp } from '../demo-build';
 import { DemoStack } from '../demo-stack';
-import { sleep } from '../shop-client';
 import { SeededRandom } from './seeded-random';
 
 /** One fault the driver can inject. */
@@ -36,7 +36,8 @@ export class ChaosDriver {
   readonly counts: FaultCounts = {};
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  /** Ends the current wait early (stop()). */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: ChaosDriverOptions) {}
 
@@ -48,7 +49,7 @@ export class ChaosDriver {
   /** Ends the current fault (a paused app is resumed, a killed one restarted) and stops. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.stopping.abort();
     await this.loop;
   }
 
@@ -111,9 +112,8 @@ export class ChaosDriver {
     this.counts[key] = (this.counts[key] ?? 0) + 1;
   }
 
-  /** Sleeps `ms`, or less when stop() is called. */
+  /** Sleeps `ms`, or less when stop() is called; leaves no timer behind. */
   private async interruptibleSleep(ms: number): Promise<void> {
-    await Promise.race([sleep(ms), new Promise<void>((resolve) => (this.wake = resolve))]);
-    this.wake = undefined;
+    await delay(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
   }
 }
