@@ -5,6 +5,7 @@ import { SubscriptionGroupConfig, TopicsApi } from '../topics/topic-config';
 import { groupNameProblem } from '../topics/topic-validator';
 import { bodyObject, parseTimestamp, required, requireString } from './admin-request';
 import { GroupDetailResponse, GroupListResponse, GroupSummaryView, ResetOffsetResponse } from './admin.types';
+import { StoreWriteErrorFilter } from './store-write-error.filter';
 import { TopicConfigErrorFilter } from './topic-config-error.filter';
 
 /**
@@ -12,7 +13,7 @@ import { TopicConfigErrorFilter } from './topic-config-error.filter';
  * stored configuration or the delivery engine has state for it.
  */
 @Controller('groups')
-@UseFilters(TopicConfigErrorFilter)
+@UseFilters(TopicConfigErrorFilter, StoreWriteErrorFilter)
 export class GroupsController {
   constructor(
     @Inject(TOPICS) private readonly topics: TopicsApi | undefined,

@@ -6,6 +6,7 @@ import { TransactionApi } from '../transaction/transaction.types';
 import { bodyObject, optionalInteger, parseMax, required } from './admin-request';
 import { MessageKeyQueryResponse, QueueStatusView, TopicListResponse, TopicStatusResponse, TopicUpsertResponse } from './admin.types';
 import { toMessageView } from './message-view';
+import { StoreWriteErrorFilter } from './store-write-error.filter';
 import { TopicConfigErrorFilter } from './topic-config-error.filter';
 import { halfMessageCounts } from './half-message-counts';
 
@@ -17,7 +18,7 @@ const UPSERT_FIELDS = new Set(['readQueueNums', 'writeQueueNums', 'perm', 'messa
  * paths are URL-decoded by Express, so `%DLQ%g` is requested as `%25DLQ%25g`.
  */
 @Controller('topics')
-@UseFilters(TopicConfigErrorFilter)
+@UseFilters(TopicConfigErrorFilter, StoreWriteErrorFilter)
 export class TopicsController {
   constructor(
     @Inject(TOPICS) private readonly topics: TopicsApi | undefined,

@@ -2,6 +2,7 @@ import { Logger } from 'pino';
 import { ReceiptResult, PullResult, ReceiveResult } from '../delivery/delivery.types';
 import { AppendResult } from '../store/message-store';
 import { EndTransactionResult } from '../transaction/transaction.types';
+import { StoreWriteError } from '../store/store.errors';
 import { TopicConfigError } from '../topics/topic-config.errors';
 import { CodeName, Status } from './messaging.types';
 
@@ -51,7 +52,9 @@ import { CodeName, Status } from './messaging.types';
  * | too many SendMessage bytes being processed at once   | TOO_MANY_REQUESTS (42900)             |
  * |                                                      |   "flow limit"                        |
  * | too many / too large user properties                 | MESSAGE_PROPERTIES_TOO_LARGE (43101)  |
- * | store not running or failed; any unexpected error    | INTERNAL_SERVER_ERROR (50001), logged |
+ * | store cannot write (disk full, I/O error), also a    | INTERNAL_SERVER_ERROR (50001)         |
+ * |   topic or group it could not persist                |   "service not available now. ..."    |
+ * | store not running; any unexpected error              | INTERNAL_SERVER_ERROR (50001), logged |
  * | Settings of a new client at the registry's cap, every | TOO_MANY_REQUESTS (42900)             |
  * |   tracked client connected (telemetry-sessions.ts)   |                                       |
  * | request over the server's max receive message length | no response: grpc-js fails the call   |
@@ -73,6 +76,18 @@ import { CodeName, Status } from './messaging.types';
  * - A resolution other than COMMIT or ROLLBACK (a checker's UNKNOWN arrives as
  *   TRANSACTION_RESOLUTION_UNSPECIFIED) is "no decision": OK, nothing changes, as the proxy passes
  *   TRANSACTION_NOT_TYPE on and the broker ignores it.
+ *
+ * A store that cannot write, decided here (appendFailureStatus, errorStatus): Apache's broker answers a put while
+ * its store is not writable (RunningFlags: disk full, consume queue or index write error) with
+ * PutMessageStatus.SERVICE_NOT_AVAILABLE, which SendMessageProcessor turns into ResponseCode
+ * SERVICE_NOT_AVAILABLE (14) "service not available now. It may be caused by one of the following
+ * reasons: the broker's disk is full [...], messages are put to the slave, message store has been
+ * shut down, etc.", and the proxy's ResponseBuilder maps that code onto its default,
+ * INTERNAL_SERVER_ERROR. This broker answers the same code with the same opening words, followed by
+ * the one reason that applies (the errno, the operation) and that writes resume by themselves once
+ * the disk takes them again: the store retries every writeRetryIntervalMs and clears the state
+ * itself, as Apache's store clears DISK_FULL_BIT once space is freed. It is not logged per request
+ * (the store logs the first failure of a streak).
  *
  * Busy and offsets, decided here:
  * - TOO_MANY_REQUESTS is the busy status: the official clients raise TooManyRequestsException for
@@ -197,6 +212,14 @@ export const Statuses = {
   /** Settings of a new client when the registry is full of clients with open streams (TelemetrySessions). */
   clientRegistryFull: (maxClients: number): Status =>
     status('TOO_MANY_REQUESTS', `the broker tracks at most ${maxClients} clients and all of them are connected; retry later`),
+  /** Broker SendMessageProcessor for PutMessageStatus.SERVICE_NOT_AVAILABLE (see the header). */
+  serviceNotAvailable: (diskFull: boolean, reason: string): Status =>
+    status(
+      'INTERNAL_SERVER_ERROR',
+      diskFull
+        ? `service not available now: the broker's disk is full (${reason}); writes resume by themselves once space is freed`
+        : `service not available now: the message store cannot write (${reason}); writes resume by themselves once the disk takes them again`,
+    ),
 } as const;
 
 /** The status of a failed append (SendMessage). */
@@ -211,7 +234,7 @@ export function appendFailureStatus(result: Exclude<AppendResult, { status: 'ok'
     case 'not-running':
       return status('INTERNAL_SERVER_ERROR', `the message store is not running (state ${result.state})`);
     case 'store-failed':
-      return status('INTERNAL_SERVER_ERROR', `the message store failed: ${result.reason}`);
+      return Statuses.serviceNotAvailable(result.diskFull === true, result.reason);
   }
 }
 
@@ -289,7 +312,10 @@ export function errorStatus(error: unknown, logger: Logger, rpc: string): Status
     if (error.code === 'BROKER_ERR_INVALID_TOPIC') return status('ILLEGAL_TOPIC', error.reason);
     if (error.code === 'BROKER_ERR_INVALID_GROUP') return status('ILLEGAL_CONSUMER_GROUP', error.reason);
   }
+  // Logged where it happened (the topic registry); the sender learns why and that it passes.
+  if (error instanceof StoreWriteError) return Statuses.serviceNotAvailable(error.diskFull, error.reason);
   logger.error({ err: error, rpc }, 'internal server error');
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return status('INTERNAL_SERVER_ERROR', message);
 }
+

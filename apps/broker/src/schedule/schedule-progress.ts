@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { PersistedDocument } from '../store/persisted-document';
+import { StoreFileSystem, nodeFileSystem } from '../store/store-file-system';
 import { ScheduleStateCorruptError } from './delay-scheduler.errors';
 
 /** The progress file, in the scheduler's state directory. */
@@ -35,8 +36,8 @@ export class ScheduleProgress {
   private readonly deliveredAbove = new Set<number>();
   private readonly document: PersistedDocument;
 
-  constructor(dir: string) {
-    this.document = new PersistedDocument(path.join(dir, SCHEDULE_PROGRESS_FILE));
+  constructor(dir: string, fileSystem: StoreFileSystem = nodeFileSystem) {
+    this.document = new PersistedDocument(path.join(dir, SCHEDULE_PROGRESS_FILE), fileSystem);
   }
 
   get file(): string {

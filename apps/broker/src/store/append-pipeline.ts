@@ -1,4 +1,3 @@
-import { Logger } from 'pino';
 import { CommitLog } from './commit-log';
 import { ConsumeQueueTable } from './consume-queue-table';
 import { DispatchRequest, Dispatcher } from './dispatcher';
@@ -6,6 +5,7 @@ import { MessageInput, RecordType } from './message-record';
 import { AppendResult, AppendedRecord } from './message-store';
 import { FlushDiskType } from './store-options';
 import { BLANK_MIN_SIZE, MeasuredRecord, encodeBlank, encodeRecord, measureRecord } from './record-codec';
+import { StoreWriteFailure } from './store-write-failure';
 
 /** Records are encoded straight into pooled staging buffers of this size (bigger for big batches). */
 const CHUNK_SIZE_BYTES = 1024 * 1024;
@@ -36,6 +36,11 @@ interface Waiter {
  *
  * One write in flight at a time keeps the file a prefix of the intended byte stream, so a crash
  * leaves at most one torn write at the tail (recovery relies on that).
+ *
+ * A write or fdatasync that fails (ENOSPC, EIO) fails its round and everything staged after it:
+ * none of it was acknowledged. The store then refuses appends (`writeFailure`) until rewind()
+ * has cut the log back to the last acknowledged record and synced what is there, so nothing is
+ * acknowledged that was not written (and, under SYNC_FLUSH, synced).
  */
 export class AppendPipeline {
   private staged: StagingChunk[] = [];
@@ -46,7 +51,6 @@ export class AppendPipeline {
   private writeSegmentBase: number;
   private writing = false;
   private scheduled = false;
-  private failure: string | undefined;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -55,7 +59,7 @@ export class AppendPipeline {
     private readonly dispatcher: Dispatcher,
     private readonly flushDiskType: FlushDiskType,
     private readonly maxRecordSizeBytes: number,
-    private readonly logger: Logger,
+    private readonly writeFailure: StoreWriteFailure,
   ) {
     this.writeOffset = log.fileEndOffset;
     this.writeSegmentBase = log.active?.baseOffset ?? 0;
@@ -66,12 +70,9 @@ export class AppendPipeline {
     return this.writeOffset;
   }
 
-  get failedReason(): string | undefined {
-    return this.failure;
-  }
-
   append(messages: readonly MessageInput[]): Promise<AppendResult> {
-    if (this.failure !== undefined) return Promise.resolve({ status: 'store-failed', reason: this.failure });
+    const failure = this.writeFailure.current;
+    if (failure !== undefined) return Promise.resolve({ status: 'store-failed', reason: failure.reason, diskFull: failure.diskFull });
     if (messages.length === 0) return Promise.resolve({ status: 'ok', records: [] });
     const measured: MeasuredRecord[] = [];
     let total = 0;
@@ -196,7 +197,7 @@ export class AppendPipeline {
       }
     } finally {
       this.writing = false;
-      if (this.failure === undefined && (this.staged.length > 0 || this.current?.length)) this.schedule();
+      if (this.staged.length > 0 || this.current?.length) this.schedule();
       else this.notifyIdle();
     }
   }
@@ -239,13 +240,31 @@ export class AppendPipeline {
     if (buffer.length === CHUNK_SIZE_BYTES && this.pool.length < MAX_POOLED_CHUNKS) this.pool.push(buffer);
   }
 
-  /** A write or flush failed: nothing staged can be trusted; refuse appends until restart. */
+  /**
+   * Call when idle, after a failure: cuts the log back to the end of the last acknowledged
+   * record (a failed round may have written part of itself, or all of it without the sync),
+   * writes and syncs again what was acknowledged but may not be durable, and stages from there.
+   * Throws if the disk still fails; the store stays refusing appends and calls again later.
+   */
+  async rewind(): Promise<void> {
+    if (this.writing || this.scheduled || this.staged.length > 0 || this.current?.length) throw new Error('AppendPipeline.rewind() while appends are staged');
+    await this.log.rewindTo(this.dispatcher.dispatchedOffset);
+    await this.log.rewriteUnflushed();
+    this.writeOffset = this.log.fileEndOffset;
+    this.writeSegmentBase = this.log.active?.baseOffset ?? 0;
+    // The failed records reserved queue offsets; reservations continue from what was dispatched.
+    this.queues.resetReservations();
+  }
+
+  /** A write or flush failed: nothing staged can be trusted; refuse appends until rewind(). */
   private fail(error: Error, round: StagingChunk[]): void {
-    this.failure = `commit log write failed: ${error.message}`;
-    this.logger.error({ err: error }, 'commit log write failed; the store refuses appends until restarted');
-    const result: AppendResult = { status: 'store-failed', reason: this.failure };
+    const failure = this.writeFailure.record(error, 'appending to the commit log');
+    const result: AppendResult = { status: 'store-failed', reason: failure.reason, diskFull: failure.diskFull };
     this.sealCurrent();
-    for (const chunk of [...round, ...this.staged]) for (const waiter of chunk.waiters) waiter.resolve(result);
+    for (const chunk of [...round, ...this.staged]) {
+      for (const waiter of chunk.waiters) waiter.resolve(result);
+      this.recycle(chunk.buffer);
+    }
     this.staged = [];
   }
 

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { readFileIfExists, writeFileAtomic } from './atomic-file';
+import { StoreFileSystem } from './store-file-system';
 
 /**
  * What is durable, written atomically (temp + rename) after the log, consume queues and indexes
@@ -22,7 +23,10 @@ export interface CheckpointData {
 export const CHECKPOINT_FILE = 'checkpoint';
 
 export class Checkpoint {
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly fileSystem: StoreFileSystem,
+  ) {}
 
   get file(): string {
     return path.join(this.dir, CHECKPOINT_FILE);
@@ -30,7 +34,7 @@ export class Checkpoint {
 
   /** The last checkpoint, or undefined when there is none or it cannot be parsed. */
   async read(): Promise<CheckpointData | undefined> {
-    const raw = await readFileIfExists(this.file);
+    const raw = await readFileIfExists(this.file, this.fileSystem);
     if (!raw) return undefined;
     try {
       const data = JSON.parse(raw.toString('utf8')) as CheckpointData;
@@ -41,6 +45,6 @@ export class Checkpoint {
   }
 
   async write(data: CheckpointData): Promise<void> {
-    await writeFileAtomic(this.file, JSON.stringify(data));
+    await writeFileAtomic(this.file, JSON.stringify(data), this.fileSystem);
   }
 }

@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { offsetFileName } from './atomic-file';
+import { StoreFile, StoreFileSystem } from './store-file-system';
 
 /**
  * One commit-log segment file, `commitlog/<20-digit base offset>`. Offsets handed out by the
@@ -14,7 +14,8 @@ export class CommitLogSegment {
   private constructor(
     readonly baseOffset: number,
     readonly file: string,
-    readonly handle: fs.FileHandle,
+    readonly handle: StoreFile,
+    private readonly fileSystem: StoreFileSystem,
     writtenBytes: number,
     /** Last write time, for retention. */
     public lastWriteMs: number,
@@ -22,11 +23,11 @@ export class CommitLogSegment {
     this.writtenBytes = writtenBytes;
   }
 
-  static async open(dir: string, baseOffset: number): Promise<CommitLogSegment> {
+  static async open(dir: string, baseOffset: number, fileSystem: StoreFileSystem): Promise<CommitLogSegment> {
     const file = path.join(dir, offsetFileName(baseOffset));
-    const handle = await fs.open(file, fs.constants.O_RDWR | fs.constants.O_CREAT);
+    const handle = await fileSystem.open(file, 'read-write');
     const stat = await handle.stat();
-    return new CommitLogSegment(baseOffset, file, handle, stat.size, stat.mtimeMs);
+    return new CommitLogSegment(baseOffset, file, handle, fileSystem, stat.size, stat.mtimeMs);
   }
 
   get endOffset(): number {
@@ -71,7 +72,7 @@ export class CommitLogSegment {
 
   async remove(): Promise<void> {
     await this.handle.close().catch(() => undefined);
-    await fs.rm(this.file, { force: true });
+    await this.fileSystem.removeFile(this.file);
   }
 }
 

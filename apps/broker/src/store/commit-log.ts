@@ -1,8 +1,11 @@
-import { promises as fs } from 'node:fs';
 import { listOffsetFiles } from './consume-queue';
 import { CommitLogSegment } from './commit-log-segment';
-import { syncDirectory } from './atomic-file';
+import { makeDirectoryDurable } from './atomic-file';
+import { StoreFileSystem } from './store-file-system';
 import { TailCache } from './tail-cache';
+
+/** rewriteUnflushed() reads and writes in pieces of this size. */
+const REWRITE_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * The commit log's segment files: opening, rolling, reading, truncating, retention. The one
@@ -19,15 +22,16 @@ export class CommitLog {
   constructor(
     readonly dir: string,
     readonly segmentSizeBytes: number,
-    tailCacheBytes = 0,
+    tailCacheBytes: number,
+    private readonly fileSystem: StoreFileSystem,
   ) {
     this.tail = new TailCache(tailCacheBytes);
   }
 
   async load(): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true });
-    for (const name of await listOffsetFiles(this.dir)) {
-      this.segments.push(await CommitLogSegment.open(this.dir, Number(name)));
+    await makeDirectoryDurable(this.dir, this.fileSystem);
+    for (const name of await listOffsetFiles(this.dir, this.fileSystem)) {
+      this.segments.push(await CommitLogSegment.open(this.dir, Number(name), this.fileSystem));
     }
   }
 
@@ -78,10 +82,10 @@ export class CommitLog {
   async openSegment(baseOffset: number): Promise<CommitLogSegment> {
     const existing = this.segments.find((s) => s.baseOffset === baseOffset);
     if (existing) return existing;
-    const segment = await CommitLogSegment.open(this.dir, baseOffset);
+    const segment = await CommitLogSegment.open(this.dir, baseOffset, this.fileSystem);
     this.segments.push(segment);
     this.segments.sort((a, b) => a.baseOffset - b.baseOffset);
-    await syncDirectory(this.dir);
+    await this.fileSystem.syncDirectory(this.dir);
     return segment;
   }
 
@@ -135,7 +139,38 @@ export class CommitLog {
     this.segments = keep;
     this.tail.clear();
     this.flushedOffset = Math.min(this.flushedOffset, offset);
-    await syncDirectory(this.dir);
+    await this.fileSystem.syncDirectory(this.dir);
+  }
+
+  /**
+   * After a failed write: cuts the log back to `offset`, the end of the last acknowledged record,
+   * including bytes a short or failed write left past the end this class knows of.
+   */
+  async rewindTo(offset: number): Promise<void> {
+    await this.truncate(offset);
+    const holder = this.active;
+    if (holder && holder.endOffset === offset) await holder.truncate(offset - holder.baseOffset);
+  }
+
+  /**
+   * Writes the bytes past `flushedOffset` again, from what the files hold, and syncs them. After
+   * a failed fdatasync, Linux may have marked those pages clean without writing them, so a later
+   * fdatasync that succeeds would not cover them: writing them again makes them dirty again.
+   */
+  async rewriteUnflushed(): Promise<void> {
+    const end = this.fileEndOffset;
+    for (const segment of this.segments) {
+      let offset = Math.max(this.flushedOffset, segment.baseOffset);
+      while (offset < segment.endOffset) {
+        const length = Math.min(REWRITE_CHUNK_BYTES, segment.endOffset - offset);
+        const data = Buffer.allocUnsafe(length);
+        const read = await segment.read(data, 0, length, offset - segment.baseOffset);
+        if (read <= 0) break;
+        await segment.write([data.subarray(0, read)], offset - segment.baseOffset);
+        offset += read;
+      }
+    }
+    await this.flush(end);
   }
 
   /**
@@ -149,7 +184,7 @@ export class CommitLog {
       await segment.remove();
       deleted.push(segment.baseOffset);
     }
-    if (deleted.length > 0) await syncDirectory(this.dir);
+    if (deleted.length > 0) await this.fileSystem.syncDirectory(this.dir);
     this.tail.dropBelow(this.minOffset);
     return deleted;
   }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { promises as fs } from 'node:fs';
 import { ConsumeQueue, listOffsetFiles } from './consume-queue';
+import { StoreFileSystem } from './store-file-system';
 
 /**
  * All consume queues of a store, plus the next queue offset to hand out per topic-queue.
@@ -16,6 +16,7 @@ export class ConsumeQueueTable {
   constructor(
     private readonly rootDir: string,
     private readonly entriesPerFile: number,
+    private readonly fileSystem: StoreFileSystem,
   ) {}
 
   get(topic: string, queueId: number): ConsumeQueue | undefined {
@@ -30,7 +31,7 @@ export class ConsumeQueueTable {
     }
     let queue = byId[queueId];
     if (!queue) {
-      queue = new ConsumeQueue(topic, queueId, path.join(this.rootDir, topic, String(queueId)), this.entriesPerFile);
+      queue = new ConsumeQueue(topic, queueId, path.join(this.rootDir, topic, String(queueId)), this.entriesPerFile, this.fileSystem);
       byId[queueId] = queue;
     }
     return queue;
@@ -59,8 +60,8 @@ export class ConsumeQueueTable {
 
   /** Loads every queue directory, trusting `durable` counts (from the checkpoint). */
   async load(durable: Map<string, number>): Promise<void> {
-    for (const topic of await listDirectories(this.rootDir)) {
-      for (const queueDir of await listDirectories(path.join(this.rootDir, topic))) {
+    for (const topic of await this.listDirectories(this.rootDir)) {
+      for (const queueDir of await this.listDirectories(path.join(this.rootDir, topic))) {
         const queueId = Number(queueDir);
         if (!Number.isInteger(queueId)) continue;
         const queue = this.getOrCreate(topic, queueId);
@@ -73,21 +74,21 @@ export class ConsumeQueueTable {
   async clear(): Promise<void> {
     this.queues.clear();
     this.nextOffsets.clear();
-    await fs.rm(this.rootDir, { recursive: true, force: true });
+    await this.fileSystem.removeTree(this.rootDir);
+  }
+
+  private async listDirectories(dir: string): Promise<string[]> {
+    try {
+      return (await this.fileSystem.list(dir)).filter((e) => e.isDirectory).map((e) => e.name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
   }
 }
 
 export function queueKey(topic: string, queueId: number): string {
   return topic + '\u0000' + queueId;
-}
-
-async function listDirectories(dir: string): Promise<string[]> {
-  try {
-    return (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
 }
 
 export { listOffsetFiles };

@@ -1,8 +1,8 @@
-import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { QueueEntry } from './message-record';
-import { offsetFileName, syncDirectory } from './atomic-file';
+import { makeDirectoryDurable, offsetFileName, writeFully } from './atomic-file';
 import { readInt64, writeInt64 } from './record-codec';
+import { StoreFileSystem, nodeFileSystem } from './store-file-system';
 
 /**
  * A topic-queue's consume queue: fixed-width entries, entry N = message N of the queue.
@@ -37,6 +37,7 @@ export class ConsumeQueue {
     readonly queueId: number,
     private readonly dir: string,
     private readonly entriesPerFile: number,
+    private readonly fileSystem: StoreFileSystem,
   ) {}
 
   /** First retained queue offset. */
@@ -132,7 +133,7 @@ export class ConsumeQueue {
   async persist(upTo: number = this.max): Promise<void> {
     const end = Math.min(upTo, this.max);
     if (end <= this.persisted) return;
-    await fs.mkdir(this.dir, { recursive: true });
+    await makeDirectoryDurable(this.dir, this.fileSystem);
     let q = Math.max(this.persisted, this.min);
     while (q < end) {
       const fileBase = q - (q % this.entriesPerFile);
@@ -144,20 +145,18 @@ export class ConsumeQueue {
         const pos = (index % CHUNK_ENTRIES) * ENTRY_SIZE;
         chunk.copy(bytes, (i - q) * ENTRY_SIZE, pos, pos + ENTRY_SIZE);
       }
-      const handle = await fs.open(
-        path.join(this.dir, offsetFileName(fileBase)),
-        fsConstants.O_RDWR | fsConstants.O_CREAT,
-      );
+      const handle = await this.fileSystem.open(path.join(this.dir, offsetFileName(fileBase)), 'read-write');
       try {
         await handle.truncate((q - fileBase) * ENTRY_SIZE);
-        await handle.write(bytes, 0, bytes.length, (q - fileBase) * ENTRY_SIZE);
+        await writeFully(handle, bytes, (q - fileBase) * ENTRY_SIZE);
         await handle.datasync();
       } finally {
         await handle.close();
       }
+      // A new file's name must be durable before the checkpoint counts its entries.
+      if (q === fileBase) await this.fileSystem.syncDirectory(this.dir);
       q = fileEnd;
     }
-    if (this.persisted === 0) await syncDirectory(this.dir);
     this.persisted = end;
   }
 
@@ -166,7 +165,7 @@ export class ConsumeQueue {
    * vouches for; later entries are rebuilt from the log).
    */
   async load(durableCount: number): Promise<void> {
-    const names = await listOffsetFiles(this.dir);
+    const names = await listOffsetFiles(this.dir, this.fileSystem);
     if (names.length === 0) {
       this.reset(durableCount === 0 ? 0 : durableCount);
       return;
@@ -176,7 +175,7 @@ export class ConsumeQueue {
     for (const name of names) {
       const fileBase = Number(name);
       if (fileBase >= durableCount) break;
-      const data = await fs.readFile(path.join(this.dir, name));
+      const data = await this.fileSystem.readFile(path.join(this.dir, name));
       const count = Math.min(Math.floor(data.length / ENTRY_SIZE), durableCount - fileBase);
       for (let i = 0; i < count; i++) {
         const pos = i * ENTRY_SIZE;
@@ -199,16 +198,16 @@ export class ConsumeQueue {
 
   /** Deletes files whose entries are all below minOffset. */
   async deleteFilesBelowMin(): Promise<void> {
-    for (const name of await listOffsetFiles(this.dir)) {
-      if (Number(name) + this.entriesPerFile <= this.min) await fs.rm(path.join(this.dir, name), { force: true });
+    for (const name of await listOffsetFiles(this.dir, this.fileSystem)) {
+      if (Number(name) + this.entriesPerFile <= this.min) await this.fileSystem.removeFile(path.join(this.dir, name));
     }
   }
 }
 
 /** Lists 20-digit offset-named files in a directory, ascending; [] if the directory is absent. */
-export async function listOffsetFiles(dir: string): Promise<string[]> {
+export async function listOffsetFiles(dir: string, fileSystem: StoreFileSystem = nodeFileSystem): Promise<string[]> {
   try {
-    return (await fs.readdir(dir)).filter((name) => /^\d{20}$/.test(name)).sort();
+    return (await fileSystem.list(dir)).map((entry) => entry.name).filter((name) => /^\d{20}$/.test(name)).sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;

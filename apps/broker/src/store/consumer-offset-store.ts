@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { PersistedDocument } from './persisted-document';
+import { StoreFileSystem, nodeFileSystem } from './store-file-system';
 import { StoreError } from './store.errors';
 
 /** The file, in the store directory, that holds every consumer group's offsets. */
@@ -52,8 +53,8 @@ export class ConsumerOffsetStore {
   private groups = new Map<string, GroupOffsets>();
   private readonly document: PersistedDocument;
 
-  constructor(dir: string) {
-    this.document = new PersistedDocument(path.join(dir, CONSUMER_OFFSETS_FILE));
+  constructor(dir: string, fileSystem: StoreFileSystem = nodeFileSystem) {
+    this.document = new PersistedDocument(path.join(dir, CONSUMER_OFFSETS_FILE), fileSystem);
   }
 
   get file(): string {

@@ -1,8 +1,7 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Logger } from 'pino';
 import { AppendPipeline } from './append-pipeline';
-import { readFileIfExists, syncDirectory, writeFileAtomic } from './atomic-file';
+import { makeDirectoryDurable, readFileIfExists, writeFileAtomic } from './atomic-file';
 import { Checkpoint } from './checkpoint';
 import { ScanPage, scanCommitLog } from './commit-log-scanner';
 import { DamagedRecord, DamagedRecords } from './damaged-records';
@@ -24,12 +23,14 @@ import { keyHash, messageIdHash } from './segment-index';
 import { StoreOptions } from './store-options';
 import { STORE_DEFAULTS } from './store.defaults';
 import { StoreOpenError } from './store.errors';
+import { StoreFileSystem, nodeFileSystem } from './store-file-system';
+import { lockStoreDirectory, unlockStoreDirectory } from './store-lock';
 import { StoreRecovery } from './store-recovery';
+import { StoreWriteFailure } from './store-write-failure';
 
+export { LOCK_FILE } from './store-lock';
 /** Written by close() after the final checkpoint; its presence at open means a clean stop. */
 export const CLEAN_SHUTDOWN_MARKER = 'clean-shutdown';
-/** Holds the owning process id, so two brokers never share a store directory. */
-export const LOCK_FILE = 'lock';
 /** Records near each other in the log are read with one pread up to this size. */
 const MAX_COALESCED_READ_BYTES = 4 * 1024 * 1024;
 /**
@@ -51,6 +52,7 @@ export class FileMessageStore implements MessageStore {
   private readonly dispatcher: Dispatcher;
   private readonly checkpointFile: Checkpoint;
   private readonly damage: DamagedRecords;
+  private readonly writeFailure: StoreWriteFailure;
   private pipeline: AppendPipeline | undefined;
   private currentState = StoreState.Created;
   private timers: NodeJS.Timeout[] = [];
@@ -60,21 +62,24 @@ export class FileMessageStore implements MessageStore {
   constructor(
     options: Partial<Omit<StoreOptions, 'dir'>> & { dir: string },
     private readonly logger: Logger,
+    /** Every file operation goes through this; tests pass a simulated disk (simulated-disk.test-support.ts). */
+    private readonly fileSystem: StoreFileSystem = nodeFileSystem,
   ) {
     this.options = { ...STORE_DEFAULTS, ...options };
     const dir = this.options.dir;
-    this.log = new CommitLog(path.join(dir, 'commitlog'), this.options.segmentSizeBytes, this.options.tailCacheBytes);
-    this.queues = new ConsumeQueueTable(path.join(dir, 'consumequeue'), this.options.consumeQueueEntriesPerFile);
-    this.index = new MessageIndex(path.join(dir, 'index'));
+    this.log = new CommitLog(path.join(dir, 'commitlog'), this.options.segmentSizeBytes, this.options.tailCacheBytes, fileSystem);
+    this.queues = new ConsumeQueueTable(path.join(dir, 'consumequeue'), this.options.consumeQueueEntriesPerFile, fileSystem);
+    this.index = new MessageIndex(path.join(dir, 'index'), fileSystem);
     this.dispatcher = new Dispatcher(this.queues, this.index, (error, record) =>
       this.logger.error({ err: error, offset: record.offset, topic: record.topic }, 'dispatch listener failed'),
     );
-    this.checkpointFile = new Checkpoint(dir);
+    this.checkpointFile = new Checkpoint(dir, fileSystem);
     this.damage = new DamagedRecords(logger);
+    this.writeFailure = new StoreWriteFailure(logger);
   }
 
   get state(): StoreState {
-    if (this.currentState === StoreState.Running && this.pipeline?.failedReason !== undefined) return StoreState.Failed;
+    if (this.currentState === StoreState.Running && this.writeFailure.current !== undefined) return StoreState.Failed;
     return this.currentState;
   }
 
@@ -86,13 +91,13 @@ export class FileMessageStore implements MessageStore {
   async open(): Promise<RecoveryReport> {
     if (this.currentState !== StoreState.Created) throw new StoreOpenError(`store cannot be opened in state ${this.currentState}`);
     this.currentState = StoreState.Loading;
-    await fs.mkdir(this.options.dir, { recursive: true });
-    await this.lock();
+    await makeDirectoryDurable(this.options.dir, this.fileSystem);
+    await lockStoreDirectory(this.options.dir, this.fileSystem);
     try {
       return await this.loadAndRecover();
     } catch (error) {
       await this.log.close().catch(() => undefined);
-      await fs.rm(path.join(this.options.dir, LOCK_FILE), { force: true });
+      await unlockStoreDirectory(this.options.dir, this.fileSystem).catch(() => undefined);
       this.currentState = StoreState.Closed;
       throw error;
     }
@@ -103,7 +108,7 @@ export class FileMessageStore implements MessageStore {
     await this.log.load();
     const checkpoint = await this.checkpointFile.read();
     const markerFile = path.join(this.options.dir, CLEAN_SHUTDOWN_MARKER);
-    const clean = (await readFileIfExists(markerFile)) !== undefined;
+    const clean = (await readFileIfExists(markerFile, this.fileSystem)) !== undefined;
     this.currentState = StoreState.Recovering;
     const recovery = new StoreRecovery(this.log, this.queues, this.index, this.dispatcher, this.options.repair, this.logger);
     let report: RecoveryReport;
@@ -116,11 +121,11 @@ export class FileMessageStore implements MessageStore {
       report = await recovery.recoverAfterCrash(checkpoint, startedAtMs);
     }
     // From here on an unclean stop must be detected: the marker goes before any append.
-    await fs.rm(markerFile, { force: true });
-    await syncDirectory(this.options.dir);
+    await this.fileSystem.removeFile(markerFile);
+    await this.fileSystem.syncDirectory(this.options.dir);
     await this.checkpoint();
     const maxRecordSize = Math.min(this.options.maxMessageSizeBytes, this.options.segmentSizeBytes - 8);
-    this.pipeline = new AppendPipeline(this.log, this.queues, this.dispatcher, this.options.flushDiskType, maxRecordSize, this.logger);
+    this.pipeline = new AppendPipeline(this.log, this.queues, this.dispatcher, this.options.flushDiskType, maxRecordSize, this.writeFailure);
     this.startTimers();
     this.currentState = StoreState.Running;
     return report;
@@ -132,14 +137,18 @@ export class FileMessageStore implements MessageStore {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     await this.pipeline?.whenIdle();
-    if (this.pipeline?.failedReason === undefined) {
-      await this.exclusive(() => this.checkpoint());
-      await writeFileAtomic(path.join(this.options.dir, CLEAN_SHUTDOWN_MARKER), new Date().toISOString());
-    } else {
-      await this.maintenance.catch(() => undefined);
+    await this.maintenance.catch(() => undefined);
+    if (this.writeFailure.current === undefined) {
+      try {
+        await this.exclusive(() => this.checkpoint());
+        await writeFileAtomic(path.join(this.options.dir, CLEAN_SHUTDOWN_MARKER), new Date().toISOString(), this.fileSystem);
+      } catch (error) {
+        // Without the marker the next open recovers as after a crash, from the log: nothing is lost.
+        this.logger.error({ err: error }, 'the final checkpoint failed; the next start recovers from the commit log');
+      }
     }
-    await this.log.close();
-    await fs.rm(path.join(this.options.dir, LOCK_FILE), { force: true });
+    await this.log.close().catch((error: Error) => this.logger.warn({ err: error }, 'closing the commit log failed'));
+    await unlockStoreDirectory(this.options.dir, this.fileSystem).catch((error: Error) => this.logger.warn({ err: error }, 'removing the lock file failed'));
     this.currentState = StoreState.Closed;
   }
 
@@ -150,9 +159,17 @@ export class FileMessageStore implements MessageStore {
     return this.pipeline.append(Array.isArray(messages) ? messages : [messages as MessageInput]);
   }
 
+  /** Syncs everything written; a failure makes the store refuse appends until retryWrites() has written and synced it again. */
   async flush(): Promise<void> {
     await this.pipeline?.whenIdle();
-    await this.exclusive(() => this.log.flush(this.log.fileEndOffset));
+    await this.exclusive(async () => {
+      try {
+        await this.log.flush(this.log.fileEndOffset);
+      } catch (error) {
+        this.writeFailure.record(error, 'flushing the commit log');
+        throw error;
+      }
+    });
   }
 
   async readMessage(offset: number, size?: number): Promise<StoredMessage | undefined> {
@@ -338,14 +355,47 @@ export class FileMessageStore implements MessageStore {
       this.timers.push(timer);
     };
     if (this.options.flushDiskType === 'ASYNC_FLUSH') {
-      every(this.options.flushIntervalMs, () => this.log.flush(this.log.fileEndOffset), 'commit log flush');
+      every(this.options.flushIntervalMs, () => this.unlessFailed(() => this.log.flush(this.log.fileEndOffset), 'flushing the commit log'), 'commit log flush');
     }
-    every(this.options.checkpointIntervalMs, () => this.checkpoint(), 'checkpoint');
+    every(this.options.checkpointIntervalMs, () => this.unlessFailed(() => this.checkpoint(), 'checkpointing'), 'checkpoint');
+    every(this.options.writeRetryIntervalMs, () => this.retryWrites(), 'write retry');
     const retention = setInterval(() => {
       void this.deleteExpiredFiles().catch((error: Error) => this.logger.error({ err: error }, 'retention failed'));
     }, this.options.retentionCheckIntervalMs);
     retention.unref();
     this.timers.push(retention);
+  }
+
+  /**
+   * Runs a periodic write unless writes are failing (retryWrites() then owns the files); a
+   * failure makes the store refuse appends, as Apache RocketMQ does when it cannot write a
+   * consume queue or index (RunningFlags.makeLogicsQueueError).
+   */
+  private async unlessFailed(task: () => Promise<void>, operation: string): Promise<void> {
+    if (this.writeFailure.current) return;
+    try {
+      await task();
+    } catch (error) {
+      this.writeFailure.record(error, operation);
+    }
+  }
+
+  /**
+   * While writes are failing: once no append is in flight, cut the log back to what was
+   * acknowledged, sync it, and checkpoint. If all of that works the disk takes writes again and
+   * appends resume; otherwise the store keeps refusing them and tries again next interval.
+   */
+  private async retryWrites(): Promise<void> {
+    if (!this.writeFailure.current || !this.pipeline || this.currentState !== StoreState.Running) return;
+    await this.pipeline.whenIdle();
+    try {
+      await this.pipeline.rewind();
+      await this.checkpoint();
+    } catch (error) {
+      this.logger.debug({ err: error }, 'store writes still failing');
+      return;
+    }
+    this.writeFailure.clear();
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
@@ -363,16 +413,6 @@ export class FileMessageStore implements MessageStore {
       throw error;
     }
   }
-
-  private async lock(): Promise<void> {
-    const file = path.join(this.options.dir, LOCK_FILE);
-    const existing = await readFileIfExists(file);
-    const pid = existing ? Number(existing.toString('utf8')) : NaN;
-    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) {
-      throw new StoreOpenError(`store directory ${this.options.dir} is in use by process ${pid}`);
-    }
-    await writeFileAtomic(file, String(process.pid));
-  }
 }
 
 /** Why a record that should be at a known offset is not usable. */
@@ -388,13 +428,3 @@ function describeCheck(check: RecordCheck, expectedSize: number): string {
       return `a ${check.kind} record where a record of ${expectedSize} bytes was expected`;
   }
 }
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-

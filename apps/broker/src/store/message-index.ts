@@ -1,15 +1,18 @@
-import { promises as fs, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
-import { offsetFileName, syncDirectory } from './atomic-file';
+import { makeDirectoryDurable, offsetFileName, writeFully } from './atomic-file';
 import { listOffsetFiles } from './consume-queue';
 import { INDEX_ENTRY_SIZE, SegmentIndex } from './segment-index';
+import { StoreFileSystem } from './store-file-system';
 
 /** The store's id and key index: one SegmentIndex per commit-log segment (segment-index.ts). */
 export class MessageIndex {
   /** Ascending by base offset. */
   private segments: SegmentIndex[] = [];
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly fileSystem: StoreFileSystem,
+  ) {}
 
   /** Adds a hash for the record at `offset`, which lies in the segment starting at `segmentBase`. */
   add(segmentBase: number, offset: number, hash: number): void {
@@ -34,21 +37,21 @@ export class MessageIndex {
 
   /** Appends each segment's new entries to its file and syncs it. */
   async persist(): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true });
+    await makeDirectoryDurable(this.dir, this.fileSystem);
     for (const segment of this.segments) {
       if (segment.persistedCount === segment.count) continue;
       const { bytes, upTo } = segment.unpersistedBytes();
       const isNewFile = segment.persistedCount === 0;
-      const handle = await fs.open(path.join(this.dir, offsetFileName(segment.baseOffset)), fsConstants.O_RDWR | fsConstants.O_CREAT);
+      const handle = await this.fileSystem.open(path.join(this.dir, offsetFileName(segment.baseOffset)), 'read-write');
       try {
         const pos = segment.persistedCount * INDEX_ENTRY_SIZE;
         await handle.truncate(pos);
-        await handle.write(bytes, 0, bytes.length, pos);
+        await writeFully(handle, bytes, pos);
         await handle.datasync();
       } finally {
         await handle.close();
       }
-      if (isNewFile) await syncDirectory(this.dir);
+      if (isNewFile) await this.fileSystem.syncDirectory(this.dir);
       segment.markPersisted(upTo);
     }
   }
@@ -56,10 +59,10 @@ export class MessageIndex {
   /** Loads index files, trusting the checkpoint's counts; files without a count are dropped. */
   async load(durable: Map<number, number>): Promise<void> {
     this.segments = [];
-    for (const name of await listOffsetFiles(this.dir)) {
+    for (const name of await listOffsetFiles(this.dir, this.fileSystem)) {
       const base = Number(name);
       const count = durable.get(base) ?? 0;
-      const data = await fs.readFile(path.join(this.dir, name));
+      const data = await this.fileSystem.readFile(path.join(this.dir, name));
       this.segments.push(SegmentIndex.fromFile(base, data, count));
     }
   }
@@ -68,12 +71,12 @@ export class MessageIndex {
   async dropBefore(segmentBases: number[]): Promise<void> {
     const drop = new Set(segmentBases);
     this.segments = this.segments.filter((s) => !drop.has(s.baseOffset));
-    for (const base of segmentBases) await fs.rm(path.join(this.dir, offsetFileName(base)), { force: true });
+    for (const base of segmentBases) await this.fileSystem.removeFile(path.join(this.dir, offsetFileName(base)));
   }
 
   async clear(): Promise<void> {
     this.segments = [];
-    await fs.rm(this.dir, { recursive: true, force: true });
+    await this.fileSystem.removeTree(this.dir);
   }
 
   private segmentFor(base: number): SegmentIndex | undefined {

@@ -10,7 +10,11 @@ export enum StoreState {
   Running = 'running',
   ShuttingDown = 'shutting-down',
   Closed = 'closed',
-  /** A write or flush failed: appends are refused until the process restarts and recovers. */
+  /**
+   * A write or sync of a store file failed (disk full, I/O error): appends are refused, reads
+   * still work, and the store retries until it has rewound its log and synced again (then it is
+   * Running).
+   */
   Failed = 'failed',
 }
 
@@ -26,7 +30,8 @@ export interface AppendedRecord {
 /**
  * Outcome of an append. The hot path returns status values, not exceptions (STYLE 9):
  * `message-too-large` and `batch-too-large` are the caller's fault; `not-running` and
- * `store-failed` are the broker's state; `invalid` carries a reason (e.g. a property that cannot
+ * `store-failed` are the broker's state (`store-failed` with `diskFull` when the disk or quota
+ * is full; both pass once writes work again); `invalid` carries a reason (e.g. a property that cannot
  * be encoded).
  */
 export type AppendResult =
@@ -35,7 +40,7 @@ export type AppendResult =
   | { status: 'batch-too-large'; sizeBytes: number; maxBytes: number }
   | { status: 'invalid'; reason: string }
   | { status: 'not-running'; state: StoreState }
-  | { status: 'store-failed'; reason: string };
+  | { status: 'store-failed'; reason: string; diskFull?: boolean };
 
 /** What opening the store found and did; logged by the broker, never swallowed (STYLE 8). */
 export interface RecoveryReport {

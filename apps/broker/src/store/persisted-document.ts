@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { readFileIfExists, writeFileAtomic } from './atomic-file';
+import { makeDirectoryDurable, readFileIfExists, writeFileAtomic } from './atomic-file';
+import { StoreFileSystem, nodeFileSystem } from './store-file-system';
 
 /**
  * A state file written whole with writeFileAtomic, so after a crash it holds the last persisted
@@ -14,7 +14,10 @@ export class PersistedDocument {
   private persistedVersion = 0;
   private writes: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    private readonly fileSystem: StoreFileSystem = nodeFileSystem,
+  ) {}
 
   /** True if a change has not been persisted yet. */
   get dirty(): boolean {
@@ -28,8 +31,8 @@ export class PersistedDocument {
 
   /** Reads the file (creating its directory); undefined if it does not exist. Marks it clean. */
   async read(): Promise<string | undefined> {
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    const raw = await readFileIfExists(this.file);
+    await makeDirectoryDurable(path.dirname(this.file), this.fileSystem);
+    const raw = await readFileIfExists(this.file, this.fileSystem);
     this.version = 0;
     this.persistedVersion = 0;
     return raw?.toString('utf8');
@@ -45,7 +48,7 @@ export class PersistedDocument {
   private async writeIfDirty(serialize: () => string): Promise<boolean> {
     if (!this.dirty) return false;
     const version = this.version;
-    await writeFileAtomic(this.file, serialize());
+    await writeFileAtomic(this.file, serialize(), this.fileSystem);
     this.persistedVersion = version;
     return true;
   }

@@ -18,6 +18,11 @@ export interface StoreOptions {
   checkpointIntervalMs: number;
   /** Segments whose last write is older than this are deleted (unless active). */
   fileReservedTimeHours: number;
+  /**
+   * While a write or sync of a store file fails (disk full, I/O error), how often the store tries
+   * to rewind its log and sync again; appends resume once that works.
+   */
+  writeRetryIntervalMs: number;
   /** How often retention runs. */
   retentionCheckIntervalMs: number;
   /** Largest encoded record accepted. */

@@ -9,6 +9,8 @@ export const STORE_DEFAULTS: Omit<StoreOptions, 'dir'> = {
   checkpointIntervalMs: 1000,
   fileReservedTimeHours: 72,
   retentionCheckIntervalMs: 60_000,
+  /** 1 s: senders see a full disk cleared within about a second of space being freed. */
+  writeRetryIntervalMs: 1000,
   /** RocketMQ's default maxMessageSize (4 MiB) plus room for headers and properties. */
   maxMessageSizeBytes: 4 * 1024 * 1024 + 64 * 1024,
   consumeQueueEntriesPerFile: 300_000,

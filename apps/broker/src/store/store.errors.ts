@@ -37,3 +37,22 @@ export class StoreOpenError extends StoreError {
     super('STORE_ERR_OPEN', reason);
   }
 }
+
+/**
+ * A store file (a state or configuration file, such as topics.json) could not be written or
+ * synced: the disk or quota is full (`diskFull`), or an I/O error. Nothing changed: the old file
+ * is still in place, and the caller's in-memory state was left as it was. Retrying once space is
+ * freed succeeds. The admin API answers 503 with this message.
+ */
+export class StoreWriteError extends StoreError {
+  constructor(
+    readonly file: string,
+    readonly diskFull: boolean,
+    readonly reason: string,
+  ) {
+    super(
+      'STORE_ERR_WRITE_FAILED',
+      diskFull ? `the broker's disk is full: cannot write ${file} (${reason}); retry once space is freed` : `cannot write ${file}: ${reason}; retry later`,
+    );
+  }
+}

@@ -1,7 +1,9 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Logger } from 'pino';
-import { readFileIfExists, writeFileAtomic } from '../store/atomic-file';
+import { makeDirectoryDurable, readFileIfExists, writeFileAtomic } from '../store/atomic-file';
+import { StoreFileSystem, nodeFileSystem } from '../store/store-file-system';
+import { StoreWriteError } from '../store/store.errors';
+import { describeWriteError, isDiskFull } from '../store/store-write-failure';
 import {
   PERM_READ_WRITE,
   SCHEDULE_TOPIC,
@@ -72,7 +74,9 @@ interface GroupsDocument {
  * in `<dir>/topics.json` and `<dir>/subscription-groups.json`. Configurations handed out are
  * frozen: change them through upsert. A mutation resolves once its file is written; writes of a
  * file run one at a time and each writes the whole current state, so concurrent changes are all
- * on disk when the last of them resolves. Deleting a topic forgets its configuration only: its
+ * on disk when the last of them resolves. A change whose write fails (a full disk) is undone in
+ * memory and rejected with StoreWriteError, so a change that never reached the file does not stay.
+ * Deleting a topic forgets its configuration only: its
  * messages stay in the commit log until retention removes them.
  */
 export class TopicRegistry implements TopicsApi {
@@ -81,11 +85,15 @@ export class TopicRegistry implements TopicsApi {
   private opened = false;
   private topicWrites: Promise<unknown> = Promise.resolve();
   private groupWrites: Promise<unknown> = Promise.resolve();
+  /** What the files hold: a failed write puts an entry back to this. */
+  private persistedTopics = new Map<string, TopicConfig>();
+  private persistedGroups = new Map<string, SubscriptionGroupConfig>();
 
   constructor(
     private readonly dir: string,
     private readonly options: TopicRegistryOptions,
     private readonly logger: Logger,
+    private readonly fileSystem: StoreFileSystem = nodeFileSystem,
   ) {
     if (queueNumsProblem('defaultTopicQueueNums', options.defaultTopicQueueNums)) {
       throw new RangeError(queueNumsProblem('defaultTopicQueueNums', options.defaultTopicQueueNums));
@@ -103,15 +111,17 @@ export class TopicRegistry implements TopicsApi {
   /** Loads both files (missing = empty) and adds the built-in system topics. Corrupt files throw. */
   async open(): Promise<void> {
     if (this.opened) throw new Error('TopicRegistry.open() called twice');
-    await fs.mkdir(this.dir, { recursive: true });
-    const topicsRaw = await readFileIfExists(this.topicsFile);
-    const groupsRaw = await readFileIfExists(this.groupsFile);
+    await makeDirectoryDurable(this.dir, this.fileSystem);
+    const topicsRaw = await readFileIfExists(this.topicsFile, this.fileSystem);
+    const groupsRaw = await readFileIfExists(this.groupsFile, this.fileSystem);
     this.topics = new Map((topicsRaw ? parseTopics(this.topicsFile, topicsRaw.toString('utf8')) : []).map((t) => [t.name, Object.freeze(t)]));
     this.groups = new Map((groupsRaw ? parseGroups(this.groupsFile, groupsRaw.toString('utf8')) : []).map((g) => [g.group, Object.freeze(g)]));
+    this.persistedTopics = new Map(this.topics);
+    this.persistedGroups = new Map(this.groups);
     this.opened = true;
     const missing = BUILT_IN_TOPICS.filter((t) => !this.topics.has(t.name));
     for (const topic of missing) this.topics.set(topic.name, Object.freeze({ ...topic }));
-    if (missing.length > 0) await this.persistTopics();
+    if (missing.length > 0) await this.persistTopics(missing.map((t) => t.name));
     this.logger.info({ topics: this.topics.size, groups: this.groups.size }, 'topic registry opened');
   }
 
@@ -133,7 +143,7 @@ export class TopicRegistry implements TopicsApi {
     const created: TopicConfig = Object.freeze({ ...topicDefaults(name), readQueueNums: queueNums, writeQueueNums: queueNums });
     this.topics.set(name, created);
     this.logger.info({ topic: created }, 'topic auto-created');
-    await this.persistTopics();
+    await this.persistTopics([name]);
     return created;
   }
 
@@ -175,7 +185,7 @@ export class TopicRegistry implements TopicsApi {
     };
     this.topics.set(name, Object.freeze(next));
     this.logger.info({ topic: next, created: !existing }, existing ? 'topic updated' : 'topic created');
-    await this.persistTopics();
+    await this.persistTopics([name]);
     return this.topics.get(name)!;
   }
 
@@ -186,7 +196,7 @@ export class TopicRegistry implements TopicsApi {
     if (isReservedSystemTopic(name)) throw TopicConfigError.invalidTopic(name, 'a system topic cannot be deleted');
     this.topics.delete(name);
     this.logger.info({ topic: name }, 'topic deleted');
-    await this.persistTopics();
+    await this.persistTopics([name]);
     return true;
   }
 
@@ -202,7 +212,7 @@ export class TopicRegistry implements TopicsApi {
     const created: SubscriptionGroupConfig = Object.freeze({ group, ...SUBSCRIPTION_GROUP_DEFAULTS });
     this.groups.set(group, created);
     this.logger.info({ group: created }, 'subscription group auto-created');
-    await this.persistGroups();
+    await this.persistGroups([group]);
     return created;
   }
 
@@ -222,7 +232,7 @@ export class TopicRegistry implements TopicsApi {
     if (problem) throw TopicConfigError.invalidGroup(group, problem);
     this.groups.set(group, Object.freeze(next));
     this.logger.info({ group: next }, 'subscription group updated');
-    await this.persistGroups();
+    await this.persistGroups([group]);
     return this.groups.get(group)!;
   }
 
@@ -235,23 +245,56 @@ export class TopicRegistry implements TopicsApi {
     if (!this.opened) throw new Error('TopicRegistry is not open');
   }
 
-  private persistTopics(): Promise<void> {
-    const run = this.topicWrites.then(() => {
+  /** Writes topics.json with the change to `names` made in memory; undoes it there if the write fails. */
+  private persistTopics(names: readonly string[]): Promise<void> {
+    const changed = names.map((name) => [name, this.topics.get(name)] as const);
+    const run = this.topicWrites.then(async () => {
       const document: TopicsDocument = { version: 1, topics: this.list() };
-      return writeFileAtomic(this.topicsFile, JSON.stringify(document, null, 2) + '\n');
+      try {
+        await writeFileAtomic(this.topicsFile, JSON.stringify(document, null, 2) + '\n', this.fileSystem);
+      } catch (error) {
+        for (const [name, mine] of changed) undoChange(this.topics, this.persistedTopics, name, mine);
+        throw this.writeFailed(this.topicsFile, error);
+      }
+      this.persistedTopics = new Map(document.topics.map((t) => [t.name, t]));
     });
     this.topicWrites = run.catch(() => undefined);
     return run;
   }
 
-  private persistGroups(): Promise<void> {
-    const run = this.groupWrites.then(() => {
+  /** Writes subscription-groups.json with the change to `groups`; undoes it in memory if the write fails. */
+  private persistGroups(groups: readonly string[]): Promise<void> {
+    const changed = groups.map((group) => [group, this.groups.get(group)] as const);
+    const run = this.groupWrites.then(async () => {
       const document: GroupsDocument = { version: 1, groups: this.listGroups() };
-      return writeFileAtomic(this.groupsFile, JSON.stringify(document, null, 2) + '\n');
+      try {
+        await writeFileAtomic(this.groupsFile, JSON.stringify(document, null, 2) + '\n', this.fileSystem);
+      } catch (error) {
+        for (const [group, mine] of changed) undoChange(this.groups, this.persistedGroups, group, mine);
+        throw this.writeFailed(this.groupsFile, error);
+      }
+      this.persistedGroups = new Map(document.groups.map((g) => [g.group, g]));
     });
     this.groupWrites = run.catch(() => undefined);
     return run;
   }
+
+  private writeFailed(file: string, error: unknown): StoreWriteError {
+    const failure = new StoreWriteError(file, isDiskFull(error), describeWriteError(error, `writing ${path.basename(file)}`));
+    this.logger.error({ err: error, file, diskFull: failure.diskFull }, 'a topic or group change could not be written and was undone');
+    return failure;
+  }
+}
+
+/**
+ * Puts `key` back to what the file holds, unless a later change replaced `mine` (that change's
+ * own write decides its fate).
+ */
+function undoChange<T>(current: Map<string, T>, persisted: Map<string, T>, key: string, mine: T | undefined): void {
+  if (current.get(key) !== mine) return;
+  const onDisk = persisted.get(key);
+  if (onDisk === undefined) current.delete(key);
+  else current.set(key, onDisk);
 }
 
 function topicDefaults(name: string): TopicConfig {

@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { readFileIfExists, writeFileAtomic } from '../store/atomic-file';
+import { makeDirectoryDurable, readFileIfExists, writeFileAtomic } from '../store/atomic-file';
+import { StoreFileSystem, nodeFileSystem } from '../store/store-file-system';
 
 /** The state file, in the service's state directory. */
 export const TRANSACTION_STATE_FILE = 'transaction-state.json';
@@ -59,7 +59,10 @@ export interface TransactionStateDocument {
 export class TransactionStateFile {
   private writes: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly fileSystem: StoreFileSystem = nodeFileSystem,
+  ) {}
 
   get file(): string {
     return path.join(this.dir, TRANSACTION_STATE_FILE);
@@ -70,15 +73,15 @@ export class TransactionStateFile {
    * document (the caller rebuilds from the log and leaves the file until its next write).
    */
   async read(): Promise<TransactionStateDocument | 'missing' | { invalid: string }> {
-    await fs.mkdir(this.dir, { recursive: true });
-    const raw = await readFileIfExists(this.file);
+    await makeDirectoryDurable(this.dir, this.fileSystem);
+    const raw = await readFileIfExists(this.file, this.fileSystem);
     if (raw === undefined) return 'missing';
     const parsed = parseTransactionState(raw.toString('utf8'));
     return typeof parsed === 'string' ? { invalid: parsed } : parsed;
   }
 
   write(text: string): Promise<void> {
-    const run = this.writes.then(() => writeFileAtomic(this.file, text));
+    const run = this.writes.then(() => writeFileAtomic(this.file, text, this.fileSystem));
     this.writes = run.catch(() => undefined);
     return run;
   }
