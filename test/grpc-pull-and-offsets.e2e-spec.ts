@@ -116,4 +116,34 @@ describe('gRPC pull and offsets', () => {
     expect((await query({ queryOffsetPolicy: 'TIMESTAMP' })).status).toEqual({ code: 'BAD_REQUEST', message: 'timestamp is required for TIMESTAMP query offset policy' });
     expect((await query({ queryOffsetPolicy: 9 })).status.code).toBe('BAD_REQUEST');
   });
+
+  // Found by test/fuzz: int64s past 2^53 arrive rounded (proto-loader's longs: Number); a long-polling
+  // timeout of min int64 was clamped and used, and a born timestamp past a safe millisecond count
+  // reached the store's int64 writer, which cannot encode it. Each is refused now, and nothing is
+  // stored or committed.
+  it('refuses int64 values a number cannot hold exactly, and changes nothing', async () => {
+    const offsetBefore = await client.unary<GetOffsetResponse>('GetOffset', { group: { name: 'auditor' }, messageQueue: queue() });
+    const update = await client.unary<UpdateOffsetResponse>('UpdateOffset', { group: { name: 'auditor' }, messageQueue: queue(), offset: '9007199254740993' });
+    expect(update.status.code).toBe('ILLEGAL_OFFSET');
+    expect(update.status.message).toContain('offset cannot be represented exactly');
+    expect(await client.unary<GetOffsetResponse>('GetOffset', { group: { name: 'auditor' }, messageQueue: queue() })).toEqual(offsetBefore);
+
+    const polled = await client.stream<PullMessageResponse>('PullMessage', {
+      group: { name: 'auditor' },
+      messageQueue: queue(),
+      offset: 0,
+      batchSize: 10,
+      filterExpression: { type: 'TAG', expression: '*' },
+      longPollingTimeout: { seconds: '-9223372036854775808' },
+    });
+    expect(polled).toHaveLength(1);
+    expect(polled[0]).toMatchObject({ status: { code: 'ILLEGAL_POLLING_TIME' } });
+
+    const boundsBefore = broker.broker.store.getQueueBounds(TOPIC, 0);
+    const sent = await client.unary<SendMessageResponse>('SendMessage', {
+      messages: [{ topic: { name: TOPIC }, body: Buffer.from('x'), systemProperties: { messageId: randomUUID(), queueId: 0, bornTimestamp: { seconds: '9223372036854775807' } } }],
+    });
+    expect(sent.status).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('messages[0].systemProperties.bornTimestamp.seconds') });
+    expect(broker.broker.store.getQueueBounds(TOPIC, 0)).toEqual(boundsBefore);
+  });
 });

@@ -25,14 +25,15 @@ import { ReceiveMessageHandler } from './handlers/receive-message.handler';
 import { SendMessageHandler } from './handlers/send-message.handler';
 import { TelemetryHandler } from './handlers/telemetry.handler';
 import { UpdateOffsetHandler } from './handlers/update-offset.handler';
-import { TelemetryCommand } from './messaging.types';
+import { Status, TelemetryCommand } from './messaging.types';
 import { applyServerFlowControlWindow } from './flow-control-window';
 import { maxReceiveMessageBytes } from './inbound-message-limit';
 import { MessagingParts } from './messaging-parts';
 import { loadMessagingService } from './proto-loader';
 import { CLIENT_ID_HEADER, headerValue, peerHostOf, remainingUntil, RequestContext } from './request-context';
-import { errorStatus, Statuses } from './status-codes';
+import { errorStatus, Statuses, unsafeNumberStatus } from './status-codes';
 import { TelemetrySessions } from './telemetry-sessions';
+import { findUnsafeNumber } from './unsafe-number-guard';
 
 /** What every kind of server call has (part of grpc-js's ServerSurfaceCall, which it does not export). */
 interface ServerCall {
@@ -60,7 +61,8 @@ enum ServerState {
  * handler, so grpc-js answers them UNIMPLEMENTED.
  *
  * Every call must carry `x-mq-client-id` (CLIENT_ID_REQUIRED otherwise, as the proxy's
- * GrpcMessagingApplication.validateContext). A handler that throws answers
+ * GrpcMessagingApplication.validateContext), and a request holding an int64 the decoder rounded is
+ * refused before its handler runs (unsafe-number-guard.ts). A handler that throws answers
  * INTERNAL_SERVER_ERROR in the response status; the call itself never fails.
  *
  * start() also starts the expiry of silent clients in the telemetry sessions. stop() drains: the
@@ -158,11 +160,12 @@ export class MessagingServer {
       const context = this.contextOf(rpc, call);
       this.callsInProgress++;
       this.noteActivity(context);
-      const answer = context.clientId
-        ? Promise.resolve()
+      const refusal = this.refusalOf(context, call.request);
+      const answer = refusal
+        ? Promise.resolve(handler.failure(refusal))
+        : Promise.resolve()
             .then(() => handler.handle(call.request, context))
-            .catch((error: unknown) => handler.failure(errorStatus(error, this.logger, rpc)))
-        : Promise.resolve(handler.failure(Statuses.clientIdRequired()));
+            .catch((error: unknown) => handler.failure(errorStatus(error, this.logger, rpc)));
       void answer.then((response) => {
         this.callsInProgress--;
         callback(null, response);
@@ -180,11 +183,12 @@ export class MessagingServer {
       const write = (frame: Frame): void => {
         if (!call.cancelled && call.writable) call.write(frame);
       };
-      const answer = context.clientId
-        ? Promise.resolve()
+      const refusal = this.refusalOf(context, call.request);
+      const answer = refusal
+        ? Promise.resolve(handler.failure(refusal).forEach(write))
+        : Promise.resolve()
             .then(() => handler.handle(call.request, context, write))
-            .catch((error: unknown) => handler.failure(errorStatus(error, this.logger, rpc)).forEach(write))
-        : Promise.resolve(handler.failure(Statuses.clientIdRequired()).forEach(write));
+            .catch((error: unknown) => handler.failure(errorStatus(error, this.logger, rpc)).forEach(write));
       void answer.then(() => {
         release();
         this.callsInProgress--;
@@ -207,6 +211,16 @@ export class MessagingServer {
       }
       handler.handle(call, context);
     };
+  }
+
+  /**
+   * The status refusing a call before its handler runs: no client id, or a number the decoder
+   * could not carry exactly (unsafe-number-guard.ts).
+   */
+  private refusalOf(context: RequestContext, request: unknown): Status | undefined {
+    if (!context.clientId) return Statuses.clientIdRequired();
+    const unsafe = findUnsafeNumber(request);
+    return unsafe ? unsafeNumberStatus(unsafe.path, unsafe.value) : undefined;
   }
 
   /**

@@ -57,6 +57,10 @@ import { CodeName, Status } from './messaging.types';
  * | store not running; any unexpected error              | INTERNAL_SERVER_ERROR (50001), logged |
  * | Settings of a new client at the registry's cap, every | TOO_MANY_REQUESTS (42900)             |
  * |   tracked client connected (telemetry-sessions.ts)   |                                       |
+ * | int64 past 2^53, or a duration or time past a safe   | by field: ILLEGAL_OFFSET,             |
+ * |   ms count (unsafe-number-guard.ts,                  |   ILLEGAL_INVISIBLE_TIME,             |
+ * |   unsafeNumberStatus)                                |   ILLEGAL_POLLING_TIME,               |
+ * |                                                      |   ILLEGAL_DELIVERY_TIME; BAD_REQUEST  |
  * | request over the server's max receive message length | no response: grpc-js fails the call   |
  * |   (inbound-message-limit.ts)                         |   with gRPC RESOURCE_EXHAUSTED        |
  *
@@ -319,3 +323,16 @@ export function errorStatus(error: unknown, logger: Logger, rpc: string): Status
   return status('INTERNAL_SERVER_ERROR', message);
 }
 
+/**
+ * The status of a request holding a number this broker cannot use exactly (unsafe-number-guard.ts):
+ * the code the field's out-of-range values get, else BAD_REQUEST. Apache's Java proxy holds any
+ * int64, so it has no such case; refusing is the only answer that does not change the value.
+ */
+export function unsafeNumberStatus(path: string, value: number): Status {
+  const reason = `${path} cannot be represented exactly (${value}): integers must stay within ±${Number.MAX_SAFE_INTEGER}, durations and times within a safe number of milliseconds`;
+  if (/(^|\.)offset$/.test(path)) return Statuses.illegalOffset(reason);
+  if (path.startsWith('invisibleDuration.')) return status('ILLEGAL_INVISIBLE_TIME', reason);
+  if (path.startsWith('longPollingTimeout.')) return status('ILLEGAL_POLLING_TIME', reason);
+  if (path.includes('.deliveryTimestamp.')) return status('ILLEGAL_DELIVERY_TIME', reason);
+  return status('BAD_REQUEST', reason);
+}

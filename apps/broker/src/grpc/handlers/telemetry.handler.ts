@@ -5,8 +5,9 @@ import { Settings, Status, TelemetryCommand } from '../messaging.types';
 import { MessagingParts } from '../messaging-parts';
 import { RequestContext } from '../request-context';
 import { topicProblem, validGroup } from '../request-validator';
-import { errorStatus, OK_STATUS, status, Statuses } from '../status-codes';
+import { errorStatus, OK_STATUS, status, Statuses, unsafeNumberStatus } from '../status-codes';
 import { TelemetryStream } from '../telemetry-sessions';
+import { findUnsafeNumber } from '../unsafe-number-guard';
 
 type TelemetryCall = ServerDuplexStream<TelemetryCommand, TelemetryCommand>;
 
@@ -55,7 +56,10 @@ export class TelemetryHandler {
 
   private async onCommand(command: TelemetryCommand, stream: CallStream, context: RequestContext): Promise<void> {
     try {
-      if (command.settings) {
+      const unsafe = findUnsafeNumber(command);
+      if (unsafe) {
+        stream.write({ status: unsafeNumberStatus(unsafe.path, unsafe.value) });
+      } else if (command.settings) {
         const reply = await this.settingsReply(command.settings, stream, context);
         stream.write(reply);
         if (reply.settings && declaredTopicCount(command.settings) > 1) stream.writeLater(reply, this.parts.options.settingsRepeatDelayMs);
