@@ -33,6 +33,9 @@ const FIELDS: { [F in keyof BrokerConfig]: FieldSpec<BrokerConfig[F]> } = {
   // RocketMQ renamed `maped` to `mapped` in 4.x; files written for older brokers still use it.
   segmentSizeBytes: { kind: 'positive-integer', rocketmqKeys: ['mappedFileSizeCommitLog', 'mapedFileSizeCommitLog'] },
   fileReservedTimeHours: { kind: 'non-negative-integer', rocketmqKeys: ['fileReservedTime'] },
+  diskMaxUsedSpaceRatio: { kind: 'positive-integer' },
+  diskSpaceWarningLevelRatio: { kind: 'positive-integer' },
+  diskSpaceCleanForciblyRatio: { kind: 'positive-integer' },
   autoCreateTopicEnable: { kind: 'boolean' },
   defaultTopicQueueNums: { kind: 'positive-integer' },
   autoCreateSubscriptionGroup: { kind: 'boolean' },

@@ -25,6 +25,10 @@ export const BROKER_CONFIG_DEFAULTS: Readonly<BrokerConfig> = {
   segmentSizeBytes: STORE_DEFAULTS.segmentSizeBytes,
   /** 72 hours, as RocketMQ. */
   fileReservedTimeHours: STORE_DEFAULTS.fileReservedTimeHours,
+  /** 75, 90 and 85 %, as RocketMQ. */
+  diskMaxUsedSpaceRatio: STORE_DEFAULTS.diskMaxUsedSpaceRatio,
+  diskSpaceWarningLevelRatio: STORE_DEFAULTS.diskSpaceWarningLevelRatio,
+  diskSpaceCleanForciblyRatio: STORE_DEFAULTS.diskSpaceCleanForciblyRatio,
   /** false: a typo in a topic name should fail, not create a topic (RocketMQ's production advice). */
   autoCreateTopicEnable: false,
   /** 8, as RocketMQ. */

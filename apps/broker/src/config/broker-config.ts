@@ -22,6 +22,12 @@ export interface BrokerConfig {
   segmentSizeBytes: number;
   /** Segments older than this are deleted (RocketMQ: `fileReservedTime`). */
   fileReservedTimeHours: number;
+  /** Disk usage (percent) past which expired segments are deleted at once (RocketMQ's name). */
+  diskMaxUsedSpaceRatio: number;
+  /** Disk usage (percent) at which appends are refused before the disk is full (RocketMQ's name). */
+  diskSpaceWarningLevelRatio: number;
+  /** Disk usage (percent) below which refused appends are accepted again (RocketMQ's name). */
+  diskSpaceCleanForciblyRatio: number;
   /** Whether sending to an unknown topic creates it. */
   autoCreateTopicEnable: boolean;
   /** Queue count of an auto-created topic. */

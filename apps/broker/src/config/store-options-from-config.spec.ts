@@ -10,6 +10,9 @@ describe('storeOptionsFromConfig', () => {
       flushIntervalMs: config.flushIntervalMs,
       segmentSizeBytes: config.segmentSizeBytes,
       fileReservedTimeHours: config.fileReservedTimeHours,
+      diskMaxUsedSpaceRatio: 75,
+      diskSpaceWarningLevelRatio: 90,
+      diskSpaceCleanForciblyRatio: 85,
       maxMessageSizeBytes: config.maxMessageSizeBytes + RECORD_HEADROOM_BYTES,
       repair: true,
     });

@@ -16,6 +16,9 @@ export function storeOptionsFromConfig(config: BrokerConfig): Partial<Omit<Store
     flushIntervalMs: config.flushIntervalMs,
     segmentSizeBytes: config.segmentSizeBytes,
     fileReservedTimeHours: config.fileReservedTimeHours,
+    diskMaxUsedSpaceRatio: config.diskMaxUsedSpaceRatio,
+    diskSpaceWarningLevelRatio: config.diskSpaceWarningLevelRatio,
+    diskSpaceCleanForciblyRatio: config.diskSpaceCleanForciblyRatio,
     maxMessageSizeBytes: config.maxMessageSizeBytes + RECORD_HEADROOM_BYTES,
     repair: config.repair,
   };

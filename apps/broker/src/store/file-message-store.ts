@@ -5,6 +5,7 @@ import { makeDirectoryDurable, readFileIfExists, writeFileAtomic } from './atomi
 import { Checkpoint } from './checkpoint';
 import { ScanPage, scanCommitLog } from './commit-log-scanner';
 import { DamagedRecord, DamagedRecords } from './damaged-records';
+import { DiskUsageGuard } from './disk-usage-guard';
 import { CommitLog } from './commit-log';
 import { ConsumeQueueTable } from './consume-queue-table';
 import { Dispatcher } from './dispatcher';
@@ -53,6 +54,7 @@ export class FileMessageStore implements MessageStore {
   private readonly checkpointFile: Checkpoint;
   private readonly damage: DamagedRecords;
   private readonly writeFailure: StoreWriteFailure;
+  private readonly diskUsage: DiskUsageGuard;
   private pipeline: AppendPipeline | undefined;
   private currentState = StoreState.Created;
   private timers: NodeJS.Timeout[] = [];
@@ -76,10 +78,11 @@ export class FileMessageStore implements MessageStore {
     this.checkpointFile = new Checkpoint(dir, fileSystem);
     this.damage = new DamagedRecords(logger);
     this.writeFailure = new StoreWriteFailure(logger);
+    this.diskUsage = new DiskUsageGuard(this.options, logger);
   }
 
   get state(): StoreState {
-    if (this.currentState === StoreState.Running && this.writeFailure.current !== undefined) return StoreState.Failed;
+    if (this.currentState === StoreState.Running && (this.writeFailure.current !== undefined || this.diskUsage.full)) return StoreState.Failed;
     return this.currentState;
   }
 
@@ -126,6 +129,8 @@ export class FileMessageStore implements MessageStore {
     await this.checkpoint();
     const maxRecordSize = Math.min(this.options.maxMessageSizeBytes, this.options.segmentSizeBytes - 8);
     this.pipeline = new AppendPipeline(this.log, this.queues, this.dispatcher, this.options.flushDiskType, maxRecordSize, this.writeFailure);
+    // A broker started on a nearly full disk refuses appends from the first one.
+    await this.checkDiskUsage();
     this.startTimers();
     this.currentState = StoreState.Running;
     return report;
@@ -156,6 +161,7 @@ export class FileMessageStore implements MessageStore {
     if (this.currentState !== StoreState.Running || !this.pipeline) {
       return Promise.resolve({ status: 'not-running', state: this.currentState });
     }
+    if (this.diskUsage.full) return Promise.resolve({ status: 'store-failed', reason: this.diskUsage.reason, diskFull: true });
     return this.pipeline.append(Array.isArray(messages) ? messages : [messages as MessageInput]);
   }
 
@@ -359,11 +365,27 @@ export class FileMessageStore implements MessageStore {
     }
     every(this.options.checkpointIntervalMs, () => this.unlessFailed(() => this.checkpoint(), 'checkpointing'), 'checkpoint');
     every(this.options.writeRetryIntervalMs, () => this.retryWrites(), 'write retry');
+    const diskCheck = setInterval(() => {
+      void this.checkDiskUsage().catch((error: Error) => this.logger.warn({ err: error }, 'reading the disk usage failed'));
+    }, this.options.diskCheckIntervalMs);
+    diskCheck.unref();
+    this.timers.push(diskCheck);
     const retention = setInterval(() => {
       void this.deleteExpiredFiles().catch((error: Error) => this.logger.error({ err: error }, 'retention failed'));
     }, this.options.retentionCheckIntervalMs);
     retention.unref();
     this.timers.push(retention);
+  }
+
+  /**
+   * Reads the partition's usage against the disk ceilings (disk-usage-guard.ts): past
+   * diskMaxUsedSpaceRatio expired segments are deleted now rather than at the next retention run;
+   * at diskSpaceWarningLevelRatio appends are refused until usage falls below
+   * diskSpaceCleanForciblyRatio.
+   */
+  private async checkDiskUsage(): Promise<void> {
+    const check = this.diskUsage.update(await this.fileSystem.space(this.options.dir));
+    if (check.cleanNow) await this.deleteExpiredFiles();
   }
 
   /**

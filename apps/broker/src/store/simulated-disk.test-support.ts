@@ -108,6 +108,8 @@ export class SimulatedDisk {
       readFile: (file) => disk.run(epoch, 'readFile', file, () => Buffer.from(disk.file(file).data.subarray(0, disk.file(file).length))),
       rename: (from, to) => disk.run(epoch, 'rename', from, () => disk.rename(from, to)),
       removeFile: (file) => disk.run(epoch, 'removeFile', file, () => disk.unlink(file, false)),
+      // Without a capacity the simulated partition is 1 TiB, nearly empty.
+      space: async () => disk.space(),
       removeTree: (dir) => disk.run(epoch, 'removeTree', dir, () => disk.unlink(dir, true)),
       makeDirectory: (dir) => disk.run(epoch, 'makeDirectory', dir, () => disk.makeDirectory(dir)),
       list: (dir) => disk.run(epoch, 'list', dir, () => disk.list(dir)),
@@ -268,6 +270,13 @@ export class SimulatedDisk {
   }
 
   /** Sum of the sizes of the files that exist. */
+  /** The partition as statfs would show it: its capacity (1 TiB when unlimited), nothing reserved. */
+  space(): { totalBytes: number; freeBytes: number; availableBytes: number } {
+    const totalBytes = this.capacityBytes ?? 2 ** 40;
+    const free = Math.max(0, totalBytes - this.usedBytes());
+    return { totalBytes, freeBytes: free, availableBytes: free };
+  }
+
   usedBytes(): number {
     let used = 0;
     for (const node of this.allNodes) if (!node.isDirectory) used += node.length;

@@ -1,4 +1,5 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
+import type { DiskSpace } from './disk-usage-guard';
 
 /**
  * The calls the store makes on an open file. Node's `fs.promises.FileHandle` satisfies this as it
@@ -52,6 +53,8 @@ export interface StoreFileSystem {
   list(dir: string): Promise<DirectoryEntry[]>;
   /** fsync of a directory: the entries created, renamed or deleted in it are durable. */
   syncDirectory(dir: string): Promise<void>;
+  /** The size of the partition holding `dir` and its free bytes (statfs). */
+  space(dir: string): Promise<DiskSpace>;
 }
 
 const OPEN_FLAGS: Record<OpenMode, number> = {
@@ -69,6 +72,10 @@ export const nodeFileSystem: StoreFileSystem = {
   removeTree: (dir) => fs.rm(dir, { recursive: true, force: true }),
   makeDirectory: (dir) => fs.mkdir(dir, { recursive: true }),
   list: async (dir) => (await fs.readdir(dir, { withFileTypes: true })).map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() })),
+  space: async (dir) => {
+    const stats = await fs.statfs(dir);
+    return { totalBytes: stats.blocks * stats.bsize, freeBytes: stats.bfree * stats.bsize, availableBytes: stats.bavail * stats.bsize };
+  },
   syncDirectory: async (dir) => {
     const handle = await fs.open(dir, fsConstants.O_RDONLY);
     try {

@@ -1,8 +1,10 @@
+import { DiskUsageLimits } from './disk-usage-guard';
+
 /** How the commit log acknowledges an append (RocketMQ's `flushDiskType`). */
 export type FlushDiskType = 'SYNC_FLUSH' | 'ASYNC_FLUSH';
 
 /** The file store's settings. Defaults are in store.defaults.ts. */
-export interface StoreOptions {
+export interface StoreOptions extends DiskUsageLimits {
   /** Root directory: commitlog/, consumequeue/, index/, checkpoint, marker files. */
   dir: string;
   /** Maximum size of one commit-log segment file. */
@@ -25,6 +27,11 @@ export interface StoreOptions {
   writeRetryIntervalMs: number;
   /** How often retention runs. */
   retentionCheckIntervalMs: number;
+  /**
+   * How often the partition's usage is read against the DiskUsageLimits (percentages of the
+   * partition, Apache RocketMQ's names; disk-usage-guard.ts). Apache checks every 10 s.
+   */
+  diskCheckIntervalMs: number;
   /** Largest encoded record accepted. */
   maxMessageSizeBytes: number;
   /**

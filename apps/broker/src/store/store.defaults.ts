@@ -9,6 +9,11 @@ export const STORE_DEFAULTS: Omit<StoreOptions, 'dir'> = {
   checkpointIntervalMs: 1000,
   fileReservedTimeHours: 72,
   retentionCheckIntervalMs: 60_000,
+  /** Apache RocketMQ's ceilings and its 10 s check (cleanResourceInterval). */
+  diskCheckIntervalMs: 10_000,
+  diskMaxUsedSpaceRatio: 75,
+  diskSpaceWarningLevelRatio: 90,
+  diskSpaceCleanForciblyRatio: 85,
   /** 1 s: senders see a full disk cleared within about a second of space being freed. */
   writeRetryIntervalMs: 1000,
   /** RocketMQ's default maxMessageSize (4 MiB) plus room for headers and properties. */
