@@ -3,6 +3,7 @@
  * ways, and the consumer side of each (insert a payment for the order). Wired as an application
  * would be: TypeORM, ClsModule with the transactional plugin, MqModule, OutboxModule.
  */
+import { performance } from 'node:perf_hooks';
 import { INestApplicationContext, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -27,6 +28,23 @@ export const BENCH_DDL = [
 interface OrderCreated {
   orderId: string;
 }
+
+/**
+ * What the consumer side of each flow has applied, counted in this process as each insert returns
+ * (for (b) and (c) a moment before the idempotent consumer's transaction commits). The bench waits
+ * on these instead of polling the table, so its waiting adds no statements or PostgreSQL CPU to the
+ * flow it measures, and reads commit-to-consumed latency from `appliedAtMs`.
+ */
+export const consumerProgress = {
+  applied: new Map<string, number>(),
+  /** Order id -> performance.now() when its payment insert returned (only while `recordTimes`). */
+  appliedAtMs: new Map<string, number>(),
+  recordTimes: false,
+  record(flow: string, orderId: string): void {
+    this.applied.set(flow, (this.applied.get(flow) ?? 0) + 1);
+    if (this.recordTimes) this.appliedAtMs.set(orderId, performance.now());
+  },
+};
 
 /** The business operation, four ways. Each call is one local transaction inserting one order. */
 @Injectable()
@@ -85,6 +103,7 @@ export class BenchPayments {
 
   private async pay(orderId: string, flow: string): Promise<void> {
     await this.txHost.tx.query('INSERT INTO payments (order_id, flow) VALUES ($1, $2)', [orderId, flow]);
+    consumerProgress.record(flow, orderId);
   }
 }
 
@@ -100,7 +119,12 @@ export const BOSS_BATCH_SIZE = 128;
 export async function startBossWorkers(boss: PgBoss, dataSource: DataSource): Promise<void> {
   for (let n = 0; n < BOSS_WORKERS; n++) {
     await boss.work<OrderCreated>(BOSS_QUEUE, { batchSize: BOSS_BATCH_SIZE, pollingIntervalSeconds: 0.5 }, async (jobs) => {
-      await Promise.all(jobs.map((job) => dataSource.query('INSERT INTO payments (order_id, flow) VALUES ($1, $2)', [job.data.orderId, 'pg-boss'])));
+      await Promise.all(
+        jobs.map(async (job) => {
+          await dataSource.query('INSERT INTO payments (order_id, flow) VALUES ($1, $2)', [job.data.orderId, 'pg-boss']);
+          consumerProgress.record('pg-boss', job.data.orderId);
+        }),
+      );
     });
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Outbox benchmark: `npm run bench:outbox [-- --quick] [-- --concurrency 32] [-- --seconds 5] [-- --only bare,outbox]`.
+ * Outbox benchmark: `npm run bench:outbox [-- --quick] [-- --concurrency 32] [-- --seconds 5] [-- --only bare,outbox]
+ * [-- --latency-rate 300] [-- --latency-seconds 5]`.
  *
  * Business transactions per second, each one "insert an order" in a local transaction, measured
  * end to end (until the consumer side has inserted the matching payment) in four flows:
@@ -13,6 +14,13 @@
  * is the CLI as a child process (ASYNC_FLUSH), as in bench:broker; the application, its
  * consumers and the pg-boss worker share this process. A benchmark, not a test: it prints the
  * figures and their ratios, and fails only on errors.
+ *
+ * Per flow it also prints, per business transaction (tier-meter.ts): CPU of the application
+ * process, the broker and PostgreSQL; gRPC calls by method and SQL statements; the application
+ * process's write and read system calls and bytes out and in. Then, at a fixed rate below
+ * saturation (`--latency-rate`, open loop), the commit-to-consumed latency: from the business
+ * call's return (its local transaction committed and, in half-message mode, EndTransaction sent)
+ * to the consumer's insert, p50 and p99.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,10 +32,12 @@ import PgBoss from 'pg-boss';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { fixed, loadAverage, printTable, runClosedLoop, SummaryRow } from '../../../apps/broker/bench/bench-utils';
-import { CpuMeter } from '../../../apps/broker/bench/broker-bench-clients';
+import { CpuMeter, percentile } from '../../../apps/broker/bench/broker-bench-clients';
 import { buildForBench, BrokerChild, killAllChildren, startBrokerChild } from '../../../apps/broker/bench/broker-bench-processes';
 import { startPostgresServer } from '../../../test/support/postgres-server';
-import { BENCH_DDL, BenchOrders, BOSS_QUEUE, createBenchApp, HALF_TOPIC, OUTBOX_TOPIC, startBossWorkers } from './outbox-bench-app';
+import { BENCH_DDL, BenchOrders, BOSS_QUEUE, consumerProgress, createBenchApp, HALF_TOPIC, OUTBOX_TOPIC, startBossWorkers } from './outbox-bench-app';
+import { installCallCounters, postmasterPidOf, TierFigures, TierMeter } from './tier-meter';
+import { formatTable } from '../../../apps/broker/src/cli/table';
 
 const TARGETS = { halfOverPgBoss: 1.5, halfOverBare: 0.5 };
 const FLOWS = ['bare', 'half-message', 'outbox', 'pg-boss'] as const;
@@ -39,6 +49,17 @@ interface Options {
   warmupCalls: number;
   drainMaxMs: number;
   flows: Flow[];
+  /** Business calls per second of the latency run (0: none). */
+  latencyRate: number;
+  latencyMs: number;
+}
+
+/** Commit-to-consumed latency at a fixed rate, in ms. */
+interface LatencyFigures {
+  rate: number;
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
 }
 
 interface FlowFigures {
@@ -54,12 +75,21 @@ interface FlowFigures {
   appCpuMsPerTx: number;
   /** CPU of the broker child over the same window, as % of one core. */
   brokerCpuPct: number;
+  tiers: TierFigures;
+  latency?: LatencyFigures;
 }
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
-    options: { quick: { type: 'boolean', default: false }, concurrency: { type: 'string' }, seconds: { type: 'string' }, only: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      concurrency: { type: 'string' },
+      seconds: { type: 'string' },
+      only: { type: 'string' },
+      'latency-rate': { type: 'string' },
+      'latency-seconds': { type: 'string' },
+    },
   });
   const quick = values.quick === true;
   const flows = (values.only ?? FLOWS.join(',')).split(',').map((flow) => flow.trim()) as Flow[];
@@ -71,6 +101,8 @@ function parseOptions(argv: string[]): Options {
     warmupCalls: quick ? 100 : 300,
     drainMaxMs: quick ? 20_000 : 60_000,
     flows,
+    latencyRate: Number(values['latency-rate'] ?? 300),
+    latencyMs: Number(values['latency-seconds'] ?? (quick ? 2 : 5)) * 1000,
   };
 }
 
@@ -98,12 +130,26 @@ async function createDatabase(adminUrl: string, name: string): Promise<string> {
   return url.toString();
 }
 
-async function waitForPayments(dataSource: DataSource, flow: string, count: number, maxMs: number): Promise<number> {
+/**
+ * Waits until the consumer side applied `count` payments of `flow`, watching the in-process
+ * counter (no statements of its own inside a measured window); returns when it saw them.
+ */
+async function waitForPayments(flow: string, count: number, maxMs: number): Promise<number> {
   const deadline = performance.now() + maxMs;
   for (;;) {
+    const applied = consumerProgress.applied.get(flow) ?? 0;
+    if (applied >= count) return performance.now();
+    if (performance.now() > deadline) throw new Error(`${flow}: ${applied} of ${count} payments after ${maxMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** After a window: the table agrees with the counter (the counter runs a moment ahead of commits). */
+async function checkPaymentsCommitted(dataSource: DataSource, flow: string, count: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
     const rows = (await dataSource.query('SELECT count(*)::int AS n FROM payments WHERE flow = $1', [flow])) as Array<{ n: number }>;
-    if (rows[0].n >= count) return performance.now();
-    if (performance.now() > deadline) throw new Error(`${flow}: ${rows[0].n} of ${count} payments after ${maxMs} ms`);
+    if (rows[0].n >= count) return;
+    if (attempt >= 100) throw new Error(`${flow}: ${rows[0].n} payments committed, ${count} applied`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -112,7 +158,14 @@ async function waitForPayments(dataSource: DataSource, flow: string, count: numb
  * One flow: a warm-up (JIT, prepared statements, routes) drained to the end, then the measured
  * closed loop of `concurrency` callers for `measureMs`, then the drain of its consumer side.
  */
-async function measureFlow(flow: Flow, call: (id: string) => Promise<unknown>, dataSource: DataSource, broker: BrokerChild, options: Options): Promise<FlowFigures> {
+async function measureFlow(
+  flow: Flow,
+  call: (id: string) => Promise<unknown>,
+  dataSource: DataSource,
+  broker: BrokerChild,
+  postmasterPid: number | undefined,
+  options: Options,
+): Promise<FlowFigures> {
   const consumed = flow === 'bare' ? undefined : flow;
   let next = 0;
   const issue = async (): Promise<number> => {
@@ -120,15 +173,19 @@ async function measureFlow(flow: Flow, call: (id: string) => Promise<unknown>, d
     return 0;
   };
   await runClosedLoop({ concurrency: options.concurrency, maxOperations: options.warmupCalls, maxMs: 60_000 }, issue);
-  if (consumed) await waitForPayments(dataSource, consumed, options.warmupCalls, options.drainMaxMs);
+  if (consumed) await waitForPayments(consumed, options.warmupCalls, options.drainMaxMs);
   const before = next;
   const cpu = new CpuMeter(broker.process);
+  const tiers = new TierMeter(broker.process.pid, postmasterPid);
   const startedAt = performance.now();
   const loop = await runClosedLoop({ concurrency: options.concurrency, maxOperations: Number.MAX_SAFE_INTEGER, maxMs: options.measureMs }, issue);
-  const endedAt = consumed ? await waitForPayments(dataSource, consumed, next, options.drainMaxMs) : startedAt + loop.elapsedMs;
+  const endedAt = consumed ? await waitForPayments(consumed, next, options.drainMaxMs) : startedAt + loop.elapsedMs;
   const { serverPct, benchPct } = cpu.stop();
   const calls = next - before;
+  const tierFigures = tiers.stop(calls);
+  if (consumed) await checkPaymentsCommitted(dataSource, consumed, next);
   const windowMs = endedAt - startedAt;
+  const latency = consumed && options.latencyRate > 0 ? await measureLatency(consumed, () => `${flow}-${next++}`, call, options) : undefined;
   return {
     flow,
     calls,
@@ -137,7 +194,46 @@ async function measureFlow(flow: Flow, call: (id: string) => Promise<unknown>, d
     appCpuPct: benchPct,
     appCpuMsPerTx: (benchPct / 100) * (windowMs / calls),
     brokerCpuPct: serverPct,
+    tiers: tierFigures,
+    latency,
   };
+}
+
+/**
+ * Commit-to-consumed latency: business calls started at a fixed rate (open loop: a slow call does
+ * not delay the next), each one's return time kept, and the consumer side's insert time of the
+ * same order; p50 and p99 of the difference.
+ */
+async function measureLatency(consumed: string, nextId: () => string, call: (id: string) => Promise<unknown>, options: Options): Promise<LatencyFigures> {
+  const returnedAt = new Map<string, number>();
+  const inFlight: Array<Promise<unknown>> = [];
+  consumerProgress.appliedAtMs.clear();
+  consumerProgress.recordTimes = true;
+  const appliedBefore = consumerProgress.applied.get(consumed) ?? 0;
+  const intervalMs = 1000 / options.latencyRate;
+  const startedAt = performance.now();
+  let issued = 0;
+  try {
+    while (performance.now() - startedAt < options.latencyMs) {
+      const id = nextId();
+      inFlight.push(call(id).then(() => returnedAt.set(id, performance.now())));
+      issued++;
+      const wait = startedAt + issued * intervalMs - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    await Promise.all(inFlight);
+    await waitForPayments(consumed, appliedBefore + issued, options.drainMaxMs);
+  } finally {
+    consumerProgress.recordTimes = false;
+  }
+  const latencies: number[] = [];
+  for (const [id, returned] of returnedAt) {
+    const applied = consumerProgress.appliedAtMs.get(id);
+    // Applied before the caller saw the return (the consumer was faster than the reply): 0.
+    if (applied !== undefined) latencies.push(Math.max(0, applied - returned));
+  }
+  latencies.sort((a, b) => a - b);
+  return { rate: (issued * 1000) / options.latencyMs, samples: latencies.length, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
 async function main(): Promise<void> {
@@ -150,10 +246,12 @@ async function main(): Promise<void> {
     killAllChildren();
     void runCleanups().finally(() => process.exit(130));
   });
+  installCallCounters();
   try {
     const postgres = await startPostgresServer();
     cleanups.push(() => postgres.stop());
     const databaseUrl = await createDatabase(postgres.adminUrl, 'outbox_bench');
+    const postmasterPid = await postmasterPidFor(postgres.adminUrl);
 
     const build = await buildForBench(['apps/broker/src']);
     cleanups.push(() => build.remove());
@@ -189,17 +287,58 @@ async function main(): Promise<void> {
     };
     const figures = new Map<Flow, FlowFigures>();
     for (const flow of options.flows) {
-      const result = await measureFlow(flow, calls[flow], dataSource, broker, options);
+      const result = await measureFlow(flow, calls[flow], dataSource, broker, postmasterPid, options);
       figures.set(flow, result);
       console.log(
         `${flow.padEnd(12)} ${String(result.calls).padStart(6)} calls: ${fixed(result.callRate)} calls/s returned, ${fixed(result.endToEndRate)} tx/s end to end; ` +
           `application process ${fixed(result.appCpuPct, 0)}% of a core (${fixed(result.appCpuMsPerTx, 2)} ms CPU per tx), broker ${fixed(result.brokerCpuPct, 0)}%`,
       );
     }
+    printTiers(figures);
     if (figures.size === FLOWS.length) printSummary(figures);
   } finally {
     await runCleanups();
   }
+}
+
+/** The superuser connection's server, when it runs on this machine: its postmaster's pid. */
+async function postmasterPidFor(adminUrl: string): Promise<number | undefined> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
+    return postmasterPidOf(rows[0].data_directory);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Per business transaction, each tier; then the latency at a fixed rate. */
+function printTiers(figures: Map<Flow, FlowFigures>): void {
+  const rows = [...figures.values()].map((f) => {
+    const t = f.tiers;
+    const rpcs = Object.entries(t.rpcs)
+      .filter(([, count]) => count >= 0.01)
+      .map(([rpc, count]) => `${rpc} ${fixed(count, 2)}`)
+      .join(', ');
+    const latency = f.latency ? `${fixed(f.latency.p50Ms, 1)} / ${fixed(f.latency.p99Ms, 1)} ms at ${fixed(f.latency.rate)} tx/s` : '-';
+    return [
+      f.flow,
+      fixed(f.endToEndRate),
+      fixed(t.appCpuMs, 3),
+      fixed(t.brokerCpuMs, 3),
+      fixed(t.postgresCpuMs, 3),
+      fixed(t.sqlStatements, 1),
+      rpcs || '-',
+      `${fixed(t.writeSyscalls, 1)} / ${fixed(t.readSyscalls, 1)}`,
+      `${fixed(t.bytesOut / 1024, 2)} / ${fixed(t.bytesIn / 1024, 2)}`,
+      latency,
+    ];
+  });
+  console.log('\nPer business transaction (CPU in ms; syscalls and KiB of the application process):');
+  console.log(
+    formatTable(['flow', 'tx/s', 'app CPU', 'broker CPU', 'PostgreSQL CPU', 'SQL statements', 'gRPC calls', 'writes / reads', 'KiB out / in', 'commit-to-consumed p50 / p99'], rows),
+  );
 }
 
 function printSummary(figures: Map<Flow, FlowFigures>): void {
