@@ -61,6 +61,16 @@ describe('broker process', () => {
     expect(existsSync(join(storeDir, CLEAN_SHUTDOWN_MARKER))).toBe(true);
   });
 
+  it('takes a signal right after the first for an echo (Ctrl-C reaches the group, a supervisor forwards SIGTERM) and still shuts down cleanly', async () => {
+    const storeDir = join(workDir, 'store');
+    const broker = startBroker(['--port', '0', '--http-port', '0', '--store', storeDir]);
+    await broker.waitForLine((line) => line.msg === 'broker ready');
+    broker.kill('SIGINT');
+    broker.kill('SIGTERM');
+    expect(await broker.exited).toEqual({ code: 0, signal: null });
+    expect(existsSync(join(storeDir, CLEAN_SHUTDOWN_MARKER))).toBe(true);
+  });
+
   it('exits 2 with one stderr line naming the key when the config is invalid', async () => {
     const configFile = join(workDir, 'broker.conf');
     await writeFile(configFile, 'brokerName=broker-a\nflushDiskType=FAST\n');

@@ -8,7 +8,8 @@ import { ChildExit, JsonLineChild } from './json-line-child';
  */
 export class BrokerChild extends JsonLineChild {
   constructor(build: ChildBuild, args: string[], logLevel = 'info') {
-    super({ name: 'broker', args: [build.script('apps/broker/src/main.ts'), ...args], env: { ...build.env, LOG_LEVEL: logLevel } });
+    // LOG_FORMAT=json: JSON lines whatever the developer's shell exports (the broker's default on a pipe).
+    super({ name: 'broker', args: [build.script('apps/broker/src/main.ts'), ...args], env: { ...build.env, LOG_LEVEL: logLevel, LOG_FORMAT: 'json' } });
   }
 
   /** Sends `signal` and waits for the exit; a no-op when it already exited. */

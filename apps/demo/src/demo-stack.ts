@@ -70,7 +70,8 @@ export class DemoStack {
     const brokerArgs = ['--config', join(options.workDir, 'broker.conf'), '--store', join(options.workDir, 'broker-store')];
     brokerArgs.push('--port', String(ports.brokerGrpc), '--http-port', String(ports.brokerAdmin), '--host', host);
     this.processes = {
-      broker: this.managed('broker', brokerArgs, { LOG_LEVEL: 'info' }),
+      // JSON lines whatever the user's LOG_FORMAT: the runner waits for the broker's ready line in them.
+      broker: this.managed('broker', brokerArgs, { LOG_LEVEL: 'info', LOG_FORMAT: 'json' }),
       'order-service': this.managed('order-service', [], this.orderServiceEnv()),
       'pay-service': this.managed('pay-service', [], this.payServiceEnv()),
     };

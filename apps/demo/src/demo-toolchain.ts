@@ -1,6 +1,5 @@
 import { buildDemoApps, DemoBuild } from './demo-build';
 import { DemoPostgres } from './demo-postgres';
-import { reclaimSignals } from './interrupt';
 import { Timeline } from './timeline';
 
 /**
@@ -21,7 +20,6 @@ export class DemoToolchain {
     });
     timeline.add('runner', databaseAdminUrl ? 'connecting to the given PostgreSQL server' : 'starting embedded PostgreSQL (first run unpacks the binaries)');
     const starting = DemoPostgres.start(databaseAdminUrl).then((postgres) => {
-      reclaimSignals();
       timeline.add('runner', `PostgreSQL ready: ${postgres.description}`);
       return postgres;
     });

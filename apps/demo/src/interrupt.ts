@@ -1,50 +1,61 @@
-import { killAllChildren } from './managed-process';
+import { EmbeddedPostgresCluster } from '../../../test/support/embedded-postgres-cluster';
+import { killAllChildren, terminateAllChildren } from './managed-process';
 
 /** Signals that come this soon after the first are echoes (npm forwards the terminal's Ctrl-C). */
 const ECHO_WINDOW_MS = 1_000;
+/**
+ * Ctrl-C stops everything within 2 s: whatever still runs this long after the first signal is
+ * SIGKILLed and the runner exits (embedded PostgreSQL's exit hook kills it and removes its files).
+ */
+const STOP_DEADLINE_MS = 1_200;
+/** The shell's convention for "ended by SIGINT". */
+const EXIT_INTERRUPTED = 130;
 
 let wakeWaiter: (() => void) | undefined;
-let installedHandler: ((signal: NodeJS.Signals) => void) | undefined;
 let firstSignalAtMs: number | undefined;
 
 /**
- * Ctrl-C handling for the runner. While `waitForInterrupt()` waits (the demo is up and idle),
- * the first SIGINT/SIGTERM ends the wait and the runner stops everything cleanly; another one
- * during that stop kills the children outright. At any other moment (the story or a scenario is
- * running) the first signal kills every child and exits 130: children run in their own process
- * groups and would otherwise outlive the runner.
+ * Ctrl-C handling for the runner. A terminal's Ctrl-C reaches the runner, npm and whichever
+ * children share its process group (embedded PostgreSQL does; the broker and the services run
+ * in groups of their own), in any order, and the runner may also be signalled alone. So:
+ *
+ * - the first SIGINT/SIGTERM arms a deadline: STOP_DEADLINE_MS later everything left is killed;
+ * - while `waitForInterrupt()` waits (the demo is up and idle), it ends the wait and the runner
+ *   stops everything in order (services, broker, PostgreSQL), each stop coping with a child
+ *   that already exited on its own signal;
+ * - at any other moment (the story or a scenario is running) it stops every child at once,
+ *   PostgreSQL included, and exits 130;
+ * - another signal after the echo window kills everything and exits at once.
  */
 export function installInterruptHandlers(print: (line: string) => void): void {
   const onSignal = (signal: NodeJS.Signals): void => {
     const now = Date.now();
-    if (firstSignalAtMs !== undefined && now - firstSignalAtMs < ECHO_WINDOW_MS) return;
-    if (wakeWaiter !== undefined && firstSignalAtMs === undefined) {
-      firstSignalAtMs = now;
+    if (firstSignalAtMs !== undefined) {
+      if (now - firstSignalAtMs < ECHO_WINDOW_MS) return;
+      print(`\n${signal} again: killing every child process and exiting`);
+      exitNow();
+    }
+    firstSignalAtMs = now;
+    setTimeout(() => {
+      print(`still stopping ${STOP_DEADLINE_MS} ms after ${signal}: killing what is left`);
+      exitNow();
+    }, STOP_DEADLINE_MS).unref();
+    if (wakeWaiter !== undefined) {
       const wake = wakeWaiter;
       wakeWaiter = undefined;
       wake();
       return;
     }
-    print(`\n${signal}: killing every child process and exiting`);
-    killAllChildren();
-    process.exit(130);
+    print(`\n${signal}: stopping every child process and exiting`);
+    void Promise.all([terminateAllChildren(), EmbeddedPostgresCluster.stopAll()]).finally(() => process.exit(EXIT_INTERRUPTED));
   };
-  installedHandler = onSignal;
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 }
 
-/**
- * Removes every other SIGINT/SIGTERM listener. embedded-postgres registers async-exit-hook,
- * which on Ctrl-C stops PostgreSQL and exits at once, cutting the runner's clean stop short;
- * the runner stops PostgreSQL itself. A no-op unless installInterruptHandlers ran (the CLI, not
- * the tests).
- */
-export function reclaimSignals(): void {
-  if (installedHandler === undefined) return;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    for (const listener of process.listeners(signal)) if (listener !== installedHandler) process.removeListener(signal, listener);
-  }
+/** Whether a SIGINT/SIGTERM came: what fails after it is the interruption, not worth a report. */
+export function wasInterrupted(): boolean {
+  return firstSignalAtMs !== undefined;
 }
 
 /** Resolves at the first SIGINT/SIGTERM (needs installInterruptHandlers). */
@@ -52,4 +63,9 @@ export function waitForInterrupt(): Promise<void> {
   return new Promise((resolve) => {
     wakeWaiter = resolve;
   });
+}
+
+function exitNow(): never {
+  killAllChildren();
+  process.exit(EXIT_INTERRUPTED);
 }

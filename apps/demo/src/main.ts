@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { EmbeddedPostgresSetupError } from '../../../test/support/embedded-postgres.errors';
 import { runChaos } from './chaos/chaos-command';
 import { runDemo } from './demo-command';
-import { installInterruptHandlers } from './interrupt';
+import { installInterruptHandlers, wasInterrupted } from './interrupt';
 import { runScenarioCommand } from './scenario-command';
 
 /**
@@ -22,8 +23,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--once', 'exit after the story: 0 if every invariant holds, 1 otherwise')
     .option(...databaseOption)
     .option('--data-dir <dir>', 'logs and broker store (wiped at start)', './.data/demo')
-    .action(async (options: { once?: boolean; databaseUrl?: string; dataDir: string }) => {
-      exitCode = await runDemo({ once: options.once === true, databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+    .option('--free-ports', 'free loopback ports instead of 8081, 8080, 3001 and 3002 (tests running beside a demo)')
+    .action(async (options: { once?: boolean; databaseUrl?: string; dataDir: string; freePorts?: boolean }) => {
+      const { once, databaseUrl, dataDir, freePorts } = options;
+      exitCode = await runDemo({ once: once === true, databaseUrl, dataDir, freePorts: freePorts === true });
     });
   program
     .command('scenario')
@@ -56,7 +59,11 @@ function positiveNumber(option: string, value: string): number {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`demo: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // The interrupt handler is exiting already; a start it cut short is no error to report.
+    if (wasInterrupted()) return;
+    // A setup problem of this machine is one line with its fix; anything else is a bug report.
+    const oneLine = error instanceof EmbeddedPostgresSetupError;
+    process.stderr.write(`demo: ${error instanceof Error ? ((oneLine ? undefined : error.stack) ?? error.message) : String(error)}\n`);
     process.exit(1);
   },
 );

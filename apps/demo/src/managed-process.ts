@@ -41,6 +41,17 @@ export function killAllChildren(): void {
 }
 
 /**
+ * SIGTERMs every child still running and resolves once all have exited: the runner's stop when
+ * it is interrupted in the middle of something (the services exit at once, the broker after its
+ * clean shutdown).
+ */
+export async function terminateAllChildren(): Promise<void> {
+  const exits = [...LIVE_CHILDREN].map((child) => new Promise<void>((resolve) => child.once('exit', () => resolve())));
+  for (const child of LIVE_CHILDREN) child.kill('SIGTERM');
+  await Promise.all(exits);
+}
+
+/**
  * One child process that the runner starts, kills (any signal) and starts again with the same
  * or changed environment. Output of every life goes to one log file; the newest lines stay in
  * memory so a start can wait for a "ready" line and a failure can show the tail.
