@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { QueueCheckpoint } from './checkpoint';
 import { ConsumeQueue, listOffsetFiles } from './consume-queue';
 import { StoreFileSystem } from './store-file-system';
 
@@ -58,16 +59,26 @@ export class ConsumeQueueTable {
     for (const byId of this.queues.values()) for (const queue of byId) if (queue) yield queue;
   }
 
-  /** Loads every queue directory, trusting `durable` counts (from the checkpoint). */
-  async load(durable: Map<string, number>): Promise<void> {
+  /**
+   * Loads every queue the checkpoint lists or that has a directory, trusting the checkpoint's
+   * counts only as far as the files check out (ConsumeQueue.load). Returns what is wrong with
+   * them, one line per damaged queue; the caller then rebuilds every projection from the log.
+   */
+  async load(durable: readonly QueueCheckpoint[], logEnd: number): Promise<string[]> {
+    const expected = new Map(durable.map((q) => [queueKey(q.topic, q.queueId), q]));
+    const found: Array<[string, number]> = durable.map((q) => [q.topic, q.queueId]);
     for (const topic of await this.listDirectories(this.rootDir)) {
       for (const queueDir of await this.listDirectories(path.join(this.rootDir, topic))) {
         const queueId = Number(queueDir);
-        if (!Number.isInteger(queueId)) continue;
-        const queue = this.getOrCreate(topic, queueId);
-        await queue.load(durable.get(queueKey(topic, queueId)) ?? 0);
+        if (Number.isInteger(queueId) && !expected.has(queueKey(topic, queueId))) found.push([topic, queueId]);
       }
     }
+    const problems: string[] = [];
+    for (const [topic, queueId] of found) {
+      const problem = await this.getOrCreate(topic, queueId).load(expected.get(queueKey(topic, queueId)) ?? { count: 0 }, logEnd);
+      if (problem) problems.push(`consume queue ${topic}/${queueId}: ${problem}`);
+    }
+    return problems;
   }
 
   /** Forgets every queue and deletes their files (a full rebuild from the log follows). */

@@ -1,7 +1,9 @@
 import * as path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { QueueEntry } from './message-record';
 import { makeDirectoryDurable, offsetFileName, writeFully } from './atomic-file';
-import { readInt64, writeInt64 } from './record-codec';
+import { QueueCheckpoint } from './checkpoint';
+import { MIN_RECORD_SIZE, readInt64, writeInt64 } from './record-codec';
 import { StoreFileSystem, nodeFileSystem } from './store-file-system';
 
 /**
@@ -31,6 +33,13 @@ export class ConsumeQueue {
   private min = 0;
   private max = 0;
   private persisted = 0;
+  /**
+   * Per file (by base queue offset): CRC32 of its first `entries` entries as written, kept as the
+   * file grows, so the checkpoint can record it and the next open can check the file. A file
+   * whose bytes this run did not write or read from its start has no entry (unchecked).
+   */
+  private readonly fileChecksums = new Map<number, { crc: number; entries: number }>();
+  private lastLoadedFileChecksummed = false;
 
   constructor(
     readonly topic: string,
@@ -48,6 +57,11 @@ export class ConsumeQueue {
   /** One past the last queue offset. */
   get maxOffset(): number {
     return this.max;
+  }
+
+  /** After load(): the file holding the last entry matched a checksum the checkpoint recorded. */
+  get lastEntryChecksummed(): boolean {
+    return this.lastLoadedFileChecksummed;
   }
 
   /** How many entries (from offset 0) are on disk. */
@@ -153,6 +167,10 @@ export class ConsumeQueue {
       } finally {
         await handle.close();
       }
+      const known = this.fileChecksums.get(fileBase);
+      if (q === fileBase) this.fileChecksums.set(fileBase, { crc: crc32(bytes), entries: fileEnd - fileBase });
+      else if (known && known.entries === q - fileBase) this.fileChecksums.set(fileBase, { crc: crc32(bytes, known.crc), entries: fileEnd - fileBase });
+      else this.fileChecksums.delete(fileBase);
       // A new file's name must be durable before the checkpoint counts its entries.
       if (q === fileBase) await this.fileSystem.syncDirectory(this.dir);
       q = fileEnd;
@@ -161,28 +179,70 @@ export class ConsumeQueue {
   }
 
   /**
-   * Loads the queue from its files, keeping at most `durableCount` entries (what the checkpoint
-   * vouches for; later entries are rebuilt from the log).
+   * Loads the queue from its files, keeping at most `durable.count` entries (what the checkpoint
+   * vouches for; later entries are rebuilt from the log), and checks them on the way: every file
+   * from the one holding `minOffset` to the one holding entry `count - 1` is present, whole
+   * (a multiple of the entry size, a full file unless it is the last) and, where the checkpoint
+   * recorded one, has its checksum; every entry points inside [0, `logEnd`). Returns what is
+   * wrong (naming the file), or undefined. Reading the files is the cost of loading them anyway:
+   * the checks add a CRC32 over the same bytes and a comparison per entry.
    */
-  async load(durableCount: number): Promise<void> {
+  async load(durable: Omit<QueueCheckpoint, 'topic' | 'queueId'>, logEnd: number): Promise<string | undefined> {
+    const count = durable.count;
     const names = await listOffsetFiles(this.dir, this.fileSystem);
-    if (names.length === 0) {
-      this.reset(durableCount === 0 ? 0 : durableCount);
-      return;
+    this.fileChecksums.clear();
+    this.lastLoadedFileChecksummed = false;
+    const retainedFrom = durable.minOffset ?? 0;
+    const neededFrom = Math.min(retainedFrom - (retainedFrom % this.entriesPerFile), count);
+    const firstBase = names.length > 0 ? Number(names[0]) : count;
+    if (count > retainedFrom && firstBase > neededFrom) {
+      this.reset(count);
+      return `${this.fileAt(neededFrom)} is missing (the checkpoint counts entries ${retainedFrom} to ${count - 1})`;
     }
-    const firstBase = Number(names[0]);
-    this.reset(firstBase);
+    this.reset(Math.min(firstBase, count));
+    const expected = new Map(durable.files ?? []);
     for (const name of names) {
       const fileBase = Number(name);
-      if (fileBase >= durableCount) break;
-      const data = await this.fileSystem.readFile(path.join(this.dir, name));
-      const count = Math.min(Math.floor(data.length / ENTRY_SIZE), durableCount - fileBase);
-      for (let i = 0; i < count; i++) {
+      if (fileBase >= count) break;
+      if (fileBase !== this.max) return `${this.fileAt(this.max)} is missing (the checkpoint counts entries up to ${count - 1})`;
+      const file = path.join(this.dir, name);
+      const data = await this.fileSystem.readFile(file);
+      const want = Math.min(this.entriesPerFile, count - fileBase);
+      if (data.length % ENTRY_SIZE !== 0) return `${file} is ${data.length} bytes, not a whole number of ${ENTRY_SIZE}-byte entries`;
+      if (data.length < want * ENTRY_SIZE) return `${file} holds ${data.length / ENTRY_SIZE} entries, the checkpoint counts ${want}`;
+      const crc = crc32(data.subarray(0, want * ENTRY_SIZE));
+      const recorded = expected.get(fileBase);
+      if (recorded !== undefined && recorded !== crc) return `${file} fails its checksum (recorded ${recorded}, computed ${crc})`;
+      this.lastLoadedFileChecksummed = recorded !== undefined;
+      for (let i = 0; i < want; i++) {
         const pos = i * ENTRY_SIZE;
-        this.put(fileBase + i, readInt64(data, pos), data.readUInt32BE(pos + 8), readInt64(data, pos + 12));
+        const offset = readInt64(data, pos);
+        const size = data.readUInt32BE(pos + 8);
+        // All zeros: the unwritten start of a queue that began mid-file (rebuilt after retention).
+        const unused = offset === 0 && size === 0 && fileBase + i < retainedFrom;
+        if (!unused && (offset < 0 || size < MIN_RECORD_SIZE || offset + size > logEnd)) {
+          return `${file}: entry ${fileBase + i} points at [${offset}, ${offset + size}), outside the commit log's records [0, ${logEnd})`;
+        }
+        this.put(fileBase + i, offset, size, readInt64(data, pos + 12));
       }
+      this.fileChecksums.set(fileBase, { crc, entries: want });
     }
     this.persisted = this.max;
+    if (this.max < count) return `${this.fileAt(this.max)} is missing (the checkpoint counts entries up to ${count - 1})`;
+    return undefined;
+  }
+
+  /** What the checkpoint records of this queue once entries [0, count) are persisted. */
+  checkpointEntry(count: number, minOffset: number): QueueCheckpoint {
+    const files: Array<[number, number]> = [];
+    for (const [base, { crc, entries }] of this.fileChecksums) {
+      if (base < count && entries === Math.min(this.entriesPerFile, count - base)) files.push([base, crc]);
+    }
+    return { topic: this.topic, queueId: this.queueId, count, minOffset: Math.min(minOffset, count), files: files.sort((a, b) => a[0] - b[0]) };
+  }
+
+  private fileAt(queueOffset: number): string {
+    return path.join(this.dir, offsetFileName(queueOffset - (queueOffset % this.entriesPerFile)));
   }
 
   /** Starts empty at `queueOffset` (all earlier entries are gone). */
@@ -199,7 +259,10 @@ export class ConsumeQueue {
   /** Deletes files whose entries are all below minOffset. */
   async deleteFilesBelowMin(): Promise<void> {
     for (const name of await listOffsetFiles(this.dir, this.fileSystem)) {
-      if (Number(name) + this.entriesPerFile <= this.min) await this.fileSystem.removeFile(path.join(this.dir, name));
+      if (Number(name) + this.entriesPerFile <= this.min) {
+        await this.fileSystem.removeFile(path.join(this.dir, name));
+        this.fileChecksums.delete(Number(name));
+      }
     }
   }
 }

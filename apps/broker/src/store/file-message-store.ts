@@ -7,6 +7,7 @@ import { ScanPage, scanCommitLog } from './commit-log-scanner';
 import { DamagedRecord, DamagedRecords } from './damaged-records';
 import { DiskUsageGuard } from './disk-usage-guard';
 import { CommitLog } from './commit-log';
+import { ConsumeQueue } from './consume-queue';
 import { ConsumeQueueTable } from './consume-queue-table';
 import { Dispatcher } from './dispatcher';
 import { MessageIndex } from './message-index';
@@ -109,11 +110,11 @@ export class FileMessageStore implements MessageStore {
   private async loadAndRecover(): Promise<RecoveryReport> {
     const startedAtMs = Date.now();
     await this.log.load();
-    const checkpoint = await this.checkpointFile.read();
     const markerFile = path.join(this.options.dir, CLEAN_SHUTDOWN_MARKER);
     const clean = (await readFileIfExists(markerFile, this.fileSystem)) !== undefined;
     this.currentState = StoreState.Recovering;
     const recovery = new StoreRecovery(this.log, this.queues, this.index, this.dispatcher, this.options.repair, this.logger);
+    const checkpoint = await recovery.checkFiles(await this.checkpointFile.read(), this.checkpointFile.file);
     let report: RecoveryReport;
     if (this.log.all.length === 0 && !checkpoint) {
       report = await recovery.recoverAfterCrash(undefined, startedAtMs);
@@ -321,10 +322,13 @@ export class FileMessageStore implements MessageStore {
       const deleted = await this.log.deleteSegmentsOlderThan(cutoff);
       if (deleted.length === 0) return 0;
       await this.index.dropBefore(deleted);
-      for (const queue of this.queues.all()) {
-        queue.advanceMinOffset(this.log.minOffset);
-        await queue.deleteFilesBelowMin();
-      }
+      for (const queue of this.queues.all()) queue.advanceMinOffset(this.log.minOffset);
+      // The checkpoint records the queues' new min offsets before their old files go: open checks
+      // that every file from a queue's min offset on is present, and would take a file deleted
+      // under an older checkpoint for damage. If it fails (a full disk), the files stay until a
+      // later run; they cost little next to the segments just deleted.
+      const recorded = await this.unlessFailed(() => this.checkpoint(), 'checkpointing');
+      if (recorded) for (const queue of this.queues.all()) await queue.deleteFilesBelowMin();
       this.logger.info({ segments: deleted, minOffset: this.log.minOffset }, 'retention deleted expired commit-log segments');
       return deleted.length;
     });
@@ -337,17 +341,16 @@ export class FileMessageStore implements MessageStore {
   /** Syncs the log, persists projections up to what was dispatched, then records the checkpoint. */
   private async checkpoint(): Promise<void> {
     const dispatchedOffset = this.dispatcher.dispatchedOffset;
-    const queueCounts: Array<[string, number, number]> = [...this.queues.all()].map((q) => [q.topic, q.queueId, q.maxOffset]);
+    const queueCounts: Array<[ConsumeQueue, number, number]> = [...this.queues.all()].map((q) => [q, q.maxOffset, q.minOffset]);
     const indexCounts = this.index.snapshotCounts();
     await this.log.flush(this.log.fileEndOffset);
-    for (const [topic, queueId, count] of queueCounts) await this.queues.get(topic, queueId)?.persist(count);
-    await this.index.persist();
+    for (const [queue, count] of queueCounts) await queue.persist(count);
+    await this.index.persist(indexCounts);
     await this.checkpointFile.write({
-      version: 1,
       logFlushedOffset: this.log.flushedOffset,
       dispatchedOffset,
-      consumeQueues: queueCounts,
-      indexes: indexCounts,
+      consumeQueues: queueCounts.map(([queue, count, minOffset]) => queue.checkpointEntry(count, minOffset)),
+      indexes: this.index.checkpointEntries(),
       writtenAtMs: Date.now(),
     });
   }
@@ -389,16 +392,18 @@ export class FileMessageStore implements MessageStore {
   }
 
   /**
-   * Runs a periodic write unless writes are failing (retryWrites() then owns the files); a
-   * failure makes the store refuse appends, as Apache RocketMQ does when it cannot write a
+   * Runs a periodic write unless writes are failing (retryWrites() then owns the files), and
+   * resolves whether it ran and succeeded; a failure makes the store refuse appends, as Apache RocketMQ does when it cannot write a
    * consume queue or index (RunningFlags.makeLogicsQueueError).
    */
-  private async unlessFailed(task: () => Promise<void>, operation: string): Promise<void> {
-    if (this.writeFailure.current) return;
+  private async unlessFailed(task: () => Promise<void>, operation: string): Promise<boolean> {
+    if (this.writeFailure.current) return false;
     try {
       await task();
+      return true;
     } catch (error) {
       this.writeFailure.record(error, operation);
+      return false;
     }
   }
 

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { makeDirectoryDurable, offsetFileName, writeFully } from './atomic-file';
+import { IndexCheckpoint } from './checkpoint';
 import { listOffsetFiles } from './consume-queue';
 import { INDEX_ENTRY_SIZE, SegmentIndex } from './segment-index';
 import { StoreFileSystem } from './store-file-system';
@@ -35,12 +36,19 @@ export class MessageIndex {
     return this.segments.map((s) => [s.baseOffset, s.count]);
   }
 
-  /** Appends each segment's new entries to its file and syncs it. */
-  async persist(): Promise<void> {
+  /** What the checkpoint records: each segment's persisted count and the checksum of those entries. */
+  checkpointEntries(): IndexCheckpoint[] {
+    return this.segments.map((s) => ({ segmentBase: s.baseOffset, count: s.persistedCount, crc: s.persistedChecksum }));
+  }
+
+  /** Appends each segment's new entries, up to its count in `upTo` (snapshotCounts()), to its file and syncs it. */
+  async persist(upTo: ReadonlyArray<[number, number]> = this.snapshotCounts()): Promise<void> {
     await makeDirectoryDurable(this.dir, this.fileSystem);
+    const counts = new Map(upTo);
     for (const segment of this.segments) {
-      if (segment.persistedCount === segment.count) continue;
-      const { bytes, upTo } = segment.unpersistedBytes();
+      const count = Math.min(counts.get(segment.baseOffset) ?? 0, segment.count);
+      if (segment.persistedCount >= count) continue;
+      const { bytes } = segment.unpersistedBytes(count);
       const isNewFile = segment.persistedCount === 0;
       const handle = await this.fileSystem.open(path.join(this.dir, offsetFileName(segment.baseOffset)), 'read-write');
       try {
@@ -52,19 +60,39 @@ export class MessageIndex {
         await handle.close();
       }
       if (isNewFile) await this.fileSystem.syncDirectory(this.dir);
-      segment.markPersisted(upTo);
+      segment.markPersisted(count, bytes);
     }
   }
 
-  /** Loads index files, trusting the checkpoint's counts; files without a count are dropped. */
-  async load(durable: Map<number, number>): Promise<void> {
+  /**
+   * Loads index files, trusting the checkpoint's counts as far as the files check out
+   * (SegmentIndex.fromFile); files the checkpoint does not list are dropped. `segmentBytes` gives
+   * each commit-log segment's length (undefined: no such segment). Returns what is wrong, one
+   * line per damaged file; the caller then rebuilds every projection from the log.
+   */
+  async load(durable: readonly IndexCheckpoint[], segmentBytes: (base: number) => number | undefined): Promise<string[]> {
     this.segments = [];
-    for (const name of await listOffsetFiles(this.dir, this.fileSystem)) {
-      const base = Number(name);
-      const count = durable.get(base) ?? 0;
-      const data = await this.fileSystem.readFile(path.join(this.dir, name));
-      this.segments.push(SegmentIndex.fromFile(base, data, count));
+    const problems: string[] = [];
+    const expected = new Map(durable.map((i) => [i.segmentBase, i]));
+    const names = new Set(await listOffsetFiles(this.dir, this.fileSystem));
+    for (const { segmentBase, count } of durable) {
+      const bytes = segmentBytes(segmentBase);
+      // Retention removed the segment after the checkpoint; its index goes with it.
+      if (bytes === undefined || count === 0) continue;
+      if (!names.has(offsetFileName(segmentBase))) problems.push(`index ${path.join(this.dir, offsetFileName(segmentBase))} is missing (the checkpoint counts ${count} entries)`);
     }
+    for (const name of names) {
+      const base = Number(name);
+      const file = path.join(this.dir, name);
+      const bytes = segmentBytes(base);
+      const entry = expected.get(base);
+      if (bytes === undefined) continue;
+      const data = await this.fileSystem.readFile(file);
+      const loaded = SegmentIndex.fromFile(base, data, entry?.count ?? 0, entry?.crc, bytes);
+      if (typeof loaded === 'string') problems.push(`index ${file}: ${loaded}`);
+      else this.segments.push(loaded);
+    }
+    return problems;
   }
 
   /** Drops the indexes of segments below `minOffset` (retention) and deletes their files. */

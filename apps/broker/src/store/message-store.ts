@@ -56,6 +56,12 @@ export interface RecoveryReport {
   truncatedBytes: number;
   /** Set when `repair` truncated at a corrupt record: where, and why. */
   repaired?: { file: string; fileOffset: number; reason: string };
+  /**
+   * Set when consume-queue or index files were damaged (missing, truncated, failing their
+   * checksum, pointing where the log has no such record): what was wrong with each. Every
+   * projection was then rebuilt from the commit log.
+   */
+  rebuiltProjections?: string[];
   durationMs: number;
 }
 

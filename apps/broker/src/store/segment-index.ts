@@ -1,3 +1,5 @@
+import { crc32 } from 'node:zlib';
+
 /**
  * The message-id and key index of one commit-log segment: a hash table from a 32-bit hash to
  * the records carrying it. A hash hit is a candidate only; the caller reads the record and
@@ -23,6 +25,8 @@ export class SegmentIndex {
   private slots = new Int32Array(2048).fill(EMPTY);
   private size = 0;
   private persisted = 0;
+  /** CRC32 of the first `persisted` entries as written: the checkpoint records it, the next open checks the file against it. */
+  private persistedCrc = 0;
 
   constructor(readonly baseOffset: number) {}
 
@@ -32,6 +36,10 @@ export class SegmentIndex {
 
   get persistedCount(): number {
     return this.persisted;
+  }
+
+  get persistedChecksum(): number {
+    return this.persistedCrc;
   }
 
   add(hash: number, relativeOffset: number): void {
@@ -54,9 +62,8 @@ export class SegmentIndex {
     return result;
   }
 
-  /** The entries not yet on disk, encoded; call markPersisted(count) once written. */
-  unpersistedBytes(): { bytes: Buffer; upTo: number } {
-    const upTo = this.size;
+  /** The entries [persistedCount, upTo) encoded; call markPersisted(upTo, bytes) once written. */
+  unpersistedBytes(upTo: number = this.size): { bytes: Buffer; upTo: number } {
     const bytes = Buffer.allocUnsafe((upTo - this.persisted) * INDEX_ENTRY_SIZE);
     for (let i = this.persisted; i < upTo; i++) {
       const pos = (i - this.persisted) * INDEX_ENTRY_SIZE;
@@ -66,16 +73,33 @@ export class SegmentIndex {
     return { bytes, upTo };
   }
 
-  markPersisted(count: number): void {
-    this.persisted = Math.max(this.persisted, count);
+  /** Records that unpersistedBytes(upTo)'s `bytes` were written after the persisted entries. */
+  markPersisted(upTo: number, bytes: Buffer): void {
+    if (upTo <= this.persisted) return;
+    this.persistedCrc = crc32(bytes, this.persistedCrc);
+    this.persisted = upTo;
   }
 
-  /** Rebuilds from a file's bytes, keeping at most `durableCount` entries. */
-  static fromFile(baseOffset: number, data: Buffer, durableCount: number): SegmentIndex {
+  /**
+   * Rebuilds from a file's bytes, keeping `durableCount` entries (what the checkpoint vouches
+   * for), or returns what is wrong with the file: not a whole number of entries, fewer entries
+   * than the checkpoint counts, a checksum that differs from the recorded one, or an entry past
+   * `segmentBytes`, the end of its segment's records.
+   */
+  static fromFile(baseOffset: number, data: Buffer, durableCount: number, expectedCrc: number | undefined, segmentBytes: number): SegmentIndex | string {
+    if (data.length % INDEX_ENTRY_SIZE !== 0) return `${data.length} bytes, not a whole number of ${INDEX_ENTRY_SIZE}-byte entries`;
+    const count = durableCount;
+    if (data.length < count * INDEX_ENTRY_SIZE) return `holds ${data.length / INDEX_ENTRY_SIZE} entries, the checkpoint counts ${count}`;
+    const crc = crc32(data.subarray(0, count * INDEX_ENTRY_SIZE));
+    if (expectedCrc !== undefined && crc !== expectedCrc) return `fails its checksum (recorded ${expectedCrc}, computed ${crc})`;
     const index = new SegmentIndex(baseOffset);
-    const count = Math.min(Math.floor(data.length / INDEX_ENTRY_SIZE), durableCount);
-    for (let i = 0; i < count; i++) index.add(data.readUInt32BE(i * INDEX_ENTRY_SIZE), data.readUInt32BE(i * INDEX_ENTRY_SIZE + 4));
+    for (let i = 0; i < count; i++) {
+      const relativeOffset = data.readUInt32BE(i * INDEX_ENTRY_SIZE + 4);
+      if (relativeOffset >= segmentBytes) return `entry ${i} points at file offset ${relativeOffset}, past the segment's ${segmentBytes} bytes`;
+      index.add(data.readUInt32BE(i * INDEX_ENTRY_SIZE), relativeOffset);
+    }
     index.persisted = count;
+    index.persistedCrc = crc;
     return index;
   }
 

@@ -1,12 +1,14 @@
 import { Logger } from 'pino';
-import { CheckpointData } from './checkpoint';
+import { CheckpointData, CheckpointRead } from './checkpoint';
 import { CommitLog } from './commit-log';
 import { CommitLogSegment } from './commit-log-segment';
-import { ConsumeQueueTable, queueKey } from './consume-queue-table';
+import { ConsumeQueueTable } from './consume-queue-table';
 import { DispatchRequest, Dispatcher } from './dispatcher';
 import { MessageIndex } from './message-index';
 import { RecoveryReport } from './message-store';
-import { BLANK_MIN_SIZE, HEADER_SIZE, MIN_RECORD_SIZE, checkRecord, hasBatchMore, nextRecordCandidate } from './record-codec';
+import { RecordType } from './message-record';
+import { BLANK_MAGIC, BLANK_MIN_SIZE, checkRecord, decodeRecord, hasBatchMore } from './record-codec';
+import { findRecordInFile } from './segment-record-search';
 import { DispatchDecoder } from './dispatch-decoder';
 import { StoreCorruptionError } from './store.errors';
 
@@ -39,6 +41,12 @@ export class StoreRecovery {
   private readonly decoder = new DispatchDecoder();
   /** Every log byte below this offset was fdatasync'ed (the checkpoint says so): never a torn tail. */
   private durableOffset = 0;
+  /** The checkpoint (verified) saw the log synced up to here: it must not end before. */
+  private syncedEnd = 0;
+  /** Set when checkFiles() found damage that `repair` accepted. */
+  private repairedBeforeScan: RecoveryReport['repaired'];
+  /** Set when damaged projection files were rebuilt from the log: what was wrong with each. */
+  private rebuiltProjections: string[] | undefined;
 
   constructor(
     private readonly log: CommitLog,
@@ -48,6 +56,52 @@ export class StoreRecovery {
     private readonly repair: boolean,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Checks what the checkpoint and the log's file layout say before either recovery path trusts
+   * them, and returns the checkpoint to use (undefined: recover from the log alone).
+   * - A checkpoint that does not parse, has an unknown version or fails its checksum is ignored
+   *   with a warning: projections are rebuilt from the log, as if it were missing.
+   * - A segment missing between two others, or an old segment that ends without its
+   *   end-of-segment record (truncated), is damage to acknowledged data: refused with
+   *   STORE_ERR_CORRUPT_RECORD, or with `repair` the log is cut there.
+   * - A checkpoint whose offsets lie past the end of the log: if it verified (version 2 checksum),
+   *   the log lost bytes the checkpoint saw synced (a truncated last segment, a missing tail
+   *   segment): crash recovery finds and refuses it (with `repair`, recovers what the log holds);
+   *   an unverified (version 1) one is taken as damaged and ignored with a warning.
+   */
+  async checkFiles(read: CheckpointRead, checkpointFile: string): Promise<CheckpointData | undefined> {
+    if (read.kind === 'damaged') {
+      this.logger.warn({ file: checkpointFile, reason: read.reason }, `checkpoint ${checkpointFile} is damaged (${read.reason}); rebuilding consume queues and indexes from the commit log`);
+    }
+    await this.checkSegmentLayout();
+    if (read.kind !== 'valid') return undefined;
+    const checkpoint = read.data;
+    const end = this.log.fileEndOffset;
+    if (checkpoint.logFlushedOffset <= end && checkpoint.dispatchedOffset <= end) return checkpoint;
+    if (!read.verified) {
+      const reason = `the commit log ends at offset ${end}, but the checkpoint records ${checkpoint.logFlushedOffset} as synced and ${checkpoint.dispatchedOffset} as dispatched`;
+      this.logger.warn({ file: checkpointFile, reason }, `checkpoint ${checkpointFile} does not match the log (${reason}); rebuilding consume queues and indexes from the commit log`);
+      return undefined;
+    }
+    // Verified: the log lost bytes that were synced. The crash path finds where, if the log ends
+    // inside a record; if it ends on a record boundary, it is refused after the scan.
+    this.syncedEnd = checkpoint.logFlushedOffset;
+    return checkpoint;
+  }
+
+  /** After a scan: the log must still reach what the checkpoint saw synced (see checkFiles). */
+  private checkSyncedEnd(result: ScanResult): void {
+    const end = this.log.fileEndOffset;
+    if (this.syncedEnd <= end || result.repaired) return;
+    const last = this.log.active;
+    const file = last?.file ?? this.log.dir;
+    const fileOffset = last ? last.writtenBytes : 0;
+    const reason = `the commit log ends at offset ${end}, below the offset ${this.syncedEnd} the checkpoint records as synced: acknowledged records are missing (segment truncated or removed)`;
+    if (!this.repair) throw new StoreCorruptionError(file, fileOffset, reason);
+    result.repaired = { file, fileOffset, reason };
+    this.logger.error({ ...result.repaired }, 'repair: recovering from what the commit log holds');
+  }
 
   /**
    * The last run wrote its clean-shutdown marker: the checkpoint covers the whole log, so the
@@ -60,7 +114,7 @@ export class StoreRecovery {
       this.logger.warn({ checkpoint, logEnd: end }, 'clean-shutdown marker present but checkpoint does not match the log; recovering as after a crash');
       return this.recoverAfterCrash(checkpoint, startedAtMs);
     }
-    await this.loadProjections(checkpoint);
+    if (!(await this.loadProjections(checkpoint))) return this.recoverAfterCrash(undefined, startedAtMs, checkpoint.logFlushedOffset);
     this.dispatcher.dispatchedOffset = end;
     this.log.flushedOffset = end;
     this.finish();
@@ -70,16 +124,16 @@ export class StoreRecovery {
   /**
    * No clean-shutdown marker: scan from the checkpoint, verify every record's CRC, cut a torn
    * tail (and an unfinished batch), refuse to start on corruption before the tail unless
-   * repairing, and rebuild projections past the checkpoint.
+   * repairing, and rebuild projections past the checkpoint. Damaged projection files (or none
+   * usable) mean every projection is rebuilt from the whole log, every record CRC-checked.
    */
-  async recoverAfterCrash(checkpoint: CheckpointData | undefined, startedAtMs: number): Promise<RecoveryReport> {
-    this.durableOffset = checkpoint?.logFlushedOffset ?? 0;
+  async recoverAfterCrash(checkpoint: CheckpointData | undefined, startedAtMs: number, durableOffset?: number): Promise<RecoveryReport> {
+    this.durableOffset = durableOffset ?? checkpoint?.logFlushedOffset ?? 0;
     let start: number;
-    if (checkpoint && checkpoint.dispatchedOffset >= this.log.minOffset && checkpoint.dispatchedOffset <= this.log.fileEndOffset) {
-      await this.loadProjections(checkpoint);
+    if (checkpoint && checkpoint.dispatchedOffset >= this.log.minOffset && checkpoint.dispatchedOffset <= this.log.fileEndOffset && (await this.loadProjections(checkpoint))) {
       start = checkpoint.dispatchedOffset;
     } else {
-      // No usable checkpoint: rebuild every projection from the log.
+      // No usable checkpoint or projections: rebuild every projection from the log.
       await this.queues.clear();
       await this.index.clear();
       start = this.log.minOffset;
@@ -96,14 +150,86 @@ export class StoreRecovery {
       const rebuilt = await this.scanFrom(this.log.minOffset, this.log.minOffset);
       result = { ...rebuilt, scannedBytes: result.scannedBytes + rebuilt.scannedBytes, truncatedBytes: result.truncatedBytes, repaired: result.repaired };
     }
+    this.checkSyncedEnd(result);
     this.log.flushedOffset = this.log.fileEndOffset;
     this.finish();
     return this.report('crash', startedAtMs, result);
   }
 
-  private async loadProjections(checkpoint: CheckpointData): Promise<void> {
-    await this.queues.load(new Map(checkpoint.consumeQueues.map(([topic, queueId, count]) => [queueKey(topic, queueId), count])));
-    await this.index.load(new Map(checkpoint.indexes));
+  /**
+   * Loads projections as the checkpoint describes them and checks them (file sizes, checksums,
+   * each queue's last entry against the log). False, with a warning naming each damaged file,
+   * if any is damaged: the caller rebuilds them all from the log.
+   */
+  private async loadProjections(checkpoint: CheckpointData): Promise<boolean> {
+    const problems = await this.queues.load(checkpoint.consumeQueues, checkpoint.dispatchedOffset);
+    problems.push(...(await this.index.load(checkpoint.indexes, (base) => this.log.all.find((s) => s.baseOffset === base)?.writtenBytes)));
+    if (problems.length === 0) problems.push(...(await this.checkLastEntries()));
+    if (problems.length === 0) return true;
+    for (const problem of problems) this.logger.warn({ problem }, `damaged projection: ${problem}`);
+    this.logger.warn({ damaged: problems.length }, 'consume queues or indexes are damaged; rebuilding them all from the commit log');
+    this.rebuiltProjections = problems;
+    await this.queues.clear();
+    await this.index.clear();
+    return false;
+  }
+
+  /**
+   * Reads the record each queue's last entry points at: it must verify and belong to that queue
+   * (topic, queue id and, for a normal record, queue offset). One read per queue. A record that
+   * fails its CRC where the queue file passed its checksum is damage to the log, not to the
+   * queue: reads report it, as for any damage below the tail.
+   */
+  private async checkLastEntries(): Promise<string[]> {
+    const problems: string[] = [];
+    for (const queue of this.queues.all()) {
+      if (queue.maxOffset <= queue.minOffset) continue;
+      const entry = queue.entryAt(queue.maxOffset - 1);
+      if (entry.commitLogOffset < this.log.minOffset) continue;
+      const data = await this.log.read(entry.commitLogOffset, entry.size);
+      const where = `consume queue ${queue.topic}/${queue.queueId}: entry ${entry.queueOffset} (log offset ${entry.commitLogOffset}, ${entry.size} bytes)`;
+      if (!data || data.length !== entry.size || checkRecord(data, 0, data.length).kind !== 'record') {
+        if (!queue.lastEntryChecksummed) problems.push(`${where} points at no whole record`);
+        continue;
+      }
+      const record = decodeRecord(data, 0, entry.commitLogOffset);
+      const belongs =
+        record.topic === queue.topic &&
+        record.queueId === queue.queueId &&
+        (record.type === RecordType.Prepared || (record.type === RecordType.Normal && record.queueOffset === entry.queueOffset));
+      if (!belongs) problems.push(`${where} points at a record of ${record.topic}/${record.queueId} queue offset ${record.queueOffset}`);
+    }
+    return problems;
+  }
+
+  /**
+   * Segments must follow each other without gaps, and every segment but the last must end with
+   * its end-of-segment record (or within BLANK_MIN_SIZE bytes of its size): one 8-byte read per
+   * segment. Anything else is a removed or truncated segment.
+   */
+  private async checkSegmentLayout(): Promise<void> {
+    const segments = this.log.all;
+    for (let i = 0; i + 1 < segments.length; i++) {
+      const segment = segments[i];
+      const next = segments[i + 1];
+      const expectedNext = segment.baseOffset + this.log.segmentSizeBytes;
+      let problem: { filePos: number; reason: string } | undefined;
+      if (next.baseOffset !== expectedNext) {
+        problem = { filePos: segment.writtenBytes, reason: `the next segment starts at ${next.baseOffset}, not ${expectedNext}: a segment file is missing` };
+      } else if (segment.writtenBytes <= this.log.segmentSizeBytes - BLANK_MIN_SIZE) {
+        const tail = Buffer.alloc(BLANK_MIN_SIZE);
+        const read = segment.writtenBytes >= BLANK_MIN_SIZE ? await segment.read(tail, 0, BLANK_MIN_SIZE, segment.writtenBytes - BLANK_MIN_SIZE) : 0;
+        const blankAt = segment.writtenBytes - BLANK_MIN_SIZE;
+        const ok = read === BLANK_MIN_SIZE && tail.readUInt32BE(4) === BLANK_MAGIC && tail.readUInt32BE(0) === this.log.segmentSizeBytes - blankAt;
+        if (!ok) problem = { filePos: segment.writtenBytes, reason: `segment ends at ${segment.writtenBytes} bytes without an end-of-segment record (truncated)` };
+      }
+      if (!problem) continue;
+      if (!this.repair) throw new StoreCorruptionError(segment.file, problem.filePos, problem.reason);
+      this.repairedBeforeScan = { file: segment.file, fileOffset: problem.filePos, reason: problem.reason };
+      this.logger.error({ ...this.repairedBeforeScan }, 'repair: truncating the commit log where segments are missing or truncated');
+      await this.log.truncate(segment.baseOffset + segment.writtenBytes);
+      return;
+    }
   }
 
   /** Retention may have removed segments the queues still point into; new reservations start at each queue's end. */
@@ -256,36 +382,11 @@ export class StoreRecovery {
       scannedBytes: scan.scannedBytes,
       redispatchedRecords: scan.redispatched,
       truncatedBytes: scan.truncatedBytes,
-      repaired: scan.repaired,
+      repaired: scan.repaired ?? this.repairedBeforeScan,
+      rebuiltProjections: this.rebuiltProjections,
       durationMs: Date.now() - startedAtMs,
     };
   }
-}
-
-/**
- * The file position of the first record at or after `fromPos` that verifies, or undefined: reads
- * the rest of the file in windows (overlapping by a header, so no candidate falls between two)
- * and reads a candidate whole when the window holds only its start.
- */
-async function findRecordInFile(segment: CommitLogSegment, fromPos: number): Promise<number | undefined> {
-  const fileEnd = segment.writtenBytes;
-  if (fileEnd - fromPos < MIN_RECORD_SIZE) return undefined;
-  const window = Buffer.allocUnsafe(Math.min(SCAN_WINDOW_BYTES, fileEnd - fromPos));
-  for (let start = fromPos; ; start += window.length - HEADER_SIZE) {
-    const length = await segment.read(window, 0, Math.min(window.length, fileEnd - start), start);
-    for (let pos = nextRecordCandidate(window, 0, length); pos !== undefined; pos = nextRecordCandidate(window, pos + 1, length)) {
-      const size = window.readUInt32BE(pos);
-      if (size < MIN_RECORD_SIZE || start + pos + size > fileEnd) continue;
-      if (pos + size <= length ? checkRecord(window, pos, length).kind === 'record' : await verifiesInFile(segment, start + pos, size)) return start + pos;
-    }
-    if (start + length >= fileEnd) return undefined;
-  }
-}
-
-async function verifiesInFile(segment: CommitLogSegment, filePos: number, size: number): Promise<boolean> {
-  const whole = Buffer.allocUnsafe(size);
-  const read = await segment.read(whole, 0, size, filePos);
-  return read === size && checkRecord(whole, 0, size).kind === 'record';
 }
 
 /** The size field of the record at `pos`, or 0 if it is not in the window. */
