@@ -172,7 +172,7 @@ export async function startBrokerChild(
     '--host', '127.0.0.1',
     '--flush', 'ASYNC_FLUSH',
   ];
-  const env = { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules'), LOG_LEVEL: 'info' };
+  const env = { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules'), LOG_LEVEL: 'info', LOG_FORMAT: 'json' };
   const child = new BenchChild(options.name, args, env, options.textLinesFile);
   try {
     await child.waitForMessage('broker ready');

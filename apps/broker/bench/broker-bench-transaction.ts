@@ -329,7 +329,7 @@ async function startConfiguredBroker(build: BenchBuild, name: string, storeDir: 
     '--host', '127.0.0.1',
     '--flush', 'ASYNC_FLUSH',
   ];
-  const child = new BenchChild(name, args, { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules'), LOG_LEVEL: 'info' });
+  const child = new BenchChild(name, args, { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules'), LOG_LEVEL: 'info', LOG_FORMAT: 'json' });
   try {
     await child.waitForMessage('broker ready');
   } catch (error) {
