@@ -20,7 +20,8 @@ import {
   RecoveryReport,
   StoreState,
 } from './message-store';
-import { RecordCheck, checkRecord, decodeRecord, readStoreTimestamp } from './record-codec';
+import { readStoreTimestamp } from './record-codec';
+import { LogReader } from './log-reader';
 import { keyHash, messageIdHash } from './segment-index';
 import { StoreOptions } from './store-options';
 import { STORE_DEFAULTS } from './store.defaults';
@@ -33,14 +34,6 @@ import { StoreWriteFailure } from './store-write-failure';
 export { LOCK_FILE } from './store-lock';
 /** Written by close() after the final checkpoint; its presence at open means a clean stop. */
 export const CLEAN_SHUTDOWN_MARKER = 'clean-shutdown';
-/** Records near each other in the log are read with one pread up to this size. */
-const MAX_COALESCED_READ_BYTES = 4 * 1024 * 1024;
-/**
- * Bytes of other records a coalesced read may skip between two wanted ones. A queue's entries are
- * rarely adjacent in the log (producers spread messages over queues), and copying a few kilobytes
- * more costs far less than another read through the thread pool.
- */
-const MAX_COALESCED_GAP_BYTES = 64 * 1024;
 
 /**
  * The durable store: commit log + consume queues + id/key index + checkpoint, after Apache
@@ -56,6 +49,7 @@ export class FileMessageStore implements MessageStore {
   private readonly damage: DamagedRecords;
   private readonly writeFailure: StoreWriteFailure;
   private readonly diskUsage: DiskUsageGuard;
+  private readonly reader: LogReader;
   private pipeline: AppendPipeline | undefined;
   private currentState = StoreState.Created;
   private timers: NodeJS.Timeout[] = [];
@@ -80,6 +74,7 @@ export class FileMessageStore implements MessageStore {
     this.damage = new DamagedRecords(logger);
     this.writeFailure = new StoreWriteFailure(logger);
     this.diskUsage = new DiskUsageGuard(this.options, logger);
+    this.reader = new LogReader(this.log, this.options.segmentSizeBytes, this.damage);
   }
 
   get state(): StoreState {
@@ -179,16 +174,8 @@ export class FileMessageStore implements MessageStore {
     });
   }
 
-  async readMessage(offset: number, size?: number): Promise<StoredMessage | undefined> {
-    let length = size;
-    if (length === undefined) {
-      const head = await this.safeRead(offset, 4);
-      if (!head || head.length < 4) return undefined;
-      length = head.readUInt32BE(0);
-    }
-    const data = await this.safeRead(offset, length);
-    if (!data || checkRecord(data, 0, data.length).kind !== 'record') return undefined;
-    return decodeRecord(data, 0, offset);
+  readMessage(offset: number, size?: number): Promise<StoredMessage | undefined> {
+    return this.reader.readMessage(offset, size);
   }
 
   async scan(fromOffset: number, maxRecords: number): Promise<ScanPage> {
@@ -217,59 +204,8 @@ export class FileMessageStore implements MessageStore {
     return messages;
   }
 
-  async readEntries(entries: readonly QueueEntry[]): Promise<Array<StoredMessage | undefined>> {
-    const messages: Array<StoredMessage | undefined> = new Array(entries.length);
-    let i = 0;
-    while (i < entries.length) {
-      // Coalesce entries that follow each other in the log, within one segment, into one read.
-      const first = entries[i].commitLogOffset;
-      const segmentEnd = this.log.segmentBaseFor(first) + this.options.segmentSizeBytes;
-      let j = i + 1;
-      let end = first + entries[i].size;
-      while (j < entries.length) {
-        const next = entries[j];
-        const nextEnd = next.commitLogOffset + next.size;
-        if (next.commitLogOffset < end || next.commitLogOffset - end > MAX_COALESCED_GAP_BYTES) break;
-        if (nextEnd > segmentEnd || nextEnd - first > MAX_COALESCED_READ_BYTES) break;
-        end = nextEnd;
-        j++;
-      }
-      const data = await this.safeRead(first, end - first);
-      for (let k = i; k < j; k++) {
-        const entry = entries[k];
-        const pos = entry.commitLogOffset - first;
-        const valid = data !== undefined && pos + entry.size <= data.length && checkRecord(data, pos, pos + entry.size).kind === 'record';
-        const message = valid ? decodeRecord(data, pos, entry.commitLogOffset) : await this.readKnownRecord(entry.commitLogOffset, entry.size, { queueOffset: entry.queueOffset });
-        // A committed half message is served through its topic's queue as a normal message.
-        if (message) message.queueOffset = entry.queueOffset;
-        messages[k] = message;
-      }
-      i = j;
-    }
-    return messages;
-  }
-
-  /**
-   * Reads a record at an offset the store itself recorded (a consume-queue entry, an index
-   * entry), with its size when known. Unlike readMessage, whose offsets may come from a client's
-   * transaction id, a record there that fails its checks is damage: reported, not served.
-   */
-  private async readKnownRecord(offset: number, size: number | undefined, context: Record<string, unknown>): Promise<StoredMessage | undefined> {
-    let length = size;
-    if (length === undefined) {
-      const head = await this.safeRead(offset, 4);
-      // No data: retention removed the segment (or is removing it).
-      if (!head) return undefined;
-      length = head.length === 4 ? head.readUInt32BE(0) : 4;
-    }
-    const data = await this.safeRead(offset, Math.min(length, this.options.segmentSizeBytes));
-    if (!data) return undefined;
-    const check: RecordCheck = data.length === length ? checkRecord(data, 0, data.length) : { kind: 'incomplete', size: length };
-    if (check.kind === 'record') return decodeRecord(data, 0, offset);
-    const segment = this.log.segmentFor(offset);
-    const fileOffset = offset - (segment?.baseOffset ?? 0);
-    this.damage.report({ offset, file: segment?.file ?? this.log.dir, fileOffset, reason: describeCheck(check, length), foundBy: 'read' }, { ...context, size: length });
-    return undefined;
+  readEntries(entries: readonly QueueEntry[]): Promise<Array<StoredMessage | undefined>> {
+    return this.reader.readEntries(entries);
   }
 
   getQueueBounds(topic: string, queueId: number): QueueBounds {
@@ -289,7 +225,7 @@ export class FileMessageStore implements MessageStore {
     let high = queue.maxOffset;
     while (low < high) {
       const mid = Math.floor((low + high) / 2);
-      const head = await this.safeRead(queue.entryAt(mid).commitLogOffset, 40);
+      const head = await this.reader.safeRead(queue.entryAt(mid).commitLogOffset, 40);
       const storedAt = head && head.length >= 40 ? readStoreTimestamp(head, 0) : Number.POSITIVE_INFINITY;
       if (storedAt < timestampMs) low = mid + 1;
       else high = mid;
@@ -300,7 +236,7 @@ export class FileMessageStore implements MessageStore {
   async queryByMessageId(messageId: string): Promise<StoredMessage[]> {
     const found: StoredMessage[] = [];
     for (const offset of this.index.lookup(messageIdHash(messageId))) {
-      const message = await this.readKnownRecord(offset, undefined, { messageId });
+      const message = await this.reader.readKnownRecord(offset, undefined, { messageId });
       if (message && message.messageId === messageId) found.push(message);
     }
     return found;
@@ -310,7 +246,7 @@ export class FileMessageStore implements MessageStore {
     const found: StoredMessage[] = [];
     for (const offset of this.index.lookup(keyHash(topic, key))) {
       if (found.length >= maxCount) break;
-      const message = await this.readKnownRecord(offset, undefined, { topic, key });
+      const message = await this.reader.readKnownRecord(offset, undefined, { topic, key });
       if (message && message.topic === topic && message.keys.includes(key)) found.push(message);
     }
     return found;
@@ -431,27 +367,4 @@ export class FileMessageStore implements MessageStore {
     return run;
   }
 
-  /** A read of a segment that retention is deleting yields nothing rather than an error. */
-  private async safeRead(offset: number, length: number): Promise<Buffer | undefined> {
-    try {
-      return await this.log.read(offset, length);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EBADF') return undefined;
-      throw error;
-    }
-  }
-}
-
-/** Why a record that should be at a known offset is not usable. */
-function describeCheck(check: RecordCheck, expectedSize: number): string {
-  switch (check.kind) {
-    case 'corrupt':
-      return check.reason;
-    case 'incomplete':
-      return `record of ${expectedSize} bytes cut short`;
-    case 'end':
-      return 'zeros where a record was expected';
-    default:
-      return `a ${check.kind} record where a record of ${expectedSize} bytes was expected`;
-  }
 }
