@@ -30,6 +30,8 @@ export interface DemoStackOptions {
   merchantCallbackUrl?: string;
   /** broker.conf settings over DEMO_DEFAULTS.broker (a scenario that needs a slow check-back). */
   brokerSettings?: Record<string, number>;
+  /** Accounts pay-service seeds (buyer -> balance in cents); DEMO_DEFAULTS.buyers by default. */
+  buyers?: Record<string, number>;
   /** Extra environment per service (FAULTS=..., LOG_LEVEL=...). */
   env?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
 }
@@ -52,13 +54,14 @@ export class DemoStack {
   readonly admin: AdminClient;
   readonly urls: { orderService: string; payService: string; brokerAdmin: string; brokerGrpc: string };
   readonly callbackSecret = `whsec_${randomBytes(24).toString('base64')}`;
-  readonly buyers: Record<string, number> = { ...DEMO_DEFAULTS.buyers };
+  readonly buyers: Record<string, number>;
 
   private constructor(
     private readonly options: DemoStackOptions,
     readonly ports: StackPorts,
     readonly databases: DemoDatabases,
   ) {
+    this.buyers = { ...(options.buyers ?? DEMO_DEFAULTS.buyers) };
     const host = DEMO_DEFAULTS.host;
     this.urls = {
       orderService: `http://${host}:${ports.orderService}`,

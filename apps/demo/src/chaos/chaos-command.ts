@@ -55,6 +55,8 @@ const CHAOS = {
   /** Everything must settle this long after the faults stop. */
   settleTimeoutMs: 180_000,
   notifyRetryLadderMs: [500, 1_000, 2_000, 4_000, 8_000, 16_000],
+  /** Balances no hour of payments (at most 2,000 cents each) can exhaust: a 402 would end the paying. */
+  buyers: { alice: 1_000_000_000, bob: 1_000_000_000, carol: 1_000_000_000 } as Record<string, number>,
 } as const;
 
 /**
@@ -82,6 +84,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosOutcome> {
       ports: await freeStackPorts(),
       orderTimeoutMs: CHAOS.orderTimeoutMs,
       notifyRetryLadderMs: CHAOS.notifyRetryLadderMs,
+      buyers: CHAOS.buyers,
     });
     await runUnderFaults(stack, random, options.minutes, timeline, outcome);
     timeline.add('runner', 'faults stopped: waiting for the system to settle, then checking every invariant');

@@ -13,8 +13,9 @@ export interface LoadCounts {
   paid: number;
   /** Answered 409 "already paid": an earlier attempt that got no answer had committed. */
   alreadyPaid: number;
-  /** Answered 409 for an order the timeout closed first, or gave up after the retry window. */
+  /** Answered another 4xx (409 for an order the timeout closed first, 402 for a buyer without money). */
   paymentsRefused: number;
+  /** No answer but 5xx or none within the retry window. */
   paymentsGivenUp: number;
 }
 
@@ -92,7 +93,7 @@ export class ChaosLoad {
     const answer = await shop.payWhenKnown(orderId, this.options.payRetryWindowMs);
     if (answer.status === 201) this.counts.paid++;
     else if (answer.status === 409 && /already paid/i.test(JSON.stringify(answer.body))) this.counts.alreadyPaid++;
-    else if (answer.status === 409) this.counts.paymentsRefused++;
+    else if (answer.status >= 400 && answer.status < 500) this.counts.paymentsRefused++;
     else this.counts.paymentsGivenUp++;
   }
 }
