@@ -76,7 +76,15 @@ interface FlowFigures {
   /** CPU of the broker child over the same window, as % of one core. */
   brokerCpuPct: number;
   tiers: TierFigures;
+  /** Bytes the broker appended to its commit log per business transaction (half, op and normal records). */
+  logBytesPerTx: number;
   latency?: LatencyFigures;
+}
+
+/** The end of the broker's commit log (`GET /health`). */
+async function commitLogEnd(broker: BrokerChild): Promise<number> {
+  const health = (await (await fetch(`${broker.adminUrl}/health`)).json()) as { commitLog: { maxOffset: number } };
+  return health.commitLog.maxOffset;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -176,6 +184,7 @@ async function measureFlow(
   if (consumed) await waitForPayments(consumed, options.warmupCalls, options.drainMaxMs);
   const before = next;
   const cpu = new CpuMeter(broker.process);
+  const logStart = await commitLogEnd(broker);
   const tiers = new TierMeter(broker.process.pid, postmasterPid);
   const startedAt = performance.now();
   const loop = await runClosedLoop({ concurrency: options.concurrency, maxOperations: Number.MAX_SAFE_INTEGER, maxMs: options.measureMs }, issue);
@@ -183,6 +192,7 @@ async function measureFlow(
   const { serverPct, benchPct } = cpu.stop();
   const calls = next - before;
   const tierFigures = tiers.stop(calls);
+  const logBytesPerTx = ((await commitLogEnd(broker)) - logStart) / Math.max(1, calls);
   if (consumed) await checkPaymentsCommitted(dataSource, consumed, next);
   const windowMs = endedAt - startedAt;
   const latency = consumed && options.latencyRate > 0 ? await measureLatency(consumed, () => `${flow}-${next++}`, call, options) : undefined;
@@ -195,6 +205,7 @@ async function measureFlow(
     appCpuMsPerTx: (benchPct / 100) * (windowMs / calls),
     brokerCpuPct: serverPct,
     tiers: tierFigures,
+    logBytesPerTx,
     latency,
   };
 }
@@ -332,12 +343,13 @@ function printTiers(figures: Map<Flow, FlowFigures>): void {
       rpcs || '-',
       `${fixed(t.writeSyscalls, 1)} / ${fixed(t.readSyscalls, 1)}`,
       `${fixed(t.bytesOut / 1024, 2)} / ${fixed(t.bytesIn / 1024, 2)}`,
+      fixed(f.logBytesPerTx, 0),
       latency,
     ];
   });
   console.log('\nPer business transaction (CPU in ms; syscalls and KiB of the application process):');
   console.log(
-    formatTable(['flow', 'tx/s', 'app CPU', 'broker CPU', 'PostgreSQL CPU', 'SQL statements', 'gRPC calls', 'writes / reads', 'KiB out / in', 'commit-to-consumed p50 / p99'], rows),
+    formatTable(['flow', 'tx/s', 'app CPU', 'broker CPU', 'PostgreSQL CPU', 'SQL statements', 'gRPC calls', 'writes / reads', 'KiB out / in', 'broker log bytes', 'commit-to-consumed p50 / p99'], rows),
   );
 }
 
