@@ -153,3 +153,63 @@ describe('libs/mq: MqTransactionProducer', () => {
     }
   }, 30_000);
 });
+
+/**
+ * The broker sends a check-back to any live producer of the topic, taking turns. An application
+ * whose plain MqProducer also declares the topic (pay-service declares payment-succeeded) has two
+ * such producers; before MqProducer answered with the topic's checker, every other check-back was
+ * dropped by its client ("No transaction checker registered"), and with a check budget of one,
+ * those transactions ended in check-max instead of being committed.
+ */
+describe('libs/mq: MqProducer answers check-backs with the transaction checker of the topic', () => {
+  const SHARED_TOPIC = 'mq-tx-shared';
+  let broker: TestBroker;
+  let moduleRef: TestingModule;
+  let clients: OfficialClients;
+
+  @Injectable()
+  class CommitChecker implements OnModuleInit {
+    readonly checked: string[] = [];
+    constructor(private readonly producer: MqTransactionProducer) {}
+    onModuleInit(): void {
+      this.producer.registerChecker(SHARED_TOPIC, async (message) => {
+        this.checked.push(message.messageId);
+        return 'COMMIT';
+      });
+    }
+  }
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    broker = await startTestBroker(
+      { transactionTimeoutMs: TIMEOUT_MS, transactionCheckIntervalMs: CHECK_INTERVAL_MS, transactionCheckMax: 1 },
+      { messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000 }, transaction: { checkScanIntervalMs: 100 } },
+    );
+    await broker.broker.topics.upsert({ name: SHARED_TOPIC, messageType: 'TRANSACTION', readQueueNums: 1, writeQueueNums: 1 });
+    clients = new OfficialClients(broker.grpcEndpoint);
+    moduleRef = await Test.createTestingModule({
+      imports: [MqModule.forRoot({ endpoints: broker.grpcEndpoint, logger: false, producer: { topics: [SHARED_TOPIC] } })],
+      providers: [CommitChecker],
+    }).compile();
+    await moduleRef.init();
+  });
+
+  afterAll(async () => {
+    await moduleRef?.close();
+    await clients?.shutdownAll();
+    await broker?.stop();
+  });
+
+  it('commits every forgotten half message on its only check, whichever of the two producers is asked', async () => {
+    const producer = moduleRef.get(MqTransactionProducer);
+    const consumer = await clients.simpleConsumer({ consumerGroup: 'tx-shared-reader', subscriptions: new Map([[SHARED_TOPIC, '*']]), awaitDuration: 1_000 });
+    const forgotten = [];
+    for (let i = 0; i < 6; i++) forgotten.push(await producer.sendHalf(SHARED_TOPIC, { orderId: i }));
+
+    const received = await receiveAndAck(consumer, forgotten.length, 20_000, 500);
+    expect(received.map((m) => m.messageId).sort()).toEqual(forgotten.map((half) => half.messageId).sort());
+    expect(moduleRef.get(CommitChecker).checked.sort()).toEqual(forgotten.map((half) => half.messageId).sort());
+    expect(broker.broker.transactions.list()).toEqual([]);
+    await clients.shutdown(consumer);
+  }, 40_000);
+});

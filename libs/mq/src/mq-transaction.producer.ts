@@ -122,7 +122,7 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
       ...buildClientOptions(this.options),
       topics: [...this.checkers.keys()],
       maxAttempts: this.options.producer.maxAttempts,
-      checker: { check: (view) => this.check(view) },
+      checker: { check: (view) => this.answerCheckBack(view) },
     });
     try {
       await client.startup();
@@ -135,8 +135,13 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
     this.state = 'running';
   }
 
-  /** The client's TransactionChecker: dispatch by topic; any failure is UNKNOWN (ask again later). */
-  private async check(view: MessageView): Promise<TransactionResolution> {
+  /**
+   * The answer to a check-back, by the checker of the message's topic; any failure is UNKNOWN (ask
+   * again later). The transaction producer's client asks it, and so does MqProducer's: the broker
+   * sends a check-back to any live producer of the topic, taking turns (as Apache RocketMQ's proxy
+   * does), so a plain producer that declares the topic too must answer it as well.
+   */
+  async answerCheckBack(view: MessageView): Promise<TransactionResolution> {
     const checker = this.checkers.get(view.topic);
     if (!checker) {
       this.logger.warn(`check-back for message ${view.messageId} of topic ${view.topic}, which has no checker: answering UNKNOWN`);

@@ -1,5 +1,6 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { SendReceipt } from 'rocketmq-client-nodejs';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { MessageView, SendReceipt } from 'rocketmq-client-nodejs';
+import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
 import { BatchingProducer } from './batching-producer';
 import { buildMessageOptions } from './build-message-options';
 import { mapClientError } from './map-client-error';
@@ -8,6 +9,7 @@ import { MqError } from './mq.errors';
 import { MQ_MODULE_OPTIONS } from './mq.module-definition';
 import { buildClientOptions } from './mq-client-options';
 import { MqSendOptions, MqSendReceipt } from './mq-message';
+import { MqTransactionProducer } from './mq-transaction.producer';
 import { SendBatcher } from './send-batcher';
 
 /**
@@ -16,6 +18,11 @@ import { SendBatcher } from './send-batcher';
  * lingerMs go out as one batched SendMessage (delayed messages always go alone: the broker takes
  * no delayed batch). Starts with the application, and on shutdown sends what is still waiting
  * before closing the client.
+ *
+ * The broker sends a check-back about a half message to any live producer of its topic, taking
+ * turns; when this producer declares (or sends to) a topic that also has a transaction checker,
+ * it answers with that checker (MqTransactionProducer.answerCheckBack) instead of dropping the
+ * check, which would cost the transaction one of its transactionCheckMax checks.
  */
 @Injectable()
 export class MqProducer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -24,7 +31,13 @@ export class MqProducer implements OnApplicationBootstrap, OnApplicationShutdown
   private state: 'created' | 'starting' | 'running' | 'stopping' | 'stopped' = 'created';
   private starting?: Promise<void>;
 
-  constructor(@Inject(MQ_MODULE_OPTIONS) private readonly options: ResolvedMqOptions) {}
+  private readonly logger = new Logger(MqProducer.name);
+
+  constructor(
+    @Inject(MQ_MODULE_OPTIONS) private readonly options: ResolvedMqOptions,
+    /** Absent outside MqModule (ClientRocketMQ): check-backs are then answered UNKNOWN. */
+    @Optional() private readonly transactions?: MqTransactionProducer,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.start();
@@ -83,7 +96,12 @@ export class MqProducer implements OnApplicationBootstrap, OnApplicationShutdown
   private async startClient(): Promise<void> {
     this.state = 'starting';
     const { producer } = this.options;
-    const client = new BatchingProducer({ ...buildClientOptions(this.options), topics: producer.topics, maxAttempts: producer.maxAttempts });
+    const client = new BatchingProducer({
+      ...buildClientOptions(this.options),
+      topics: producer.topics,
+      maxAttempts: producer.maxAttempts,
+      checker: { check: (view) => this.answerCheckBack(view) },
+    });
     try {
       await client.startup();
     } catch (error) {
@@ -94,5 +112,11 @@ export class MqProducer implements OnApplicationBootstrap, OnApplicationShutdown
     this.client = client;
     if (producer.lingerMs > 0) this.batcher = new SendBatcher(client, producer);
     this.state = 'running';
+  }
+
+  private async answerCheckBack(view: MessageView): Promise<TransactionResolution> {
+    if (this.transactions) return this.transactions.answerCheckBack(view);
+    this.logger.warn(`check-back for message ${view.messageId} of topic ${view.topic}, and no transaction producer here: answering UNKNOWN`);
+    return TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED;
   }
 }

@@ -53,8 +53,13 @@ const CHAOS = {
   longPauseMs: { min: 31_000, max: 35_000 },
   checkEveryMs: 60_000,
   /** Everything must settle this long after the faults stop. */
-  settleTimeoutMs: 180_000,
-  notifyRetryLadderMs: [500, 1_000, 2_000, 4_000, 8_000, 16_000],
+  settleTimeoutMs: 240_000,
+  /**
+   * Retries 0.5 s to 64 s apart (127.5 s in all) outlast the receiver (order-service) being gone
+   * through two long pauses in a row with a short gap between (a 10-minute run had 31.8 s, 2.7 s
+   * up, then 32.4 s, and a notification with the demo's 31.5 s ladder ended `failed`, as designed).
+   */
+  notifyRetryLadderMs: [500, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000],
   /** Balances no hour of payments (at most 2,000 cents each) can exhaust: a 402 would end the paying. */
   buyers: { alice: 1_000_000_000, bob: 1_000_000_000, carol: 1_000_000_000 } as Record<string, number>,
   /**
