@@ -16,6 +16,8 @@ module.exports = {
     '^@app/mq(|/.*)$': '<rootDir>/libs/mq/src$1',
     '^@app/outbox(|/.*)$': '<rootDir>/libs/outbox/src$1',
     '^@app/faults(|/.*)$': '<rootDir>/libs/faults/src$1',
+    '^@app/admin-client(|/.*)$': '<rootDir>/libs/admin-client/src$1',
+    '^@app/testkit(|/.*)$': '<rootDir>/libs/testkit/src$1',
   },
   testEnvironment: 'node',
   globalSetup: '<rootDir>/test/support/global-setup.ts',

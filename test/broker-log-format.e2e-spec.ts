@@ -2,8 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildForChildren, ChildBuild } from './support/child-build';
 import { isAlive, processTree } from './support/process-tree';
+import { buildForChildren, ChildBuild } from '@app/testkit';
 
 /** An ANSI colour escape, as pino-pretty writes on a terminal. */
 const ANSI = /\x1b\[\d+m/;

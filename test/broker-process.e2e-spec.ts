@@ -6,9 +6,8 @@ import pino from 'pino';
 import { CLEAN_SHUTDOWN_MARKER, FileMessageStore } from '../apps/broker/src/store/file-message-store';
 import { AppendedRecord } from '../apps/broker/src/store/message-store';
 import { okRecords } from '../apps/broker/src/store/message-store.test-support';
-import { BrokerChild, freePort } from './support/broker-child';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { ChildBuild, buildForChildren } from './support/child-build';
+import { BrokerChild, buildForChildren, ChildBuild, freePort } from '@app/testkit';
 
 /** The broker CLI (apps/broker/src/main.ts, transpiled once) as a real child process. */
 describe('broker process', () => {

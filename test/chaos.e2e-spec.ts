@@ -1,7 +1,7 @@
 import { runChaos } from '../apps/demo/src/chaos/chaos-command';
 import { DemoToolchain } from '../apps/demo/src/demo-toolchain';
 import { Timeline } from '../apps/demo/src/timeline';
-import { ADMIN_URL_ENV } from './support/postgres-server';
+import { ADMIN_URL_ENV } from '@app/testkit';
 
 /**
  * Two minutes of the chaos run (`npm run chaos -- --minutes N` runs longer ones): the demo's

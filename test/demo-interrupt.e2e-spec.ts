@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { REPO_ROOT } from './support/child-build';
 import { isAlive, listProcesses, processTree, workingDirectoryOf, type ProcessInfo } from './support/process-tree';
+import { REPO_ROOT } from '@app/testkit';
 
 /** The promise of the README: Ctrl-C on `npm run demo` stops everything within 2 s. */
 const STOP_BUDGET_MS = 2_000;

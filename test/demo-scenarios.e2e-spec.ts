@@ -2,7 +2,7 @@ import { DemoToolchain } from '../apps/demo/src/demo-toolchain';
 import { SCENARIOS } from '../apps/demo/src/scenarios/scenario-registry';
 import { runScenario } from '../apps/demo/src/scenarios/scenario-runner';
 import { Timeline } from '../apps/demo/src/timeline';
-import { ADMIN_URL_ENV } from './support/postgres-server';
+import { ADMIN_URL_ENV } from '@app/testkit';
 
 /**
  * The fast subset of the demo's crash scenarios (those marked `fast`), each on fresh processes,

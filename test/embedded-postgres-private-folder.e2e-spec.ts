@@ -3,10 +3,8 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from './support/broker-child';
-import { EmbeddedPostgresCluster, type EmbeddedPostgresOptions } from './support/embedded-postgres-cluster';
-import { EmbeddedPostgresSetupError } from './support/embedded-postgres.errors';
 import { listProcesses, workingDirectoryOf } from './support/process-tree';
+import { EmbeddedPostgresCluster, EmbeddedPostgresSetupError, freePort, type EmbeddedPostgresOptions } from '@app/testkit';
 
 const runningAsRoot = process.getuid?.() === 0;
 const REAL_BINARIES = join(dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`, { paths: [dirname(require.resolve('embedded-postgres'))] })), '..', 'native');

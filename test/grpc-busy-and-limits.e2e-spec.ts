@@ -5,8 +5,8 @@ import { storeBatchLimitBytes } from '../apps/broker/src/grpc/inbound-message-li
 import { Message, ReceiveMessageRequest, ReceiveMessageResponse, SendMessageRequest, SendMessageResponse } from '../apps/broker/src/grpc/messaging.types';
 import { loadMessagingService } from '../apps/broker/src/grpc/proto-loader';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
 import { RawMessagingClient } from './support/raw-messaging-client';
+import { OfficialClients } from '@app/testkit';
 
 const MIB = 1024 * 1024;
 /** Small segments keep the requests near the store's batch limit a few MiB. */

@@ -7,10 +7,10 @@ import { DataSource } from 'typeorm';
 import { MqMessage } from '@app/mq';
 import { ConsumedPruner, IdempotentConsumer } from '@app/outbox';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
 import { createRelayTestApp } from './support/outbox-relay-app';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { waitFor } from './support/transaction-test-support';
+import { OfficialClients } from '@app/testkit';
 
 /**
  * @IdempotentConsumer against a real broker and PostgreSQL, with three consumer instances (three

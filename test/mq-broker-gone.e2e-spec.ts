@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { buildForChildren, ChildBuild } from './support/child-build';
+import { buildForChildren, ChildBuild } from '@app/testkit';
 
 /**
  * An application whose broker died before it stopped still exits: its producers' and consumers'

@@ -1,11 +1,9 @@
 import { Inject, Injectable, INestApplicationContext, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Producer } from 'rocketmq-client-nodejs';
-import { MqModule } from '../libs/mq/src/mq.module';
-import { MqConsumer } from '../libs/mq/src/mq-consumer.decorator';
-import { MqMessage } from '../libs/mq/src/mq-message';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
+import { OfficialClients } from '@app/testkit';
+import { MqConsumer, MqMessage, MqModule } from '@app/mq';
 
 /**
  * How @MqConsumer runners share and order work: FIFO order per message group under concurrency

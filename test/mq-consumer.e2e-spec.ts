@@ -15,17 +15,9 @@ import { Test } from '@nestjs/testing';
 import { INestApplicationContext } from '@nestjs/common';
 import { Producer } from 'rocketmq-client-nodejs';
 import { Observable, tap } from 'rxjs';
-import { MqModule } from '../libs/mq/src/mq.module';
-import { MqConsumer } from '../libs/mq/src/mq-consumer.decorator';
-import { MqConsumerRegistry } from '../libs/mq/src/mq-consumer.registry';
-import { MqHealthIndicator } from '../libs/mq/src/mq.health';
-import { resolveMqOptions } from '../libs/mq/src/mq.defaults';
-import { MqProducer } from '../libs/mq/src/mq.producer';
-import { MqError } from '../libs/mq/src/mq.errors';
-import { MqMessage } from '../libs/mq/src/mq-message';
-import { MqPayload } from '../libs/mq/src/mq-consumer-params';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
+import { OfficialClients } from '@app/testkit';
+import { MqConsumer, MqConsumerRegistry, MqError, MqHealthIndicator, MqMessage, MqModule, MqPayload, MqProducer, resolveMqOptions } from '@app/mq';
 
 /**
  * @MqConsumer handlers against the in-process broker: JSON payloads with their context, tag and

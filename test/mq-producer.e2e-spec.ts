@@ -3,8 +3,8 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { RpcClientManager } from 'rocketmq-client-nodejs';
 import { JsonSerializer, MQ_MODULE_OPTIONS, MqError, MqModule, MqProducer, ResolvedMqOptions, toMqMessage } from '@app/mq';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
 import { receiveAndAck } from './support/transaction-test-support';
+import { OfficialClients } from '@app/testkit';
 
 /** Options the async case reads from a provider of another module, as apps read ConfigService. */
 @Injectable()

@@ -3,8 +3,8 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { SimpleConsumer } from 'rocketmq-client-nodejs';
 import { MqError, MqMessage, MqModule, MqTransactionProducer, MqTransactionResolution } from '@app/mq';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
 import { receiveAndAck, waitFor } from './support/transaction-test-support';
+import { OfficialClients } from '@app/testkit';
 
 const TOPIC = 'mq-tx-orders';
 const OTHER_TOPIC = 'mq-tx-unchecked';

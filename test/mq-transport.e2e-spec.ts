@@ -2,11 +2,8 @@ import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { lastValueFrom } from 'rxjs';
-import { ClientRocketMQ, MqRecord } from '../libs/mq/src/client-rocketmq';
-import { MqConsumerRegistry } from '../libs/mq/src/mq-consumer.registry';
-import { MqError } from '../libs/mq/src/mq.errors';
-import { MqContext, ServerRocketMQ, ServerRocketMQOptions } from '../libs/mq/src/server-rocketmq';
 import { startTestBroker, TestBroker } from './support/broker-harness';
+import { ClientRocketMQ, MqConsumerRegistry, MqContext, MqError, MqRecord, ServerRocketMQ, ServerRocketMQOptions } from '@app/mq';
 
 /**
  * The @nestjs/microservices transport: @EventPattern handlers consume through ServerRocketMQ

@@ -6,7 +6,7 @@ import { DeliveryService } from '../apps/broker/src/delivery/delivery-service';
 import { FileMessageStore } from '../apps/broker/src/store/file-message-store';
 import { TopicRegistry } from '../apps/broker/src/topics/topic-registry';
 import { AdminApp, startAdminApp } from './support/admin-app';
-import { freePort } from './support/broker-child';
+import { freePort } from '@app/testkit';
 
 const ROOT = resolve(__dirname, '..');
 

@@ -1,14 +1,9 @@
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { createNotificationTestApp, ManualClock, migrateNotificationTables, NotificationTestApp, TestReceiver } from './support/notification-harness';
-import { generateWebhookSecret } from '../libs/outbox/src/notification/webhook-signature';
-import { verifyWebhook } from '../libs/outbox/src/notification/webhook-verifier';
-import { DEFAULT_RETRY_LADDER_MS } from '../libs/outbox/src/notification/notification.defaults';
-import { OutboxError } from '../libs/outbox/src/outbox.errors';
-import { BestEffortNotify } from '../libs/outbox/src/notification/best-effort-notify.decorator';
-import { NotificationPruner } from '../libs/outbox/src/notification/notification-pruner';
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { BestEffortNotify, DEFAULT_RETRY_LADDER_MS, generateWebhookSecret, NotificationPruner, OutboxError, verifyWebhook } from '@app/outbox';
 
 /** A service notifying through the decorator instead of calling notify(). */
 @Injectable()

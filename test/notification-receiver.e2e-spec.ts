@@ -5,13 +5,8 @@ import { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { createNotificationTestApp, migrateNotificationTables, NotificationTestApp } from './support/notification-harness';
-import { NotificationModule } from '../libs/outbox/src/notification/notification.module';
-import { NotificationReconciler } from '../libs/outbox/src/notification/notification-reconciler';
-import { WebhookInbox } from '../libs/outbox/src/notification/webhook-inbox';
-import { WebhookSignatureGuard } from '../libs/outbox/src/notification/webhook-signature.guard';
-import { generateWebhookSecret, signWebhook } from '../libs/outbox/src/notification/webhook-signature';
-import type { VerifiedWebhook } from '../libs/outbox/src/notification/webhook-verifier';
-import { outboxClsModule } from '../libs/outbox/src/outbox-cls.module';
+import { generateWebhookSecret, NotificationModule, NotificationReconciler, outboxClsModule, signWebhook, WebhookInbox, WebhookSignatureGuard } from '@app/outbox';
+import type { VerifiedWebhook } from '@app/outbox';
 
 const RECEIVER_SECRET = generateWebhookSecret();
 const GROUP = 'order-service:payments';

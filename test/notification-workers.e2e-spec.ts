@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { buildForChildren, ChildBuild } from './support/child-build';
 import { waitFor } from './support/transaction-test-support';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { createNotificationTestApp, ManualClock, migrateNotificationTables, NotificationTestApp, TestReceiver } from './support/notification-harness';
-import { claimDueNotifications } from '../libs/outbox/src/sql/notification.sql';
-import { generateWebhookSecret } from '../libs/outbox/src/notification/webhook-signature';
+import { buildForChildren, ChildBuild } from '@app/testkit';
+import { claimDueNotifications } from '@app/outbox/testing';
+import { generateWebhookSecret } from '@app/outbox';
 
 /**
  * Several instances: claims with FOR UPDATE SKIP LOCKED never hand one notification to two

@@ -14,9 +14,9 @@ import { ORDER_CLOSED_TOPIC, ORDER_CREATED_TOPIC, ORDER_SERVICE_GROUP, ORDER_TIM
 import { OrdersService } from '../apps/order-service/src/orders/orders.service';
 import { PaymentReconciliationService } from '../apps/order-service/src/payments/payment-reconciliation.service';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { waitFor } from './support/transaction-test-support';
+import { OfficialClients } from '@app/testkit';
 
 /**
  * order-service against real PostgreSQL and the in-process broker: orders with `order-created`,

@@ -3,11 +3,11 @@ import { DataSource } from 'typeorm';
 import { SimpleConsumer } from 'rocketmq-client-nodejs';
 import { OutboxError, TransactionalMessageStep } from '@app/outbox';
 import { TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
 import { createOutboxTestApp, OrderService } from './support/outbox-tx-app';
 import { databaseState, latch, orderReader, pendingHalfMessages, startOutboxBroker } from './support/outbox-tx-test-kit';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { receiveAndAck, waitFor } from './support/transaction-test-support';
+import { OfficialClients } from '@app/testkit';
 
 /**
  * The check-back racing the local transaction (DESIGN.md section 4). A hook holds the local

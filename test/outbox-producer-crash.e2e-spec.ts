@@ -2,12 +2,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { INestApplicationContext } from '@nestjs/common';
 import { TransactionalMessageStep } from '@app/outbox';
 import { TestBroker } from './support/broker-harness';
-import { buildForChildren, ChildBuild } from './support/child-build';
-import { OfficialClients } from './support/official-client';
 import { createOutboxTestApp } from './support/outbox-tx-app';
 import { databaseState, orderReader, pendingHalfMessages, startOutboxBroker } from './support/outbox-tx-test-kit';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { receiveAndAck, waitFor } from './support/transaction-test-support';
+import { buildForChildren, ChildBuild, OfficialClients } from '@app/testkit';
 
 const ROUNDS = 10;
 /** Children started at once: each boots Nest, TypeORM and a producer (~1 s), so they overlap. */

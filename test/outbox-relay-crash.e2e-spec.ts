@@ -6,11 +6,10 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { DataSource } from 'typeorm';
 import { OutboxWriter } from '@app/outbox';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { buildForChildren, ChildBuild } from './support/child-build';
-import { OfficialClients } from './support/official-client';
 import { createRelayTestApp } from './support/outbox-relay-app';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { receiveAndAck, waitFor } from './support/transaction-test-support';
+import { buildForChildren, ChildBuild, OfficialClients } from '@app/testkit';
 
 /**
  * A relay SIGKILLed while it holds leased rows it has not sent: the rows stay pending, hidden

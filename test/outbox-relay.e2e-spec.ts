@@ -5,11 +5,10 @@ import { MessageView } from 'rocketmq-client-nodejs';
 import { DataSource } from 'typeorm';
 import { OutboxError, OutboxRelay, OutboxWriter } from '@app/outbox';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { freePort } from './support/broker-child';
-import { OfficialClients } from './support/official-client';
 import { createRelayTestApp } from './support/outbox-relay-app';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { receiveAndAck, waitFor } from './support/transaction-test-support';
+import { freePort, OfficialClients } from '@app/testkit';
 
 /**
  * The outbox relay against a real broker and PostgreSQL: business transactions write rows while

@@ -2,13 +2,13 @@ import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { MqMessage, MqTransactionResolution } from '@app/mq';
 import { HalfMessageSent, outboxMigrations, TransactionCheckBack, TransactionalSender, TransactionListener, TransactionPruner, TransactionListenerHandler } from '@app/outbox';
-import { OutboxDatabase } from '../libs/outbox/src/outbox-database';
 import { TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
 import { createOutboxTestApp } from './support/outbox-tx-app';
 import { startOutboxBroker } from './support/outbox-tx-test-kit';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { receiveAndAck } from './support/transaction-test-support';
+import { OfficialClients } from '@app/testkit';
+import { OutboxDatabase } from '@app/outbox/testing';
 
 const TOPIC = 'outbox-listener';
 

@@ -4,11 +4,11 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { SimpleConsumer } from 'rocketmq-client-nodejs';
 import { OutboxError } from '@app/outbox';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
 import { createOutboxTestApp, ORDER_TOPIC, OrderService } from './support/outbox-tx-app';
 import { databaseState, orderReader, pendingHalfMessages, startOutboxBroker } from './support/outbox-tx-test-kit';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { receiveAndAck, waitFor } from './support/transaction-test-support';
+import { OfficialClients } from '@app/testkit';
 
 /**
  * @TransactionalMessage in half-message mode against a real broker and PostgreSQL: the message is

@@ -8,9 +8,9 @@ import { AppModule } from '../apps/pay-service/src/app.module';
 import { loadPayServiceConfig } from '../apps/pay-service/src/pay-service.config';
 import { TestReceiver } from './support/notification-harness';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { RecordingChecker, TransactionResolution, waitFor } from './support/transaction-test-support';
+import { OfficialClients } from '@app/testkit';
 
 /**
  * pay-service against a real broker and PostgreSQL: orders learned from `order-created` /

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import { ADMIN_URL_ENV } from './support/postgres-server';
 import { createTestDatabase, NoTestPostgresServerError, type TestDatabase } from './support/test-database';
+import { ADMIN_URL_ENV } from '@app/testkit';
 
 /** The harness every database e2e test stands on: a real server, one isolated database per file. */
 describe('PostgreSQL test harness', () => {

@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrokerChild, freePort } from './support/broker-child';
-import { buildForChildren, ChildBuild, REPO_ROOT } from './support/child-build';
+import { BrokerChild, buildForChildren, ChildBuild, freePort, REPO_ROOT } from '@app/testkit';
 
 /** The tour's fixed addresses, replaced by free ports so the test runs beside anyone's broker. */
 const TOUR_GRPC = '127.0.0.1:8081';

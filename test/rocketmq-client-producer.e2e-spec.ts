@@ -1,6 +1,6 @@
 import { NotFoundException, Producer } from 'rocketmq-client-nodejs';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
+import { OfficialClients } from '@app/testkit';
 
 /** The official Node client's Producer against the broker: startup, sends, and refusals. */
 describe('official client: Producer', () => {

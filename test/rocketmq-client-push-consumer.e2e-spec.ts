@@ -1,6 +1,6 @@
 import { ConsumeResult, MessageView, Producer } from 'rocketmq-client-nodejs';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
+import { OfficialClients } from '@app/testkit';
 
 /**
  * The official Node client's PushConsumer against the broker: assignments, long-polling receives,

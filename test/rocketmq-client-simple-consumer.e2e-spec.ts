@@ -1,6 +1,6 @@
 import { BadRequestException, MessageView, Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
+import { OfficialClients } from '@app/testkit';
 
 /**
  * The official Node client's SimpleConsumer against the broker: receive and ack, tag filters,

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import pino from 'pino';
 import { FileMessageStore } from '../apps/broker/src/store/file-message-store';
 import { StoredMessage } from '../apps/broker/src/store/message-record';
-import { ChildBuild, buildForChildren } from './support/child-build';
+import { buildForChildren, ChildBuild } from '@app/testkit';
 
 /**
  * A child process appends under SYNC_FLUSH and is killed with SIGKILL at a random moment, again

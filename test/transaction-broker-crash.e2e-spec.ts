@@ -2,10 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Producer, SendReceipt } from 'rocketmq-client-nodejs';
-import { BrokerChild, freePort } from './support/broker-child';
-import { buildForChildren, ChildBuild } from './support/child-build';
-import { OfficialClients } from './support/official-client';
 import { receiveAndAck, RecordingChecker, TransactionResolution, waitFor } from './support/transaction-test-support';
+import { BrokerChild, buildForChildren, ChildBuild, freePort, OfficialClients } from '@app/testkit';
 
 const TOPIC = 'tx-broker-crash';
 /** The broker's minimum long poll (MessagingOptions default, not configurable from broker.conf). */

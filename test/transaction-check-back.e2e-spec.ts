@@ -3,9 +3,9 @@ import { SimpleConsumer } from 'rocketmq-client-nodejs';
 import { SendMessageResponse } from '../apps/broker/src/grpc/messaging.types';
 import { TRANS_CHECK_MAX_TIME_TOPIC } from '../apps/broker/src/topics/topic-config';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
 import { RawMessagingClient } from './support/raw-messaging-client';
 import { receiveAndAck, RecordingChecker, TransactionResolution, waitFor } from './support/transaction-test-support';
+import { OfficialClients } from '@app/testkit';
 
 const TIMEOUT_MS = 1_000;
 const CHECK_INTERVAL_MS = 600;

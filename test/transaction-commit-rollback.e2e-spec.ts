@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { BadRequestException, Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { EndTransactionResponse, Message, SendMessageResponse, Status, SystemProperties } from '../apps/broker/src/grpc/messaging.types';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { OfficialClients } from './support/official-client';
 import { RawMessagingClient } from './support/raw-messaging-client';
 import { receiveAndAck, RecordingChecker } from './support/transaction-test-support';
+import { OfficialClients } from '@app/testkit';
 
 /**
  * Transactional messages end to end, resolved by the producer itself: a half message is invisible

@@ -1,9 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { SimpleConsumer } from 'rocketmq-client-nodejs';
 import { startTestBroker, TestBroker } from './support/broker-harness';
-import { buildForChildren, ChildBuild } from './support/child-build';
-import { OfficialClients } from './support/official-client';
 import { receiveAndAck, RecordingChecker, TransactionResolution, waitFor } from './support/transaction-test-support';
+import { buildForChildren, ChildBuild, OfficialClients } from '@app/testkit';
 
 const TIMEOUT_MS = 1_000;
 const CHECK_INTERVAL_MS = 500;

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { ADMIN_URL_ENV, SERVER_GLOBAL_KEY, startPostgresServer, type PostgresServer } from './postgres-server';
+import { ADMIN_URL_ENV, SERVER_GLOBAL_KEY, startPostgresServer, type PostgresServer } from '../../libs/testkit/src';
 
 /**
  * Jest `globalSetup`: starts one PostgreSQL server for the whole run and publishes its admin URL

@@ -1,4 +1,4 @@
-import { SERVER_GLOBAL_KEY, type PostgresServer } from './postgres-server';
+import { SERVER_GLOBAL_KEY, type PostgresServer } from '../../libs/testkit/src';
 
 /**
  * Jest `globalTeardown`: stops the server globalSetup started and removes its files. Jest runs it

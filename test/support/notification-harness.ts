@@ -7,17 +7,9 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { mqConsumedMigration } from '../../libs/outbox/src/migrations/0002-mq-consumed.migration';
-import { mqNotificationMigration } from '../../libs/outbox/src/migrations/0004-mq-notification.migration';
-import { mqNotificationDeliveredIndexMigration } from '../../libs/outbox/src/migrations/0005-mq-notification-delivered-index.migration';
-import { runSelectedMigrations } from '../../libs/outbox/src/migrations/outbox-migration-runner';
-import { ManualClock } from '../../libs/outbox/src/notification/notification-clock';
-import { NotificationDeliveryWorker } from '../../libs/outbox/src/notification/notification-delivery.worker';
-import { NOTIFICATION_METRICS_REGISTRY } from '../../libs/outbox/src/notification/notification.module-definition';
-import { NotificationModule } from '../../libs/outbox/src/notification/notification.module';
-import type { NotificationModuleOptions } from '../../libs/outbox/src/notification/notification.options';
-import { NotificationService } from '../../libs/outbox/src/notification/notification.service';
-import { outboxClsModule } from '../../libs/outbox/src/outbox-cls.module';
+import { mqConsumedMigration, mqNotificationDeliveredIndexMigration, mqNotificationMigration, runSelectedMigrations } from '@app/outbox/testing';
+import { ManualClock, NOTIFICATION_METRICS_REGISTRY, NotificationDeliveryWorker, NotificationModule, NotificationService, outboxClsModule } from '@app/outbox';
+import type { NotificationModuleOptions } from '@app/outbox';
 
 /**
  * Shared by the notification specs: a Nest application context wired as an app would be

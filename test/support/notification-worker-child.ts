@@ -5,6 +5,7 @@
  *
  * argv: <databaseUrl>
  */
+import '../../libs/testkit/src/app-alias-register';
 import { createNotificationTestApp } from './notification-harness';
 
 async function main(): Promise<void> {

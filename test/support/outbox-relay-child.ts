@@ -5,9 +5,9 @@
  *
  * argv: <databaseUrl> <endpoints> <leaseMs>
  */
-import './app-alias-register';
-import { quietDefaultLogger } from './official-client';
+import '../../libs/testkit/src/app-alias-register';
 import { createRelayTestApp } from './outbox-relay-app';
+import { quietDefaultLogger } from '@app/testkit';
 
 async function main(): Promise<void> {
   const [databaseUrl, endpoints, leaseMs] = process.argv.slice(2);

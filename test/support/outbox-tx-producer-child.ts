@@ -5,10 +5,10 @@
  *
  * argv: <databaseUrl> <endpoints> <step> <orderId>
  */
-import './app-alias-register';
+import '../../libs/testkit/src/app-alias-register';
 import { TransactionalMessageStep } from '@app/outbox';
-import { quietDefaultLogger } from './official-client';
 import { createOutboxTestApp, OrderService } from './outbox-tx-app';
+import { quietDefaultLogger } from '@app/testkit';
 
 async function main(): Promise<void> {
   const [databaseUrl, endpoints, crashStep, orderId] = process.argv.slice(2);

@@ -2,8 +2,8 @@ import { INestApplicationContext } from '@nestjs/common';
 import { SimpleConsumer } from 'rocketmq-client-nodejs';
 import { DataSource } from 'typeorm';
 import { startTestBroker, TestBroker } from './broker-harness';
-import { OfficialClients } from './official-client';
 import { ORDER_TOPIC } from './outbox-tx-app';
+import { OfficialClients } from '@app/testkit';
 
 /** Check-back timing of the outbox tests: the first check 800 ms after a half message, then every 400 ms. */
 export const OUTBOX_TX_BROKER = { transactionTimeoutMs: 800, transactionCheckIntervalMs: 400, transactionCheckMax: 30 } as const;

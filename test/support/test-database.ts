@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { ADMIN_URL_ENV } from './postgres-server';
+import { ADMIN_URL_ENV } from '@app/testkit';
 
 /** A database of its own for one test file, on the server globalSetup started. */
 export interface TestDatabase {

@@ -7,9 +7,10 @@
  *
  * argv: <endpoint> <topic> <body> [<key>]
  */
+import '../../libs/testkit/src/app-alias-register';
 import { Producer } from 'rocketmq-client-nodejs';
 import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
-import { quietDefaultLogger, testClientLogger } from './official-client';
+import { quietDefaultLogger, testClientLogger } from '@app/testkit';
 
 async function main(): Promise<void> {
   const [endpoints, topic, body, key] = process.argv.slice(2);

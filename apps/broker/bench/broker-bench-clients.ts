@@ -14,7 +14,7 @@ import {
   SendMessageResponse,
 } from '../src/grpc/messaging.types';
 import { loadMessagingService } from '../src/grpc/proto-loader';
-import { BenchChild } from './broker-bench-processes';
+import { BenchChild } from '@app/testkit';
 
 export const BODY_BYTES = 1024;
 
@@ -151,69 +151,5 @@ export class RawBenchClient {
   }
 }
 
-/**
- * Measured windows on CLOCK_MONOTONIC in microseconds, the clock of V8's CPU profiles, so a
- * broker profile can be cut down to the measured loops (no startup, warm-up or pre-fill).
- */
-export const measuredWindows: Array<{ startUs: number; endUs: number }> = [];
-
-const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
-
-/** CPU used by the broker (or echo) child and by this process between construction and stop(). */
-export class CpuMeter {
-  private readonly startUs = monotonicUs();
-  private readonly childStart: number;
-  private readonly selfStart = process.cpuUsage();
-  private readonly wallStart = performance.now();
-
-  /** `measured: false` keeps the window out of `measuredWindows` (pre-fills are not profiled). */
-  constructor(
-    private readonly child: BenchChild | undefined,
-    private readonly measured = true,
-  ) {
-    this.childStart = child ? child.cpuSeconds() : 0;
-  }
-
-  /** `server cpu X%, bench cpu Y%` of one core over the wall time since construction. */
-  stop(): { serverPct: number; benchPct: number; text: string } {
-    if (this.measured) measuredWindows.push({ startUs: this.startUs, endUs: monotonicUs() });
-    const wallS = (performance.now() - this.wallStart) / 1000;
-    const self = process.cpuUsage(this.selfStart);
-    const benchPct = ((self.user + self.system) / 1e6 / wallS) * 100;
-    const serverPct = this.child ? ((this.child.cpuSeconds() - this.childStart) / wallS) * 100 : Number.NaN;
-    const text = `${this.child?.name ?? 'server'} cpu ${serverPct.toFixed(0)}%, bench process cpu ${benchPct.toFixed(0)}% (100% = one core)`;
-    return { serverPct, benchPct, text };
-  }
-}
-
-/** The p-th percentile (0..100) of sorted values, nearest rank. */
-export function percentile(sorted: Float64Array | number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank];
-}
-
-/** Rejects if `promise` has not settled in `ms` (a client start that never completes must not hang the run). */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** How long an official client may take to start (route query + Settings over Telemetry). */
 export const CLIENT_START_TIMEOUT_MS = 30_000;
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** `12,345` */
-export function count(value: number): string {
-  return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a';
-}

@@ -5,11 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { MessageView, Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
-import { OfficialClients } from '../../../test/support/official-client';
-import { fixed } from './bench-utils';
-import { BODY_BYTES, CLIENT_START_TIMEOUT_MS, count, CpuMeter, percentile, ProtoMessageFactory, RawBenchClient, sleep, withTimeout } from './broker-bench-clients';
-import { BrokerChild } from './broker-bench-processes';
+import { BODY_BYTES, CLIENT_START_TIMEOUT_MS, ProtoMessageFactory, RawBenchClient } from './broker-bench-clients';
 import { fillTopic, Rate } from './broker-bench-throughput';
+import { BrokerBenchChild as BrokerChild, count, CpuMeter, fixed, OfficialClients, percentile, sleep, withTimeout } from '@app/testkit';
 
 export interface LatencyFigures {
   client: LatencyClientKind;

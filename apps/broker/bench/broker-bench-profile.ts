@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fixed } from './bench-utils';
-import { REPO_ROOT } from './broker-bench-processes';
+import { fixed, REPO_ROOT } from '@app/testkit';
 
 interface CallFrame {
   functionName: string;

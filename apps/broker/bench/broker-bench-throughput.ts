@@ -7,11 +7,9 @@ import { Metadata } from '@grpc/grpc-js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
-import { OfficialClients } from '../../../test/support/official-client';
-import { fixed, perSecond, runClosedLoop } from './bench-utils';
-import { BODY_BYTES, CLIENT_START_TIMEOUT_MS, count, CpuMeter, ProtoMessageFactory, RawBenchClient, withTimeout } from './broker-bench-clients';
+import { BODY_BYTES, CLIENT_START_TIMEOUT_MS, ProtoMessageFactory, RawBenchClient } from './broker-bench-clients';
 import { EchoClient } from './broker-bench-echo-server';
-import { BenchBuild, BrokerChild, startEchoChild } from './broker-bench-processes';
+import { BenchBuild, BrokerBenchChild as BrokerChild, count, CpuMeter, fixed, OfficialClients, perSecond, runClosedLoop, startEchoChild, withTimeout } from '@app/testkit';
 
 /** Sizes and durations of one run; `--quick` shrinks them. */
 export interface CaseLimits {

@@ -21,12 +21,10 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MessageView, Producer } from 'rocketmq-client-nodejs';
 import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
-import { OfficialClients } from '../../../test/support/official-client';
 import { EndTransactionResponse, Message, SendMessageResponse } from '../src/grpc/messaging.types';
 import { loadMessagingService } from '../src/grpc/proto-loader';
-import { fixed, runClosedLoop } from './bench-utils';
-import { CLIENT_START_TIMEOUT_MS, count, CpuMeter, percentile, ProtoMessageFactory, RawBenchClient, sleep, withTimeout } from './broker-bench-clients';
-import { BenchBuild, BenchChild, BrokerChild, freePort, REPO_ROOT } from './broker-bench-processes';
+import { CLIENT_START_TIMEOUT_MS, ProtoMessageFactory, RawBenchClient } from './broker-bench-clients';
+import { BenchBuild, BenchChild, BrokerBenchChild as BrokerChild, count, CpuMeter, fixed, freePort, OfficialClients, percentile, REPO_ROOT, runClosedLoop, sleep, withTimeout } from '@app/testkit';
 
 /** Messages in flight between send start and consume, in both variants (the producer case's c=64). */
 export const TX_CONCURRENCY = 64;
@@ -36,7 +34,7 @@ const LONG_POLL_MS = 2_000;
 /** A message not consumed this long after its send is counted lost (the worker moves on). */
 const CONSUME_TIMEOUT_MS = 15_000;
 /** Sources the producer child needs (transpiled into the bench build). */
-export const TRANSACTION_CHILD_SOURCES = ['test/support/transaction-producer-child.ts', 'test/support/official-client.ts'];
+export const TRANSACTION_CHILD_SOURCES = ['test/support/transaction-producer-child.ts'];
 
 export interface TransactionLimits {
   warmupMs: number;

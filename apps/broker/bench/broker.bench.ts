@@ -13,11 +13,9 @@ import { promises as fs, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fixed, loadAverage, printTable, SummaryRow } from './bench-utils';
-import { BODY_BYTES, count, measuredWindows } from './broker-bench-clients';
+import { BODY_BYTES } from './broker-bench-clients';
 import { LatencyClientKind, LatencyFigures, LatencyLimits, measureLatency, measureRss, RssFigures } from './broker-bench-latency';
 import { summarizeProfile } from './broker-bench-profile';
-import { buildForBench, BrokerChild, describeSource, killAllChildren, REPO_ROOT, runBench, startBrokerChild, upsertTopic } from './broker-bench-processes';
 import {
   BATCH_SHAPES,
   CaseLimits,
@@ -42,6 +40,7 @@ import {
   TransactionThroughputFigures,
   TX_CONCURRENCY,
 } from './broker-bench-transaction';
+import { BrokerBenchChild as BrokerChild, buildForBench, count, describeSource, fixed, killAllChildren, loadAverage, measuredWindows, printTable, REPO_ROOT, runBench, startBrokerChild, SummaryRow, upsertTopic } from '@app/testkit';
 
 const CASES = ['echo', 'producer', 'batch', 'consume', 'latency', 'rss', 'transaction'] as const;
 type Case = (typeof CASES)[number];

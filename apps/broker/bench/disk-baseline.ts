@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { crc32 } from 'node:zlib';
-import { MIB } from './bench-utils';
+import { MIB } from '@app/testkit';
 
 /**
  * What the disk and kernel do without the store in the way, measured with synchronous calls in a

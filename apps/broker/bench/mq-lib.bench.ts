@@ -20,10 +20,8 @@ import { parseArgs } from 'node:util';
 import { DynamicModule, INestApplicationContext, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MqConsumer, MqMessage, MqModule, MqProducer } from '@app/mq';
-import { OfficialClients } from '../../../test/support/official-client';
-import { fixed, loadAverage, printTable, SummaryRow } from './bench-utils';
-import { BODY_BYTES, count, CpuMeter, percentile } from './broker-bench-clients';
-import { buildForBench, BrokerChild, killAllChildren, runBench, startBrokerChild, upsertTopic } from './broker-bench-processes';
+import { BODY_BYTES } from './broker-bench-clients';
+import { BrokerBenchChild as BrokerChild, buildForBench, count, CpuMeter, fixed, killAllChildren, loadAverage, OfficialClients, percentile, printTable, runBench, startBrokerChild, SummaryRow, upsertTopic } from '@app/testkit';
 
 const QUEUES = 8;
 const TARGET_BATCHED_MSGS_PER_SECOND = 50_000;

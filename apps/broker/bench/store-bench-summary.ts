@@ -1,4 +1,4 @@
-import { GB, MB, SummaryRow, fixed, perSecond } from './bench-utils';
+import { fixed, GB, MB, perSecond, SummaryRow } from '@app/testkit';
 
 /** ASYNC_FLUSH MB/s must reach this share of the raw sequential write bandwidth. */
 export const ASYNC_TARGET_RATIO = 0.4;

@@ -12,23 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { FileMessageStore } from '../src/store/file-message-store';
 import { FlushDiskType } from '../src/store/store-options';
-import {
-  BenchOptions,
-  GB,
-  MB,
-  MIB,
-  MessageFactory,
-  appendedBytes,
-  describeFileSystem,
-  fixed,
-  loadAverage,
-  perSecond,
-  printTable,
-  rssMb,
-  runClosedLoop,
-  timed,
-  parseOptions,
-} from './bench-utils';
+import { BenchOptions, MessageFactory, appendedBytes, parseOptions } from './bench-utils';
 import {
   dropPageCache,
   measureReadAndCrc,
@@ -37,6 +21,7 @@ import {
   measureWriteFdatasyncAsync,
 } from './disk-baseline';
 import { AppendFigures, CallRate, RecoveryFigures, Results, summaryRows } from './store-bench-summary';
+import { describeFileSystem, fixed, GB, loadAverage, MB, MIB, perSecond, printTable, rssMb, runClosedLoop, timed } from '@app/testkit';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const BODY_BYTES = 1024;

@@ -1,7 +1,7 @@
 import { promises as fs, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO_ROOT, transpileTree } from '../../../test/support/child-build';
+import { ALIAS_REGISTER_SOURCE, REPO_ROOT, transpileAliasClosure, transpileTree } from '@app/testkit';
 
 /** What the runner starts: the broker and both services, built once per run. */
 export const DEMO_APPS = {
@@ -15,10 +15,6 @@ const SOURCE_DIRS = [
   'apps/broker/src',
   'apps/order-service/src',
   'apps/pay-service/src',
-  'libs/mq/src',
-  'libs/outbox/src',
-  'libs/faults/src',
-  'test/support/app-alias-register.ts',
 ];
 
 /** The transpiled tree: plain JavaScript that node starts in a fraction of ts-node's time. */
@@ -42,12 +38,15 @@ export async function buildDemoApps(baseEnv: NodeJS.ProcessEnv): Promise<DemoBui
   // An interrupted runner exits without its finally blocks; the build goes with it all the same.
   const removeAtExit = (): void => rmSync(outDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   process.on('exit', removeAtExit);
-  await Promise.all(SOURCE_DIRS.map((dir) => transpileTree(path.join(REPO_ROOT, dir), REPO_ROOT, outDir)));
+  const transpiled = new Set<string>();
+  await Promise.all(SOURCE_DIRS.map((dir) => transpileTree(path.join(REPO_ROOT, dir), REPO_ROOT, outDir, transpiled)));
+  // The libraries the apps reach through `@app/*`, and the alias resolver.
+  await transpileAliasClosure(REPO_ROOT, outDir, transpiled);
   const built = (relative: string): string => path.join(outDir, relative.replace(/\.ts$/, '.js'));
   return {
     outDir,
     script: (app) => built(DEMO_APPS[app]),
-    preload: [built('test/support/app-alias-register.ts')],
+    preload: [built(ALIAS_REGISTER_SOURCE)],
     env: { ...baseEnv, NO_COLOR: '1', NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
     remove: async () => {
       process.removeListener('exit', removeAtExit);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { PostgresServer, startPostgresServer } from '../../../test/support/postgres-server';
+import { PostgresServer, startPostgresServer } from '@app/testkit';
 
 /** The two databases of one run of the story or of one scenario. */
 export interface DemoDatabases {

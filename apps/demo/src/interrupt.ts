@@ -1,5 +1,5 @@
-import { EmbeddedPostgresCluster } from '../../../test/support/embedded-postgres-cluster';
 import { killAllChildren, terminateAllChildren } from './managed-process';
+import { EmbeddedPostgresCluster } from '@app/testkit';
 
 /** Signals that come this soon after the first are echoes (npm forwards the terminal's Ctrl-C). */
 const ECHO_WINDOW_MS = 1_000;

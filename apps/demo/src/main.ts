@@ -1,9 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { EmbeddedPostgresSetupError } from '../../../test/support/embedded-postgres.errors';
 import { runChaos } from './chaos/chaos-command';
 import { runDemo } from './demo-command';
 import { installInterruptHandlers, wasInterrupted } from './interrupt';
 import { runScenarioCommand } from './scenario-command';
+import { EmbeddedPostgresSetupError } from '@app/testkit';
 
 /**
  * The demo runner:

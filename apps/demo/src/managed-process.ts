@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { waitForLineOf } from '../../../test/support/json-line-child';
+import { waitForLineOf } from '@app/testkit';
 
 /** How one life of a child ended. */
 export interface ProcessExit {

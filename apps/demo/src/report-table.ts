@@ -1,4 +1,4 @@
-import { formatTable } from '../../broker/src/cli/table';
+import { formatTable } from '@app/admin-client';
 import { SystemSnapshot } from './system-snapshot';
 
 /** Shows at most this many order rows (the load scenario has hundreds); counts cover all. */

@@ -1,4 +1,4 @@
-import { formatTable } from '../../broker/src/cli/table';
+import { formatTable } from '@app/admin-client';
 import { DemoToolchain } from './demo-toolchain';
 import { SCENARIOS } from './scenarios/scenario-registry';
 import { runScenario, ScenarioOutcome } from './scenarios/scenario-runner';

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { buildForChildren, ChildBuild } from '../../../test/support/child-build';
 import { FAULT_POINT_OF_STEP, FAULT_POINTS, FaultInjector, FaultPoint, parseFaults } from '.';
+import { buildForChildren, ChildBuild } from '@app/testkit';
 
 /** A FaultInjector whose kill only records, and the points it would have killed at. */
 function recordingInjector(faults: string): { faults: FaultInjector; killed: FaultPoint[] } {

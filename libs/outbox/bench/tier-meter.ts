@@ -11,7 +11,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { MessagingServiceClient, MessagingServiceService } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_grpc_pb';
 import { Client as PgClient } from 'pg';
-import { processCpuSeconds } from '../../../apps/broker/bench/broker-bench-processes';
+import { processCpuSeconds } from '@app/testkit';
 
 /** What /proc/<pid>/io counts for a process. */
 interface ProcessIo {

@@ -14,7 +14,7 @@ import type {
 } from '../admin/admin.types';
 import type { TopicConfig } from '../topics/topic-config';
 import { AdminClient } from './admin-client';
-import { formatFields, formatPerm, formatTable, formatTimestamp } from './table';
+import { formatFields, formatPerm, formatTable, formatTimestamp } from '@app/admin-client';
 
 /**
  * The mqadmin subcommands: each calls the admin REST API and prints what Apache RocketMQ's

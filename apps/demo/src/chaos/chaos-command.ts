@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatTable } from '../../../broker/src/cli/table';
+import { formatTable } from '@app/admin-client';
 import { DemoStack, freeStackPorts } from '../demo-stack';
 import { DemoToolchain } from '../demo-toolchain';
 import { allHold, InvariantResult } from '../invariants';

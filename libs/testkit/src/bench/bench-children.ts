@@ -7,11 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '../../../test/support/broker-child';
-import { transpileTree } from '../../../test/support/child-build';
-import { ChildExit, JsonLine, JsonLineChild } from '../../../test/support/json-line-child';
-
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+import { freePort } from '../broker-child';
+import { REPO_ROOT, transpileAliasClosure, transpileTree } from '../child-build';
+import { ChildExit, JsonLine, JsonLineChild } from '../json-line-child';
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
 
@@ -24,7 +22,7 @@ export interface BenchBuild {
 
 /**
  * Transpiles `sources` (folders or single .ts files, relative to the repository root) once with
- * test/support/child-build.ts's transpileTree (inline source maps). Bare imports resolve through NODE_PATH.
+ * child-build.ts's transpileTree (inline source maps), with what they reach through `@app/*`. Bare imports resolve through NODE_PATH.
  * With `ref`, the sources under `refDirs` are taken from that git commit (`git archive`) instead
  * of the working tree, so a run measures one consistent snapshot while others edit the tree.
  */
@@ -38,11 +36,13 @@ export async function buildForBench(sources: string[], options: { ref?: string; 
       const archive = execFileSync('git', ['-C', REPO_ROOT, 'archive', '--format=tar', options.ref, ...(options.refDirs ?? [])], { maxBuffer: 256 * 1024 * 1024 });
       execFileSync('tar', ['-x', '-C', snapshotRoot], { input: archive });
     }
+    const built = new Set<string>();
     for (const source of sources) {
       const fromRef = snapshotRoot !== undefined && (options.refDirs ?? []).some((dir) => source === dir || source.startsWith(`${dir}/`));
       const root = fromRef ? snapshotRoot! : REPO_ROOT;
-      await transpileTree(path.join(root, source), root, outDir);
+      await transpileTree(path.join(root, source), root, outDir, built);
     }
+    await transpileAliasClosure(REPO_ROOT, outDir, built);
   } catch (error) {
     await fs.rm(outDir, { recursive: true, force: true });
     throw error;
@@ -66,8 +66,6 @@ export function describeSource(ref: string | undefined, dir: string): string {
     return `${ref ?? 'working tree'} (git unavailable: ${(error as Error).message})`;
   }
 }
-
-export { freePort };
 
 /** Every child started and not yet reaped, so a failing or interrupted run still ends them. */
 const liveChildren = new Set<BenchChild>();
@@ -141,7 +139,7 @@ export function processCpuSeconds(pid: number): number {
 }
 
 /** The broker CLI as a child process (transpiled build), on free loopback ports. */
-export interface BrokerChild {
+export interface BrokerBenchChild {
   process: BenchChild;
   grpcEndpoint: string;
   adminUrl: string;
@@ -157,7 +155,7 @@ export async function startBrokerChild(
     /** Where the child's stdout lines that are not its JSON log go (what BROKER_BENCH_NODE_FLAGS such as --trace-gc print). */
     textLinesFile?: string;
   },
-): Promise<BrokerChild> {
+): Promise<BrokerBenchChild> {
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
   const nodeFlags = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
   // Extra node flags for experiments (a preload patch, heap limits); empty by default.
@@ -184,7 +182,7 @@ export async function startBrokerChild(
 }
 
 /** Creates or updates a topic through the broker's admin API (PUT /topics/:name). */
-export async function upsertTopic(broker: BrokerChild, name: string, queues: number): Promise<void> {
+export async function upsertTopic(broker: BrokerBenchChild, name: string, queues: number): Promise<void> {
   const response = await fetch(`${broker.adminUrl}/topics/${encodeURIComponent(name)}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },

@@ -28,8 +28,8 @@ export interface JsonLineChildOptions {
 
 /**
  * A Node child process whose stdout is read as JSON lines (a broker's pino log, the bench's echo
- * server), with waits for a line. test/support/broker-child.ts (tests that kill a broker) and
- * apps/broker/bench/broker-bench-processes.ts (the benchmark's children) build on it.
+ * server), with waits for a line. broker-child.ts (tests that kill a broker) and
+ * bench/bench-children.ts (the benchmarks' children) build on it.
  */
 export class JsonLineChild {
   readonly lines: JsonLine[] = [];

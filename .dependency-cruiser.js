@@ -1,0 +1,88 @@
+/**
+ * The package walls of DESIGN.md section 2, checked by `npm test` (`npm run deps`); a violation
+ * fails CI. docs/architecture.md ("Dependency rules") says what each rule protects; a rule
+ * changes only with DESIGN's counterpart there.
+ */
+/** Unit specs may cross layers to set up what they test (state-files specs cover every layer's files), and use libs/testkit. */
+const SPEC = '\\.spec\\.ts$';
+const SERVICES = '^(apps/(broker|order-service|pay-service)/src|libs/(mq|outbox|faults)/src)/';
+/** Broker layers, lowest first: a layer imports only its own and lower ones. */
+const BROKER = 'apps/broker/src';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'nothing-imports-test',
+      comment: 'test/ is for Jest; what tests share with benchmarks and the demo lives in libs/testkit',
+      severity: 'error',
+      from: { pathNot: '^test/' },
+      to: { path: '^test/' },
+    },
+    {
+      name: 'libs-never-import-apps',
+      comment: 'dependencies point apps -> libs, never back',
+      severity: 'error',
+      from: { path: '^libs/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'services-never-import-testkit',
+      comment: 'libs/testkit is for tests, benchmarks and the demo runner; a service must run with production dependencies only',
+      severity: 'error',
+      from: { path: SERVICES, pathNot: SPEC },
+      to: { path: '^libs/testkit/' },
+    },
+    {
+      name: 'testing-entries-only-from-tests',
+      comment: "a library's testing.ts exposes internals for tests, not API",
+      severity: 'error',
+      from: { pathNot: ['^test/', SPEC] },
+      to: { path: '^libs/[^/]+/src/testing\\.ts$' },
+    },
+    {
+      name: 'apps-never-import-other-apps',
+      comment: 'each service stands alone; the demo runner reaches the broker through its protocol and admin API',
+      severity: 'error',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/', pathNot: ['^apps/$1/', '^apps/broker/src/(cli/admin-client|cli/table|admin/admin\\.types)\\.ts$'] },
+    },
+    {
+      name: 'no-deep-imports-into-libs',
+      comment: 'a library is used from outside through its index.ts (@app/<name>), tests also through its testing.ts (@app/<name>/testing); the alias resolver is loaded by path on purpose',
+      severity: 'error',
+      from: { path: '^(libs/[^/]+|apps/[^/]+|test)/' },
+      to: { path: '^libs/[^/]+/src/.+', pathNot: ['^$1/', '^libs/[^/]+/src/(index|testing)\\.ts$', '^libs/testkit/src/app-alias-register\\.ts$'] },
+    },
+    {
+      name: 'broker-store-and-topics-are-the-bottom',
+      severity: 'error',
+      from: { path: `^${BROKER}/(store|topics)/`, pathNot: SPEC },
+      to: { path: `^${BROKER}/(delivery|schedule|transaction|grpc|admin|cli)/` },
+    },
+    {
+      name: 'broker-domain-layers-below-grpc-and-admin',
+      severity: 'error',
+      from: { path: `^${BROKER}/(delivery|schedule|transaction)/`, pathNot: SPEC },
+      to: { path: `^${BROKER}/(grpc|admin|cli)/` },
+    },
+    {
+      name: 'broker-grpc-and-admin-do-not-import-each-other-or-the-cli',
+      severity: 'error',
+      from: { path: `^${BROKER}/(grpc|admin)/`, pathNot: SPEC },
+      to: { path: `^${BROKER}/cli/` },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: { path: '^(apps|libs)/' },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^node_modules|^dist|\\.d\\.ts$)' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    combinedDependencies: false,
+  },
+};
