@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { SendMessageResponse } from '../apps/broker/src/grpc/messaging.types';
 import { run } from '../apps/broker/src/cli/mqadmin';
-import { TransactionListResponse } from '../apps/broker/src/admin/admin.types';
 import { startTestBroker, TestBroker } from './support/broker-harness';
 import { RawMessagingClient } from './support/raw-messaging-client';
+import { TransactionListResponse } from '@app/admin-client';
 
 /** Runs the CLI in-process; resolves its exit code and what it printed. */
 async function mqadmin(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdminClient } from '../../broker/src/cli/admin-client';
 import { DemoBuild, DemoApp } from './demo-build';
 import { DemoDatabases, DemoPostgres } from './demo-postgres';
 import { DEMO_DEFAULTS, DEMO_TOPICS } from './demo.defaults';
 import { ManagedProcess } from './managed-process';
 import { Timeline } from './timeline';
 import { freePort } from '@app/testkit';
+import { AdminClient } from '@app/admin-client';
 
 export type ServiceName = 'order-service' | 'pay-service';
 export type StackPorts = { brokerGrpc: number; brokerAdmin: number; orderService: number; payService: number };

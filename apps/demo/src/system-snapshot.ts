@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import type { GroupDetailResponse, MessageKeyQueryResponse, TopicStatusResponse, TransactionListResponse } from '../../broker/src/admin/admin.types';
-import { AdminClient } from '../../broker/src/cli/admin-client';
+import { AdminClient } from '@app/admin-client';
+import type { GroupDetailResponse, MessageKeyQueryResponse, TopicStatusResponse, TransactionListResponse } from '@app/admin-client';
 
 export interface OrderRow {
   id: string;

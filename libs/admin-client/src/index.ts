@@ -1,6 +1,8 @@
 /**
- * The broker's admin contract as its users print it (DESIGN.md section 2): mqadmin, the demo
- * runner and the benchmarks. Today the table printing; the contract types and the HTTP client
- * still live in apps/broker (cli/admin-client.ts, admin/admin.types.ts) and move here next.
+ * The broker's admin REST contract (DESIGN.md section 2): the request and response types, the
+ * HTTP client, and mqadmin's table printing. Used by mqadmin, the demo runner, the tests and the
+ * benchmarks; the broker's admin API implements the types.
  */
+export * from './admin.types';
+export * from './admin-client';
 export * from './table';

@@ -20,8 +20,8 @@ import { AppendResult, MessageStore } from '../store/message-store';
 import { fnv1a } from '../store/segment-index';
 import { dlqTopicOf, PERM_WRITE, TopicsApi } from '../topics/topic-config';
 import { bodyObject, parseMax } from './admin-request';
-import { DeadLetterListResponse, DeadLetterResendResponse } from './admin.types';
 import { toMessageView } from './message-view';
+import { DeadLetterListResponse, DeadLetterResendResponse } from '@app/admin-client';
 
 /** Properties the dead-letter move adds (delivery/dead-letter-queue.ts); dropped again on resend. */
 const DEAD_LETTER_PROPERTIES: ReadonlySet<string> = new Set(Object.values(DeadLetterProperty));

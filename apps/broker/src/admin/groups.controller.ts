@@ -4,9 +4,9 @@ import { DeliveryApi, QueueProgress } from '../delivery/delivery.types';
 import { SubscriptionGroupConfig, TopicsApi } from '../topics/topic-config';
 import { groupNameProblem } from '../topics/topic-validator';
 import { bodyObject, parseTimestamp, required, requireString } from './admin-request';
-import { GroupDetailResponse, GroupListResponse, GroupSummaryView, ResetOffsetResponse } from './admin.types';
 import { StoreWriteErrorFilter } from './store-write-error.filter';
 import { TopicConfigErrorFilter } from './topic-config-error.filter';
+import { GroupDetailResponse, GroupListResponse, GroupSummaryView, ResetOffsetResponse } from '@app/admin-client';
 
 /**
  * Consumer groups (mqadmin consumerProgress, resetOffsetByTime). A group is known when it has a

@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, NotFoundException, Param } from '@nestjs/common';
 import { MESSAGE_STORE } from '../broker.tokens';
 import { MessageStore } from '../store/message-store';
-import { MessageQueryResponse } from './admin.types';
 import { toMessageView } from './message-view';
+import { MessageQueryResponse } from '@app/admin-client';
 
 /** Messages by id (mqadmin queryMsgById). */
 @Controller('messages')

@@ -4,11 +4,11 @@ import { MessageStore } from '../store/message-store';
 import { TopicConfig, TopicMessageType, TopicsApi } from '../topics/topic-config';
 import { TransactionApi } from '../transaction/transaction.types';
 import { bodyObject, optionalInteger, parseMax, required } from './admin-request';
-import { MessageKeyQueryResponse, QueueStatusView, TopicListResponse, TopicStatusResponse, TopicUpsertResponse } from './admin.types';
 import { toMessageView } from './message-view';
 import { StoreWriteErrorFilter } from './store-write-error.filter';
 import { TopicConfigErrorFilter } from './topic-config-error.filter';
 import { halfMessageCounts } from './half-message-counts';
+import { MessageKeyQueryResponse, QueueStatusView, TopicListResponse, TopicStatusResponse, TopicUpsertResponse } from '@app/admin-client';
 
 /** Fields `PUT /topics/:name` accepts; anything else is a 400, so a typo is not silently ignored. */
 const UPSERT_FIELDS = new Set(['readQueueNums', 'writeQueueNums', 'perm', 'messageType']);

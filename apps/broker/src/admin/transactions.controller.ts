@@ -15,8 +15,8 @@ import {
 import { TRANSACTIONS } from '../broker.tokens';
 import { HalfMessageState, HalfMessageView, TransactionApi, TransactionResolution } from '../transaction/transaction.types';
 import { bodyObject, parseMax, required } from './admin-request';
-import { TransactionListResponse, TransactionResolveResponse } from './admin.types';
 import { halfMessageCounts } from './half-message-counts';
+import { TransactionListResponse, TransactionResolveResponse } from '@app/admin-client';
 
 /** The states `GET /transactions?state=` filters on: the unresolved ones. */
 const LISTED_STATES: ReadonlySet<HalfMessageState> = new Set(['pending', 'check-max']);

@@ -1,20 +1,6 @@
-import type {
-  ClusterResponse,
-  GroupDetailResponse,
-  GroupListResponse,
-  MessageKeyQueryResponse,
-  MessageQueryResponse,
-  MessageView,
-  ResetOffsetResponse,
-  TopicListResponse,
-  TopicStatusResponse,
-  TopicUpsertResponse,
-  TransactionListResponse,
-  TransactionResolveResponse,
-} from '../admin/admin.types';
 import type { TopicConfig } from '../topics/topic-config';
-import { AdminClient } from './admin-client';
-import { formatFields, formatPerm, formatTable, formatTimestamp } from '@app/admin-client';
+import { AdminClient, formatFields, formatPerm, formatTable, formatTimestamp } from '@app/admin-client';
+import type { ClusterResponse, GroupDetailResponse, GroupListResponse, MessageKeyQueryResponse, MessageQueryResponse, MessageView, ResetOffsetResponse, TopicListResponse, TopicStatusResponse, TopicUpsertResponse, TransactionListResponse, TransactionResolveResponse } from '@app/admin-client';
 
 /**
  * The mqadmin subcommands: each calls the admin REST API and prints what Apache RocketMQ's

@@ -1,5 +1,4 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { AdminClient, AdminRequestError } from './admin-client';
 import {
   clusterList,
   consumerProgress,
@@ -15,6 +14,7 @@ import {
   updateTopic,
   UsageError,
 } from './mqadmin-commands';
+import { AdminClient, AdminRequestError } from '@app/admin-client';
 
 /**
  * `npm run mqadmin -- <command> [flags]`: Apache RocketMQ's mqadmin command names and flags,

@@ -1,5 +1,9 @@
 import { StoredMessage } from '../store/message-record';
 import { FilterExpression } from './filter/filter-expression';
+import type { QueueProgress } from '@app/admin-client';
+
+/** A group's progress per queue is the admin API's contract (libs/admin-client). */
+export type { QueueProgress } from '@app/admin-client';
 
 /**
  * The contract between the delivery engine (delivery-service.ts) and its callers (gRPC
@@ -78,18 +82,6 @@ export type UpdateOffsetResult =
   | { status: 'ok' }
   | { status: 'topic-not-found' }
   | { status: 'offset-out-of-range'; minOffset: number; maxOffset: number };
-
-/** Per topic-queue progress of a consumer group (admin: consumerProgress). */
-export interface QueueProgress {
-  topic: string;
-  queueId: number;
-  /** The queue's max offset (next message to be written). */
-  brokerOffset: number;
-  /** All messages before this offset are acknowledged (or dead-lettered). */
-  consumerOffset: number;
-  inFlight: number;
-  lag: number;
-}
 
 /** Where a queue-offset consumer starts (`QueryOffset`). */
 export type OffsetPolicy = { type: 'BEGINNING' } | { type: 'END' } | { type: 'TIMESTAMP'; timestampMs: number };

@@ -1,30 +1,12 @@
-/** A topic's accepted message type, as Apache RocketMQ 5 declares it (`message.type` attribute). */
-export type TopicMessageType = 'NORMAL' | 'FIFO' | 'DELAY' | 'TRANSACTION';
+import type { SubscriptionGroupConfig, TopicConfig } from '@app/admin-client';
+
+/** The topic and group shapes are the admin API's contract (libs/admin-client). */
+export type { SubscriptionGroupConfig, TopicConfig, TopicMessageType } from '@app/admin-client';
 
 /** Permission bits, RocketMQ's PermName: 2 = writable, 4 = readable, 6 = both. */
 export const PERM_WRITE = 2;
 export const PERM_READ = 4;
 export const PERM_READ_WRITE = PERM_READ | PERM_WRITE;
-
-/** One topic's configuration, persisted by TopicRegistry. */
-export interface TopicConfig {
-  name: string;
-  readQueueNums: number;
-  writeQueueNums: number;
-  perm: number;
-  messageType: TopicMessageType;
-  /** System topics (DLQ, schedule, transaction check-max) are created by the broker itself. */
-  system: boolean;
-}
-
-/** A consumer group's configuration (RocketMQ's subscription group), persisted. */
-export interface SubscriptionGroupConfig {
-  group: string;
-  /** Deliveries before a message goes to `%DLQ%<group>` (RocketMQ: retryMaxTimes + 1 = 16). */
-  maxDeliveryAttempts: number;
-  /** FIFO consumption: one in-flight message per message group (RocketMQ consumeMessageOrderly). */
-  fifo: boolean;
-}
 
 /** Names of the broker's system topics. */
 export const DLQ_TOPIC_PREFIX = '%DLQ%';

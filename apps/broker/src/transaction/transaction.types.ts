@@ -1,5 +1,6 @@
 import { MessageInput, StoredMessage } from '../store/message-record';
 import { AppendResult } from '../store/message-store';
+import type { HalfMessageState, HalfMessageView, TransactionResolution } from '@app/admin-client';
 
 /**
  * The contract of the broker's transaction layer (transaction-service.ts implements it; the
@@ -19,33 +20,13 @@ import { AppendResult } from '../store/message-store';
  * ```
  * Resolutions are final: the same resolution again is answered OK without a second delivery;
  * the opposite one is refused and changes nothing.
+ *
+ * Resolutions, states and the half-message view are the admin API's contract (libs/admin-client).
  */
-export type TransactionResolution = 'COMMIT' | 'ROLLBACK';
+export type { HalfMessageState, HalfMessageView, TransactionResolution } from '@app/admin-client';
 
 /** Who resolved a transaction (recorded in the op record, counted in metrics). */
 export type TransactionSource = 'client' | 'server-check' | 'admin';
-
-export type HalfMessageState = 'pending' | 'committed' | 'rolled-back' | 'check-max';
-
-/** A half message as the admin API lists it. */
-export interface HalfMessageView {
-  transactionId: string;
-  messageId: string;
-  topic: string;
-  queueId: number;
-  /** Commit-log offset and size of the half message. */
-  offset: number;
-  size: number;
-  state: HalfMessageState;
-  producerGroup: string | undefined;
-  bornTimestampMs: number;
-  storeTimestampMs: number;
-  ageMs: number;
-  /** Check-back commands actually sent to a live producer. */
-  checkCount: number;
-  /** When the next check-back is due (pending only). */
-  nextCheckAtMs: number | undefined;
-}
 
 export type SendHalfResult =
   | { status: 'ok'; transactionId: string; offset: number; storeTimestampMs: number }

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
-import { AdminClient } from '../../../broker/src/cli/admin-client';
 import { Scenario } from './scenario';
 import { createKnownOrder, orderStatus, paymentCount, pendingHalfMessages, waitUntil } from './scenario-steps';
+import { AdminClient } from '@app/admin-client';
 
 /**
  * Scenario 5: order-service dies after its payment-succeeded handler committed the effect

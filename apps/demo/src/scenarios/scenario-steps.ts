@@ -1,8 +1,8 @@
 import { Client } from 'pg';
-import type { TransactionListResponse } from '../../../broker/src/admin/admin.types';
 import { DemoStack } from '../demo-stack';
 import { Order, sleep } from '../shop-client';
 import { ScenarioContext } from './scenario';
+import type { TransactionListResponse } from '@app/admin-client';
 
 const POLL_MS = 250;
 /** How long a step waits for a consumer, a check-back or a restart. */

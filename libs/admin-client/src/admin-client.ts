@@ -1,4 +1,4 @@
-import type { AdminErrorBody } from '../admin/admin.types';
+import type { AdminErrorBody } from './admin.types';
 
 /** How long one admin request may take before the CLI gives up. */
 export const ADMIN_REQUEST_TIMEOUT_MS = 10_000;

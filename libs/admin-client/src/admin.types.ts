@@ -1,6 +1,69 @@
-import { QueueProgress } from '../delivery/delivery.types';
-import { SubscriptionGroupConfig, TopicConfig } from '../topics/topic-config';
-import { HalfMessageView, TransactionResolution } from '../transaction/transaction.types';
+/*
+ * The broker's admin REST API as its clients see it: request and response bodies. The broker's
+ * own topic, group, progress and half-message types are these (apps/broker re-exports them), so
+ * the wire shape and the broker cannot drift apart.
+ */
+
+/** A topic's accepted message type, as Apache RocketMQ 5 declares it (`message.type` attribute). */
+export type TopicMessageType = 'NORMAL' | 'FIFO' | 'DELAY' | 'TRANSACTION';
+
+/** One topic's configuration, persisted by TopicRegistry. */
+export interface TopicConfig {
+  name: string;
+  readQueueNums: number;
+  writeQueueNums: number;
+  perm: number;
+  messageType: TopicMessageType;
+  /** System topics (DLQ, schedule, transaction check-max) are created by the broker itself. */
+  system: boolean;
+}
+
+/** A consumer group's configuration (RocketMQ's subscription group), persisted. */
+export interface SubscriptionGroupConfig {
+  group: string;
+  /** Deliveries before a message goes to `%DLQ%<group>` (RocketMQ: retryMaxTimes + 1 = 16). */
+  maxDeliveryAttempts: number;
+  /** FIFO consumption: one in-flight message per message group (RocketMQ consumeMessageOrderly). */
+  fifo: boolean;
+}
+
+/** Per topic-queue progress of a consumer group (admin: consumerProgress). */
+export interface QueueProgress {
+  topic: string;
+  queueId: number;
+  /** The queue's max offset (next message to be written). */
+  brokerOffset: number;
+  /** All messages before this offset are acknowledged (or dead-lettered). */
+  consumerOffset: number;
+  inFlight: number;
+  lag: number;
+}
+
+/** How a transaction ends; final once applied (the broker's transaction.types.ts has the lifecycle). */
+export type TransactionResolution = 'COMMIT' | 'ROLLBACK';
+
+/** Where a half message is in its lifecycle. */
+export type HalfMessageState = 'pending' | 'committed' | 'rolled-back' | 'check-max';
+
+/** A half message as the admin API lists it. */
+export interface HalfMessageView {
+  transactionId: string;
+  messageId: string;
+  topic: string;
+  queueId: number;
+  /** Commit-log offset and size of the half message. */
+  offset: number;
+  size: number;
+  state: HalfMessageState;
+  producerGroup: string | undefined;
+  bornTimestampMs: number;
+  storeTimestampMs: number;
+  ageMs: number;
+  /** Check-back commands actually sent to a live producer. */
+  checkCount: number;
+  /** When the next check-back is due (pending only). */
+  nextCheckAtMs: number | undefined;
+}
 
 /**
  * Response bodies of the admin REST API. The mqadmin CLI (cli/mqadmin.ts) reads the same types,
