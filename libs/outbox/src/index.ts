@@ -21,7 +21,7 @@ export type { OutboxModuleOptions, TransactionalMessageStep, TransactionalMessag
 /** The defaults (schema 'public', lock timeout 5 s) and the resolved options type. */
 export { OUTBOX_DEFAULTS, type ResolvedOutboxOptions } from './outbox.defaults';
 /** The package's typed error: match on `code` (docs/errors.md). */
-export { OutboxError, type OutboxErrorCode } from './outbox.errors';
+export { isRetryableOutboxError, OutboxError, type OutboxErrorCode, RETRYABLE_OUTBOX_ERROR_CODES } from './outbox.errors';
 /** The outbox migrations for a schema, for a DataSource's `migrations` option and `dataSource.runMigrations()`. */
 export { outboxMigrations } from './migrations/outbox-migrations';
 /** The `mq_transaction` entity (an EntitySchema per schema) and its row type. */

@@ -48,3 +48,20 @@ export class OutboxError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * The failures after which nothing of the call committed and the same call may succeed later:
+ * the broker was unreachable or refused the half message, or a check-back rolled the message
+ * back first. In each the local transaction was rolled back. An HTTP service answers them 503
+ * (Service Unavailable); anything else is the caller's or the code's problem.
+ */
+export const RETRYABLE_OUTBOX_ERROR_CODES: ReadonlySet<OutboxErrorCode> = new Set<OutboxErrorCode>([
+  'OUTBOX_ERR_BROKER_UNAVAILABLE',
+  'OUTBOX_ERR_HALF_SEND_FAILED',
+  'OUTBOX_ERR_ROLLED_BACK_BY_CHECK_BACK',
+]);
+
+/** Whether `error` is an OutboxError after which nothing committed and a retry may succeed (RETRYABLE_OUTBOX_ERROR_CODES). */
+export function isRetryableOutboxError(error: unknown): error is OutboxError {
+  return error instanceof OutboxError && RETRYABLE_OUTBOX_ERROR_CODES.has(error.code);
+}

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post, ServiceUnavailableException } from '@nestjs/common';
-import { OutboxError } from '@app/outbox';
+import { isRetryableOutboxError } from '@app/outbox';
 import { CreateOrderDto } from './create-order.dto';
 import { toOrderView, type OrderView } from './order.entity';
 import { OrdersService } from './orders.service';
@@ -15,7 +15,7 @@ export class OrdersController {
       return toOrderView(await this.orders.create(body.buyerId, body.amount));
     } catch (error) {
       // No order without its order-created message: the transaction rolled back, the client may retry.
-      if (error instanceof OutboxError && (error.code === 'OUTBOX_ERR_BROKER_UNAVAILABLE' || error.code === 'OUTBOX_ERR_HALF_SEND_FAILED')) {
+      if (isRetryableOutboxError(error)) {
         throw new ServiceUnavailableException({ statusCode: 503, error: 'Service Unavailable', reason: `order not created: ${error.message}` });
       }
       throw error;

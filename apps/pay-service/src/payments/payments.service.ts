@@ -4,7 +4,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { OutboxError, type OutboxErrorCode, TransactionalMessage } from '@app/outbox';
+import { isRetryableOutboxError, TransactionalMessage } from '@app/outbox';
 import { Account } from '../accounts/account.entity';
 import { KnownOrder } from '../orders/known-order.entity';
 import { MerchantCallback } from './merchant-callback';
@@ -13,8 +13,6 @@ import { PaymentRefused, UNIQUE_VIOLATION } from './payment-refused';
 
 export const PAYMENT_SUCCEEDED_TOPIC = 'payment-succeeded';
 
-/** Failures of the half-message flow after which nothing was paid and a retry may succeed (-> 503). */
-const RETRYABLE_OUTBOX_ERRORS = new Set<OutboxErrorCode>(['OUTBOX_ERR_BROKER_UNAVAILABLE', 'OUTBOX_ERR_HALF_SEND_FAILED', 'OUTBOX_ERR_ROLLED_BACK_BY_CHECK_BACK']);
 
 /** Body of a `payment-succeeded` message. */
 export interface PaymentSucceeded {
@@ -53,7 +51,7 @@ export class PaymentsService {
         throw new PaymentRefused(HttpStatus.CONFLICT, `order ${orderId} is already paid`);
       }
       // Nothing was paid: the transaction rolled back. The caller may retry.
-      if (error instanceof OutboxError && RETRYABLE_OUTBOX_ERRORS.has(error.code)) {
+      if (isRetryableOutboxError(error)) {
         throw new PaymentRefused(HttpStatus.SERVICE_UNAVAILABLE, `payment not made, retry later: ${error.message}`);
       }
       throw error;
