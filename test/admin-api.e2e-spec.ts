@@ -7,6 +7,7 @@ import { DeliveryService } from '../apps/broker/src/delivery/delivery-service';
 import { ReceivedMessage } from '../apps/broker/src/delivery/delivery.types';
 import { TopicRegistry } from '../apps/broker/src/topics/topic-registry';
 import { AdminApp, startAdminApp } from './support/admin-app';
+import { queueForMessageGroup } from '../apps/broker/src/topics/write-queue';
 
 /**
  * The admin REST API over a real FileMessageStore and TopicRegistry in a temp directory. Each
@@ -167,6 +168,21 @@ describe('admin REST API', () => {
       const found = await http().get('/messages/dead-1').expect(200);
       const resent = found.body.records.find((r: { topic: string }) => r.topic === 'payments');
       expect(resent).toMatchObject({ keys: ['p-1'], properties: { u: 'v' }, bodyUtf8Preview: 'body of dead-1' });
+    });
+
+    it("resends a FIFO dead letter to its message group's queue, where the group's other messages are", async () => {
+      await topics.upsert({ name: 'fifo-payments', writeQueueNums: 8, readQueueNums: 8, messageType: 'FIFO' });
+      const groups = ['order-7', 'order-8', 'order-9', 'order-10'];
+      for (const group of groups) {
+        await append({ topic: '%DLQ%billing', messageId: `dead-${group}`, messageGroup: group, properties: { [DeadLetterProperty.OriginTopic]: 'fifo-payments' } });
+      }
+      for (const group of groups) {
+        const { body } = await http().post(`/groups/billing/dlq/dead-${group}/resend`).expect(200);
+        // The queue a client's send of that group goes to (SendMessage), not one spread by the message id.
+        expect({ group, queueId: body.queueId }).toEqual({ group, queueId: queueForMessageGroup(group, 8) });
+        const found = await http().get(`/messages/dead-${group}`).expect(200);
+        expect(found.body.records.find((r: { topic: string }) => r.topic === 'fifo-payments')).toMatchObject({ queueId: body.queueId, messageGroup: group });
+      }
     });
 
     it('answers 409 when the original topic is unknown, and resends to a topic named in the body', async () => {

@@ -1,4 +1,4 @@
-import { queueForMessageGroup } from '../apps/broker/src/grpc/handlers/send-message.handler';
+import { queueForMessageGroup } from '../apps/broker/src/topics/write-queue';
 import { randomUUID } from 'node:crypto';
 import { Message, SendMessageResponse, SystemProperties } from '../apps/broker/src/grpc/messaging.types';
 import { startTestBroker, TestBroker } from './support/broker-harness';

@@ -15,10 +15,10 @@ import {
 import { DELIVERY, MESSAGE_STORE, TOPICS } from '../broker.tokens';
 import { DeadLetterProperty } from '../delivery/dead-letter-queue';
 import { DeliveryApi } from '../delivery/delivery.types';
-import { MessageInput, StoredMessage } from '../store/message-record';
+import { copyMessage, MessageInput, StoredMessage } from '../store/message-record';
 import { AppendResult, MessageStore } from '../store/message-store';
-import { fnv1a } from '../store/segment-index';
 import { dlqTopicOf, PERM_WRITE, TopicsApi } from '../topics/topic-config';
+import { writeQueueFor } from '../topics/write-queue';
 import { bodyObject, parseMax } from './admin-request';
 import { toMessageView } from './message-view';
 import { DeadLetterListResponse, DeadLetterResendResponse } from '@app/admin-client';
@@ -76,7 +76,7 @@ export class DeadLetterController {
         `message ${JSON.stringify(messageId)} has no ${DeadLetterProperty.OriginTopic} property; name the topic to resend to with {"topic": "..."}`,
       );
     }
-    const queueId = this.targetQueue(target, messageId);
+    const queueId = this.targetQueue(target, dead);
     const result = await this.store.append(resendInput(dead, target, queueId));
     const [record] = assertAppended(result);
     return { group, messageId, topic: target, queueId, queueOffset: record.queueOffset, commitLogOffset: record.offset };
@@ -105,29 +105,19 @@ export class DeadLetterController {
     return records.reduce((newest, m) => (m.offset > newest.offset ? m : newest));
   }
 
-  /** Any writable queue works; hashing the id spreads resends and makes retries land together. */
-  private targetQueue(topic: string, messageId: string): number {
+  /** A FIFO message goes back to its group's queue (order); any other spreads by its id (writeQueueFor). */
+  private targetQueue(topic: string, dead: StoredMessage): number {
     const config = this.topics?.get(topic);
     if (this.topics && !config) throw new NotFoundException(`topic ${JSON.stringify(topic)} does not exist; create it or resend elsewhere`);
     if (!config) return 0;
     if ((config.perm & PERM_WRITE) === 0) throw new ConflictException(`topic ${JSON.stringify(topic)} is not writable (perm ${config.perm})`);
-    return fnv1a(messageId) % config.writeQueueNums;
+    return writeQueueFor(config, dead);
   }
 }
 
 function resendInput(dead: StoredMessage, topic: string, queueId: number): MessageInput {
   const properties = Object.fromEntries(Object.entries(dead.properties).filter(([name]) => !DEAD_LETTER_PROPERTIES.has(name)));
-  return {
-    topic,
-    queueId,
-    messageId: dead.messageId,
-    bornTimestampMs: dead.bornTimestampMs,
-    tag: dead.tag,
-    keys: dead.keys,
-    messageGroup: dead.messageGroup,
-    properties,
-    body: dead.body,
-  };
+  return copyMessage(dead, { topic, queueId, properties });
 }
 
 function assertAppended(result: AppendResult): Extract<AppendResult, { status: 'ok' }>['records'] {

@@ -1,5 +1,5 @@
 import { Logger } from 'pino';
-import { MessageInput, StoredMessage } from '../store/message-record';
+import { copyMessage, MessageInput, StoredMessage } from '../store/message-record';
 import { MessageStore } from '../store/message-store';
 import { TopicsApi, dlqTopicOf } from '../topics/topic-config';
 
@@ -50,14 +50,9 @@ export class DeadLetterQueue {
 
 /** The copy appended to the dead-letter topic. */
 export function deadLetterCopy(dlqTopic: string, message: StoredMessage, attempts: number): MessageInput {
-  return {
+  return copyMessage(message, {
     topic: dlqTopic,
     queueId: 0,
-    messageId: message.messageId,
-    bornTimestampMs: message.bornTimestampMs,
-    tag: message.tag,
-    keys: message.keys,
-    messageGroup: message.messageGroup,
     properties: {
       ...message.properties,
       [DeadLetterProperty.OriginTopic]: message.topic,
@@ -65,6 +60,5 @@ export function deadLetterCopy(dlqTopic: string, message: StoredMessage, attempt
       [DeadLetterProperty.RetryTopic]: message.topic,
       [DeadLetterProperty.ReconsumeTimes]: String(attempts),
     },
-    body: message.body,
-  };
+  });
 }

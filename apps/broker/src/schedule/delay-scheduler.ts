@@ -1,7 +1,7 @@
 import { LifecycleState } from '../lifecycle-state';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'pino';
-import { MessageInput, RecordType, StoredMessage } from '../store/message-record';
+import { copyMessage, MessageInput, RecordType, StoredMessage } from '../store/message-record';
 import { AppendResult, MessageStore } from '../store/message-store';
 import { SCHEDULE_TOPIC } from '../topics/topic-config';
 import { DELAY_SCHEDULER_DEFAULTS, DelaySchedulerSettings } from './delay-scheduler.defaults';
@@ -153,19 +153,14 @@ export class DelayScheduler implements DelaySchedulerApi {
     if (this.currentState !== LifecycleState.Running) return { status: 'not-running', state: this.currentState };
     const invalid = checkSchedulable(message);
     if (invalid) return { status: 'invalid', reason: invalid };
-    const result = await this.store.append({
-      type: RecordType.Normal,
-      topic: SCHEDULE_TOPIC,
-      queueId: SCHEDULE_QUEUE_ID,
-      messageId: message.messageId,
-      bornTimestampMs: message.bornTimestampMs,
-      tag: message.tag,
-      keys: message.keys,
-      messageGroup: message.messageGroup,
-      deliveryTimestampMs: message.deliveryTimestampMs,
-      properties: { ...message.properties, [REAL_TOPIC_PROPERTY]: message.topic, [REAL_QUEUE_ID_PROPERTY]: String(message.queueId) },
-      body: message.body,
-    });
+    const result = await this.store.append(
+      copyMessage(message, {
+        topic: SCHEDULE_TOPIC,
+        queueId: SCHEDULE_QUEUE_ID,
+        deliveryTimestampMs: message.deliveryTimestampMs,
+        properties: { ...message.properties, [REAL_TOPIC_PROPERTY]: message.topic, [REAL_QUEUE_ID_PROPERTY]: String(message.queueId) },
+      }),
+    );
     // After close the message stays stored and the next open() finds it.
     if (result.status === 'ok' && this.currentState === LifecycleState.Running) {
       this.heap.push({ dueMs: message.deliveryTimestampMs, queueOffset: result.records[0].queueOffset });
@@ -326,17 +321,5 @@ function toRealMessage(scheduled: StoredMessage): MessageInput | string {
   const { [REAL_TOPIC_PROPERTY]: topic, [REAL_QUEUE_ID_PROPERTY]: queueIdText, ...properties } = scheduled.properties;
   if (!topic) return `${REAL_TOPIC_PROPERTY} is missing`;
   if (queueIdText === undefined || !/^[0-9]+$/.test(queueIdText)) return `${REAL_QUEUE_ID_PROPERTY} ${JSON.stringify(queueIdText)} is not a queue id`;
-  return {
-    type: RecordType.Normal,
-    topic,
-    queueId: Number(queueIdText),
-    messageId: scheduled.messageId,
-    bornTimestampMs: scheduled.bornTimestampMs,
-    tag: scheduled.tag,
-    keys: scheduled.keys,
-    messageGroup: scheduled.messageGroup,
-    deliveryTimestampMs: scheduled.deliveryTimestampMs,
-    properties,
-    body: scheduled.body,
-  };
+  return copyMessage(scheduled, { topic, queueId: Number(queueIdText), deliveryTimestampMs: scheduled.deliveryTimestampMs, properties });
 }

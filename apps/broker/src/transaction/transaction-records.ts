@@ -1,4 +1,4 @@
-import { MessageInput, RecordType, StoredMessage } from '../store/message-record';
+import { copyMessage, MessageInput, RecordType, StoredMessage } from '../store/message-record';
 import { TRANS_CHECK_MAX_TIME_TOPIC } from '../topics/topic-config';
 import { TransactionSource } from './transaction.types';
 
@@ -107,15 +107,9 @@ export function opRecord(
 
 /** The atomic batch that moves `half` to the check-max topic: the copy, then the marker. */
 export function checkMaxRecords(half: StoredMessage, transactionId: string, checkCount: number, bornTimestampMs: number): MessageInput[] {
-  const copy: MessageInput = {
-    type: RecordType.Normal,
+  const copy = copyMessage(half, {
     topic: TRANS_CHECK_MAX_TIME_TOPIC,
     queueId: CHECK_MAX_QUEUE_ID,
-    messageId: half.messageId,
-    bornTimestampMs: half.bornTimestampMs,
-    tag: half.tag,
-    keys: half.keys,
-    messageGroup: half.messageGroup,
     deliveryTimestampMs: half.deliveryTimestampMs,
     properties: {
       ...half.properties,
@@ -123,8 +117,7 @@ export function checkMaxRecords(half: StoredMessage, transactionId: string, chec
       [REAL_QUEUE_ID_PROPERTY]: String(half.queueId),
       [TRANSACTION_ID_PROPERTY]: transactionId,
     },
-    body: half.body,
-  };
+  });
   const marker: MessageInput = {
     type: RecordType.Rollback,
     topic: TRANS_CHECK_MAX_TIME_TOPIC,

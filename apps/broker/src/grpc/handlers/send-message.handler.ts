@@ -1,5 +1,5 @@
 import { MessageInput } from '../../store/message-record';
-import { tagHashCode } from '../../store/message-properties';
+import { queueForMessageGroup } from '../../topics/write-queue';
 import { AppendResult } from '../../store/message-store';
 import { TopicConfig } from '../../topics/topic-config';
 import { InFlightBytesLimit } from '../in-flight-bytes-limit';
@@ -140,17 +140,6 @@ function bodyBytesOf(messages: readonly Message[]): number {
 
 function sameTopic(a: Message, b: Message): boolean {
   return a.topic?.name === b.topic?.name && (a.topic?.resourceNamespace ?? '') === (b.topic?.resourceNamespace ?? '');
-}
-
-/**
- * A message with a message group goes to the queue its group hashes to (Java's String.hashCode
- * modulo the write queues, as the proxy's SendMessageQueueSelector does), whatever queue the
- * client named: every message of a group lands in one queue, which is what keeps them in order,
- * even from clients that pick queue 0 for everything (rocketmq-client-nodejs 1.0.8).
- */
-export function queueForMessageGroup(messageGroup: string, writeQueueNums: number): number {
-  const hash = tagHashCode(messageGroup);
-  return ((hash % writeQueueNums) + writeQueueNums) % writeQueueNums;
 }
 
 /** The client picks the queue from the route; it must be one of the topic's write queues. */
