@@ -54,6 +54,13 @@ module.exports = {
       to: { path: '^libs/[^/]+/src/.+', pathNot: ['^$1/', '^libs/[^/]+/src/(index|testing)\\.ts$', '^libs/testkit/src/app-alias-register\\.ts$'] },
     },
     {
+      name: 'broker-common-is-below-every-layer',
+      comment: 'common/ holds data structures every layer uses (MinHeap); it imports no layer',
+      severity: 'error',
+      from: { path: `^${BROKER}/common/` },
+      to: { path: `^${BROKER}/(?!common/)[^/]+/` },
+    },
+    {
       name: 'broker-store-and-topics-are-the-bottom',
       severity: 'error',
       from: { path: `^${BROKER}/(store|topics)/`, pathNot: SPEC },

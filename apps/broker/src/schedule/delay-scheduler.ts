@@ -6,7 +6,7 @@ import { AppendResult, MessageStore } from '../store/message-store';
 import { SCHEDULE_TOPIC } from '../topics/topic-config';
 import { DELAY_SCHEDULER_DEFAULTS, DelaySchedulerSettings } from './delay-scheduler.defaults';
 import { DelaySchedulerApi } from './delay-scheduler.types';
-import { DueEntry, DueHeap } from './due-heap';
+import { MinHeap } from '../common/min-heap';
 import { ScheduleProgress } from './schedule-progress';
 
 /** Properties recording where a delayed message goes (RocketMQ's MessageConst names). */
@@ -58,7 +58,7 @@ export class DelayScheduler implements DelaySchedulerApi {
   private readonly settings: DelaySchedulerSettings;
   private readonly now: () => number;
   private readonly progress: ScheduleProgress;
-  private readonly heap = new DueHeap();
+  private readonly heap = new MinHeap<DueEntry>(dueFirst);
   private currentState: LifecycleState = LifecycleState.Created;
   /** Taken from the heap by the current run and not yet delivered or put back. */
   private inFlight = 0;
@@ -322,4 +322,16 @@ function toRealMessage(scheduled: StoredMessage): MessageInput | string {
   if (!topic) return `${REAL_TOPIC_PROPERTY} is missing`;
   if (queueIdText === undefined || !/^[0-9]+$/.test(queueIdText)) return `${REAL_QUEUE_ID_PROPERTY} ${JSON.stringify(queueIdText)} is not a queue id`;
   return copyMessage(scheduled, { topic, queueId: Number(queueIdText), deliveryTimestampMs: scheduled.deliveryTimestampMs, properties });
+}
+
+/** A delayed message waiting in the schedule queue: when it is due, and where it is stored. */
+interface DueEntry {
+  dueMs: number;
+  /** Offset in the schedule topic's queue 0. */
+  queueOffset: number;
+}
+
+/** Earlier due time first; at the same millisecond, in the order they were scheduled. */
+function dueFirst(a: DueEntry, b: DueEntry): boolean {
+  return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.queueOffset < b.queueOffset);
 }

@@ -1,4 +1,4 @@
-import { CheckSchedule } from './check-schedule';
+import { createCheckSchedule } from './check-schedule';
 import { HalfMessageDetails } from './transaction-records';
 import { PersistedHalf, TransactionStateDocument } from './transaction-state-file';
 
@@ -50,7 +50,7 @@ export class HalfMessageTable {
   private readonly halves = new Map<number, HalfEntry>();
   /** Resolutions by half-message offset, in the order they happened. */
   private readonly resolved = new Map<number, ResolvedState>();
-  private readonly schedule = new CheckSchedule();
+  private readonly schedule = createCheckSchedule();
   private pending = 0;
   private applied = 0;
   /** The last applied record (kept as fields: advance() runs for every record, allocation-free). */
