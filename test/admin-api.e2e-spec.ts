@@ -112,8 +112,15 @@ describe('admin REST API', () => {
       expect(body.messageId).toBe('m-1');
       expect(body.records).toHaveLength(1);
       expect(body.records[0]).toMatchObject({
-        messageId: 'm-1', topic: 'keyed', recordType: 'NORMAL', queueOffset: 0, tag: 'created', keys: ['order-1'],
-        properties: { a: 'b' }, bodyBase64: Buffer.from('body of m-1').toString('base64'), bodyUtf8Preview: 'body of m-1',
+        messageId: 'm-1',
+        topic: 'keyed',
+        recordType: 'NORMAL',
+        queueOffset: 0,
+        tag: 'created',
+        keys: ['order-1'],
+        properties: { a: 'b' },
+        bodyBase64: Buffer.from('body of m-1').toString('base64'),
+        bodyUtf8Preview: 'body of m-1',
         bodyPreviewTruncated: false,
       });
     });
@@ -147,7 +154,12 @@ describe('admin REST API', () => {
       await topics.upsert({ name: 'payments', writeQueueNums: 4 });
       await topics.upsertGroup({ group: 'billing' });
       const dlq = '%DLQ%billing';
-      await append({ topic: dlq, messageId: 'dead-1', keys: ['p-1'], properties: { [DeadLetterProperty.OriginTopic]: 'payments', [DeadLetterProperty.ReconsumeTimes]: '16', u: 'v' } });
+      await append({
+        topic: dlq,
+        messageId: 'dead-1',
+        keys: ['p-1'],
+        properties: { [DeadLetterProperty.OriginTopic]: 'payments', [DeadLetterProperty.ReconsumeTimes]: '16', u: 'v' },
+      });
       await append({ topic: dlq, messageId: 'dead-2', properties: { u: 'w' } });
     });
 
@@ -161,8 +173,12 @@ describe('admin REST API', () => {
     it('resends a dead letter to its original topic, keeping id, keys and user properties', async () => {
       const { body } = await http().post('/groups/billing/dlq/dead-1/resend').expect(200);
       expect(body).toEqual({
-        group: 'billing', messageId: 'dead-1', topic: 'payments',
-        queueId: expect.any(Number), queueOffset: 0, commitLogOffset: expect.any(Number),
+        group: 'billing',
+        messageId: 'dead-1',
+        topic: 'payments',
+        queueId: expect.any(Number),
+        queueOffset: 0,
+        commitLogOffset: expect.any(Number),
       });
       expect(body.queueId).toBeLessThan(4);
       const found = await http().get('/messages/dead-1').expect(200);
@@ -174,7 +190,12 @@ describe('admin REST API', () => {
       await topics.upsert({ name: 'fifo-payments', writeQueueNums: 8, readQueueNums: 8, messageType: 'FIFO' });
       const groups = ['order-7', 'order-8', 'order-9', 'order-10'];
       for (const group of groups) {
-        await append({ topic: '%DLQ%billing', messageId: `dead-${group}`, messageGroup: group, properties: { [DeadLetterProperty.OriginTopic]: 'fifo-payments' } });
+        await append({
+          topic: '%DLQ%billing',
+          messageId: `dead-${group}`,
+          messageGroup: group,
+          properties: { [DeadLetterProperty.OriginTopic]: 'fifo-payments' },
+        });
       }
       for (const group of groups) {
         const { body } = await http().post(`/groups/billing/dlq/dead-${group}/resend`).expect(200);
@@ -206,7 +227,13 @@ describe('admin REST API', () => {
   describe('consumer groups', () => {
     const receive = async (group: string, topic: string, batchSize: number): Promise<ReceivedMessage[]> => {
       const result = await delivery.receive({
-        group, topic, batchSize, filter: { type: 'TAG', expression: '*' }, invisibleDurationMs: 60_000, longPollingTimeoutMs: 0, clientId: 'admin-api-test',
+        group,
+        topic,
+        batchSize,
+        filter: { type: 'TAG', expression: '*' },
+        invisibleDurationMs: 60_000,
+        longPollingTimeoutMs: 0,
+        clientId: 'admin-api-test',
       });
       if (result.status !== 'ok') throw new Error(`receive failed: ${JSON.stringify(result)}`);
       return result.messages;
@@ -223,7 +250,11 @@ describe('admin REST API', () => {
     it('lists groups with their lag and in-flight count', async () => {
       const { body } = await http().get('/groups').expect(200);
       expect(body.groups).toContainEqual({
-        group: 'accounting', config: { group: 'accounting', maxDeliveryAttempts: 16, fifo: false }, topics: ['invoices'], totalLag: 2, inFlight: 1,
+        group: 'accounting',
+        config: { group: 'accounting', maxDeliveryAttempts: 16, fifo: false },
+        topics: ['invoices'],
+        totalLag: 2,
+        inFlight: 1,
       });
     });
 
@@ -276,7 +307,10 @@ describe('admin REST API', () => {
   it('describes the cluster for clusterList', async () => {
     const { body } = await http().get('/cluster').expect(200);
     expect(body).toEqual({
-      clusterName: 'DefaultCluster', brokerName: 'broker-a', brokerId: 0, version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      clusterName: 'DefaultCluster',
+      brokerName: 'broker-a',
+      brokerId: 0,
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
       addresses: { grpc: '127.0.0.1:18081', admin: expect.stringMatching(/^127\.0\.0\.1:\d+$/) },
     });
   });

@@ -102,7 +102,11 @@ describe('broker process', () => {
     await store.open();
     const records: AppendedRecord[] = [];
     for (let n = 0; n < 300; n++) {
-      records.push(...okRecords(await store.append({ topic: 'orders', queueId: 0, messageId: `m${n}`, keys: [`k${n}`], bornTimestampMs: Date.now(), body: Buffer.alloc(1_000, n) })));
+      records.push(
+        ...okRecords(
+          await store.append({ topic: 'orders', queueId: 0, messageId: `m${n}`, keys: [`k${n}`], bornTimestampMs: Date.now(), body: Buffer.alloc(1_000, n) }),
+        ),
+      );
     }
     await store.close();
     // One flipped byte in the body of a record in the middle of segment 0.
@@ -124,7 +128,9 @@ describe('broker process', () => {
       expect(await byKey('k30')).toEqual([]);
       expect(await byKey('k31')).toHaveLength(1);
       expect(await (await fetch(`${admin}/health`)).json()).toMatchObject({ status: 'ok', store: 'running', damagedRecords: 1 });
-      expect(broker.lines.find((line) => line.level === 50 && String(line.msg).startsWith('damaged commit-log record'))).toMatchObject({ offset: victim.offset });
+      expect(broker.lines.find((line) => line.level === 50 && String(line.msg).startsWith('damaged commit-log record'))).toMatchObject({
+        offset: victim.offset,
+      });
       expect(await (await fetch(`${admin}/metrics`)).text()).toMatch(/^rocketmq_broker_store_damaged_records 1$/m);
       await broker.stop(stop);
     }

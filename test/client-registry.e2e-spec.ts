@@ -92,7 +92,13 @@ describe('client registry', () => {
       try {
         const messageId = randomUUID();
         const sent = await sender.unary<SendMessageResponse>('SendMessage', {
-          messages: [{ topic: { name: TOPIC }, body: Buffer.from('orphan'), systemProperties: { messageId, queueId: 0, messageType: 'TRANSACTION', bodyEncoding: 'IDENTITY' } }],
+          messages: [
+            {
+              topic: { name: TOPIC },
+              body: Buffer.from('orphan'),
+              systemProperties: { messageId, queueId: 0, messageType: 'TRANSACTION', bodyEncoding: 'IDENTITY' },
+            },
+          ],
         });
         expect(sent.status.code).toBe('OK');
         const transactionId = sent.entries![0].transactionId;

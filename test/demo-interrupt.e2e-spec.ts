@@ -104,7 +104,11 @@ class DemoRun {
   }
 
   async waitForOutput(pattern: RegExp, timeoutMs: number): Promise<void> {
-    await pollUntil(() => pattern.test(this.output()), timeoutMs, () => `no ${pattern} within ${timeoutMs} ms:\n${this.output()}`);
+    await pollUntil(
+      () => pattern.test(this.output()),
+      timeoutMs,
+      () => `no ${pattern} within ${timeoutMs} ms:\n${this.output()}`,
+    );
   }
 
   async waitForProcess(command: RegExp, timeoutMs: number): Promise<void> {

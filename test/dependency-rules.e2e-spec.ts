@@ -18,7 +18,11 @@ const BREAKS: Array<{ rule: string; importer: string; imported: string }> = [
   { rule: 'broker-common-is-below-every-layer', importer: 'apps/broker/src/common/heap.ts', imported: 'apps/broker/src/store/log.ts' },
   { rule: 'broker-store-and-topics-are-the-bottom', importer: 'apps/broker/src/store/segment.ts', imported: 'apps/broker/src/transaction/service.ts' },
   { rule: 'broker-domain-layers-below-grpc-and-admin', importer: 'apps/broker/src/delivery/pop.ts', imported: 'apps/broker/src/grpc/handler.ts' },
-  { rule: 'broker-grpc-and-admin-do-not-import-each-other-or-the-cli', importer: 'apps/broker/src/admin/topics.ts', imported: 'apps/broker/src/cli/mqadmin.ts' },
+  {
+    rule: 'broker-grpc-and-admin-do-not-import-each-other-or-the-cli',
+    importer: 'apps/broker/src/admin/topics.ts',
+    imported: 'apps/broker/src/cli/mqadmin.ts',
+  },
   // Two files that import each other.
   { rule: 'no-circular', importer: 'libs/faults/src/cycle-a.ts', imported: 'libs/faults/src/cycle-b.ts' },
   { rule: 'no-circular', importer: 'libs/faults/src/cycle-b.ts', imported: 'libs/faults/src/cycle-a.ts' },
@@ -86,7 +90,10 @@ describe('dependency rules (npm run deps)', () => {
     const flat = result.output.replace(/ →\s+/g, ' → ');
     for (const { rule, importer, imported } of BREAKS) {
       // The cycle is reported once, from either of its files.
-      const reported = rule === 'no-circular' && flat.includes(`${rule}: ${imported} → ${importer}`) ? `${rule}: ${imported} → ${importer}` : `${rule}: ${importer} → ${imported}`;
+      const reported =
+        rule === 'no-circular' && flat.includes(`${rule}: ${imported} → ${importer}`)
+          ? `${rule}: ${imported} → ${importer}`
+          : `${rule}: ${importer} → ${imported}`;
       expect(flat).toContain(reported);
     }
   }, 60_000);

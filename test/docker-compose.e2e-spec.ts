@@ -112,7 +112,10 @@ describe('docker-compose.yml against the apps (parsed only: no Docker engine her
       expect(init).toContain(`CREATE DATABASE ${url.pathname.slice(1)};`);
       expect(url.username).toBe(services.postgres.environment!.POSTGRES_USER);
     }
-    for (const [name, port] of [['order-service', order.port], ['pay-service', pay.port]] as const) {
+    for (const [name, port] of [
+      ['order-service', order.port],
+      ['pay-service', pay.port],
+    ] as const) {
       expect(publishedContainerPorts(name)).toEqual([port]);
       expect(healthUrl(name).port).toBe(String(port));
     }
@@ -121,7 +124,8 @@ describe('docker-compose.yml against the apps (parsed only: no Docker engine her
   it('every environment variable the compose file sets is one the service reads', () => {
     for (const name of ['order-service', 'pay-service']) {
       const config = read(`apps/${name}/src/${name}.config.ts`);
-      for (const variable of Object.keys(services[name].environment!)) expect({ variable, read: config.includes(`'${variable}'`) }).toEqual({ variable, read: true });
+      for (const variable of Object.keys(services[name].environment!))
+        expect({ variable, read: config.includes(`'${variable}'`) }).toEqual({ variable, read: true });
     }
   });
 

@@ -22,10 +22,13 @@ describe('gRPC receive and acknowledge', () => {
   let topicCounter = 0;
 
   beforeAll(async () => {
-    broker = await startTestBroker({}, {
-      messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 3_000 },
-      delivery: { minReceiveInvisibleDurationMs: 1_000 },
-    });
+    broker = await startTestBroker(
+      {},
+      {
+        messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 3_000 },
+        delivery: { minReceiveInvisibleDurationMs: 1_000 },
+      },
+    );
     client = new RawMessagingClient(broker.grpcEndpoint);
   });
 
@@ -47,7 +50,14 @@ describe('gRPC receive and acknowledge', () => {
       topic: { name: topic },
       body: Buffer.from(body),
       userProperties: extra.userProperties ?? {},
-      systemProperties: { messageId, queueId: extra.queueId ?? 0, tag: extra.tag, bornTimestamp: { seconds: 1_700_000_000 }, bornHost: 'producer-host', messageType: 'NORMAL' },
+      systemProperties: {
+        messageId,
+        queueId: extra.queueId ?? 0,
+        tag: extra.tag,
+        bornTimestamp: { seconds: 1_700_000_000 },
+        bornHost: 'producer-host',
+        messageType: 'NORMAL',
+      },
     };
     const response = await client.unary<SendMessageResponse>('SendMessage', { messages: [message] });
     expect(response.status.code).toBe('OK');
@@ -122,7 +132,11 @@ describe('gRPC receive and acknowledge', () => {
     const topic = await newTopic();
     const ids = [await send(topic, 'q0', { queueId: 0 }), await send(topic, 'q1', { queueId: 1 })];
     const frames = await receive(receiveRequest(topic, 'g-any-queue', { messageQueue: { topic: { name: topic }, id: 0 } }));
-    expect(messagesOf(frames).map((m) => m.systemProperties!.messageId).sort()).toEqual([...ids].sort());
+    expect(
+      messagesOf(frames)
+        .map((m) => m.systemProperties!.messageId)
+        .sort(),
+    ).toEqual([...ids].sort());
   });
 
   it('cuts a batch larger than 32 to 32, as the proxy does', async () => {
@@ -141,12 +155,19 @@ describe('gRPC receive and acknowledge', () => {
     const response = await client.unary<AckMessageResponse>('AckMessage', {
       group: { name: 'g-ack' },
       topic: { name: topic },
-      entries: [{ messageId: message.systemProperties!.messageId, receiptHandle: handle }, { messageId: 'x', receiptHandle: 'not-a-handle' }],
+      entries: [
+        { messageId: message.systemProperties!.messageId, receiptHandle: handle },
+        { messageId: 'x', receiptHandle: 'not-a-handle' },
+      ],
     });
     expect(response.status).toEqual({ code: 'MULTIPLE_RESULTS', message: 'MULTIPLE_RESULTS' });
     expect(response.entries!.map((entry) => entry.status.code)).toEqual(['OK', 'INVALID_RECEIPT_HANDLE']);
     expect(response.entries![0]).toMatchObject({ messageId: message.systemProperties!.messageId, receiptHandle: handle });
-    const again = await client.unary<AckMessageResponse>('AckMessage', { group: { name: 'g-ack' }, topic: { name: topic }, entries: [{ receiptHandle: handle }] });
+    const again = await client.unary<AckMessageResponse>('AckMessage', {
+      group: { name: 'g-ack' },
+      topic: { name: topic },
+      entries: [{ receiptHandle: handle }],
+    });
     expect(again.status.code).toBe('INVALID_RECEIPT_HANDLE');
     const empty = await client.unary<AckMessageResponse>('AckMessage', { group: { name: 'g-ack' }, topic: { name: topic }, entries: [] });
     expect(empty.status.code).toBe('BAD_REQUEST');

@@ -40,7 +40,11 @@ describe('gRPC pull and offsets', () => {
     for (let i = 0; i < count; i++) {
       const messageId = randomUUID();
       sentIds.push(messageId);
-      messages.push({ topic: { name: TOPIC }, body: Buffer.from(`entry ${sentIds.length}`), systemProperties: { messageId, queueId: 0, tag: i % 2 === 0 ? 'even' : 'odd' } });
+      messages.push({
+        topic: { name: TOPIC },
+        body: Buffer.from(`entry ${sentIds.length}`),
+        systemProperties: { messageId, queueId: 0, tag: i % 2 === 0 ? 'even' : 'odd' },
+      });
     }
     const response = await client.unary<SendMessageResponse>('SendMessage', { messages });
     expect(response.status.code).toBe('OK');
@@ -48,7 +52,15 @@ describe('gRPC pull and offsets', () => {
 
   const queue = (id = 0) => ({ topic: { name: TOPIC }, id, broker: { name: 'broker-a' } });
   const pull = (request: Partial<PullMessageRequest>) =>
-    client.stream<PullMessageResponse>('PullMessage', { group: { name: 'auditor' }, messageQueue: queue(), offset: 0, batchSize: 10, filterExpression: { type: 'TAG', expression: '*' }, longPollingTimeout: { nanos: 200_000_000 }, ...request });
+    client.stream<PullMessageResponse>('PullMessage', {
+      group: { name: 'auditor' },
+      messageQueue: queue(),
+      offset: 0,
+      batchSize: 10,
+      filterExpression: { type: 'TAG', expression: '*' },
+      longPollingTimeout: { nanos: 200_000_000 },
+      ...request,
+    });
   const ids = (frames: PullMessageResponse[]) => frames.flatMap((frame) => ('message' in frame ? [frame.message.systemProperties!.messageId] : []));
   const nextOffset = (frames: PullMessageResponse[]) => (frames[frames.length - 1] as { nextOffset: number }).nextOffset;
 
@@ -113,7 +125,10 @@ describe('gRPC pull and offsets', () => {
     expect((await query({ queryOffsetPolicy: 'END' })).offset).toBe(5);
     const at = Math.floor(beforeSecondBatchMs);
     expect((await query({ queryOffsetPolicy: 'TIMESTAMP', timestamp: { seconds: Math.floor(at / 1000), nanos: (at % 1000) * 1_000_000 } })).offset).toBe(3);
-    expect((await query({ queryOffsetPolicy: 'TIMESTAMP' })).status).toEqual({ code: 'BAD_REQUEST', message: 'timestamp is required for TIMESTAMP query offset policy' });
+    expect((await query({ queryOffsetPolicy: 'TIMESTAMP' })).status).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'timestamp is required for TIMESTAMP query offset policy',
+    });
     expect((await query({ queryOffsetPolicy: 9 })).status.code).toBe('BAD_REQUEST');
   });
 
@@ -141,7 +156,13 @@ describe('gRPC pull and offsets', () => {
 
     const boundsBefore = broker.broker.store.getQueueBounds(TOPIC, 0);
     const sent = await client.unary<SendMessageResponse>('SendMessage', {
-      messages: [{ topic: { name: TOPIC }, body: Buffer.from('x'), systemProperties: { messageId: randomUUID(), queueId: 0, bornTimestamp: { seconds: '9223372036854775807' } } }],
+      messages: [
+        {
+          topic: { name: TOPIC },
+          body: Buffer.from('x'),
+          systemProperties: { messageId: randomUUID(), queueId: 0, bornTimestamp: { seconds: '9223372036854775807' } },
+        },
+      ],
     });
     expect(sent.status).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('messages[0].systemProperties.bornTimestamp.seconds') });
     expect(broker.broker.store.getQueueBounds(TOPIC, 0)).toEqual(boundsBefore);

@@ -1,12 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ClientDuplexStream } from '@grpc/grpc-js';
-import {
-  HeartbeatResponse,
-  QueryAssignmentResponse,
-  QueryRouteResponse,
-  Settings,
-  TelemetryCommand,
-} from '../apps/broker/src/grpc/messaging.types';
+import { HeartbeatResponse, QueryAssignmentResponse, QueryRouteResponse, Settings, TelemetryCommand } from '../apps/broker/src/grpc/messaging.types';
 import { startTestBroker, TestBroker } from './support/broker-harness';
 import { RawMessagingClient } from './support/raw-messaging-client';
 
@@ -36,7 +30,10 @@ describe('gRPC route, assignment and telemetry', () => {
 
   describe('QueryRoute', () => {
     it('lists one read-write queue per queue id, pointing at this broker', async () => {
-      const response = await client.unary<QueryRouteResponse>('QueryRoute', { topic: { name: 'orders' }, endpoints: { scheme: 'IPv4', addresses: [{ host: '127.0.0.1', port: broker.grpcPort }] } });
+      const response = await client.unary<QueryRouteResponse>('QueryRoute', {
+        topic: { name: 'orders' },
+        endpoints: { scheme: 'IPv4', addresses: [{ host: '127.0.0.1', port: broker.grpcPort }] },
+      });
       expect(response.status).toEqual({ code: 'OK', message: 'OK' });
       expect(response.messageQueues).toHaveLength(8);
       expect(response.messageQueues!.map((queue) => queue.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
@@ -161,7 +158,10 @@ describe('gRPC route, assignment and telemetry', () => {
         telemetry.send({
           settings: {
             clientType: 'PUSH_CONSUMER',
-            subscription: { group: { name: 'fifo-group' }, subscriptions: [{ topic: { name: 'fifo-orders' }, expression: { type: 'TAG', expression: 'a||b' } }] },
+            subscription: {
+              group: { name: 'fifo-group' },
+              subscriptions: [{ topic: { name: 'fifo-orders' }, expression: { type: 'TAG', expression: 'a||b' } }],
+            },
           },
         });
         const answer = await telemetry.next();
@@ -182,7 +182,10 @@ describe('gRPC route, assignment and telemetry', () => {
       try {
         const telemetry = openTelemetry(consumer);
         telemetry.send({
-          settings: { clientType: 'SIMPLE_CONSUMER', subscription: { group: { name: 'g1' }, subscriptions: [{ topic: { name: 'orders' }, expression: { type: 'TAG', expression: '||' } }] } },
+          settings: {
+            clientType: 'SIMPLE_CONSUMER',
+            subscription: { group: { name: 'g1' }, subscriptions: [{ topic: { name: 'orders' }, expression: { type: 'TAG', expression: '||' } }] },
+          },
         });
         const refused = await telemetry.next();
         expect(refused.status!.code).toBe('ILLEGAL_FILTER_EXPRESSION');

@@ -31,7 +31,15 @@ describe('gRPC SendMessage', () => {
     return {
       topic: { name: topic },
       body: Buffer.from(`body of ${topic}`),
-      systemProperties: { messageId: randomUUID(), queueId: 0, bornTimestamp: { seconds: 1_700_000_000, nanos: 5_000_000 }, bornHost: 'client-host', messageType: 'NORMAL', bodyEncoding: 'IDENTITY', ...system },
+      systemProperties: {
+        messageId: randomUUID(),
+        queueId: 0,
+        bornTimestamp: { seconds: 1_700_000_000, nanos: 5_000_000 },
+        bornHost: 'client-host',
+        messageType: 'NORMAL',
+        bodyEncoding: 'IDENTITY',
+        ...system,
+      },
       ...extra,
     };
   }
@@ -42,7 +50,9 @@ describe('gRPC SendMessage', () => {
     const sent = message('normal', { queueId: 2, tag: 'TagA', keys: ['k1', 'k 2'], traceContext: 'trace-1' }, { userProperties: { color: 'red', size: 'L' } });
     const response = await send(sent);
     expect(response.status).toEqual({ code: 'OK', message: 'OK' });
-    expect(response.entries).toEqual([{ status: { code: 'OK', message: 'OK' }, messageId: sent.systemProperties!.messageId, offset: 0, transactionId: '', recallHandle: '' }]);
+    expect(response.entries).toEqual([
+      { status: { code: 'OK', message: 'OK' }, messageId: sent.systemProperties!.messageId, offset: 0, transactionId: '', recallHandle: '' },
+    ]);
     const [stored] = await broker.broker.store.readQueue('normal', 2, 0, 1);
     expect(stored).toMatchObject({
       messageId: sent.systemProperties!.messageId,
@@ -76,36 +86,99 @@ describe('gRPC SendMessage', () => {
     // Java's "order-1".hashCode() is -1207111310 (queue 0 of 2); "order-2" is -1207111309 (queue 1).
     expect([queueForMessageGroup('order-1', 2), queueForMessageGroup('order-2', 2)]).toEqual([0, 1]);
     for (const n of [1, 2, 3]) {
-      expect((await send(message('fifo', { messageGroup: 'order-1', queueId: 1, messageType: 'FIFO' }, { body: Buffer.from(`a${n}`) }))).status.code).toBe('OK');
-      expect((await send(message('fifo', { messageGroup: 'order-2', queueId: 0, messageType: 'FIFO' }, { body: Buffer.from(`b${n}`) }))).status.code).toBe('OK');
+      expect((await send(message('fifo', { messageGroup: 'order-1', queueId: 1, messageType: 'FIFO' }, { body: Buffer.from(`a${n}`) }))).status.code).toBe(
+        'OK',
+      );
+      expect((await send(message('fifo', { messageGroup: 'order-2', queueId: 0, messageType: 'FIFO' }, { body: Buffer.from(`b${n}`) }))).status.code).toBe(
+        'OK',
+      );
     }
     const queue0 = await broker.broker.store.readQueue('fifo', 0, 0, 10);
     const queue1 = await broker.broker.store.readQueue('fifo', 1, 0, 10);
-    expect(queue0.map((m) => [m.messageGroup, m.body.toString()])).toEqual([['order-1', 'a1'], ['order-1', 'a2'], ['order-1', 'a3']]);
-    expect(queue1.map((m) => [m.messageGroup, m.body.toString()])).toEqual([['order-2', 'b1'], ['order-2', 'b2'], ['order-2', 'b3']]);
+    expect(queue0.map((m) => [m.messageGroup, m.body.toString()])).toEqual([
+      ['order-1', 'a1'],
+      ['order-1', 'a2'],
+      ['order-1', 'a3'],
+    ]);
+    expect(queue1.map((m) => [m.messageGroup, m.body.toString()])).toEqual([
+      ['order-2', 'b1'],
+      ['order-2', 'b2'],
+      ['order-2', 'b3'],
+    ]);
   });
 
   it.each([
     ['an unknown topic', () => message('no-such-topic'), 'TOPIC_NOT_FOUND', 'No topic route info in name server for the topic: no-such-topic'],
-    ['a FIFO message to a NORMAL topic', () => message('normal', { messageGroup: 'g', messageType: 'FIFO' }), 'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', 'TopicMessageType validate failed, the expected type is NORMAL, but actual type is FIFO'],
-    ['a normal message to a FIFO topic', () => message('fifo'), 'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', 'TopicMessageType validate failed, the expected type is FIFO, but actual type is NORMAL'],
-    ['a delayed message to a NORMAL topic', () => message('normal', { deliveryTimestamp: { seconds: Math.floor(Date.now() / 1000) + 60 } }), 'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', 'TopicMessageType validate failed, the expected type is NORMAL, but actual type is DELAY'],
-    ['a transactional message to a NORMAL topic', () => message('normal', { messageType: 'TRANSACTION' }), 'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', 'TopicMessageType validate failed, the expected type is NORMAL, but actual type is TRANSACTION'],
-    ['a normal message to a TRANSACTION topic', () => message('transactions'), 'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', 'TopicMessageType validate failed, the expected type is TRANSACTION, but actual type is NORMAL'],
-    ['a transactional batch', () => message('transactions', { messageType: 'TRANSACTION' }), 'BAD_REQUEST', 'transactional messages cannot be sent in a batch', 2],
-    ['a body over maxMessageSizeBytes', () => message('normal', {}, { body: Buffer.alloc(MAX_BODY_BYTES + 1) }), 'MESSAGE_BODY_TOO_LARGE', `message body cannot exceed the max ${MAX_BODY_BYTES}`],
+    [
+      'a FIFO message to a NORMAL topic',
+      () => message('normal', { messageGroup: 'g', messageType: 'FIFO' }),
+      'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE',
+      'TopicMessageType validate failed, the expected type is NORMAL, but actual type is FIFO',
+    ],
+    [
+      'a normal message to a FIFO topic',
+      () => message('fifo'),
+      'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE',
+      'TopicMessageType validate failed, the expected type is FIFO, but actual type is NORMAL',
+    ],
+    [
+      'a delayed message to a NORMAL topic',
+      () => message('normal', { deliveryTimestamp: { seconds: Math.floor(Date.now() / 1000) + 60 } }),
+      'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE',
+      'TopicMessageType validate failed, the expected type is NORMAL, but actual type is DELAY',
+    ],
+    [
+      'a transactional message to a NORMAL topic',
+      () => message('normal', { messageType: 'TRANSACTION' }),
+      'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE',
+      'TopicMessageType validate failed, the expected type is NORMAL, but actual type is TRANSACTION',
+    ],
+    [
+      'a normal message to a TRANSACTION topic',
+      () => message('transactions'),
+      'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE',
+      'TopicMessageType validate failed, the expected type is TRANSACTION, but actual type is NORMAL',
+    ],
+    [
+      'a transactional batch',
+      () => message('transactions', { messageType: 'TRANSACTION' }),
+      'BAD_REQUEST',
+      'transactional messages cannot be sent in a batch',
+      2,
+    ],
+    [
+      'a body over maxMessageSizeBytes',
+      () => message('normal', {}, { body: Buffer.alloc(MAX_BODY_BYTES + 1) }),
+      'MESSAGE_BODY_TOO_LARGE',
+      `message body cannot exceed the max ${MAX_BODY_BYTES}`,
+    ],
     ['an empty body', () => message('normal', {}, { body: Buffer.alloc(0) }), 'MESSAGE_BODY_EMPTY', 'message body cannot be empty'],
     ['a missing message id', () => message('normal', { messageId: '' }), 'ILLEGAL_MESSAGE_ID', 'message id cannot be empty'],
     ['a tag with |', () => message('normal', { tag: 'a|b' }), 'ILLEGAL_MESSAGE_TAG', "tag cannot contain '|'"],
     ['a blank key', () => message('normal', { keys: ['  '] }), 'ILLEGAL_MESSAGE_KEY', 'key cannot be the char sequence of whitespace'],
-    ['a control character in a property', () => message('normal', {}, { userProperties: { a: 'x\u0001' } }), 'ILLEGAL_MESSAGE_PROPERTY_KEY', 'the value of property cannot contain control character'],
+    [
+      'a control character in a property',
+      () => message('normal', {}, { userProperties: { a: 'x\u0001' } }),
+      'ILLEGAL_MESSAGE_PROPERTY_KEY',
+      'the value of property cannot contain control character',
+    ],
     ['a too long message group', () => message('fifo', { messageGroup: 'g'.repeat(64) }), 'ILLEGAL_MESSAGE_GROUP', 'message group exceed the max size 64'],
-    ['a queue the topic does not have', () => message('normal', { queueId: 4 }), 'BAD_REQUEST', 'queue 4 is not a write queue of topic normal (write queues: 0..3)'],
+    [
+      'a queue the topic does not have',
+      () => message('normal', { queueId: 4 }),
+      'BAD_REQUEST',
+      'queue 4 is not a write queue of topic normal (write queues: 0..3)',
+    ],
     ['a topic without write permission', () => message('not-writable'), 'FORBIDDEN', 'the topic[not-writable] sending is forbidden'],
     ['a system topic', () => message('SCHEDULE_TOPIC_XXXX'), 'ILLEGAL_TOPIC', 'cannot access system topic'],
-    ['a delivery time beyond the max delay', () => message('delay', { deliveryTimestamp: { seconds: Math.floor(Date.now() / 1000) + 3 * 86_400 } }), 'ILLEGAL_DELIVERY_TIME', 'the max delay time of message is too large, max is 86400000'],
+    [
+      'a delivery time beyond the max delay',
+      () => message('delay', { deliveryTimestamp: { seconds: Math.floor(Date.now() / 1000) + 3 * 86_400 } }),
+      'ILLEGAL_DELIVERY_TIME',
+      'the max delay time of message is too large, max is 86400000',
+    ],
   ])('refuses %s', async (_what, build, code, text, count = 1) => {
-    const response = await send(...Array.from({ length: count as number }, build));
+    const response = await send(...Array.from({ length: count }, build));
     expect(response.status).toEqual({ code, message: text });
   });
 
@@ -127,7 +200,10 @@ describe('gRPC SendMessage', () => {
     expect((await send(message('normal'), message('batch'))).status).toEqual({ code: 'MESSAGE_CORRUPTED', message: 'topic in message is not same' });
     expect((await send({ body: Buffer.from('x') })).status.code).toBe('BAD_REQUEST');
     expect((await send({ topic: { name: 'normal' }, body: Buffer.from('x') })).status.code).toBe('ILLEGAL_MESSAGE_ID');
-    const delayedBatch = [message('delay', { deliveryTimestamp: { seconds: Math.floor(Date.now() / 1000) + 60 } }), message('delay', { deliveryTimestamp: { seconds: Math.floor(Date.now() / 1000) + 60 } })];
+    const delayedBatch = [
+      message('delay', { deliveryTimestamp: { seconds: Math.floor(Date.now() / 1000) + 60 } }),
+      message('delay', { deliveryTimestamp: { seconds: Math.floor(Date.now() / 1000) + 60 } }),
+    ];
     expect((await send(...delayedBatch)).status).toEqual({ code: 'BAD_REQUEST', message: 'delayed messages cannot be sent in a batch' });
     const withoutClientId = await client.unary<SendMessageResponse>('SendMessage', { messages: [message('normal')] }, { clientId: null });
     expect(withoutClientId.status.code).toBe('CLIENT_ID_REQUIRED');

@@ -16,13 +16,17 @@ describe('gRPC graceful shutdown', () => {
       telemetry.write({ settings: { clientType: 'PRODUCER', publishing: { topics: [{ name: 'quiet' }] } } });
       await settingsAnswered;
 
-      const receiving = client.stream<ReceiveMessageResponse>('ReceiveMessage', {
-        group: { name: 'waiter' },
-        messageQueue: { topic: { name: 'quiet' }, id: -1 },
-        batchSize: 1,
-        invisibleDuration: { seconds: 30 },
-        longPollingTimeout: { seconds: 15 },
-      }, { deadlineMs: 20_000 });
+      const receiving = client.stream<ReceiveMessageResponse>(
+        'ReceiveMessage',
+        {
+          group: { name: 'waiter' },
+          messageQueue: { topic: { name: 'quiet' }, id: -1 },
+          batchSize: 1,
+          invisibleDuration: { seconds: 30 },
+          longPollingTimeout: { seconds: 15 },
+        },
+        { deadlineMs: 20_000 },
+      );
       await new Promise((resolve) => setTimeout(resolve, 200));
 
       const stopStarted = Date.now();

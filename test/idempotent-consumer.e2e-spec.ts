@@ -60,10 +60,13 @@ describe('@IdempotentConsumer', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    broker = await startTestBroker({}, {
-      messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 1_000 },
-      delivery: { minReceiveInvisibleDurationMs: 1_000 },
-    });
+    broker = await startTestBroker(
+      {},
+      {
+        messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 1_000 },
+        delivery: { minReceiveInvisibleDurationMs: 1_000 },
+      },
+    );
     await broker.broker.topics.upsert({ name: TOPIC, readQueueNums: 4, writeQueueNums: 4 });
     await broker.broker.topics.upsertGroup({ group: GROUP, maxDeliveryAttempts: 16 });
     clients = new OfficialClients(broker.grpcEndpoint);
@@ -88,7 +91,7 @@ describe('@IdempotentConsumer', () => {
   });
 
   async function effects(key: string): Promise<string[]> {
-    const rows = (await apps[0].get(DataSource).query('SELECT instance FROM effects WHERE key = $1', [key])) as Array<{ instance: string }>;
+    const rows = await apps[0].get(DataSource).query<Array<{ instance: string }>>('SELECT instance FROM effects WHERE key = $1', [key]);
     return rows.map((row) => row.instance);
   }
 

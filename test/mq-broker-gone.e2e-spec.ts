@@ -22,10 +22,10 @@ describe('libs/mq: shutdown after the broker is gone', () => {
   it('closes the application and the process exits by itself', async () => {
     const child = spawn(process.execPath, [build.script('test/support/mq-broker-gone-child.ts')], { env: build.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const closed = new Promise<boolean>((resolve) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => line === 'closed' && resolve(true));
+      createInterface({ input: child.stdout }).on('line', (line) => line === 'closed' && resolve(true));
       void exited.then(() => resolve(false));
     });
     try {

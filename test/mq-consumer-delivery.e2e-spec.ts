@@ -109,10 +109,13 @@ describe('@MqConsumer delivery', () => {
   const apps: INestApplicationContext[] = [];
 
   beforeAll(async () => {
-    broker = await startTestBroker({}, {
-      messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000 },
-      delivery: { minReceiveInvisibleDurationMs: 1_000 },
-    });
+    broker = await startTestBroker(
+      {},
+      {
+        messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000 },
+        delivery: { minReceiveInvisibleDurationMs: 1_000 },
+      },
+    );
     await broker.broker.topics.upsert({ name: 'steps', messageType: 'FIFO', readQueueNums: 4, writeQueueNums: 4 });
     await broker.broker.topics.upsertGroup({ group: 'step-runner', fifo: true, maxDeliveryAttempts: 16 });
     await broker.broker.topics.upsert({ name: 'events', readQueueNums: 4, writeQueueNums: 4 });
@@ -160,8 +163,7 @@ describe('@MqConsumer delivery', () => {
     }
   }
 
-  const send = (topic: string, n: number, messageGroup?: string) =>
-    producer.send({ topic, messageGroup, body: Buffer.from(JSON.stringify({ n })) });
+  const send = (topic: string, n: number, messageGroup?: string) => producer.send({ topic, messageGroup, body: Buffer.from(JSON.stringify({ n })) });
 
   it('keeps several receives in flight for a wide consumer, never running more handlers than its concurrency', async () => {
     const sent = new Set<string>();
@@ -192,9 +194,11 @@ describe('@MqConsumer delivery', () => {
     const app = await startApp('fifo', FifoHandlers);
     const groups = ['g1', 'g2', 'g3', 'g4', 'g5', 'g6'];
     const PER_GROUP = 20;
-    await Promise.all(groups.map(async (group) => {
-      for (let n = 0; n < PER_GROUP; n++) await send('steps', n, group);
-    }));
+    await Promise.all(
+      groups.map(async (group) => {
+        for (let n = 0; n < PER_GROUP; n++) await send('steps', n, group);
+      }),
+    );
     await eventually(() => seen.filter((s) => s.handler === 'step').length >= groups.length * PER_GROUP, 20_000);
     for (const group of groups) {
       const order = seen.filter((s) => s.handler === 'step' && s.message.messageGroup === group).map((s) => s.message.payload.n);

@@ -105,10 +105,13 @@ describe('@MqConsumer', () => {
   let app: INestApplicationContext;
 
   beforeAll(async () => {
-    broker = await startTestBroker({}, {
-      messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000 },
-      delivery: { minReceiveInvisibleDurationMs: 1_000 },
-    });
+    broker = await startTestBroker(
+      {},
+      {
+        messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000 },
+        delivery: { minReceiveInvisibleDurationMs: 1_000 },
+      },
+    );
     for (const name of ['orders', 'tagged', 'regional', 'flaky', 'poison', 'guarded']) {
       await broker.broker.topics.upsert({ name, readQueueNums: 2, writeQueueNums: 2 });
     }

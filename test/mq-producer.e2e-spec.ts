@@ -40,7 +40,13 @@ describe('libs/mq: MqProducer', () => {
   beforeAll(async () => {
     Logger.overrideLogger(false);
     broker = await startTestBroker({ maxMessageSizeBytes: MAX_BODY_BYTES }, { messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000 } });
-    for (const [name, messageType] of [['mq-orders', 'NORMAL'], ['mq-fifo', 'FIFO'], ['mq-delay', 'DELAY'], ['mq-batch', 'NORMAL'], ['mq-flush', 'NORMAL']] as const) {
+    for (const [name, messageType] of [
+      ['mq-orders', 'NORMAL'],
+      ['mq-fifo', 'FIFO'],
+      ['mq-delay', 'DELAY'],
+      ['mq-batch', 'NORMAL'],
+      ['mq-flush', 'NORMAL'],
+    ] as const) {
       await broker.broker.topics.upsert({ name, messageType, readQueueNums: 2, writeQueueNums: 2 });
     }
     clients = new OfficialClients(broker.grpcEndpoint);
@@ -63,7 +69,11 @@ describe('libs/mq: MqProducer', () => {
     return app;
   }
 
-  async function stored(topic: string): Promise<{ messageId: string; body: Buffer; tag?: string; keys?: readonly string[]; messageGroup?: string; properties?: Readonly<Record<string, string>> }[]> {
+  async function stored(
+    topic: string,
+  ): Promise<
+    { messageId: string; body: Buffer; tag?: string; keys?: readonly string[]; messageGroup?: string; properties?: Readonly<Record<string, string>> }[]
+  > {
     const all = [];
     for (const queueId of [0, 1]) all.push(...(await broker.broker.store.readQueue(topic, queueId, 0, 10_000)));
     return all;
@@ -74,7 +84,13 @@ describe('libs/mq: MqProducer', () => {
     const producer = app.get(MqProducer);
     expect(producer.isRunning()).toBe(true);
     const options = app.get<ResolvedMqOptions>(MQ_MODULE_OPTIONS);
-    expect(options).toMatchObject({ endpoints: broker.grpcEndpoint, namespace: '', tls: false, requestTimeoutMs: 3_000, producer: { lingerMs: 0, maxBatchMessages: 64 } });
+    expect(options).toMatchObject({
+      endpoints: broker.grpcEndpoint,
+      namespace: '',
+      tls: false,
+      requestTimeoutMs: 3_000,
+      producer: { lingerMs: 0, maxBatchMessages: 64 },
+    });
     expect(options.serializer).toBeInstanceOf(JsonSerializer);
 
     const consumer = await clients.simpleConsumer({ consumerGroup: 'mq-orders-reader', subscriptions: new Map([['mq-orders', '*']]), awaitDuration: 1_000 });
@@ -203,7 +219,9 @@ describe('libs/mq: MqProducer', () => {
     const lonely = await startTestBroker();
     await lonely.broker.topics.upsert({ name: 'mq-lonely', messageType: 'NORMAL', readQueueNums: 1, writeQueueNums: 1 });
     const single = await Test.createTestingModule({ imports: [MqModule.forRoot({ endpoints: lonely.grpcEndpoint, logger: false })] }).compile();
-    const batched = await Test.createTestingModule({ imports: [MqModule.forRoot({ endpoints: lonely.grpcEndpoint, logger: false, producer: { lingerMs: 2 } })] }).compile();
+    const batched = await Test.createTestingModule({
+      imports: [MqModule.forRoot({ endpoints: lonely.grpcEndpoint, logger: false, producer: { lingerMs: 2 } })],
+    }).compile();
     try {
       for (const app of [single, batched]) {
         await app.init();
@@ -212,7 +230,10 @@ describe('libs/mq: MqProducer', () => {
       await lonely.stop();
       for (const app of [single, batched]) {
         const startedAt = Date.now();
-        await expect(app.get(MqProducer).send('mq-lonely', { after: true })).rejects.toMatchObject({ code: 'MQ_ERR_BROKER_UNAVAILABLE', context: { topic: 'mq-lonely' } });
+        await expect(app.get(MqProducer).send('mq-lonely', { after: true })).rejects.toMatchObject({
+          code: 'MQ_ERR_BROKER_UNAVAILABLE',
+          context: { topic: 'mq-lonely' },
+        });
         expect(Date.now() - startedAt).toBeLessThan(4_000);
       }
     } finally {

@@ -47,10 +47,13 @@ describe('RocketMQ transport (ServerRocketMQ + ClientRocketMQ)', () => {
   let client: ClientRocketMQ;
 
   beforeAll(async () => {
-    broker = await startTestBroker({}, {
-      messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000 },
-      delivery: { minReceiveInvisibleDurationMs: 1_000 },
-    });
+    broker = await startTestBroker(
+      {},
+      {
+        messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000 },
+        delivery: { minReceiveInvisibleDurationMs: 1_000 },
+      },
+    );
     for (const name of ['shipments', 'alerts', 'quotes']) await broker.broker.topics.upsert({ name, readQueueNums: 2, writeQueueNums: 2 });
     client = new ClientRocketMQ({ endpoints: broker.grpcEndpoint, logger: false });
     await client.connect();
@@ -88,7 +91,8 @@ describe('RocketMQ transport (ServerRocketMQ + ClientRocketMQ)', () => {
   }
 
   // Produced through the transport's own client, as an application would: emit() resolves once sent.
-  const emit = (topic: string, payload: unknown, tag?: string) => lastValueFrom(client.emit(topic, new MqRecord(payload, { tag })), { defaultValue: undefined });
+  const emit = (topic: string, payload: unknown, tag?: string) =>
+    lastValueFrom(client.emit(topic, new MqRecord(payload, { tag })), { defaultValue: undefined });
 
   it('consumes with @EventPattern handlers, per-handler group and filter, retrying a failed one', async () => {
     const registry = new MqConsumerRegistry();

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { run } from '../apps/broker/src/cli/mqadmin';
 import { DeliveryService } from '../apps/broker/src/delivery/delivery-service';
@@ -17,7 +17,6 @@ async function mqadmin(...argv: string[]): Promise<{ code: number; stdout: strin
   const code = await run(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
   return { code, stdout, stderr };
 }
-
 
 describe('mqadmin CLI', () => {
   let admin: AdminApp;
@@ -78,11 +77,17 @@ describe('mqadmin CLI', () => {
 
     const byKey = await mqadmin('queryMsgByKey', '-n', address, '-t', 'orders', '-k', 'order-42');
     expect(byKey.code).toBe(0);
-    expect(byKey.stdout.trimEnd().split('\n').map((line) => line.split(/\s{2,}/).slice(0, 3).join(' | '))).toEqual([
-      '#Message ID | #QID | #Offset',
-      'MSG-2 | 1 | 1',
-      'MSG-1 | 1 | 0',
-    ]);
+    expect(
+      byKey.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) =>
+          line
+            .split(/\s{2,}/)
+            .slice(0, 3)
+            .join(' | '),
+        ),
+    ).toEqual(['#Message ID | #QID | #Offset', 'MSG-2 | 1 | 1', 'MSG-1 | 1 | 0']);
   });
 
   describe('consumer groups', () => {
@@ -92,8 +97,13 @@ describe('mqadmin CLI', () => {
         expect((await store.append({ topic: 'shipments', queueId: 0, messageId: id, bornTimestampMs: Date.now(), body: Buffer.from(id) })).status).toBe('ok');
       }
       const received = await delivery.receive({
-        group: 'shipping', topic: 'shipments', batchSize: 1, filter: { type: 'TAG', expression: '*' },
-        invisibleDurationMs: 60_000, longPollingTimeoutMs: 0, clientId: 'mqadmin-test',
+        group: 'shipping',
+        topic: 'shipments',
+        batchSize: 1,
+        filter: { type: 'TAG', expression: '*' },
+        invisibleDurationMs: 60_000,
+        longPollingTimeoutMs: 0,
+        clientId: 'mqadmin-test',
       });
       expect(received).toMatchObject({ status: 'ok', messages: [{ message: { messageId: 'S-1' } }] });
     });
@@ -185,9 +195,12 @@ describe('mqadmin CLI', () => {
       const result = await spawnCli('topicStatus', '-n', address, '-t', 'nope');
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
-      expect(result.stderr.trim().split('\n').filter((line) => line.startsWith('mqadmin:'))).toEqual([
-        'mqadmin: GET /topics/nope failed: HTTP 404: topic "nope" does not exist',
-      ]);
+      expect(
+        result.stderr
+          .trim()
+          .split('\n')
+          .filter((line) => line.startsWith('mqadmin:')),
+      ).toEqual(['mqadmin: GET /topics/nope failed: HTTP 404: topic "nope" does not exist']);
     });
   });
 });

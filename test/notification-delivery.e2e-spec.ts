@@ -84,11 +84,13 @@ describe('best-effort notification: delivery', () => {
     expect(again).toBe(first);
     const [{ count }] = await sender.dataSource.query('SELECT count(*)::int AS count FROM mq_notification');
     expect(count).toBe(1);
-    await expect(sender.service.notify({ endpoint, event: 'x', payload: {}, idempotencyKey: 'outside' })).rejects.toMatchObject({ code: 'OUTBOX_ERR_NOTIFY_NO_TRANSACTION' });
+    await expect(sender.service.notify({ endpoint, event: 'x', payload: {}, idempotencyKey: 'outside' })).rejects.toMatchObject({
+      code: 'OUTBOX_ERR_NOTIFY_NO_TRANSACTION',
+    });
     await expect(sender.payments.pay('p-2', 1, 'no-such-endpoint')).rejects.toBeInstanceOf(OutboxError);
   });
 
-  it('@BestEffortNotify writes the notification in the method\'s transaction, and none when it throws', async () => {
+  it("@BestEffortNotify writes the notification in the method's transaction, and none when it throws", async () => {
     const endpoint = await newEndpoint();
     const refunds = sender.app.get(RefundService);
     await expect(refunds.refund('r-failed', endpoint, true)).rejects.toThrow('on purpose');
@@ -116,7 +118,10 @@ describe('best-effort notification: delivery', () => {
     expect(row).toMatchObject({ status: 'delivered', attempt_count: 4 });
     const attempts = await sender.service.listAttempts(id);
     expect(attempts.map((a) => [a.attempt, a.status_code, a.outcome, a.kind])).toEqual([
-      [1, 500, 'retry', 'scheduled'], [2, 500, 'retry', 'scheduled'], [3, 500, 'retry', 'scheduled'], [4, 204, 'delivered', 'scheduled'],
+      [1, 500, 'retry', 'scheduled'],
+      [2, 500, 'retry', 'scheduled'],
+      [3, 500, 'retry', 'scheduled'],
+      [4, 204, 'delivered', 'scheduled'],
     ]);
     expect(attempts[0].response_excerpt!.length).toBe(1024);
     // The same webhook-id on every attempt, each signed for its own timestamp.
@@ -161,7 +166,8 @@ describe('best-effort notification: delivery', () => {
 
   it('a redirect is a failure and is not followed', async () => {
     const endpoint = await newEndpoint();
-    receiver.responder = (request) => (request.headers.host && receiver.requests.length === 1 ? { status: 302, headers: { location: `${url}/elsewhere` } } : { status: 200 });
+    receiver.responder = (request) =>
+      request.headers.host && receiver.requests.length === 1 ? { status: 302, headers: { location: `${url}/elsewhere` } } : { status: 200 };
     const id = await sender.payments.pay('p-302', 1, endpoint);
     await sender.worker.runOnce();
     expect(receiver.requests).toHaveLength(1);

@@ -5,7 +5,15 @@ import { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { createNotificationTestApp, migrateNotificationTables, NotificationTestApp } from './support/notification-harness';
-import { generateWebhookSecret, NotificationModule, NotificationReconciler, outboxClsModule, signWebhook, WebhookInbox, WebhookSignatureGuard } from '@app/outbox';
+import {
+  generateWebhookSecret,
+  NotificationModule,
+  NotificationReconciler,
+  outboxClsModule,
+  signWebhook,
+  WebhookInbox,
+  WebhookSignatureGuard,
+} from '@app/outbox';
 import type { VerifiedWebhook } from '@app/outbox';
 
 const RECEIVER_SECRET = generateWebhookSecret();
@@ -128,7 +136,9 @@ describe('best-effort notification: receiver', () => {
   it('reconciles overdue records by querying the sender, applying each result once', async () => {
     const dataSource = receiver.get(DataSource);
     await dataSource.query(`CREATE TABLE orders (id text PRIMARY KEY, status text NOT NULL, created_at timestamptz NOT NULL)`);
-    await dataSource.query(`INSERT INTO orders VALUES ('o-paid', 'awaiting', now() - interval '1 hour'), ('o-unknown', 'awaiting', now() - interval '1 hour'), ('o-new', 'awaiting', now())`);
+    await dataSource.query(
+      `INSERT INTO orders VALUES ('o-paid', 'awaiting', now() - interval '1 hour'), ('o-unknown', 'awaiting', now() - interval '1 hour'), ('o-new', 'awaiting', now())`,
+    );
     const reconciler = receiver.get(NotificationReconciler);
     const queried: string[] = [];
     const run = () =>

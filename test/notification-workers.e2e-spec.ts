@@ -61,7 +61,9 @@ describe('best-effort notification: workers', () => {
     await Promise.all([drain(first), drain(second), drain(first), drain(second)]);
     expect(overlap).toBe(0);
     expect(receiver.requests.map((r) => r.id).sort()).toEqual([...ids].sort());
-    const [{ delivered }] = await first.dataSource.query(`SELECT count(*)::int AS delivered FROM mq_notification WHERE status = 'delivered' AND attempt_count = 1`);
+    const [{ delivered }] = await first.dataSource.query(
+      `SELECT count(*)::int AS delivered FROM mq_notification WHERE status = 'delivered' AND attempt_count = 1`,
+    );
     expect(delivered).toBe(40);
   });
 
@@ -72,7 +74,10 @@ describe('best-effort notification: workers', () => {
     const dead = new Client({ connectionString: db.url });
     await dead.connect();
     try {
-      const sql = { query: async (statement: { name: string; text: string; values: readonly unknown[] }) => (await dead.query({ ...statement, values: [...statement.values] })).rows };
+      const sql = {
+        query: async (statement: { name: string; text: string; values: readonly unknown[] }) =>
+          (await dead.query({ ...statement, values: [...statement.values] })).rows,
+      };
       const claimed = await claimDueNotifications(sql, 'public', clock.now(), new Date(clock.now().getTime() + claimTtlMs), randomUUID(), 10);
       expect(claimed.map((row) => row.id)).toEqual([id]);
     } finally {
@@ -101,16 +106,24 @@ describe('best-effort notification: workers', () => {
         arrived();
         return { status: 200, hang: true };
       };
-      const child = spawn(process.execPath, [build.script('test/support/notification-worker-child.ts'), db.url], { env: build.env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [build.script('test/support/notification-worker-child.ts'), db.url], {
+        env: build.env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       const exited = once(child, 'exit');
       const id = await live.payments.pay('w-sigkill', 1, 'shop');
       await firstArrived;
       child.kill('SIGKILL');
       await exited;
-      await waitFor('delivery by the surviving worker', async () => {
-        await live.worker.runOnce();
-        return (await live.service.getNotification(id))!.status === 'delivered';
-      }, 10_000, 100);
+      await waitFor(
+        'delivery by the surviving worker',
+        async () => {
+          await live.worker.runOnce();
+          return (await live.service.getNotification(id))!.status === 'delivered';
+        },
+        10_000,
+        100,
+      );
       expect(receiver.requests.map((r) => r.id)).toEqual([id, id]);
       expect((await live.service.getNotification(id))!.attempt_count).toBe(2);
       expect((await live.service.listAttempts(id)).map((a) => [a.attempt, a.outcome])).toEqual([[2, 'delivered']]);

@@ -10,7 +10,13 @@ import { MqTransactionProducer } from '@app/mq';
 import { generateWebhookSecret, signWebhook } from '@app/outbox';
 import { AppModule } from '../apps/order-service/src/app.module';
 import { loadOrderServiceConfig } from '../apps/order-service/src/order-service.config';
-import { ORDER_CLOSED_TOPIC, ORDER_CREATED_TOPIC, ORDER_SERVICE_GROUP, ORDER_TIMEOUT_TOPIC, PAYMENT_SUCCEEDED_TOPIC } from '../apps/order-service/src/order-service.topics';
+import {
+  ORDER_CLOSED_TOPIC,
+  ORDER_CREATED_TOPIC,
+  ORDER_SERVICE_GROUP,
+  ORDER_TIMEOUT_TOPIC,
+  PAYMENT_SUCCEEDED_TOPIC,
+} from '../apps/order-service/src/order-service.topics';
 import { OrdersService } from '../apps/order-service/src/orders/orders.service';
 import { PaymentReconciliationService } from '../apps/order-service/src/payments/payment-reconciliation.service';
 import { startTestBroker, TestBroker } from './support/broker-harness';
@@ -66,9 +72,18 @@ describe('order-service', () => {
     database = await createTestDatabase();
     broker = await startTestBroker(
       { transactionTimeoutMs: 800, transactionCheckIntervalMs: 400 },
-      { messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 1_000 }, transaction: { checkScanIntervalMs: 100 }, delivery: { minReceiveInvisibleDurationMs: 1_000 } },
+      {
+        messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 1_000 },
+        transaction: { checkScanIntervalMs: 100 },
+        delivery: { minReceiveInvisibleDurationMs: 1_000 },
+      },
     );
-    for (const [name, messageType] of [[ORDER_CREATED_TOPIC, 'TRANSACTION'], [ORDER_CLOSED_TOPIC, 'TRANSACTION'], [PAYMENT_SUCCEEDED_TOPIC, 'TRANSACTION'], [ORDER_TIMEOUT_TOPIC, 'DELAY']] as const) {
+    for (const [name, messageType] of [
+      [ORDER_CREATED_TOPIC, 'TRANSACTION'],
+      [ORDER_CLOSED_TOPIC, 'TRANSACTION'],
+      [PAYMENT_SUCCEEDED_TOPIC, 'TRANSACTION'],
+      [ORDER_TIMEOUT_TOPIC, 'DELAY'],
+    ] as const) {
       await broker.broker.topics.upsert({ name, messageType, readQueueNums: 2, writeQueueNums: 2 });
     }
     payService = createServer((req, res) => {
@@ -85,7 +100,9 @@ describe('order-service', () => {
       RECONCILE_AFTER_MS: '0',
       RECONCILE_INTERVAL_MS: '0',
     });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot({ ...config, consumerLongPollingTimeoutMs: 500, consumerRetryDelaysMs: [200] })] })
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot({ ...config, consumerLongPollingTimeoutMs: 500, consumerRetryDelaysMs: [200] })],
+    })
       .overrideProvider(FaultInjector)
       .useValue(new RecordingFaultInjector(new Map()))
       .compile();
@@ -93,7 +110,14 @@ describe('order-service', () => {
     await app.listen(0, '127.0.0.1');
     http = request(app.getHttpServer());
     clients = new OfficialClients(broker.grpcEndpoint);
-    reader = await clients.simpleConsumer({ consumerGroup: 'test-reader', subscriptions: new Map([[ORDER_CREATED_TOPIC, '*'], [ORDER_CLOSED_TOPIC, '*']]), awaitDuration: 500 });
+    reader = await clients.simpleConsumer({
+      consumerGroup: 'test-reader',
+      subscriptions: new Map([
+        [ORDER_CREATED_TOPIC, '*'],
+        [ORDER_CLOSED_TOPIC, '*'],
+      ]),
+      awaitDuration: 500,
+    });
     readLoop = readMessages();
   });
 
@@ -130,14 +154,24 @@ describe('order-service', () => {
   }
 
   async function sendPaymentSucceeded(orderId: string, paymentId: string): Promise<void> {
-    const half = await app.get(MqTransactionProducer).sendHalf(PAYMENT_SUCCEEDED_TOPIC, { paymentId, orderId, buyerId: 'alice', amount: 250 }, { keys: [orderId] });
+    const half = await app
+      .get(MqTransactionProducer)
+      .sendHalf(PAYMENT_SUCCEEDED_TOPIC, { paymentId, orderId, buyerId: 'alice', amount: 250 }, { keys: [orderId] });
     await half.commit();
   }
 
   function signedCallback(id: string, data: Record<string, unknown>): { body: string; headers: Record<string, string> } {
     const body = JSON.stringify({ type: 'payment.succeeded', timestamp: new Date().toISOString(), data });
     const timestamp = Math.floor(Date.now() / 1000);
-    return { body, headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook([SECRET], id, timestamp, body) } };
+    return {
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signWebhook([SECRET], id, timestamp, body),
+      },
+    };
   }
 
   it('POST /orders creates a CREATED order and sends order-created with the order id as key', async () => {
@@ -157,7 +191,9 @@ describe('order-service', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect((await http.get(`/orders/${order.id}`)).body).toMatchObject({ status: 'PAID', paymentId: 'pay-1', paidAt: expect.any(String) });
     expect(markPaid.mock.calls.filter(([orderId]) => orderId === order.id)).toHaveLength(1);
-    const consumed = await app.get(DataSource).query('SELECT count(*)::int AS n FROM mq_consumed WHERE consumer_group = $1 AND message_key = $2', [ORDER_SERVICE_GROUP, order.id]);
+    const consumed = await app
+      .get(DataSource)
+      .query('SELECT count(*)::int AS n FROM mq_consumed WHERE consumer_group = $1 AND message_key = $2', [ORDER_SERVICE_GROUP, order.id]);
     expect(consumed[0].n).toBe(1);
     markPaid.mockRestore();
   });
@@ -199,7 +235,10 @@ describe('order-service', () => {
     // Orders whose messages were lost: inserted directly, overdue, with no timeout message.
     const paid = '11111111-1111-4111-8111-111111111111';
     const unpaid = '22222222-2222-4222-8222-222222222222';
-    await dataSource.query(`INSERT INTO orders (id, buyer_id, amount, status, created_at) VALUES ($1, 'bob', 100, 'CREATED', now() - interval '1 hour'), ($2, 'bob', 100, 'CREATED', now() - interval '1 hour')`, [paid, unpaid]);
+    await dataSource.query(
+      `INSERT INTO orders (id, buyer_id, amount, status, created_at) VALUES ($1, 'bob', 100, 'CREATED', now() - interval '1 hour'), ($2, 'bob', 100, 'CREATED', now() - interval '1 hour')`,
+      [paid, unpaid],
+    );
     payments.set(paid, { id: 'pay-rec', orderId: paid });
     const reconciliation = app.get(PaymentReconciliationService);
     expect(await reconciliation.reconcileOnce()).toMatchObject({ applied: 2, failed: 0 });
@@ -210,7 +249,7 @@ describe('order-service', () => {
   });
 
   it('consumer-before-ack: a crash after the effect committed leaves it applied; the redelivery is skipped', async () => {
-    const faults = app.get(FaultInjector) as RecordingFaultInjector;
+    const faults = app.get<FaultInjector, RecordingFaultInjector>(FaultInjector);
     const order = await createOrder();
     const markPaid = jest.spyOn(app.get(OrdersService), 'markPaid');
     faults.armed.add('consumer-before-ack');
@@ -226,7 +265,7 @@ describe('order-service', () => {
   });
 
   it('in-notification-receiver: a crash after marking PAID, before answering; the retry is a 204 duplicate', async () => {
-    const faults = app.get(FaultInjector) as RecordingFaultInjector;
+    const faults = app.get<FaultInjector, RecordingFaultInjector>(FaultInjector);
     const order = await createOrder();
     const callback = signedCallback('msg_cb_fault', { orderId: order.id, paymentId: 'pay-cb-fault' });
     faults.armed.add('in-notification-receiver');

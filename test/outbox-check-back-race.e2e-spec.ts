@@ -63,16 +63,21 @@ describe('outbox: check-back racing the local transaction', () => {
   const statusOf = async (messageId: string) => (await databaseState(app)).decisions.get(messageId);
   /** Sessions waiting on a lock while inserting into mq_transaction: the check-back blocked by the local transaction. */
   const blockedCheckBacks = async (): Promise<number> => {
-    const rows = (await app.get(DataSource).query(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%mq_transaction%rolled_back%'",
-    )) as Array<{ n: number }>;
+    const rows = await app.get(DataSource).query<
+      Array<{
+        n: number;
+      }>
+    >("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%mq_transaction%rolled_back%'");
     return rows[0].n;
   };
 
   it('check-back first: it claims the message as rolled back, the local transaction then fails and the message is never delivered', async () => {
     const gate = latch();
     held.set('half-sent', gate.promise);
-    const call = app.get(OrderService).createOrder('o-race-lost', 'kettle').catch((error: unknown) => error);
+    const call = app
+      .get(OrderService)
+      .createOrder('o-race-lost', 'kettle')
+      .catch((error: unknown) => error);
     await waitFor('the half message', () => messageAt('half-sent') !== undefined, 10_000);
     const messageId = messageAt('half-sent')!;
     await waitFor('the check-back to claim the row', async () => (await statusOf(messageId)) === 'rolled_back', 10_000);
@@ -128,7 +133,15 @@ describe('outbox: check-back racing the local transaction', () => {
     const gate = latch();
     held.set('half-sent', gate.promise);
     const ids = Array.from({ length: 6 }, (_, i) => `o-concurrent-${i}`);
-    const calls = ids.map((id) => app.get(OrderService).createOrder(id, 'spoon').then(() => 'ok' as const, (e: unknown) => (e as OutboxError).code));
+    const calls = ids.map((id) =>
+      app
+        .get(OrderService)
+        .createOrder(id, 'spoon')
+        .then(
+          () => 'ok' as const,
+          (e: unknown) => (e as OutboxError).code,
+        ),
+    );
     await waitFor('six half messages', () => reached.filter((r) => r.step === 'half-sent').length === 6, 10_000);
     // Every other message stays held until the check-back has claimed it; the others go on at once.
     const messageIds = reached.filter((r) => r.step === 'half-sent').map((r) => r.messageId);
@@ -136,10 +149,14 @@ describe('outbox: check-back racing the local transaction', () => {
     const stillHeld = latch();
     for (const messageId of overtaken) heldMessages.set(messageId, stillHeld.promise);
     gate.release();
-    await waitFor('the check-back to claim the held ones', async () => {
-      const state = await databaseState(app);
-      return overtaken.every((messageId) => state.decisions.get(messageId) === 'rolled_back');
-    }, 10_000);
+    await waitFor(
+      'the check-back to claim the held ones',
+      async () => {
+        const state = await databaseState(app);
+        return overtaken.every((messageId) => state.decisions.get(messageId) === 'rolled_back');
+      },
+      10_000,
+    );
     stillHeld.release();
 
     const outcomes = await Promise.all(calls);

@@ -27,7 +27,11 @@ describe('outbox: producer killed at each step of the half-message flow', () => 
   const children = new Set<ChildProcess>();
 
   beforeAll(async () => {
-    [build, database, broker] = await Promise.all([buildForChildren(['test/support', 'libs/mq/src', 'libs/outbox/src']), createTestDatabase(), startOutboxBroker()]);
+    [build, database, broker] = await Promise.all([
+      buildForChildren(['test/support', 'libs/mq/src', 'libs/outbox/src']),
+      createTestDatabase(),
+      startOutboxBroker(),
+    ]);
     clients = new OfficialClients(broker.grpcEndpoint);
     // Migrates the schema and answers the check-backs of the killed producers.
     survivor = await createOutboxTestApp({ databaseUrl: database.url, endpoints: broker.grpcEndpoint });
@@ -56,8 +60,8 @@ describe('outbox: producer killed at each step of the half-message flow', () => 
     const messageId = await new Promise<string>((resolve, reject) => {
       let stdout = '';
       let stderr = '';
-      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
         const match = /^at (\S+) (\S+)$/m.exec(stdout);
         if (match) resolve(match[2]);
@@ -74,21 +78,25 @@ describe('outbox: producer killed at each step of the half-message flow', () => 
     ['half-sent', false],
     ['row-inserted', false],
     ['local-committed', true],
-  ] as const)(`killed at %s, ${ROUNDS} times: delivered iff the order committed (%s)`, async (step, committed) => {
-    const reader = await orderReader(clients, `crash-reader-${step}`);
-    const orderIds = Array.from({ length: ROUNDS }, (_, i) => `o-${step}-${i}`);
-    const messageIds: string[] = [];
-    for (let i = 0; i < orderIds.length; i += PARALLEL) {
-      messageIds.push(...(await Promise.all(orderIds.slice(i, i + PARALLEL).map((orderId) => crashAt(step, orderId)))));
-    }
-    await waitFor('every orphaned half message to be checked back', () => messageIds.every((id) => !pendingHalfMessages(broker).includes(id)), 20_000);
+  ] as const)(
+    `killed at %s, ${ROUNDS} times: delivered iff the order committed (%s)`,
+    async (step, committed) => {
+      const reader = await orderReader(clients, `crash-reader-${step}`);
+      const orderIds = Array.from({ length: ROUNDS }, (_, i) => `o-${step}-${i}`);
+      const messageIds: string[] = [];
+      for (let i = 0; i < orderIds.length; i += PARALLEL) {
+        messageIds.push(...(await Promise.all(orderIds.slice(i, i + PARALLEL).map((orderId) => crashAt(step, orderId)))));
+      }
+      await waitFor('every orphaned half message to be checked back', () => messageIds.every((id) => !pendingHalfMessages(broker).includes(id)), 20_000);
 
-    const state = await databaseState(survivor);
-    const committedOrders = orderIds.filter((id) => state.orders.includes(id));
-    expect(committedOrders).toHaveLength(committed ? ROUNDS : 0);
-    for (const messageId of messageIds) expect(state.decisions.get(messageId)).toBe(committed ? 'committed' : 'rolled_back');
-    const received = await receiveAndAck(reader, committedOrders.length, 10_000, 1_000);
-    expect(received.map((m) => m.keys[0]).sort()).toEqual(committedOrders.sort());
-    await clients.shutdown(reader);
-  }, 60_000);
+      const state = await databaseState(survivor);
+      const committedOrders = orderIds.filter((id) => state.orders.includes(id));
+      expect(committedOrders).toHaveLength(committed ? ROUNDS : 0);
+      for (const messageId of messageIds) expect(state.decisions.get(messageId)).toBe(committed ? 'committed' : 'rolled_back');
+      const received = await receiveAndAck(reader, committedOrders.length, 10_000, 1_000);
+      expect(received.map((m) => m.keys[0]).sort()).toEqual(committedOrders.sort());
+      await clients.shutdown(reader);
+    },
+    60_000,
+  );
 });

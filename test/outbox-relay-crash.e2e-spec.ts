@@ -66,7 +66,12 @@ describe('outbox relay: killed while holding leased rows', () => {
 
   it('leaves the rows to another relay after the lease, each sent once', async () => {
     // The business side, with no relay of its own: the rows wait in mq_outbox.
-    writerApp = await createRelayTestApp({ databaseUrl: database.url, endpoints: broker.grpcEndpoint, outbox: { relay: { enabled: false } }, providers: [Orders] });
+    writerApp = await createRelayTestApp({
+      databaseUrl: database.url,
+      endpoints: broker.grpcEndpoint,
+      outbox: { relay: { enabled: false } },
+      providers: [Orders],
+    });
     const orders = writerApp.get(Orders);
     for (let n = 0; n < ROWS; n++) await orders.create(`c-${n}`);
     const dataSource = writerApp.get(DataSource);
@@ -83,13 +88,13 @@ describe('outbox relay: killed while holding leased rows', () => {
     // The child claims every row (their lease pushes available_at into the future), then waits on
     // its 2 s linger: kill it there.
     const leased = async (): Promise<number> =>
-      ((await dataSource.query(`SELECT count(*)::int AS n FROM mq_outbox WHERE status = 'pending' AND available_at > now()`)) as Array<{ n: number }>)[0].n;
+      (await dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM mq_outbox WHERE status = 'pending' AND available_at > now()`))[0].n;
     await waitFor('the child relay leases every row', async () => (await leased()) === ROWS, 10_000, 20);
     const killedAt = Date.now();
     child.kill('SIGKILL');
     await new Promise((resolve) => child!.once('exit', resolve));
     child = undefined;
-    expect(((await dataSource.query(`SELECT count(*)::int AS n FROM mq_outbox WHERE status = 'sent'`)) as Array<{ n: number }>)[0].n).toBe(0);
+    expect((await dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM mq_outbox WHERE status = 'sent'`))[0].n).toBe(0);
 
     survivor = await createRelayTestApp({ databaseUrl: database.url, endpoints: broker.grpcEndpoint, outbox: { relay: { pollIntervalMs: 100 } } });
     const received = await receiveAndAck(reader, ROWS, 20_000, 1_000);
@@ -97,6 +102,10 @@ describe('outbox relay: killed while holding leased rows', () => {
     expect(received.map((message) => message.keys[0]).sort()).toEqual(Array.from({ length: ROWS }, (_, n) => `c-${n}`).sort());
     // Not before the dead relay's lease ran out (its claim came just before the kill).
     expect(firstAt).toBeGreaterThanOrEqual(killedAt + LEASE_MS - 1_000);
-    await waitFor('every row marked sent', async () => ((await dataSource.query(`SELECT count(*)::int AS n FROM mq_outbox WHERE status = 'sent'`)) as Array<{ n: number }>)[0].n === ROWS, 10_000);
+    await waitFor(
+      'every row marked sent',
+      async () => (await dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM mq_outbox WHERE status = 'sent'`))[0].n === ROWS,
+      10_000,
+    );
   }, 60_000);
 });

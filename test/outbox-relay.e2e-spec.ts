@@ -54,7 +54,7 @@ class OutboxOrders {
 }
 
 async function outboxCounts(app: INestApplicationContext): Promise<Record<string, number>> {
-  const rows = (await app.get(DataSource).query('SELECT status, count(*)::int AS n FROM mq_outbox GROUP BY status')) as Array<{ status: string; n: number }>;
+  const rows = await app.get(DataSource).query<Array<{ status: string; n: number }>>('SELECT status, count(*)::int AS n FROM mq_outbox GROUP BY status');
   return Object.fromEntries(rows.map((row) => [row.status, row.n]));
 }
 
@@ -182,7 +182,8 @@ describe('outbox relay', () => {
     const received = await receiveAndAck(reader, 1, 10_000);
     expect(received.map((message) => payloadOf(message).id)).toEqual(['r-2']);
     // The relay marks a row sent after the broker's answer, which can come after the message reached the reader.
-    const statusesOf = async () => (await app.get(DataSource).query('SELECT topic, status, attempts, last_error FROM mq_outbox ORDER BY id')) as Array<Record<string, unknown>>;
+    const statusesOf = async () =>
+      await app.get(DataSource).query<Array<Record<string, unknown>>>('SELECT topic, status, attempts, last_error FROM mq_outbox ORDER BY id');
     await waitFor('r-2 marked sent', async () => (await statusesOf())[1]?.status === 'sent', 5_000, 50);
     const rows = await statusesOf();
     expect(rows[0]).toMatchObject({ topic: 'no-such-topic', status: 'failed', attempts: 2, last_error: expect.stringContaining('MQ_ERR_SEND_FAILED') });
@@ -222,7 +223,7 @@ describe('outbox relay', () => {
     for (const [group, sequence] of sequencesByGroup(received)) expect({ group, sequence }).toEqual({ group, sequence: inOrder });
     expect(received.every((message) => message.messageGroup === payloadOf(message).group)).toBe(true);
     // Each row records the id the broker gave its message.
-    const ids = (await app.get(DataSource).query('SELECT message_id FROM mq_outbox')) as Array<{ message_id: string }>;
+    const ids = await app.get(DataSource).query<Array<{ message_id: string }>>('SELECT message_id FROM mq_outbox');
     expect(new Set(ids.map((row) => row.message_id))).toEqual(new Set(received.map((message) => message.messageId)));
     await stopApp(app);
   });

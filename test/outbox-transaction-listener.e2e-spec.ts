@@ -1,7 +1,15 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { MqMessage, MqTransactionResolution } from '@app/mq';
-import { HalfMessageSent, outboxMigrations, TransactionCheckBack, TransactionalSender, TransactionListener, TransactionPruner, TransactionListenerHandler } from '@app/outbox';
+import {
+  HalfMessageSent,
+  outboxMigrations,
+  TransactionCheckBack,
+  TransactionalSender,
+  TransactionListener,
+  TransactionPruner,
+  TransactionListenerHandler,
+} from '@app/outbox';
 import { TestBroker } from './support/broker-harness';
 import { createOutboxTestApp } from './support/outbox-tx-app';
 import { startOutboxBroker } from './support/outbox-tx-test-kit';
@@ -54,9 +62,9 @@ describe('outbox: @TransactionListener and sendInTransaction', () => {
   it('ends the transaction as execute answers; UNKNOWN is decided by check()', async () => {
     const reader = await clients.simpleConsumer({ consumerGroup: 'listener-reader', subscriptions: new Map([[TOPIC, '*']]), awaitDuration: 500 });
     const sender = app.get(TransactionalSender);
-    const committed = await sender.sendInTransaction(TOPIC, { paymentId: 'p-1' }, 'COMMIT' as MqTransactionResolution, { keys: ['p-1'] });
-    const rolledBack = await sender.sendInTransaction(TOPIC, { paymentId: 'p-2' }, 'ROLLBACK' as MqTransactionResolution, { keys: ['p-2'] });
-    const later = await sender.sendInTransaction(TOPIC, { paymentId: 'p-3' }, 'UNKNOWN' as MqTransactionResolution, { keys: ['p-3'] });
+    const committed = await sender.sendInTransaction(TOPIC, { paymentId: 'p-1' }, 'COMMIT', { keys: ['p-1'] });
+    const rolledBack = await sender.sendInTransaction(TOPIC, { paymentId: 'p-2' }, 'ROLLBACK', { keys: ['p-2'] });
+    const later = await sender.sendInTransaction(TOPIC, { paymentId: 'p-3' }, 'UNKNOWN', { keys: ['p-3'] });
     expect([committed.resolution, rolledBack.resolution, later.resolution]).toEqual(['COMMIT', 'ROLLBACK', 'UNKNOWN']);
 
     const received = await receiveAndAck(reader, 2, 10_000, 1_000);
@@ -67,7 +75,7 @@ describe('outbox: @TransactionListener and sendInTransaction', () => {
 
   it('migrations: ran in the configured schema and are recorded, so dataSource.runMigrations() finds nothing left to do', async () => {
     const dataSource = app.get(DataSource);
-    const tables = (await dataSource.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'app_mq'")) as Array<{ table_name: string }>;
+    const tables = await dataSource.query<Array<{ table_name: string }>>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'app_mq'");
     expect(tables.map((t) => t.table_name)).toContain('mq_transaction');
     const other = new DataSource({ type: 'postgres', url: database.url, migrations: outboxMigrations({ schema: 'app_mq' }) });
     await other.initialize();
@@ -92,7 +100,11 @@ describe('outbox: @TransactionListener and sendInTransaction', () => {
       [TOPIC],
     );
     expect(await app.get(TransactionPruner).prune()).toBe(2);
-    const left = (await dataSource.query(`SELECT message_id FROM app_mq.mq_transaction WHERE message_id IN ('old-1', 'old-2', 'recent')`)) as Array<{ message_id: string }>;
+    const left = await dataSource.query<
+      Array<{
+        message_id: string;
+      }>
+    >(`SELECT message_id FROM app_mq.mq_transaction WHERE message_id IN ('old-1', 'old-2', 'recent')`);
     expect(left.map((row) => row.message_id)).toEqual(['recent']);
   });
 

@@ -7,7 +7,7 @@ import { startTestBroker, TestBroker } from './support/broker-harness';
 import { createOutboxTestApp, ORDER_TOPIC, OrderService } from './support/outbox-tx-app';
 import { databaseState, orderReader, pendingHalfMessages, startOutboxBroker } from './support/outbox-tx-test-kit';
 import { createTestDatabase, TestDatabase } from './support/test-database';
-import { receiveAndAck, waitFor } from './support/transaction-test-support';
+import { receiveAndAck } from './support/transaction-test-support';
 import { OfficialClients } from '@app/testkit';
 
 /**

@@ -49,7 +49,9 @@ describe('pay-service', () => {
       NOTIFY_RETRY_LADDER_MS: '200,400',
       BUYER_SEED: 'alice:1000,bob:300,carol:500',
     });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot({ ...config, consumerLongPollingTimeoutMs: 1_000, notifyPollIntervalMs: 100 })] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot({ ...config, consumerLongPollingTimeoutMs: 1_000, notifyPollIntervalMs: 100 })],
+    }).compile();
     app = moduleRef.createNestApplication({ logger: process.env.PAY_TEST_LOG ? undefined : false });
     await app.init();
     dataSource = app.get(DataSource);
@@ -73,7 +75,7 @@ describe('pay-service', () => {
   }
 
   async function knownStatus(orderId: string): Promise<string | undefined> {
-    const rows = (await dataSource.query('SELECT status FROM known_order WHERE order_id = $1', [orderId])) as Array<{ status: string }>;
+    const rows = await dataSource.query<Array<{ status: string }>>('SELECT status FROM known_order WHERE order_id = $1', [orderId]);
     return rows[0]?.status;
   }
 
@@ -139,7 +141,11 @@ describe('pay-service', () => {
     await sendOrderEvent('order-closed', { orderId: 'o-early' });
     await waitFor('o-early closed', async () => (await knownStatus('o-early')) === 'CLOSED', 10_000);
     await sendOrderEvent('order-created', { orderId: 'o-early', buyerId: 'alice', amount: 100 });
-    await waitFor('o-early created', async () => (await dataSource.query("SELECT 1 FROM known_order WHERE order_id = 'o-early' AND buyer_id = 'alice'")).length === 1, 10_000);
+    await waitFor(
+      'o-early created',
+      async () => (await dataSource.query("SELECT 1 FROM known_order WHERE order_id = 'o-early' AND buyer_id = 'alice'")).length === 1,
+      10_000,
+    );
     expect(await knownStatus('o-early')).toBe('CLOSED');
     await http().post('/payments').send({ orderId: 'o-early' }).expect(409);
     expect(await balance('alice')).toBe(750);
@@ -187,18 +193,30 @@ describe('pay-service', () => {
       await http().post('/payments').send({ orderId: 'o-notify' }).expect(201);
       // Ladder 200, 400 ms: three attempts, then failed (a dead letter).
       let failed: Array<{ id: string; payload: { orderId: string }; attempts: number; status: string }> = [];
-      await waitFor('a failed notification', async () => {
-        failed = (await http().get('/notifications/failed').expect(200)).body;
-        return failed.some((n) => n.payload.orderId === 'o-notify');
-      }, 10_000);
+      await waitFor(
+        'a failed notification',
+        async () => {
+          failed = (await http().get('/notifications/failed').expect(200)).body;
+          return failed.some((n) => n.payload.orderId === 'o-notify');
+        },
+        10_000,
+      );
       const dead = failed.find((n) => n.payload.orderId === 'o-notify')!;
       expect(dead).toMatchObject({ status: 'failed', attempts: 3 });
       const detail = (await http().get(`/notifications/${dead.id}`).expect(200)).body;
-      expect(detail.attemptLog.map((a: { statusCode: number; kind: string }) => [a.statusCode, a.kind])).toEqual([[500, 'scheduled'], [500, 'scheduled'], [500, 'scheduled']]);
+      expect(detail.attemptLog.map((a: { statusCode: number; kind: string }) => [a.statusCode, a.kind])).toEqual([
+        [500, 'scheduled'],
+        [500, 'scheduled'],
+        [500, 'scheduled'],
+      ]);
 
       receiver.responder = () => ({ status: 204 });
       expect((await http().post(`/notifications/${dead.id}/resend`).expect(202)).body).toEqual({ id: dead.id, status: 'queued' });
-      await waitFor('the re-sent notification delivered', async () => (await http().get(`/notifications/${dead.id}`).expect(200)).body.status === 'delivered', 10_000);
+      await waitFor(
+        'the re-sent notification delivered',
+        async () => (await http().get(`/notifications/${dead.id}`).expect(200)).body.status === 'delivered',
+        10_000,
+      );
       expect((await http().get('/notifications/failed').expect(200)).body.some((n: { id: string }) => n.id === dead.id)).toBe(false);
       await http().get('/notifications/msg_unknown').expect(404);
       expect((await http().post('/notifications/msg_unknown/resend').expect(404)).body.reason).toMatch(/no failed or delivered notification/);

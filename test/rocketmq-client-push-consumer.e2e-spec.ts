@@ -13,11 +13,14 @@ describe('official client: PushConsumer', () => {
   let producer: Producer;
 
   beforeAll(async () => {
-    broker = await startTestBroker({}, {
-      // Push consumers long-poll for the time the broker announces; a short one keeps their
-      // shutdown (which waits for the receive in flight) short.
-      messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 1_000, autoRenewInvisibleDurationMs: 10_000 },
-    });
+    broker = await startTestBroker(
+      {},
+      {
+        // Push consumers long-poll for the time the broker announces; a short one keeps their
+        // shutdown (which waits for the receive in flight) short.
+        messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 1_000, autoRenewInvisibleDurationMs: 10_000 },
+      },
+    );
     const topics = broker.broker.topics;
     await topics.upsert({ name: 'payments', readQueueNums: 4, writeQueueNums: 4 });
     await topics.upsert({ name: 'retried', readQueueNums: 2, writeQueueNums: 2 });

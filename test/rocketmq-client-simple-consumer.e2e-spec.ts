@@ -14,10 +14,13 @@ describe('official client: SimpleConsumer', () => {
   let producer: Producer;
 
   beforeAll(async () => {
-    broker = await startTestBroker({}, {
-      messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000 },
-      delivery: { minReceiveInvisibleDurationMs: 1_000 },
-    });
+    broker = await startTestBroker(
+      {},
+      {
+        messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000 },
+        delivery: { minReceiveInvisibleDurationMs: 1_000 },
+      },
+    );
     const topics = broker.broker.topics;
     await topics.upsert({ name: 'orders', readQueueNums: 4, writeQueueNums: 4 });
     await topics.upsert({ name: 'tagged', readQueueNums: 2, writeQueueNums: 2 });
@@ -50,7 +53,13 @@ describe('official client: SimpleConsumer', () => {
     const simple = await consumer('billing', 'orders');
     const sent = new Map<string, string>();
     for (let i = 0; i < 5; i++) {
-      const receipt = await producer.send({ topic: 'orders', tag: 'created', keys: [`order-${i}`], properties: new Map([['n', String(i)]]), body: Buffer.from(`order ${i}`) });
+      const receipt = await producer.send({
+        topic: 'orders',
+        tag: 'created',
+        keys: [`order-${i}`],
+        properties: new Map([['n', String(i)]]),
+        body: Buffer.from(`order ${i}`),
+      });
       sent.set(receipt.messageId, `order ${i}`);
     }
     const received = await receiveAtLeast(simple, 5);

@@ -57,7 +57,14 @@ describe('transactions: admin API, metrics and mqadmin', () => {
     expect(list.total).toBe(2);
     expect(list.counts).toEqual({ pending: 2, checkMax: 0 });
     expect(list.transactions.map((t) => t.transactionId)).toEqual([a.transactionId, b.transactionId]);
-    expect(list.transactions[0]).toMatchObject({ messageId: a.messageId, topic: 'tx-admin', queueId: 0, state: 'pending', checkCount: 0, producerGroup: 'tx-admin' });
+    expect(list.transactions[0]).toMatchObject({
+      messageId: a.messageId,
+      topic: 'tx-admin',
+      queueId: 0,
+      state: 'pending',
+      checkCount: 0,
+      producerGroup: 'tx-admin',
+    });
     expect(list.transactions[0].ageMs).toBeGreaterThanOrEqual(0);
     expect(list.transactions[0].nextCheckAtMs).toBeGreaterThan(Date.now());
 
@@ -74,7 +81,13 @@ describe('transactions: admin API, metrics and mqadmin', () => {
     const half = await sendHalf('tx-admin');
     const committed = await post(`/transactions/${half.transactionId}/commit`);
     expect(committed.status).toBe(200);
-    expect(await committed.json()).toEqual({ transactionId: half.transactionId, messageId: half.messageId, topic: 'tx-admin', resolution: 'COMMIT', duplicate: false });
+    expect(await committed.json()).toEqual({
+      transactionId: half.transactionId,
+      messageId: half.messageId,
+      topic: 'tx-admin',
+      resolution: 'COMMIT',
+      duplicate: false,
+    });
     expect(await delivered('tx-admin')).toEqual([half.messageId]);
 
     // No longer listed: name the half message to ask again.

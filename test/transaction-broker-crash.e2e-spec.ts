@@ -41,7 +41,12 @@ describe('transactions: broker killed with open and just-committed transactions'
   /** Starts the broker on the fixed ports and store, with the given transaction settings. */
   async function startBroker(name: string, settings: Record<string, number>): Promise<BrokerChild> {
     const configFile = join(workDir, `${name}.conf`);
-    await writeFile(configFile, Object.entries(settings).map(([key, value]) => `${key}=${value}\n`).join(''));
+    await writeFile(
+      configFile,
+      Object.entries(settings)
+        .map(([key, value]) => `${key}=${value}\n`)
+        .join(''),
+    );
     const broker = new BrokerChild(build, ['--config', configFile, '--store', storeDir, '--port', String(grpcPort), '--http-port', String(httpPort)]);
     brokers.push(broker);
     await broker.waitForLine((line) => line.msg === 'broker ready');
@@ -91,10 +96,15 @@ describe('transactions: broker killed with open and just-committed transactions'
     const listed = (await (await fetch(`http://127.0.0.1:${httpPort}/transactions`)).json()) as { transactions: Array<{ messageId: string }> };
     expect(listed.transactions.map((t) => t.messageId).sort()).toEqual(pending.map((half) => half.receipt.messageId).sort());
 
-    await waitFor('the pending transactions to be resolved by check-back', async () => {
-      const body = (await (await fetch(`http://127.0.0.1:${httpPort}/transactions`)).json()) as { total: number };
-      return body.total === 0;
-    }, 30_000, 200);
+    await waitFor(
+      'the pending transactions to be resolved by check-back',
+      async () => {
+        const body = (await (await fetch(`http://127.0.0.1:${httpPort}/transactions`)).json()) as { total: number };
+        return body.total === 0;
+      },
+      30_000,
+      200,
+    );
     expect([...new Set(checker.calls.map((call) => call.body))].sort()).toEqual(['pending-commit-0', 'pending-commit-1', 'pending-rollback-2']);
 
     const reader = await clients.simpleConsumer({ consumerGroup: 'crash-reader', subscriptions: new Map([[TOPIC, '*']]), awaitDuration: LONG_POLL_MS });

@@ -79,7 +79,13 @@ describe('transactions: check-back', () => {
 
     const response = await fetch(`http://127.0.0.1:${broker.httpPort}/transactions/${encodeURIComponent(receipt.transactionId)}/commit`, { method: 'POST' });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ transactionId: receipt.transactionId, messageId: receipt.messageId, topic: 'tx-silent', resolution: 'COMMIT', duplicate: false });
+    expect(await response.json()).toEqual({
+      transactionId: receipt.transactionId,
+      messageId: receipt.messageId,
+      topic: 'tx-silent',
+      resolution: 'COMMIT',
+      duplicate: false,
+    });
     const received = await receiveAndAck(reader, 1, 10_000, 1_000);
     expect(received.map((m) => m.messageId)).toEqual([receipt.messageId]);
     expect(received[0].body.toString()).toBe('nobody knows');

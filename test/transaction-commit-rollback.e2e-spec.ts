@@ -90,11 +90,7 @@ describe('transactions: commit and rollback', () => {
       return { messageId: entry.messageId!, transactionId: entry.transactionId! };
     }
 
-    const end = async (
-      ids: { messageId: string; transactionId: string },
-      resolution: string,
-      overrides: Record<string, unknown> = {},
-    ): Promise<Status> =>
+    const end = async (ids: { messageId: string; transactionId: string }, resolution: string, overrides: Record<string, unknown> = {}): Promise<Status> =>
       (
         await raw.unary<EndTransactionResponse>('EndTransaction', {
           topic: { name: 'tx-raw' },
@@ -178,7 +174,9 @@ describe('transactions: commit and rollback', () => {
         messages: [halfMessage('tx-raw', { deliveryTimestamp: { seconds: Math.floor(Date.now() / 1000) + 60 } })],
       });
       expect(delayed.status.code).toBe('BAD_REQUEST');
-      const tooLong = await raw.unary<SendMessageResponse>('SendMessage', { messages: [halfMessage('tx-raw', { orphanedTransactionRecoveryDuration: { seconds: 3_601 } })] });
+      const tooLong = await raw.unary<SendMessageResponse>('SendMessage', {
+        messages: [halfMessage('tx-raw', { orphanedTransactionRecoveryDuration: { seconds: 3_601 } })],
+      });
       expect(tooLong.status).toEqual({ code: 'BAD_REQUEST', message: 'the max transaction recovery time of message is too large, max is 3600' });
       const toNormalTopic = await raw.unary<SendMessageResponse>('SendMessage', { messages: [halfMessage('plain')] });
       expect(toNormalTopic.status.code).toBe('MESSAGE_PROPERTY_CONFLICT_WITH_TYPE');

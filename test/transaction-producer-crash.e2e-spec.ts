@@ -52,8 +52,8 @@ describe('transactions: producer killed before EndTransaction', () => {
     const sent = await new Promise<{ messageId: string; transactionId: string }>((resolve, reject) => {
       let stdout = '';
       let stderr = '';
-      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
         const match = /^sent (\S+) (\S+)$/m.exec(stdout);
         if (match) resolve({ messageId: match[1], transactionId: match[2] });
@@ -75,21 +75,25 @@ describe('transactions: producer killed before EndTransaction', () => {
   it.each([
     ['crash-commit', TransactionResolution.COMMIT, true],
     ['crash-rollback', TransactionResolution.ROLLBACK, false],
-  ] as const)('on %s, the surviving producer\'s check answer decides', async (topic, answer, delivered) => {
-    const orphan = await sendHalfAndKill(topic, `orphaned on ${topic}`);
-    expect(orphan.clientCount).toBe(1);
-    await waitFor('the killed producer to be detached', () => liveProducersOf(topic) === 0, 10_000);
+  ] as const)(
+    "on %s, the surviving producer's check answer decides",
+    async (topic, answer, delivered) => {
+      const orphan = await sendHalfAndKill(topic, `orphaned on ${topic}`);
+      expect(orphan.clientCount).toBe(1);
+      await waitFor('the killed producer to be detached', () => liveProducersOf(topic) === 0, 10_000);
 
-    const checker = new RecordingChecker(() => answer);
-    const survivor = await clients.producer({ topics: [topic], checker });
-    const reader = await consumer(`${topic}-reader`, topic);
-    await waitFor('the check-back', () => checker.checksOf(orphan.messageId) > 0, 15_000);
-    await waitFor('the resolution', () => !broker.broker.transactions.list().some((v) => v.transactionId === orphan.transactionId), 10_000);
-    expect(checker.calls[0]).toMatchObject({ messageId: orphan.messageId, topic, body: `orphaned on ${topic}` });
+      const checker = new RecordingChecker(() => answer);
+      const survivor = await clients.producer({ topics: [topic], checker });
+      const reader = await consumer(`${topic}-reader`, topic);
+      await waitFor('the check-back', () => checker.checksOf(orphan.messageId) > 0, 15_000);
+      await waitFor('the resolution', () => !broker.broker.transactions.list().some((v) => v.transactionId === orphan.transactionId), 10_000);
+      expect(checker.calls[0]).toMatchObject({ messageId: orphan.messageId, topic, body: `orphaned on ${topic}` });
 
-    const received = await receiveAndAck(reader, delivered ? 1 : 0, 10_000, 1_500);
-    expect(received.map((m) => m.messageId)).toEqual(delivered ? [orphan.messageId] : []);
-    expect(checker.checksOf(orphan.messageId)).toBe(1);
-    await clients.shutdown(survivor);
-  }, 60_000);
+      const received = await receiveAndAck(reader, delivered ? 1 : 0, 10_000, 1_500);
+      expect(received.map((m) => m.messageId)).toEqual(delivered ? [orphan.messageId] : []);
+      expect(checker.checksOf(orphan.messageId)).toBe(1);
+      await clients.shutdown(survivor);
+    },
+    60_000,
+  );
 });

@@ -34,10 +34,11 @@ export const ADMIN_ROUTES: readonly { method: AdminCall['method']; route: string
 export function adminCallArbitrary(pools: FuzzPools): Arbitrary<AdminCall> {
   const routed = fc.constantFrom(...ADMIN_ROUTES).chain((route) =>
     fc.record({
-      method: fc.oneof({ weight: 9, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: fc.constantFrom<AdminCall['method']>('GET', 'PUT', 'POST', 'DELETE', 'PATCH') }),
-      path: fc
-        .tuple(pathArbitrary(route.route, pools), queryArbitrary(route.query ?? [], pools))
-        .map(([path, query]) => (query ? `${path}?${query}` : path)),
+      method: fc.oneof(
+        { weight: 9, arbitrary: fc.constant(route.method) },
+        { weight: 1, arbitrary: fc.constantFrom<AdminCall['method']>('GET', 'PUT', 'POST', 'DELETE', 'PATCH') },
+      ),
+      path: fc.tuple(pathArbitrary(route.route, pools), queryArbitrary(route.query ?? [], pools)).map(([path, query]) => (query ? `${path}?${query}` : path)),
       body: bodyArbitrary(route.body ?? [], pools),
     }),
   );
@@ -46,7 +47,7 @@ export function adminCallArbitrary(pools: FuzzPools): Arbitrary<AdminCall> {
     path: fc.constantFrom('/', '/topics/a/b/c', '/%', '/groups/x/dlq/y', '/..%2f..%2fetc%2fpasswd', `/${'a'.repeat(9000)}`),
     body: fc.constant(undefined),
   });
-  return fc.oneof({ weight: 12, arbitrary: routed }, { weight: 1, arbitrary: unrouted }) as Arbitrary<AdminCall>;
+  return fc.oneof({ weight: 12, arbitrary: routed }, { weight: 1, arbitrary: unrouted });
 }
 
 function pathArbitrary(route: string, pools: FuzzPools): Arbitrary<string> {
@@ -58,7 +59,12 @@ function paramArbitrary(name: string, pools: FuzzPools): Arbitrary<string> {
   const known = name === 'topic' ? pools.topics : name === 'group' ? pools.groups : name === 'messageId' ? pools.messageIds : pools.transactionIds;
   return fc.oneof(
     { weight: 6, arbitrary: known.length > 0 ? fc.constantFrom(...known).map(encodeURIComponent) : fc.constant('x') },
-    { weight: 3, arbitrary: nastyStringArbitrary().filter((value) => value.length > 0).map(safeEncode) },
+    {
+      weight: 3,
+      arbitrary: nastyStringArbitrary()
+        .filter((value) => value.length > 0)
+        .map(safeEncode),
+    },
     // Escapes Express cannot decode.
     { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '%E0%A4%A', '%C0%80', '%00', '%ED%A0%80', '%2F') },
   );
@@ -70,16 +76,26 @@ function queryArbitrary(fields: readonly string[], pools: FuzzPools): Arbitrary<
     { weight: 3, arbitrary: fc.constantFrom('1', '32', '1024', '1025', '0', '-1', '9007199254740993', '1e3', 'pending', 'check-max', 'k1', ...pools.topics) },
     { weight: 2, arbitrary: nastyStringArbitrary().map(safeEncode) },
   );
-  const pair = fc.tuple(fc.constantFrom(...fields), value, fc.boolean()).map(([field, v, asArray]) => (asArray ? `${field}[]=${v}&${field}[x]=${v}` : `${field}=${v}`));
+  const pair = fc
+    .tuple(fc.constantFrom(...fields), value, fc.boolean())
+    .map(([field, v, asArray]) => (asArray ? `${field}[]=${v}&${field}[x]=${v}` : `${field}=${v}`));
   return fc.array(pair, { maxLength: 3 }).map((pairs) => pairs.join('&'));
 }
 
 function bodyArbitrary(fields: readonly string[], pools: FuzzPools): Arbitrary<AdminCall['body']> {
   const fieldValue = fc.oneof(
-    { weight: 2, arbitrary: fc.constantFrom<unknown>(...pools.topics, ...pools.messageIds, 'now', 'NORMAL', 'fifo', 'TRANSACTION', 1, 2, 4, 6, 8, 0, Date.now()) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom<unknown>(...pools.topics, ...pools.messageIds, 'now', 'NORMAL', 'fifo', 'TRANSACTION', 1, 2, 4, 6, 8, 0, Date.now()),
+    },
     { weight: 3, arbitrary: jsonValueArbitrary() },
   );
-  const fieldsObject = fields.length > 0 ? fc.dictionary(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...fields) }, { weight: 1, arbitrary: fc.string({ maxLength: 6 }) }), fieldValue, { maxKeys: 4 }) : fc.constant({});
+  const fieldsObject =
+    fields.length > 0
+      ? fc.dictionary(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...fields) }, { weight: 1, arbitrary: fc.string({ maxLength: 6 }) }), fieldValue, {
+          maxKeys: 4,
+        })
+      : fc.constant({});
   const json = (value: unknown) => ({ contentType: 'application/json', text: JSON.stringify(value) ?? 'null' });
   return fc.oneof(
     { weight: 3, arbitrary: fc.constant(undefined) },
@@ -90,7 +106,17 @@ function bodyArbitrary(fields: readonly string[], pools: FuzzPools): Arbitrary<A
       arbitrary: fc.record({
         contentType: fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1'),
         text: fc.oneof(
-          fc.constantFrom('{', '{"topic":', '[]', '"x"', '{"__proto__":{"x":1}}', '{"readQueueNums":1e999}', '{"perm":99999999999999999999}', 'topic=x&timestamp=now', '\u0000'),
+          fc.constantFrom(
+            '{',
+            '{"topic":',
+            '[]',
+            '"x"',
+            '{"__proto__":{"x":1}}',
+            '{"readQueueNums":1e999}',
+            '{"perm":99999999999999999999}',
+            'topic=x&timestamp=now',
+            '\u0000',
+          ),
           fc.integer({ min: 100_001, max: 300_000 }).map((size) => JSON.stringify({ topic: 'x'.repeat(size) })),
           fc.integer({ min: 200, max: 3000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
         ),

@@ -108,7 +108,8 @@ export function adminAnswerProblem(statusCode: number, contentType: string | nul
   if (statusCode >= 400) {
     if (!isJson) return `answered ${statusCode} without a JSON reason (${contentType}): ${body.slice(0, 200)}`;
     const parsed = parseJson(body) as { message?: unknown } | undefined;
-    if (!parsed || (typeof parsed.message !== 'string' && !Array.isArray(parsed.message))) return `answered ${statusCode} without a reason: ${body.slice(0, 200)}`;
+    if (!parsed || (typeof parsed.message !== 'string' && !Array.isArray(parsed.message)))
+      return `answered ${statusCode} without a reason: ${body.slice(0, 200)}`;
     return undefined;
   }
   if (path.startsWith('/metrics')) return undefined;

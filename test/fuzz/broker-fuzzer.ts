@@ -38,13 +38,13 @@ export class BrokerFuzzer {
     const pools = this.target.pools;
     switch (name) {
       case 'grpc':
-        return fc.asyncProperty(grpcCallArbitrary(pools), (call) => this.sendCall(call)) as IAsyncProperty<[unknown]>;
+        return fc.asyncProperty(grpcCallArbitrary(pools), (call) => this.sendCall(call));
       case 'wire':
-        return fc.asyncProperty(fc.tuple(grpcCallArbitrary(pools), wireMutationsArbitrary()), ([call, mutations]) => this.sendMutated(call, mutations)) as IAsyncProperty<[unknown]>;
+        return fc.asyncProperty(fc.tuple(grpcCallArbitrary(pools), wireMutationsArbitrary()), ([call, mutations]) => this.sendMutated(call, mutations));
       case 'telemetry':
-        return fc.asyncProperty(telemetrySessionArbitrary(pools), (session) => this.runTelemetry(session)) as IAsyncProperty<[unknown]>;
+        return fc.asyncProperty(telemetrySessionArbitrary(pools), (session) => this.runTelemetry(session));
       case 'admin':
-        return fc.asyncProperty(adminCallArbitrary(pools), (call) => this.sendAdmin(call)) as IAsyncProperty<[unknown]>;
+        return fc.asyncProperty(adminCallArbitrary(pools), (call) => this.sendAdmin(call));
     }
   }
 
@@ -58,13 +58,13 @@ export class BrokerFuzzer {
   private async sendCall(call: GrpcCall): Promise<void> {
     const bytes = this.target.grpc.encode(call.rpc, call.request);
     fc.pre(bytes !== undefined);
-    await this.exchange(call, bytes!, false);
+    await this.exchange(call, bytes, false);
   }
 
   private async sendMutated(call: GrpcCall, mutations: WireMutation[]): Promise<void> {
     const bytes = this.target.grpc.encode(call.rpc, call.request);
     fc.pre(bytes !== undefined);
-    await this.exchange(call, applyWireMutations(bytes!, mutations), true);
+    await this.exchange(call, applyWireMutations(bytes, mutations), true);
   }
 
   private async exchange(call: GrpcCall, bytes: Buffer, mutated: boolean): Promise<void> {
@@ -134,7 +134,8 @@ export class BrokerFuzzer {
       if (problem) throw new FuzzFinding(`Telemetry: ${problem}`);
     }
     const acceptable = [grpcStatus.OK, grpcStatus.CANCELLED, grpcStatus.RESOURCE_EXHAUSTED, ...(mutated ? [grpcStatus.INTERNAL] : [])];
-    if (!acceptable.includes(outcome.code)) throw new FuzzFinding(`the telemetry stream ended with gRPC status ${grpcStatus[outcome.code]}: ${outcome.details}`);
+    if (!acceptable.includes(outcome.code))
+      throw new FuzzFinding(`the telemetry stream ended with gRPC status ${grpcStatus[outcome.code]}: ${outcome.details}`);
     await this.probeNow();
   }
 

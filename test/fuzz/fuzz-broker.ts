@@ -94,10 +94,16 @@ export class FuzzBroker {
   /** Topics, queue offsets, groups, committed offsets and unresolved transactions, from the admin API. */
   async storedState(): Promise<StoredState> {
     const topicList = (await this.getJson('/topics')) as { topics: { name: string }[] };
-    const names = topicList.topics.map((topic) => topic.name).filter((name) => name !== PROBE_TOPIC).sort();
+    const names = topicList.topics
+      .map((topic) => topic.name)
+      .filter((name) => name !== PROBE_TOPIC)
+      .sort();
     const queues: Record<string, unknown> = {};
     const groupList = (await this.getJson('/groups')) as { groups: { group: string }[] };
-    const groups = groupList.groups.map((group) => group.group).filter((group) => group !== PROBE_GROUP).sort();
+    const groups = groupList.groups
+      .map((group) => group.group)
+      .filter((group) => group !== PROBE_GROUP)
+      .sort();
     const offsets: Record<string, unknown> = {};
     const [transactions] = await Promise.all([
       this.getJson('/transactions?max=1024') as Promise<{ transactions: { transactionId: string; state: string }[] }>,
@@ -109,7 +115,9 @@ export class FuzzBroker {
       ...groups
         .filter((name) => this.pools.groups.includes(name))
         .map(async (group) => {
-          const detail = (await this.getJson(`/groups/${encodeURIComponent(group)}`)) as { progress: { topic: string; queueId: number; consumerOffset: number }[] };
+          const detail = (await this.getJson(`/groups/${encodeURIComponent(group)}`)) as {
+            progress: { topic: string; queueId: number; consumerOffset: number }[];
+          };
           offsets[group] = detail.progress.map(({ topic, queueId, consumerOffset }) => ({ topic, queueId, consumerOffset }));
         }),
     ]);
@@ -136,7 +144,16 @@ export class FuzzBroker {
     await topics.upsert({ name: 'fuzz-tx', readQueueNums: 1, writeQueueNums: 1, messageType: 'TRANSACTION' });
     await topics.upsert({ name: 'fuzz-readonly', readQueueNums: 1, writeQueueNums: 1, perm: 4 });
     await topics.upsert({ name: PROBE_TOPIC, readQueueNums: 1, writeQueueNums: 1 });
-    this.pools.topics.push('fuzz-normal', 'fuzz-fifo', 'fuzz-delay', 'fuzz-tx', 'fuzz-readonly', 'fuzz-missing', 'TRANS_CHECK_MAX_TIME_TOPIC', '%DLQ%fuzz-group');
+    this.pools.topics.push(
+      'fuzz-normal',
+      'fuzz-fifo',
+      'fuzz-delay',
+      'fuzz-tx',
+      'fuzz-readonly',
+      'fuzz-missing',
+      'TRANS_CHECK_MAX_TIME_TOPIC',
+      '%DLQ%fuzz-group',
+    );
     this.pools.groups.push('fuzz-group', 'fuzz-puller', 'fuzz-new-group', 'CID_RMQ_SYS_fuzz');
     this.pools.clientIds.push('fuzz-producer', 'fuzz-consumer', 'fuzz-no-settings');
 
@@ -162,7 +179,13 @@ export class FuzzBroker {
     const messageId = randomUUID();
     this.pools.messageIds.push(messageId);
     const response = await this.raw.unary<SendMessageResponse>('SendMessage', {
-      messages: [{ topic: { name: topic }, body: Buffer.from(`seed ${messageId}`), systemProperties: { messageId, messageType: 'NORMAL', queueId: 0, ...systemProperties } }],
+      messages: [
+        {
+          topic: { name: topic },
+          body: Buffer.from(`seed ${messageId}`),
+          systemProperties: { messageId, messageType: 'NORMAL', queueId: 0, ...systemProperties },
+        },
+      ],
     });
     if (response.status.code !== 'OK') throw new Error(`fuzz seed: send to ${topic} answered ${JSON.stringify(response.status)}`);
     return response.entries?.[0] ?? {};

@@ -66,14 +66,25 @@ export function requestTemplate(rpc: FuzzedRpc, pools: FuzzPools): Arbitrary<Rec
     case 'QueryRoute':
       return fc.record({ topic, endpoints: endpoints() });
     case 'Heartbeat':
-      return fc.record({ group, clientType: fc.constantFrom('PRODUCER', 'PUSH_CONSUMER', 'SIMPLE_CONSUMER', 'PULL_CONSUMER', 'CLIENT_TYPE_UNSPECIFIED') }, { requiredKeys: [] });
+      return fc.record(
+        { group, clientType: fc.constantFrom('PRODUCER', 'PUSH_CONSUMER', 'SIMPLE_CONSUMER', 'PULL_CONSUMER', 'CLIENT_TYPE_UNSPECIFIED') },
+        { requiredKeys: [] },
+      );
     case 'SendMessage':
       return fc.record({ messages: fc.array(message(pools), { minLength: 1, maxLength: 3 }) });
     case 'QueryAssignment':
       return fc.record({ topic, group, endpoints: endpoints() });
     case 'ReceiveMessage':
       return fc.record(
-        { group, messageQueue: queue, filterExpression, batchSize: int32Arbitrary(), invisibleDuration: duration(), autoRenew: fc.boolean(), longPollingTimeout: pollingDuration() },
+        {
+          group,
+          messageQueue: queue,
+          filterExpression,
+          batchSize: int32Arbitrary(),
+          invisibleDuration: duration(),
+          autoRenew: fc.boolean(),
+          longPollingTimeout: pollingDuration(),
+        },
         { requiredKeys: ['group', 'messageQueue', 'filterExpression', 'batchSize'] },
       );
     case 'AckMessage':
@@ -81,13 +92,23 @@ export function requestTemplate(rpc: FuzzedRpc, pools: FuzzPools): Arbitrary<Rec
     case 'ForwardMessageToDeadLetterQueue':
       return fc.record({ group, topic, receiptHandle, messageId, deliveryAttempt: int32Arbitrary(), maxDeliveryAttempts: int32Arbitrary() });
     case 'PullMessage':
-      return fc.record({ group, messageQueue: queue, offset: int64Arbitrary(), batchSize: int32Arbitrary(), filterExpression, longPollingTimeout: pollingDuration() });
+      return fc.record({
+        group,
+        messageQueue: queue,
+        offset: int64Arbitrary(),
+        batchSize: int32Arbitrary(),
+        filterExpression,
+        longPollingTimeout: pollingDuration(),
+      });
     case 'UpdateOffset':
       return fc.record({ group, messageQueue: queue, offset: int64Arbitrary() });
     case 'GetOffset':
       return fc.record({ group, messageQueue: queue });
     case 'QueryOffset':
-      return fc.record({ messageQueue: queue, queryOffsetPolicy: fc.constantFrom('BEGINNING', 'END', 'TIMESTAMP'), timestamp: timestamp() }, { requiredKeys: ['messageQueue'] });
+      return fc.record(
+        { messageQueue: queue, queryOffsetPolicy: fc.constantFrom('BEGINNING', 'END', 'TIMESTAMP'), timestamp: timestamp() },
+        { requiredKeys: ['messageQueue'] },
+      );
     case 'EndTransaction':
       return fc.record({
         topic,
@@ -108,17 +129,26 @@ export function requestTemplate(rpc: FuzzedRpc, pools: FuzzPools): Arbitrary<Rec
 }
 
 function resource(names: readonly string[]): Arbitrary<Record<string, unknown>> {
-  const name = names.length > 0 ? fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: nastyStringArbitrary() }) : nastyStringArbitrary();
+  const name =
+    names.length > 0
+      ? fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: nastyStringArbitrary() })
+      : nastyStringArbitrary();
   return fc.oneof({ weight: 20, arbitrary: fc.record({ name }) }, { weight: 1, arbitrary: fc.constant({}) });
 }
 
 function endpoints(): Arbitrary<Record<string, unknown>> {
-  return fc.record({ scheme: fc.constantFrom('IPv4', 'DOMAIN_NAME'), addresses: fc.array(fc.record({ host: fc.constantFrom('127.0.0.1', 'x'), port: int32Arbitrary() }), { maxLength: 2 }) });
+  return fc.record({
+    scheme: fc.constantFrom('IPv4', 'DOMAIN_NAME'),
+    addresses: fc.array(fc.record({ host: fc.constantFrom('127.0.0.1', 'x'), port: int32Arbitrary() }), { maxLength: 2 }),
+  });
 }
 
 /** A duration: mostly seconds-scale, sometimes extreme or negative. */
 function duration(): Arbitrary<Record<string, unknown>> {
-  return fc.record({ seconds: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 60 }) }, { weight: 2, arbitrary: int64Arbitrary() }), nanos: int32Arbitrary() }, { requiredKeys: [] });
+  return fc.record(
+    { seconds: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 60 }) }, { weight: 2, arbitrary: int64Arbitrary() }), nanos: int32Arbitrary() },
+    { requiredKeys: [] },
+  );
 }
 
 /** Long-polling durations stay short when valid, so the fuzzer does not spend its budget waiting. */
@@ -132,7 +162,10 @@ function pollingDuration(): Arbitrary<Record<string, unknown>> {
 function timestamp(): Arbitrary<Record<string, unknown>> {
   const nowSeconds = Math.floor(Date.now() / 1000);
   return fc.record(
-    { seconds: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: nowSeconds - 3600, max: nowSeconds + 3600 }) }, { weight: 2, arbitrary: int64Arbitrary() }), nanos: int32Arbitrary() },
+    {
+      seconds: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: nowSeconds - 3600, max: nowSeconds + 3600 }) }, { weight: 2, arbitrary: int64Arbitrary() }),
+      nanos: int32Arbitrary(),
+    },
     { requiredKeys: [] },
   );
 }
@@ -160,7 +193,12 @@ function message(pools: FuzzPools): Arbitrary<Record<string, unknown>> {
     { requiredKeys: ['messageId', 'messageType'] },
   );
   return fc.record(
-    { topic: resource(pools.topics), body: pools.body(), systemProperties, userProperties: fc.dictionary(pools.propertyKey(), pools.propertyValue(), { maxKeys: 3 }) },
+    {
+      topic: resource(pools.topics),
+      body: pools.body(),
+      systemProperties,
+      userProperties: fc.dictionary(pools.propertyKey(), pools.propertyValue(), { maxKeys: 3 }),
+    },
     { requiredKeys: ['topic', 'body', 'systemProperties'] },
   );
 }

@@ -52,7 +52,7 @@ export function protoArbitrary(typeName: string, pools: FuzzPools, depth = 0): A
     if (field.type === 'TYPE_MESSAGE' && depth >= MAX_DEPTH) continue;
     fields[field.name] = fieldArbitrary(type, field, pools, depth);
   }
-  return fc.record(fields, { requiredKeys: [] }) as Arbitrary<Record<string, unknown>>;
+  return fc.record(fields, { requiredKeys: [] });
 }
 
 function fieldArbitrary(parent: DescriptorType, field: FieldDescriptor, pools: FuzzPools, depth: number): Arbitrary<unknown> {

@@ -5,7 +5,8 @@ import { int32Arbitrary, int64Arbitrary } from './value-arbitraries';
 import { WireMutation, wireMutationsArbitrary } from './wire-mutation';
 
 /** One command a fuzzed client writes: an object to encode, or an encoded one mutated on the wire. */
-export type TelemetryWrite = { kind: 'object'; command: Record<string, unknown> } | { kind: 'bytes'; command: Record<string, unknown>; mutations: WireMutation[] };
+export type TelemetryWrite =
+  { kind: 'object'; command: Record<string, unknown> } | { kind: 'bytes'; command: Record<string, unknown>; mutations: WireMutation[] };
 
 /** How the client leaves the stream. */
 export type TelemetryEnding = 'half-close' | 'cancel' | 'cancel-at-once';
@@ -17,13 +18,15 @@ export interface TelemetrySession {
 }
 
 export function telemetrySessionArbitrary(pools: FuzzPools): Arbitrary<TelemetrySession> {
-  const command = fc.oneof(
-    { weight: 4, arbitrary: settingsCommand(pools) },
-    { weight: 2, arbitrary: protoArbitrary('TelemetryCommand', pools) },
-  );
+  const command = fc.oneof({ weight: 4, arbitrary: settingsCommand(pools) }, { weight: 2, arbitrary: protoArbitrary('TelemetryCommand', pools) });
   const write = fc.oneof(
     { weight: 4, arbitrary: command.map((value): TelemetryWrite => ({ kind: 'object', command: value })) },
-    { weight: 1, arbitrary: fc.tuple(settingsCommand(pools), wireMutationsArbitrary()).map(([value, mutations]): TelemetryWrite => ({ kind: 'bytes', command: value, mutations })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(settingsCommand(pools), wireMutationsArbitrary())
+        .map(([value, mutations]): TelemetryWrite => ({ kind: 'bytes', command: value, mutations })),
+    },
   );
   return fc.record({
     // Fresh ids mostly, so the seeded clients keep their streams; sometimes a seeded one takes over.
@@ -34,13 +37,20 @@ export function telemetrySessionArbitrary(pools: FuzzPools): Arbitrary<Telemetry
 }
 
 function settingsCommand(pools: FuzzPools): Arbitrary<Record<string, unknown>> {
-  const resource = (names: readonly string[]) => fc.record({ name: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: pools.stringFor('other') }) });
+  const resource = (names: readonly string[]) =>
+    fc.record({ name: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: pools.stringFor('other') }) });
   const duration = fc.record({ seconds: fc.oneof(fc.integer({ min: 0, max: 30 }), int64Arbitrary()), nanos: int32Arbitrary() }, { requiredKeys: [] });
-  const publishing = fc.record({ topics: fc.array(resource(pools.topics), { maxLength: 3 }), maxBodySize: int32Arbitrary(), validateMessageType: fc.boolean() }, { requiredKeys: ['topics'] });
+  const publishing = fc.record(
+    { topics: fc.array(resource(pools.topics), { maxLength: 3 }), maxBodySize: int32Arbitrary(), validateMessageType: fc.boolean() },
+    { requiredKeys: ['topics'] },
+  );
   const subscription = fc.record(
     {
       group: resource(pools.groups),
-      subscriptions: fc.array(fc.record({ topic: resource(pools.topics), expression: fc.record({ type: fc.constantFrom('TAG', 'SQL'), expression: pools.stringFor('expression') }) }), { maxLength: 3 }),
+      subscriptions: fc.array(
+        fc.record({ topic: resource(pools.topics), expression: fc.record({ type: fc.constantFrom('TAG', 'SQL'), expression: pools.stringFor('expression') }) }),
+        { maxLength: 3 },
+      ),
       fifo: fc.boolean(),
       receiveBatchSize: int32Arbitrary(),
       longPollingTimeout: duration,

@@ -29,7 +29,12 @@ export class PaymentService {
   @Transactional()
   async pay(id: string, amount: number, endpoint: string, fail = false): Promise<string> {
     await this.txHost.tx.query('INSERT INTO payments (id, amount) VALUES ($1, $2) ON CONFLICT DO NOTHING', [id, amount]);
-    const { id: notificationId } = await this.notifications.notify({ endpoint, event: 'payment.succeeded', payload: { paymentId: id, amount }, idempotencyKey: `payment:${id}` });
+    const { id: notificationId } = await this.notifications.notify({
+      endpoint,
+      event: 'payment.succeeded',
+      payload: { paymentId: id, amount },
+      idempotencyKey: `payment:${id}`,
+    });
     if (fail) throw new Error(`payment ${id} failed on purpose`);
     return notificationId;
   }
@@ -40,7 +45,11 @@ export async function migrateNotificationTables(databaseUrl: string): Promise<vo
   const dataSource = new DataSource({ type: 'postgres', url: databaseUrl });
   await dataSource.initialize();
   try {
-    await runSelectedMigrations(dataSource, [mqConsumedMigration('public'), mqNotificationMigration('public'), mqNotificationDeliveredIndexMigration('public')]);
+    await runSelectedMigrations(dataSource, [
+      mqConsumedMigration('public'),
+      mqNotificationMigration('public'),
+      mqNotificationDeliveredIndexMigration('public'),
+    ]);
     await dataSource.query(PAYMENTS_DDL);
   } finally {
     await dataSource.destroy();
@@ -59,7 +68,11 @@ export interface NotificationTestApp {
 const silentLogger = { log: () => undefined, error: () => undefined, warn: () => undefined, debug: () => undefined, verbose: () => undefined };
 
 /** The worker is not started (workerEnabled false): tests drive it with `runOnce()` and a ManualClock. */
-export async function createNotificationTestApp(databaseUrl: string, options: NotificationModuleOptions = {}, providers: NonNullable<Parameters<typeof Module>[0]>['providers'] = []): Promise<NotificationTestApp> {
+export async function createNotificationTestApp(
+  databaseUrl: string,
+  options: NotificationModuleOptions = {},
+  providers: NonNullable<Parameters<typeof Module>[0]>['providers'] = [],
+): Promise<NotificationTestApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot({ type: 'postgres', url: databaseUrl, entities: [], synchronize: false, extra: { max: 10 } }),
@@ -90,7 +103,12 @@ export interface ReceivedRequest {
 }
 
 /** What the receiver does with the n-th request (1-based): a status, headers, a body, or never answer. */
-export type Responder = (request: ReceivedRequest, nth: number) => { status: number; headers?: Record<string, string>; body?: string; hang?: boolean } | Promise<{ status: number; headers?: Record<string, string>; body?: string; hang?: boolean }>;
+export type Responder = (
+  request: ReceivedRequest,
+  nth: number,
+) =>
+  | { status: number; headers?: Record<string, string>; body?: string; hang?: boolean }
+  | Promise<{ status: number; headers?: Record<string, string>; body?: string; hang?: boolean }>;
 
 /** A real HTTP receiver on 127.0.0.1. */
 export class TestReceiver {
@@ -109,7 +127,13 @@ export class TestReceiver {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const header = (name: string) => String(req.headers[name] ?? '');
-    const request: ReceivedRequest = { id: header('webhook-id'), timestamp: header('webhook-timestamp'), signature: header('webhook-signature'), body: Buffer.concat(chunks).toString('utf8'), headers: req.headers };
+    const request: ReceivedRequest = {
+      id: header('webhook-id'),
+      timestamp: header('webhook-timestamp'),
+      signature: header('webhook-signature'),
+      body: Buffer.concat(chunks).toString('utf8'),
+      headers: req.headers,
+    };
     this.requests.push(request);
     const answer = await this.responder(request, this.requests.length);
     if (answer.hang) {

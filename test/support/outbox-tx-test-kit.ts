@@ -26,8 +26,8 @@ export function orderReader(clients: OfficialClients, group: string): Promise<Si
 /** Rows of `orders` and `mq_transaction` as the database has them now. */
 export async function databaseState(app: INestApplicationContext, schema = 'public'): Promise<{ orders: string[]; decisions: Map<string, string> }> {
   const dataSource = app.get(DataSource);
-  const orders = (await dataSource.query('SELECT id FROM orders ORDER BY id')) as Array<{ id: string }>;
-  const decisions = (await dataSource.query(`SELECT message_id, status FROM "${schema}".mq_transaction`)) as Array<{ message_id: string; status: string }>;
+  const orders = await dataSource.query<Array<{ id: string }>>('SELECT id FROM orders ORDER BY id');
+  const decisions = await dataSource.query<Array<{ message_id: string; status: string }>>(`SELECT message_id, status FROM "${schema}".mq_transaction`);
   return { orders: orders.map((row) => row.id), decisions: new Map(decisions.map((row) => [row.message_id, row.status])) };
 }
 

@@ -52,14 +52,9 @@ export class RawMessagingClient {
   /** Starts a server-streaming call and returns it (to cancel it, for instance). */
   openStream(method: string, request: object, options: RawCallOptions = {}): ClientReadableStream<object> {
     const definition = this.method(method);
-    return this.client.makeServerStreamRequest(
-      definition.path,
-      definition.requestSerialize,
-      definition.responseDeserialize,
-      request,
-      this.metadata(options),
-      { deadline: Date.now() + (options.deadlineMs ?? 10_000) },
-    );
+    return this.client.makeServerStreamRequest(definition.path, definition.requestSerialize, definition.responseDeserialize, request, this.metadata(options), {
+      deadline: Date.now() + (options.deadlineMs ?? 10_000),
+    });
   }
 
   /** Opens a Telemetry stream; the caller writes commands and ends it. */

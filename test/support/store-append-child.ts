@@ -15,10 +15,7 @@ const CONCURRENCY = 8;
 
 async function main(): Promise<void> {
   const [dir, prefix] = process.argv.slice(2);
-  const store = new FileMessageStore(
-    { dir, segmentSizeBytes: 256 * 1024, flushDiskType: 'SYNC_FLUSH', checkpointIntervalMs: 40 },
-    pino({ level: 'silent' }),
-  );
+  const store = new FileMessageStore({ dir, segmentSizeBytes: 256 * 1024, flushDiskType: 'SYNC_FLUSH', checkpointIntervalMs: 40 }, pino({ level: 'silent' }));
   await store.open();
   process.stdout.write('ready\n');
   let next = 0;

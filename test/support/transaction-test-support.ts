@@ -21,7 +21,9 @@ export interface CheckCall {
 export class RecordingChecker implements TransactionChecker {
   readonly calls: CheckCall[] = [];
 
-  constructor(private readonly decide: (call: CheckCall, view: MessageView) => TransactionResolution = () => TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED) {}
+  constructor(
+    private readonly decide: (call: CheckCall, view: MessageView) => TransactionResolution = () => TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED,
+  ) {}
 
   async check(view: MessageView): Promise<TransactionResolution> {
     const nth = this.checksOf(view.messageId) + 1;

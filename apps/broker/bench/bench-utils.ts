@@ -97,7 +97,7 @@ export class MessageFactory {
   }
 
   batch(size: number): MessageInput[] {
-    const messages: MessageInput[] = new Array(size);
+    const messages = new Array<MessageInput>(size);
     for (let i = 0; i < size; i++) messages[i] = this.next();
     return messages;
   }
@@ -110,4 +110,3 @@ export function appendedBytes(result: AppendResult): number {
   for (const record of result.records) bytes += record.size;
   return bytes;
 }
-

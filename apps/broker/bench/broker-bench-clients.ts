@@ -5,16 +5,8 @@
  */
 import { Client, ClientReadableStream, credentials, Metadata, MethodDefinition } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import {
-  AckMessageResponse,
-  Message,
-  ReceiveMessageRequest,
-  ReceiveMessageResponse,
-  SendMessageResponse,
-} from '../src/grpc/messaging.types';
+import { AckMessageResponse, Message, ReceiveMessageRequest, ReceiveMessageResponse, SendMessageResponse } from '../src/grpc/messaging.types';
 import { loadMessagingService } from '../src/grpc/proto-loader';
-import { BenchChild } from '@app/testkit';
 
 export const BODY_BYTES = 1024;
 
@@ -50,7 +42,7 @@ export class ProtoMessageFactory {
   }
 
   batch(size: number): Message[] {
-    const messages: Message[] = new Array(size);
+    const messages = new Array<Message>(size);
     for (let i = 0; i < size; i++) messages[i] = this.next();
     return messages;
   }
@@ -74,8 +66,14 @@ export class RawBenchClient {
   private unary<Response>(method: string, request: object, deadlineMs = 30_000): Promise<Response> {
     const definition = this.service[method] as MethodDefinition<object, object>;
     return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(definition.path, definition.requestSerialize, definition.responseDeserialize, request, this.metadata(), { deadline: Date.now() + deadlineMs }, (error, response) =>
-        error ? reject(error) : resolve(response as Response),
+      this.client.makeUnaryRequest(
+        definition.path,
+        definition.requestSerialize,
+        definition.responseDeserialize,
+        request,
+        this.metadata(),
+        { deadline: Date.now() + deadlineMs },
+        (error, response) => (error ? reject(error) : resolve(response as Response)),
       );
     });
   }

@@ -138,7 +138,9 @@ const TAIL_WAIT_MS = 5_000;
 export async function measureLatency(broker: BrokerChild, topic: string, limits: LatencyLimits): Promise<LatencyFigures> {
   const { ratePerSecond, warmupMs, measureMs, receivers } = limits;
   const client = limits.client === 'raw' ? rawLatencyClient(broker, topic) : await officialLatencyClient(broker, topic);
-  console.log(`\n== 5. End-to-end latency at ${count(ratePerSecond)} msgs/s for ${measureMs / 1000} s (after ${warmupMs / 1000} s warm-up), ${receivers} receives in flight ==`);
+  console.log(
+    `\n== 5. End-to-end latency at ${count(ratePerSecond)} msgs/s for ${measureMs / 1000} s (after ${warmupMs / 1000} s warm-up), ${receivers} receives in flight ==`,
+  );
   console.log(client.describe);
   const total = Math.round((ratePerSecond * (warmupMs + measureMs)) / 1000);
   const firstMeasured = Math.round((ratePerSecond * warmupMs) / 1000);
@@ -227,9 +229,15 @@ export async function measureLatency(broker: BrokerChild, topic: string, limits:
     const ackDeadline = performance.now() + TAIL_WAIT_MS;
     while (pendingAcks > 0 && performance.now() < ackDeadline) await sleep(10);
 
-    const measured = Array.from(latencies.subarray(firstMeasured)).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-    const warmup = Array.from(latencies.subarray(0, firstMeasured)).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-    const sendRtts = Array.from(sendTimes.subarray(firstMeasured)).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+    const measured = Array.from(latencies.subarray(firstMeasured))
+      .filter((v) => !Number.isNaN(v))
+      .sort((a, b) => a - b);
+    const warmup = Array.from(latencies.subarray(0, firstMeasured))
+      .filter((v) => !Number.isNaN(v))
+      .sort((a, b) => a - b);
+    const sendRtts = Array.from(sendTimes.subarray(firstMeasured))
+      .filter((v) => !Number.isNaN(v))
+      .sort((a, b) => a - b);
     const figures: LatencyFigures = {
       client: limits.client,
       ratePerSecond,
@@ -258,7 +266,9 @@ export async function measureLatency(broker: BrokerChild, topic: string, limits:
         `over ${count(figures.measured)} messages (${count(figures.lost)} of ${count(figures.sent)} not received, ${skipped} sends skipped or failed, ${duplicates} duplicates)`,
     );
     console.log(`send round trip (until the SendMessage answer): p50 ${fixed(figures.sendP50Ms, 2)} ms, p99 ${fixed(figures.sendP99Ms, 2)} ms; ${cpu.text}`);
-    console.log(`warm-up (${count(warmup.length)} messages, not counted above): p99 ${fixed(figures.warmupP99Ms, 2)} ms, max ${fixed(figures.warmupMaxMs, 2)} ms`);
+    console.log(
+      `warm-up (${count(warmup.length)} messages, not counted above): p99 ${fixed(figures.warmupP99Ms, 2)} ms, max ${fixed(figures.warmupMaxMs, 2)} ms`,
+    );
     const { loopDelay, brokerMajorGc } = figures;
     console.log(
       `event-loop delay while sending, p99 / max: broker ${fixed(loopDelay.brokerP99Ms, 0)} / ${fixed(loopDelay.brokerMaxMs, 0)} ms, ` +
@@ -290,7 +300,9 @@ export async function measureRss(broker: BrokerChild, topic: string, queues: num
   await sleep(3_000);
   const rssSettledMb = broker.process.statusMb('VmRSS');
   const peakMb = broker.process.statusMb('VmHWM');
-  console.log(`stored ${count(fill.operations)} messages at ${count(fill.perSecond)} msgs/s (32 msgs/request x 8 in flight, ${fixed(fill.serverCpuPct, 0)}% broker cpu)`);
+  console.log(
+    `stored ${count(fill.operations)} messages at ${count(fill.perSecond)} msgs/s (32 msgs/request x 8 in flight, ${fixed(fill.serverCpuPct, 0)}% broker cpu)`,
+  );
   console.log(
     `VmRSS: ${fixed(idleRssMb, 0)} MB idle before, ${fixed(rssAfterMb, 0)} MB right after the last send, ${fixed(rssSettledMb, 0)} MB 3 s later; ` +
       `VmHWM (peak) ${fixed(peakMb, 0)} MB`,

@@ -4,7 +4,7 @@
  * inline source maps of the bench build), and per area (broker source, grpc-js, protobufjs, ...).
  */
 import { readFileSync } from 'node:fs';
-import { SourceMap } from 'node:module';
+import { SourceMap, type SourceMapPayload } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixed, REPO_ROOT } from '@app/testkit';
@@ -38,7 +38,7 @@ function sourceMapOf(file: string): SourceMap | undefined {
     let map: SourceMap | undefined;
     try {
       const match = /\/\/# sourceMappingURL=data:application\/json;base64,(\S+)\s*$/.exec(readFileSync(file, 'utf8'));
-      if (match) map = new SourceMap(JSON.parse(Buffer.from(match[1], 'base64').toString('utf8')));
+      if (match) map = new SourceMap(JSON.parse(Buffer.from(match[1], 'base64').toString('utf8')) as SourceMapPayload);
     } catch {
       map = undefined;
     }
@@ -52,9 +52,9 @@ function locationOf(frame: CallFrame, buildDir: string): string {
   if (!frame.url) return '(native)';
   const file = frame.url.startsWith('file://') ? fileURLToPath(frame.url) : frame.url;
   if (file.startsWith(buildDir)) {
-    const entry = sourceMapOf(file)?.findEntry(frame.lineNumber, frame.columnNumber) as
-      | { originalSource?: string; originalLine?: number }
-      | undefined;
+    // tsc types findEntry as `{} | SourceMapping`; typescript-eslint's view of @types/node differs.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+    const entry = sourceMapOf(file)?.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
     if (entry?.originalSource) {
       const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : entry.originalSource;
       const repoRelative = path.relative(buildDir, path.resolve(path.dirname(file), source));
@@ -134,12 +134,18 @@ export function summarizeProfile(profileFile: string, buildDir: string, windows:
       `(${fixed((busyUs / totalUs) * 100, 0)}% of one core); shares below are of busy time`,
   );
   lines.push('top functions by self time:');
-  const functions = [...byFunction.values()].filter((f) => f.name !== '(idle)').sort((a, b) => b.us - a.us).slice(0, top);
+  const functions = [...byFunction.values()]
+    .filter((f) => f.name !== '(idle)')
+    .sort((a, b) => b.us - a.us)
+    .slice(0, top);
   for (const f of functions) {
     lines.push(`  ${fixed(f.us / 1000, 0).padStart(7)} ms ${fixed((f.us / busyUs) * 100, 1).padStart(5)}%  ${f.name}  ${f.location}`);
   }
   lines.push('self time by area:');
-  const areas = [...byArea.entries()].filter(([area]) => area !== 'idle').sort((a, b) => b[1] - a[1]).slice(0, 15);
+  const areas = [...byArea.entries()]
+    .filter(([area]) => area !== 'idle')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 15);
   for (const [area, us] of areas) lines.push(`  ${fixed(us / 1000, 0).padStart(7)} ms ${fixed((us / busyUs) * 100, 1).padStart(5)}%  ${area}`);
   for (const line of lines) console.log(line);
 }

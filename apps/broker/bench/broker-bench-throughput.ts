@@ -9,7 +9,18 @@ import { performance } from 'node:perf_hooks';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { BODY_BYTES, CLIENT_START_TIMEOUT_MS, ProtoMessageFactory, RawBenchClient } from './broker-bench-clients';
 import { EchoClient } from './broker-bench-echo-server';
-import { BenchBuild, BrokerBenchChild as BrokerChild, count, CpuMeter, fixed, OfficialClients, perSecond, runClosedLoop, startEchoChild, withTimeout } from '@app/testkit';
+import {
+  BenchBuild,
+  BrokerBenchChild as BrokerChild,
+  count,
+  CpuMeter,
+  fixed,
+  OfficialClients,
+  perSecond,
+  runClosedLoop,
+  startEchoChild,
+  withTimeout,
+} from '@app/testkit';
 
 /** Sizes and durations of one run; `--quick` shrinks them. */
 export interface CaseLimits {
@@ -87,10 +98,17 @@ export async function measureEcho(build: BenchBuild, limits: CaseLimits): Promis
     }
     // Diagnostic, not the baseline: the same echo carrying the six x-mq-* request headers the
     // official client sends with every call (BaseClient.getRequestMetadata), to price them.
-    withHeaders = await closedLoop('(diagnostic) 64 in flight, with the official client\'s 6 x-mq-* request headers', 'req', echo.process, limits, 64, async () => {
-      await client.echo(payload, officialLikeMetadata());
-      return 1;
-    });
+    withHeaders = await closedLoop(
+      "(diagnostic) 64 in flight, with the official client's 6 x-mq-* request headers",
+      'req',
+      echo.process,
+      limits,
+      64,
+      async () => {
+        await client.echo(payload, officialLikeMetadata());
+        return 1;
+      },
+    );
   } finally {
     client.close();
     await echo.process.stop();
@@ -194,7 +212,14 @@ export async function fillTopic(broker: BrokerChild, topic: string, queues: numb
   try {
     const loop = await runClosedLoop({ concurrency: 8, maxOperations: Math.ceil(total / 32), maxMs: maxMs }, () => client.send(factory.batch(32)));
     const cpu = meter.stop();
-    return { label: 'fill', perSecond: perSecond(loop.bytes, loop.elapsedMs), operations: loop.bytes, elapsedMs: loop.elapsedMs, serverCpuPct: cpu.serverPct, benchCpuPct: cpu.benchPct };
+    return {
+      label: 'fill',
+      perSecond: perSecond(loop.bytes, loop.elapsedMs),
+      operations: loop.bytes,
+      elapsedMs: loop.elapsedMs,
+      serverCpuPct: cpu.serverPct,
+      benchCpuPct: cpu.benchPct,
+    };
   } finally {
     client.close();
   }
@@ -237,7 +262,9 @@ async function drain(
   cpu ??= meter.stop();
   const elapsedMs = lastAckAt - startedAt;
   const rate = perSecond(acked, elapsedMs);
-  console.log(`${label}: ${count(rate)} msgs/s (${count(acked)} of ${count(total)} received and acked in ${fixed(elapsedMs, 0)} ms); ${cpu.text}; ${cpuPerItem(cpu, rate, 'msgs')}`);
+  console.log(
+    `${label}: ${count(rate)} msgs/s (${count(acked)} of ${count(total)} received and acked in ${fixed(elapsedMs, 0)} ms); ${cpu.text}; ${cpuPerItem(cpu, rate, 'msgs')}`,
+  );
   return { label, perSecond: rate, operations: acked, elapsedMs, serverCpuPct: cpu.serverPct, benchCpuPct: cpu.benchPct };
 }
 
@@ -253,7 +280,9 @@ export const CONSUME_BATCH = 32;
 /** 4. Drains a pre-filled topic twice, with two consumer groups: raw receive + ack, then SimpleConsumer. */
 export async function measureConsume(broker: BrokerChild, topic: string, queues: number, limits: CaseLimits): Promise<ConsumeFigures> {
   const total = limits.consumeMessages;
-  console.log(`\n== 4. Consume: drain ${count(total)} pre-filled ${BODY_BYTES} B messages (${queues} queues), batch ${CONSUME_BATCH}, ${CONSUME_IN_FLIGHT} receives in flight ==`);
+  console.log(
+    `\n== 4. Consume: drain ${count(total)} pre-filled ${BODY_BYTES} B messages (${queues} queues), batch ${CONSUME_BATCH}, ${CONSUME_IN_FLIGHT} receives in flight ==`,
+  );
   const fill = await fillTopic(broker, topic, queues, total, 5 * 60_000);
   console.log(`pre-fill: ${count(fill.operations)} messages at ${count(fill.perSecond)} msgs/s`);
 

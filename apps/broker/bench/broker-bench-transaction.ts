@@ -24,7 +24,21 @@ import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocke
 import { EndTransactionResponse, Message, SendMessageResponse } from '../src/grpc/messaging.types';
 import { loadMessagingService } from '../src/grpc/proto-loader';
 import { CLIENT_START_TIMEOUT_MS, ProtoMessageFactory, RawBenchClient } from './broker-bench-clients';
-import { BenchBuild, BenchChild, BrokerBenchChild as BrokerChild, count, CpuMeter, fixed, freePort, OfficialClients, percentile, REPO_ROOT, runClosedLoop, sleep, withTimeout } from '@app/testkit';
+import {
+  BenchBuild,
+  childEnv,
+  BrokerBenchChild as BrokerChild,
+  startBrokerChild,
+  count,
+  CpuMeter,
+  fixed,
+  OfficialClients,
+  percentile,
+  REPO_ROOT,
+  runClosedLoop,
+  sleep,
+  withTimeout,
+} from '@app/testkit';
 
 /** Messages in flight between send start and consume, in both variants (the producer case's c=64). */
 export const TX_CONCURRENCY = 64;
@@ -88,8 +102,14 @@ class RawTxClient {
     metadata.set('x-mq-client-id', this.clientId);
     metadata.set('x-mq-protocol', 'v2');
     return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(definition.path, definition.requestSerialize, definition.responseDeserialize, request, metadata, { deadline: Date.now() + 30_000 }, (error, response) =>
-        error ? reject(error) : resolve(response as Response),
+      this.client.makeUnaryRequest(
+        definition.path,
+        definition.requestSerialize,
+        definition.responseDeserialize,
+        request,
+        metadata,
+        { deadline: Date.now() + 30_000 },
+        (error, response) => (error ? reject(error) : resolve(response as Response)),
       );
     });
   }
@@ -98,7 +118,8 @@ class RawTxClient {
   async sendOne(message: Message): Promise<string | undefined> {
     const response = await this.unary<SendMessageResponse>('SendMessage', { messages: [message] });
     const entry = response.entries?.[0];
-    if (response.status.code !== 'OK' || !entry || entry.status.code !== 'OK') throw new Error(`SendMessage: ${JSON.stringify(response.status)} ${JSON.stringify(entry?.status)}`);
+    if (response.status.code !== 'OK' || !entry || entry.status.code !== 'OK')
+      throw new Error(`SendMessage: ${JSON.stringify(response.status)} ${JSON.stringify(entry?.status)}`);
     return entry.transactionId;
   }
 
@@ -289,7 +310,12 @@ class E2eSession {
 }
 
 /** T1: normal and transactional, end to end, on the main broker child, in alternating rounds. */
-export async function measureTransactionThroughput(broker: BrokerChild, topics: { normal: string; transactional: string }, queues: number, limits: TransactionLimits): Promise<TransactionThroughputFigures> {
+export async function measureTransactionThroughput(
+  broker: BrokerChild,
+  topics: { normal: string; transactional: string },
+  queues: number,
+  limits: TransactionLimits,
+): Promise<TransactionThroughputFigures> {
   console.log(
     `\n== T1. Transactional vs normal throughput, end to end (send start -> consumed), raw gRPC, ${TX_CONCURRENCY} messages in flight, ${RECEIVERS} receives(${RECEIVE_BATCH}) + batch ack; ` +
       `${ROUNDS} alternating rounds of ${fixed(limits.loopMs / ROUNDS / 1000, 1)} s each ==`,
@@ -316,25 +342,8 @@ export async function measureTransactionThroughput(broker: BrokerChild, topics: 
 }
 
 /** The broker CLI with a broker.conf (the transaction settings under test), on free loopback ports. */
-async function startConfiguredBroker(build: BenchBuild, name: string, storeDir: string, confFile: string): Promise<BrokerChild> {
-  const [grpcPort, httpPort] = [await freePort(), await freePort()];
-  const args = [
-    build.script('apps/broker/src/main.ts'),
-    '--config', confFile,
-    '--store', storeDir,
-    '--port', String(grpcPort),
-    '--http-port', String(httpPort),
-    '--host', '127.0.0.1',
-    '--flush', 'ASYNC_FLUSH',
-  ];
-  const child = new BenchChild(name, args, { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules'), LOG_LEVEL: 'info', LOG_FORMAT: 'json' });
-  try {
-    await child.waitForMessage('broker ready');
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  return { process: child, grpcEndpoint: `127.0.0.1:${grpcPort}`, adminUrl: `http://127.0.0.1:${httpPort}`, storeDir };
+function startConfiguredBroker(build: BenchBuild, name: string, storeDir: string, confFile: string): Promise<BrokerChild> {
+  return startBrokerChild(build, { name, storeDir, configFile: confFile });
 }
 
 /** Producer children not yet reaped (killed at the end whatever happens). */
@@ -345,10 +354,15 @@ export function killProducerChildren(): void {
 }
 
 /** Starts the official-client producer child; resolves once its half message was acknowledged. */
-async function startHalfSendingChild(build: BenchBuild, endpoint: string, topic: string, body: string): Promise<{ child: ChildProcess; messageId: string; transactionId: string }> {
+async function startHalfSendingChild(
+  build: BenchBuild,
+  endpoint: string,
+  topic: string,
+  body: string,
+): Promise<{ child: ChildProcess; messageId: string; transactionId: string }> {
   const child = spawn(process.execPath, [build.script('test/support/transaction-producer-child.ts'), endpoint, topic, body], {
     cwd: REPO_ROOT,
-    env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
+    env: childEnv(build.outDir),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   producerChildren.add(child);
@@ -356,8 +370,8 @@ async function startHalfSendingChild(build: BenchBuild, endpoint: string, topic:
   const sent = new Promise<{ messageId: string; transactionId: string }>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const match = /^sent (\S+) (\S+)$/m.exec(stdout);
       if (match) resolve({ messageId: match[1], transactionId: match[2] });
@@ -384,7 +398,9 @@ export async function measureCheckBack(build: BenchBuild, runDir: string, limits
     `\n== T2. Check-back after a producer SIGKILL: broker child pid ${broker.process.pid} with transactionTimeOut=${transactionTimeoutMs}, ` +
       `transactionCheckInterval=${transactionCheckIntervalMs} (broker.conf), ${limits.checkBackRuns} runs ==`,
   );
-  console.log('producer child: official client, sends a half message, SIGKILLed; survivor: official Producer in this process, checker answers COMMIT; consumer: raw ReceiveMessage');
+  console.log(
+    'producer child: official client, sends a half message, SIGKILLed; survivor: official Producer in this process, checker answers COMMIT; consumer: raw ReceiveMessage',
+  );
   const topic = 'BenchTxCheckBack';
   const group = 'bench-checkback-group';
   const clients = new OfficialClients(broker.grpcEndpoint);

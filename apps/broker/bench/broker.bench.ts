@@ -40,7 +40,22 @@ import {
   TransactionThroughputFigures,
   TX_CONCURRENCY,
 } from './broker-bench-transaction';
-import { BrokerBenchChild as BrokerChild, buildForBench, count, describeSource, fixed, killAllChildren, loadAverage, measuredWindows, printTable, REPO_ROOT, runBench, startBrokerChild, SummaryRow, upsertTopic } from '@app/testkit';
+import {
+  BrokerBenchChild as BrokerChild,
+  buildForBench,
+  count,
+  describeSource,
+  fixed,
+  killAllChildren,
+  loadAverage,
+  measuredWindows,
+  printTable,
+  REPO_ROOT,
+  runBench,
+  startBrokerChild,
+  SummaryRow,
+  upsertTopic,
+} from '@app/testkit';
 
 const CASES = ['echo', 'producer', 'batch', 'consume', 'latency', 'rss', 'transaction'] as const;
 type Case = (typeof CASES)[number];
@@ -199,7 +214,13 @@ function summaryRows(results: Results, options: Options): SummaryRow[] {
     const shape = BATCH_SHAPES[i];
     if (!shape) {
       const { batch, inFlight, connections } = MULTI_CONNECTION_SHAPE;
-      rows.push({ figure: `   (diag.) ${batch} msgs/req x ${inFlight}, ${connections} connections`, value: rate(b, 'msgs'), target: '(no target)', ratio: ofEcho64(b.perSecond), verdict: '' });
+      rows.push({
+        figure: `   (diag.) ${batch} msgs/req x ${inFlight}, ${connections} connections`,
+        value: rate(b, 'msgs'),
+        target: '(no target)',
+        ratio: ofEcho64(b.perSecond),
+        verdict: '',
+      });
       return;
     }
     rows.push({
@@ -212,8 +233,20 @@ function summaryRows(results: Results, options: Options): SummaryRow[] {
   });
   if (results.consume) {
     const { raw, simple } = results.consume;
-    rows.push({ figure: '4. consume: raw Receive(32) + batch Ack', value: rate(raw, 'msgs'), target: '(no target)', ratio: ofEcho64(raw.perSecond), verdict: '' });
-    rows.push({ figure: '4. consume: SimpleConsumer receive(32) + ack', value: rate(simple, 'msgs'), target: '(no target)', ratio: ofEcho64(simple.perSecond), verdict: '' });
+    rows.push({
+      figure: '4. consume: raw Receive(32) + batch Ack',
+      value: rate(raw, 'msgs'),
+      target: '(no target)',
+      ratio: ofEcho64(raw.perSecond),
+      verdict: '',
+    });
+    rows.push({
+      figure: '4. consume: SimpleConsumer receive(32) + ack',
+      value: rate(simple, 'msgs'),
+      target: '(no target)',
+      ratio: ofEcho64(simple.perSecond),
+      verdict: '',
+    });
   }
   const l = results.latency;
   if (l) {
@@ -227,7 +260,13 @@ function summaryRows(results: Results, options: Options): SummaryRow[] {
       verdict: l.p99Ms <= TARGETS.latencyP99Ms && l.lost === 0 ? 'PASS' : 'MISS',
     });
     rows.push({ figure: `5. e2e latency max ${at}`, value: `${fixed(l.maxMs, 2)} ms`, target: '(no target)', ratio: '-', verdict: '' });
-    rows.push({ figure: `   (warm-up) p99 / max, not counted`, value: `${fixed(l.warmupP99Ms, 0)} / ${fixed(l.warmupMaxMs, 0)} ms`, target: '(no target)', ratio: '-', verdict: '' });
+    rows.push({
+      figure: `   (warm-up) p99 / max, not counted`,
+      value: `${fixed(l.warmupP99Ms, 0)} / ${fixed(l.warmupMaxMs, 0)} ms`,
+      target: '(no target)',
+      ratio: '-',
+      verdict: '',
+    });
   }
   const low = results.lowRateLatency;
   if (low) {
@@ -289,7 +328,9 @@ function printNotes(results: Results): void {
     notes.push(
       `c=${c}: the bench process spends ${fixed(echoClient, 0)} us of CPU per echo call and ${fixed(officialClient, 0)} us per Producer.send ` +
         `(bench process at ${fixed(e.benchCpuPct, 0)}% / ${fixed(p.benchCpuPct, 0)}% of a core)` +
-        (saturated ? `: the client process is the bottleneck of both, so Producer.send/echo cannot exceed ~${fixed((echoClient / officialClient) * 100, 0)}% whatever the broker does. ` : '. ') +
+        (saturated
+          ? `: the client process is the bottleneck of both, so Producer.send/echo cannot exceed ~${fixed((echoClient / officialClient) * 100, 0)}% whatever the broker does. `
+          : '. ') +
         `Server side: ${fixed(cpuUsPerOp(p, p.serverCpuPct), 0)} us of broker CPU per send vs ${fixed(cpuUsPerOp(e, e.serverCpuPct), 0)} us of echo-server CPU per call.`,
     );
   }
@@ -323,7 +364,7 @@ function otherLoad(): string[] {
   const found: string[] = [];
   // This run's own chain (npm -> sh -> ts-node): another bench:broker run is other load too.
   const ancestors = new Set<number>([process.pid]);
-  for (let pid = process.ppid; pid > 1 && !ancestors.has(pid); ) {
+  for (let pid = process.ppid; pid > 1 && !ancestors.has(pid);) {
     ancestors.add(pid);
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -344,12 +385,23 @@ function otherLoad(): string[] {
   return found;
 }
 
-async function runBrokerCases(build: Awaited<ReturnType<typeof buildForBench>>, runDir: string, options: Options, results: Results, profileDir: string | undefined): Promise<void> {
+async function runBrokerCases(
+  build: Awaited<ReturnType<typeof buildForBench>>,
+  runDir: string,
+  options: Options,
+  results: Results,
+  profileDir: string | undefined,
+): Promise<void> {
   const brokerCases = (['producer', 'batch', 'consume', 'latency', 'transaction'] as const).filter((c) => options.cases.has(c));
   if (brokerCases.length === 0) return;
   // With extra node flags (--trace-gc-nvp, ...), what they print is kept next to the run dir.
   const textLinesFile = process.env.BROKER_BENCH_NODE_FLAGS?.trim() ? `${runDir}-broker-stdout.log` : undefined;
-  const broker: BrokerChild = await startBrokerChild(build, { name: 'broker', storeDir: path.join(runDir, 'store-main'), cpuProfDir: profileDir, textLinesFile });
+  const broker: BrokerChild = await startBrokerChild(build, {
+    name: 'broker',
+    storeDir: path.join(runDir, 'store-main'),
+    cpuProfDir: profileDir,
+    textLinesFile,
+  });
   if (textLinesFile) console.log(`the broker child's non-JSON stdout (BROKER_BENCH_NODE_FLAGS output) goes to ${textLinesFile}`);
   console.log(`\nbroker child pid ${broker.process.pid}, gRPC ${broker.grpcEndpoint}, admin ${broker.adminUrl}${profileDir ? ', under --cpu-prof' : ''}`);
   try {
@@ -361,7 +413,7 @@ async function runBrokerCases(build: Awaited<ReturnType<typeof buildForBench>>, 
       results.latency = await measureLatency(broker, TOPICS.latency, options.latency);
       if (options.lowRateLatency) {
         await upsertTopic(broker, TOPICS.latencyLow, QUEUES);
-        console.log('(diagnostic: the same at a lower rate, to separate the broker\'s latency from queueing on a saturated machine)');
+        console.log("(diagnostic: the same at a lower rate, to separate the broker's latency from queueing on a saturated machine)");
         results.lowRateLatency = await measureLatency(broker, TOPICS.latencyLow, options.lowRateLatency);
       }
     }
@@ -369,7 +421,9 @@ async function runBrokerCases(build: Awaited<ReturnType<typeof buildForBench>>, 
       results.transaction = await measureTransactionThroughput(broker, { normal: TOPICS.txNormal, transactional: TOPICS.txHalf }, QUEUES, options.transaction);
     }
     results.mainBrokerRssMb = broker.process.statusMb('VmRSS');
-    console.log(`\nbroker VmRSS at the end of the cases it served: ${fixed(results.mainBrokerRssMb, 0)} MB (VmHWM ${fixed(broker.process.statusMb('VmHWM'), 0)} MB)`);
+    console.log(
+      `\nbroker VmRSS at the end of the cases it served: ${fixed(results.mainBrokerRssMb, 0)} MB (VmHWM ${fixed(broker.process.statusMb('VmHWM'), 0)} MB)`,
+    );
   } finally {
     await broker.process.stop();
   }
@@ -417,7 +471,10 @@ async function main(): Promise<void> {
   const brokerSource = 'apps/broker/src';
   console.log(`broker built from: ${describeSource(options.ref, brokerSource)}`);
   const childSources = options.cases.has('transaction') ? TRANSACTION_CHILD_SOURCES : [];
-  const build = await buildForBench([brokerSource, 'apps/broker/bench/broker-bench-echo-server.ts', ...childSources], { ref: options.ref, refDirs: [brokerSource] });
+  const build = await buildForBench([brokerSource, 'apps/broker/bench/broker-bench-echo-server.ts', ...childSources], {
+    ref: options.ref,
+    refDirs: [brokerSource],
+  });
   tempDirs.push(build.outDir);
   const results: Results = {};
   try {

@@ -21,7 +21,22 @@ import { DynamicModule, INestApplicationContext, Injectable, Module } from '@nes
 import { NestFactory } from '@nestjs/core';
 import { MqConsumer, MqMessage, MqModule, MqProducer } from '@app/mq';
 import { BODY_BYTES } from './broker-bench-clients';
-import { BrokerBenchChild as BrokerChild, buildForBench, count, CpuMeter, fixed, killAllChildren, loadAverage, OfficialClients, percentile, printTable, runBench, startBrokerChild, SummaryRow, upsertTopic } from '@app/testkit';
+import {
+  BrokerBenchChild as BrokerChild,
+  buildForBench,
+  count,
+  CpuMeter,
+  fixed,
+  killAllChildren,
+  loadAverage,
+  OfficialClients,
+  percentile,
+  printTable,
+  runBench,
+  startBrokerChild,
+  SummaryRow,
+  upsertTopic,
+} from '@app/testkit';
 
 const QUEUES = 8;
 const TARGET_BATCHED_MSGS_PER_SECOND = 50_000;
@@ -74,7 +89,12 @@ async function closedLoop(label: string, broker: BrokerChild, limits: Limits, co
 }
 
 /** A Nest application context with MqModule (and, for M3, an @MqConsumer on `consumeTopic`). */
-async function startApp(endpoints: string, lingerMs: number, consumeTopic?: string, onMessage?: (message: MqMessage<{ t: number }>) => void): Promise<INestApplicationContext> {
+async function startApp(
+  endpoints: string,
+  lingerMs: number,
+  consumeTopic?: string,
+  onMessage?: (message: MqMessage<{ t: number }>) => void,
+): Promise<INestApplicationContext> {
   const providers: Array<new (...args: never[]) => unknown> = [];
   if (consumeTopic && onMessage) {
     const handleMessage = onMessage;
@@ -145,7 +165,9 @@ async function measureBatching(broker: BrokerChild, limits: Limits): Promise<Map
 
 /** M3: a burst of `e2eMessages` through MqProducer (lingerMs 5) to an @MqConsumer in the same app. */
 async function measureEndToEnd(broker: BrokerChild, limits: Limits): Promise<Figures> {
-  console.log(`\n== M3. end to end: MqProducer (lingerMs 5) -> broker -> @MqConsumer (concurrency 256), ${count(limits.e2eMessages)} JSON messages of ~${BODY_BYTES} B ==`);
+  console.log(
+    `\n== M3. end to end: MqProducer (lingerMs 5) -> broker -> @MqConsumer (concurrency 256), ${count(limits.e2eMessages)} JSON messages of ~${BODY_BYTES} B ==`,
+  );
   const topic = 'MqBenchEndToEnd';
   await upsertTopic(broker, topic, QUEUES);
   const latencies: number[] = [];
@@ -170,13 +192,17 @@ async function measureEndToEnd(broker: BrokerChild, limits: Limits): Promise<Fig
       }),
     );
     const sentMs = performance.now() - started;
-    const timeout = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`only ${latencies.length} of ${limits.e2eMessages} handled in 120 s`)), 120_000).unref());
+    const timeout = new Promise<never>((_resolve, reject) =>
+      setTimeout(() => reject(new Error(`only ${latencies.length} of ${limits.e2eMessages} handled in 120 s`)), 120_000).unref(),
+    );
     await Promise.race([allHandled, timeout]);
     const totalMs = performance.now() - started;
     const cpu = meter.stop().text;
     latencies.sort((a, b) => a - b);
     const figures = { perSecond: (limits.e2eMessages * 1000) / totalMs, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpu };
-    console.log(`  sent in ${fixed(sentMs / 1000, 2)} s (${count((limits.e2eMessages * 1000) / sentMs)} msgs/s); all handled after ${fixed(totalMs / 1000, 2)} s`);
+    console.log(
+      `  sent in ${fixed(sentMs / 1000, 2)} s (${count((limits.e2eMessages * 1000) / sentMs)} msgs/s); all handled after ${fixed(totalMs / 1000, 2)} s`,
+    );
     console.log(`  ${count(figures.perSecond)} msgs/s end to end, send->handle p50 ${fixed(figures.p50Ms, 1)} ms, p99 ${fixed(figures.p99Ms, 1)} ms; ${cpu}`);
     return figures;
   } finally {
@@ -189,16 +215,17 @@ function summary(m1: { raw: Figures[]; lib: Figures[] }, m2: Map<number, Figures
   const raw = mean(m1.raw);
   const lib = mean(m1.lib);
   const rows: SummaryRow[] = [];
-  if (m1.raw.length > 0) rows.push(
-    { figure: 'M1. official Producer.send, 64 in flight (mean of 2)', value: `${count(raw)} msgs/s`, target: '(baseline)', ratio: '1.00', verdict: '' },
-    {
-      figure: 'M1. MqProducer.send, no batching, 64 in flight (mean of 2)',
-      value: `${count(lib)} msgs/s`,
-      target: `>= ${TARGET_WRAPPER_RATIO * 100}% of official`,
-      ratio: `${fixed((lib / raw) * 100, 0)}% of official`,
-      verdict: lib / raw >= TARGET_WRAPPER_RATIO ? 'PASS' : 'MISS',
-    },
-  );
+  if (m1.raw.length > 0)
+    rows.push(
+      { figure: 'M1. official Producer.send, 64 in flight (mean of 2)', value: `${count(raw)} msgs/s`, target: '(baseline)', ratio: '1.00', verdict: '' },
+      {
+        figure: 'M1. MqProducer.send, no batching, 64 in flight (mean of 2)',
+        value: `${count(lib)} msgs/s`,
+        target: `>= ${TARGET_WRAPPER_RATIO * 100}% of official`,
+        ratio: `${fixed((lib / raw) * 100, 0)}% of official`,
+        verdict: lib / raw >= TARGET_WRAPPER_RATIO ? 'PASS' : 'MISS',
+      },
+    );
   for (const [lingerMs, f] of m2) {
     rows.push({
       figure: `M2. MqProducer.send, lingerMs ${lingerMs}, 1,024 in flight (p99 ${fixed(f.p99Ms, 1)} ms)`,
@@ -222,7 +249,7 @@ function summary(m1: { raw: Figures[]; lib: Figures[] }, m2: Map<number, Figures
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string', default: 'm1,m2,m3' } } });
-  const only = new Set(values.only!.split(',').map((name) => name.trim().toLowerCase()));
+  const only = new Set(values.only.split(',').map((name) => name.trim().toLowerCase()));
   const quick = values.quick === true;
   const limits: Limits = { warmupMs: quick ? 300 : 1_000, loopMs: quick ? 1_000 : 5_000, e2eMessages: quick ? 20_000 : 100_000 };
   console.log(`libs/mq benchmark${quick ? ' (--quick)' : ''}: node ${process.version}, ${os.cpus().length} cpu(s), load ${loadAverage()}`);

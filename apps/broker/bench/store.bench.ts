@@ -13,13 +13,7 @@ import { pino } from 'pino';
 import { FileMessageStore } from '../src/store/file-message-store';
 import { FlushDiskType } from '../src/store/store-options';
 import { BenchOptions, MessageFactory, appendedBytes, parseOptions } from './bench-utils';
-import {
-  dropPageCache,
-  measureReadAndCrc,
-  measureSequentialWrites,
-  measureWriteFdatasync,
-  measureWriteFdatasyncAsync,
-} from './disk-baseline';
+import { dropPageCache, measureReadAndCrc, measureSequentialWrites, measureWriteFdatasync, measureWriteFdatasyncAsync } from './disk-baseline';
 import { AppendFigures, CallRate, RecoveryFigures, Results, summaryRows } from './store-bench-summary';
 import { describeFileSystem, fixed, GB, loadAverage, MB, MIB, perSecond, printTable, rssMb, runClosedLoop, timed } from '@app/testkit';
 
@@ -91,9 +85,7 @@ async function measureAsync(dir: string, options: BenchOptions, batchSize: numbe
   const startedAt = performance.now();
   const loop = await runClosedLoop(
     { concurrency, maxOperations: Math.ceil(options.asyncMessages / batchSize), maxMs: options.asyncMaxMs },
-    batchSize === 1
-      ? async () => appendedBytes(await store.append(messages.next()))
-      : async () => appendedBytes(await store.append(messages.batch(batchSize))),
+    batchSize === 1 ? async () => appendedBytes(await store.append(messages.next())) : async () => appendedBytes(await store.append(messages.batch(batchSize))),
   );
   await store.close();
   const durableMs = performance.now() - startedAt;
@@ -152,12 +144,7 @@ async function removeProjections(dir: string): Promise<void> {
 }
 
 /** Opens the store at `dir`, checks the recovery mode and rebuilt queue contents, closes it. */
-async function timedOpen(
-  dir: string,
-  expectMode: string,
-  expectMessages: number,
-  label: string,
-): Promise<{ ms: number; scannedBytes: number }> {
+async function timedOpen(dir: string, expectMode: string, expectMessages: number, label: string): Promise<{ ms: number; scannedBytes: number }> {
   const store = new FileMessageStore({ dir, flushDiskType: 'ASYNC_FLUSH' }, logger);
   const { value: report, ms } = await timed(() => store.open());
   let queued = 0;

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { join } from 'node:path';
+import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Logger } from 'pino';
 import { BrokerModule } from './broker.module';
@@ -194,7 +195,7 @@ export class Broker {
         firstError ??= error;
       }
     }
-    if (firstError !== undefined) throw firstError;
+    if (firstError !== undefined) throw firstError instanceof Error ? firstError : new Error(JSON.stringify(firstError));
     this.logger.info('broker stopped');
   }
 
@@ -221,7 +222,7 @@ export class Broker {
   }
 
   private addresses(): BrokerAddresses {
-    const address = this.app?.getHttpServer().address() as AddressInfo;
+    const address = (this.app?.getHttpServer() as Server | undefined)?.address() as AddressInfo;
     const host = this.config.host;
     const urlHost = host.includes(':') ? `[${host}]` : host;
     return {

@@ -11,11 +11,7 @@ export const DEMO_APPS = {
 } as const;
 export type DemoApp = keyof typeof DEMO_APPS;
 
-const SOURCE_DIRS = [
-  'apps/broker/src',
-  'apps/order-service/src',
-  'apps/pay-service/src',
-];
+const SOURCE_DIRS = ['apps/broker/src', 'apps/order-service/src', 'apps/pay-service/src'];
 
 /** The transpiled tree: plain JavaScript that node starts in a fraction of ts-node's time. */
 export interface DemoBuild {

@@ -195,7 +195,9 @@ export class DemoStack {
       CALLBACK_SECRET: this.callbackSecret,
       NOTIFY_ALLOW_LOOPBACK: 'true',
       NOTIFY_RETRY_LADDER_MS: (o.notifyRetryLadderMs ?? DEMO_DEFAULTS.notifyRetryLadderMs).join(','),
-      BUYER_SEED: Object.entries(this.buyers).map(([buyer, balance]) => `${buyer}:${balance}`).join(','),
+      BUYER_SEED: Object.entries(this.buyers)
+        .map(([buyer, balance]) => `${buyer}:${balance}`)
+        .join(','),
       ...o.env?.['pay-service'],
     };
   }

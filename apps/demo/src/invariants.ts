@@ -57,7 +57,8 @@ function paidOrdersMatchPayments(snapshot: SystemSnapshot): string[] {
     const payments = byOrder.get(order.id) ?? [];
     if (payments.length !== 1) problems.push(`order ${order.id} is PAID with ${payments.length} payments`);
     else if (payments[0].id !== order.paymentId) problems.push(`order ${order.id} names payment ${order.paymentId}, pay-service has ${payments[0].id}`);
-    else if (payments[0].amount !== order.amount || payments[0].buyerId !== order.buyerId) problems.push(`payment ${payments[0].id} does not match order ${order.id}`);
+    else if (payments[0].amount !== order.amount || payments[0].buyerId !== order.buyerId)
+      problems.push(`payment ${payments[0].id} does not match order ${order.id}`);
   }
   for (const payment of snapshot.payments) {
     const order = orders.get(payment.orderId);
@@ -97,7 +98,8 @@ function rolledBackNeverDelivered(snapshot: SystemSnapshot): string[] {
   const committed = snapshot.deliverableMessages['payment-succeeded'] ?? 0;
   if (committed > snapshot.payments.length) problems.push(`${committed} payment-succeeded messages delivered for ${snapshot.payments.length} payments`);
   for (const order of snapshot.orders) {
-    if (order.paymentId !== null && !paymentIds.has(order.paymentId)) problems.push(`order ${order.id} applied payment ${order.paymentId}, which does not exist`);
+    if (order.paymentId !== null && !paymentIds.has(order.paymentId))
+      problems.push(`order ${order.id} applied payment ${order.paymentId}, which does not exist`);
   }
   const rolledBack = new Set(snapshot.transactions.filter((t) => t.status === 'rolled_back').map((t) => t.messageId));
   for (const half of snapshot.paymentHalfMessages) {
@@ -134,7 +136,8 @@ function notificationsDelivered(snapshot: SystemSnapshot): string[] {
   for (const payment of snapshot.payments) {
     const notification = byOrder.get(payment.orderId);
     if (notification === undefined) problems.push(`no notification for payment ${payment.id}`);
-    else if (notification.status !== 'delivered') problems.push(`notification for order ${payment.orderId} is ${notification.status} after ${notification.attempts} attempts`);
+    else if (notification.status !== 'delivered')
+      problems.push(`notification for order ${payment.orderId} is ${notification.status} after ${notification.attempts} attempts`);
   }
   return problems;
 }

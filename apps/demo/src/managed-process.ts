@@ -105,7 +105,7 @@ export class ManagedProcess {
     child.on('exit', () => LIVE_CHILDREN.delete(child));
     this.log.write(`\n===== ${this.name} life ${this.lives} (pid ${child.pid}) ${new Date().toISOString()}\n`);
     for (const stream of ['stdout', 'stderr'] as const) {
-      createInterface({ input: child[stream]! }).on('line', (line) => this.onLine(line, stream));
+      createInterface({ input: child[stream] }).on('line', (line) => this.onLine(line, stream));
     }
     this.exitPromise = new Promise((resolve) => {
       child.on('exit', (code, signal) => {

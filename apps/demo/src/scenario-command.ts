@@ -33,6 +33,9 @@ export async function runScenarioCommand(names: string[], databaseUrl?: string):
 }
 
 function failedChecks(outcome: ScenarioOutcome): string {
-  const failed = [...outcome.expectations.filter((e) => !e.ok).map((e) => e.name), ...outcome.invariants.filter((r) => r.problems.length > 0).map((r) => r.name)];
+  const failed = [
+    ...outcome.expectations.filter((e) => !e.ok).map((e) => e.name),
+    ...outcome.invariants.filter((r) => r.problems.length > 0).map((r) => r.name),
+  ];
   return failed.join('; ');
 }

@@ -58,5 +58,6 @@ async function pay(shop: ShopClient, timeline: Timeline, name: string, order: Or
 }
 
 async function expectStatus(shop: ShopClient, timeline: Timeline, name: string, order: Order, status: Order['status']): Promise<void> {
-  if (!(await shop.waitForStatus(order.id, status, STEP_TIMEOUT_MS))) timeline.add('runner', `order ${name} did not become ${status} within ${STEP_TIMEOUT_MS / 1000} s`);
+  if (!(await shop.waitForStatus(order.id, status, STEP_TIMEOUT_MS)))
+    timeline.add('runner', `order ${name} did not become ${status} within ${STEP_TIMEOUT_MS / 1000} s`);
 }

@@ -131,10 +131,7 @@ function readPayDatabase(url: string): Promise<Pick<SystemSnapshot, 'payments' |
 /** Topic messages are found by key (the order id): the admin API has no "list a topic" call. */
 const KEY_QUERY_CONCURRENCY = 16;
 
-async function readBroker(
-  admin: AdminClient,
-  orders: OrderRow[],
-): Promise<Pick<SystemSnapshot, 'paymentHalfMessages' | 'pendingHalfMessages' | 'backlog'>> {
+async function readBroker(admin: AdminClient, orders: OrderRow[]): Promise<Pick<SystemSnapshot, 'paymentHalfMessages' | 'pendingHalfMessages' | 'backlog'>> {
   const paymentHalfMessages: PaymentHalfMessage[] = [];
   await forEachLimited(orders, KEY_QUERY_CONCURRENCY, async (order) => {
     const found = await admin.get<MessageKeyQueryResponse>(['topics', 'payment-succeeded', 'messages'], { key: order.id, max: 64 });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { loadOrderServiceConfig, OrderServiceConfig, OrderServiceConfigError } from './order-service.config';
@@ -12,7 +13,7 @@ async function bootstrap(): Promise<void> {
   // Nest closes the HTTP server, the consumers and the producers on SIGTERM/SIGINT.
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
-  const { port } = app.getHttpServer().address() as AddressInfo;
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   process.stdout.write(`order-service listening on http://${config.host}:${port}\n`);
 }
 

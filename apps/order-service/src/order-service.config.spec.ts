@@ -25,7 +25,10 @@ describe('loadOrderServiceConfig', () => {
     expect(() => loadOrderServiceConfig({ ...base, ORDER_TIMEOUT_MS: '30s' })).toThrow(/ORDER_TIMEOUT_MS/);
     expect(() => loadOrderServiceConfig({ ...base, CALLBACK_SECRET: 'plain' })).toThrow(/whsec_/);
     expect(() => loadOrderServiceConfig({ ...base, LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
-    expect(loadOrderServiceConfig({ ...base, LOG_LEVEL: 'info', PAY_SERVICE_URL: 'http://pay:3002/' })).toMatchObject({ logLevels: ['fatal', 'error', 'warn', 'log'], payServiceUrl: 'http://pay:3002' });
+    expect(loadOrderServiceConfig({ ...base, LOG_LEVEL: 'info', PAY_SERVICE_URL: 'http://pay:3002/' })).toMatchObject({
+      logLevels: ['fatal', 'error', 'warn', 'log'],
+      payServiceUrl: 'http://pay:3002',
+    });
   });
 
   it('reads FAULTS, and reports a bad one as a configuration error (main.ts exits 2)', () => {

@@ -42,7 +42,10 @@ export function loadOrderServiceConfig(env: Environment = process.env): OrderSer
   if (!databaseUrl) throw new OrderServiceConfigError('DATABASE_URL is required (postgres://user:password@host:port/database)');
   const port = integer(env, 'PORT', defaults.port);
   if (port > 65535) throw new OrderServiceConfigError(`invalid PORT ${port}: expected an integer from 0 to 65535`);
-  const secrets = (text(env, 'CALLBACK_SECRET') ?? '').split(',').map((secret) => secret.trim()).filter(Boolean);
+  const secrets = (text(env, 'CALLBACK_SECRET') ?? '')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter(Boolean);
   const invalidSecret = secrets.find((secret) => !secret.startsWith('whsec_'));
   if (invalidSecret !== undefined) throw new OrderServiceConfigError('CALLBACK_SECRET must be whsec_... secrets (comma-separated during rotation)');
   return {

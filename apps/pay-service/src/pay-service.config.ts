@@ -99,13 +99,17 @@ function parseLogLevel(level: string): LogLevel[] {
 }
 
 function list(spec: string): string[] {
-  return spec.split(',').map((part) => part.trim()).filter(Boolean);
+  return spec
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 }
 
 function parseInteger(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const parsed = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (Number.isNaN(parsed) || parsed < min || parsed > max) throw new PayServiceConfigError(`${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  if (Number.isNaN(parsed) || parsed < min || parsed > max)
+    throw new PayServiceConfigError(`${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return parsed;
 }
 

@@ -9,7 +9,8 @@ export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
-    exceptionFactory: (errors: ValidationError[]) => new BadRequestException({ statusCode: 400, reason: errors.flatMap(messagesOf).join('; ') || 'invalid request body' }),
+    exceptionFactory: (errors: ValidationError[]) =>
+      new BadRequestException({ statusCode: 400, reason: errors.flatMap(messagesOf).join('; ') || 'invalid request body' }),
   });
 }
 

@@ -60,7 +60,8 @@ export class AdminClient {
       throw new AdminRequestError(`cannot reach the broker admin API at ${this.baseUrl}: ${networkReason(error)}`);
     }
     const text = await response.text();
-    if (!response.ok) throw new AdminRequestError(`${method} ${url.pathname} failed: HTTP ${response.status}: ${errorMessage(text, response.statusText)}`, response.status);
+    if (!response.ok)
+      throw new AdminRequestError(`${method} ${url.pathname} failed: HTTP ${response.status}: ${errorMessage(text, response.statusText)}`, response.status);
     try {
       return JSON.parse(text) as T;
     } catch {

@@ -11,7 +11,11 @@ function recordingInjector(faults: string): { faults: FaultInjector; killed: Fau
 describe('fault points', () => {
   it('are the names the services and the demo scenarios use', () => {
     expect(FAULT_POINTS).toEqual(['after-half-send', 'inside-local-transaction', 'after-local-commit', 'consumer-before-ack', 'in-notification-receiver']);
-    expect(FAULT_POINT_OF_STEP).toEqual({ 'half-sent': 'after-half-send', 'row-inserted': 'inside-local-transaction', 'local-committed': 'after-local-commit' });
+    expect(FAULT_POINT_OF_STEP).toEqual({
+      'half-sent': 'after-half-send',
+      'row-inserted': 'inside-local-transaction',
+      'local-committed': 'after-local-commit',
+    });
   });
 });
 
@@ -29,7 +33,9 @@ describe('parseFaults', () => {
   });
 
   it('refuses an unknown fault point, naming the known ones', () => {
-    expect(() => parseFaults('consumer-before-akc')).toThrow('unknown fault point "consumer-before-akc" (known: after-half-send, inside-local-transaction, after-local-commit, consumer-before-ack, in-notification-receiver)');
+    expect(() => parseFaults('consumer-before-akc')).toThrow(
+      'unknown fault point "consumer-before-akc" (known: after-half-send, inside-local-transaction, after-local-commit, consumer-before-ack, in-notification-receiver)',
+    );
     expect(() => parseFaults('after-half-send,after-half-sned')).toThrow(/unknown fault point "after-half-sned"/);
     expect(() => parseFaults(':2')).toThrow(/unknown fault point ""/);
   });

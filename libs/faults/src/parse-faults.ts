@@ -8,7 +8,10 @@ import { FAULT_POINTS, type FaultPoint } from './fault-points';
  */
 export function parseFaults(value: string): ReadonlyMap<FaultPoint, number> {
   const faults = new Map<FaultPoint, number>();
-  for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const colon = entry.indexOf(':');
     const name = colon < 0 ? entry : entry.slice(0, colon);
     const occurrence = colon < 0 ? '1' : entry.slice(colon + 1);

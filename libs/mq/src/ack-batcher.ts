@@ -51,9 +51,7 @@ export class AckBatcher {
 
   private async send(batch: PendingAck[]): Promise<void> {
     const first = batch[0].view;
-    const request = new AckMessageRequest()
-      .setGroup(new Resource().setName(this.client.getConsumerGroup()))
-      .setTopic(new Resource().setName(first.topic));
+    const request = new AckMessageRequest().setGroup(new Resource().setName(this.client.getConsumerGroup())).setTopic(new Resource().setName(first.topic));
     for (const { view } of batch) request.addEntries().setMessageId(view.messageId).setReceiptHandle(view.receiptHandle);
     try {
       const response = await this.client.ackMessageViaRpc(first.endpoints, request, this.timeoutMs);
@@ -62,13 +60,15 @@ export class AckBatcher {
       const failed = new Map<string, string>();
       for (const entry of response.getEntriesList()) {
         const code = entry.getStatus()?.getCode();
-        if (code !== undefined && code !== Code.OK) failed.set(entry.getReceiptHandle() || entry.getMessageId(), `code=${code} ${entry.getStatus()?.getMessage() ?? ''}`);
+        if (code !== undefined && code !== Code.OK)
+          failed.set(entry.getReceiptHandle() || entry.getMessageId(), `code=${code} ${entry.getStatus()?.getMessage() ?? ''}`);
       }
       const whole = status?.getCode();
       for (const { view, resolve, reject } of batch) {
         const reason = failed.get(view.receiptHandle) ?? failed.get(view.messageId);
         if (reason) reject(new Error(`ack refused: ${reason}`));
-        else if (failed.size === 0 && whole !== Code.OK && whole !== Code.MULTIPLE_RESULTS) reject(new Error(`ack refused: code=${whole} ${status?.getMessage() ?? ''}`));
+        else if (failed.size === 0 && whole !== Code.OK && whole !== Code.MULTIPLE_RESULTS)
+          reject(new Error(`ack refused: code=${whole} ${status?.getMessage() ?? ''}`));
         else resolve();
       }
     } catch (error) {

@@ -18,7 +18,12 @@ describe('buildMessageOptions', () => {
 
   it('sends an already-encoded body as is, with the content type it names, without the serializer', () => {
     const body = Buffer.from('{"id":2}');
-    const refusing = { serialize: () => { throw new Error('must not serialize'); }, deserialize: () => undefined };
+    const refusing = {
+      serialize: () => {
+        throw new Error('must not serialize');
+      },
+      deserialize: () => undefined,
+    };
     const message = buildMessageOptions('orders', new MqEncodedBody(body, 'application/json'), { properties: { a: '1' } }, refusing);
     expect(message.body).toBe(body);
     expect(Object.fromEntries(message.properties!)).toEqual({ a: '1', [CONTENT_TYPE_PROPERTY]: 'application/json' });
@@ -34,6 +39,8 @@ describe('buildMessageOptions', () => {
     ['a group on a half message', { messageGroup: 'g' }, true],
     ['a delay on a half message', { delayMs: 5 }, true],
   ])('refuses %s with MQ_ERR_INVALID_OPTIONS', (_what, options, transactional) => {
-    expect(() => buildMessageOptions('orders', {}, options, serializer, transactional)).toThrow(expect.objectContaining({ code: 'MQ_ERR_INVALID_OPTIONS', context: { topic: 'orders' } }));
+    expect(() => buildMessageOptions('orders', {}, options, serializer, transactional)).toThrow(
+      expect.objectContaining({ code: 'MQ_ERR_INVALID_OPTIONS', context: { topic: 'orders' } }),
+    );
   });
 });

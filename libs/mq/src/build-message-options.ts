@@ -20,14 +20,17 @@ export function buildMessageOptions(
   const invalid = (message: string): MqError => new MqError('MQ_ERR_INVALID_OPTIONS', message, { topic });
   if (typeof topic !== 'string' || topic.trim() === '') throw invalid('topic must be a non-empty string');
   if (options.deliverAt !== undefined && options.delayMs !== undefined) throw invalid('deliverAt and delayMs are exclusive: give one');
-  if (options.delayMs !== undefined && !(Number.isFinite(options.delayMs) && options.delayMs >= 0)) throw invalid(`delayMs must be a number >= 0 (got ${options.delayMs})`);
-  if (options.deliverAt !== undefined && !(options.deliverAt instanceof Date && Number.isFinite(options.deliverAt.getTime()))) throw invalid('deliverAt must be a valid Date');
+  if (options.delayMs !== undefined && !(Number.isFinite(options.delayMs) && options.delayMs >= 0))
+    throw invalid(`delayMs must be a number >= 0 (got ${options.delayMs})`);
+  if (options.deliverAt !== undefined && !(options.deliverAt instanceof Date && Number.isFinite(options.deliverAt.getTime())))
+    throw invalid('deliverAt must be a valid Date');
   if (options.messageGroup !== undefined && options.messageGroup === '') throw invalid('messageGroup must not be empty');
   if (options.keys !== undefined && (!Array.isArray(options.keys) || options.keys.some((key) => typeof key !== 'string' || key === ''))) {
     throw invalid('keys must be an array of non-empty strings');
   }
   const deliveryTimestamp = options.deliverAt ?? (options.delayMs !== undefined ? new Date(Date.now() + options.delayMs) : undefined);
-  if (deliveryTimestamp && options.messageGroup !== undefined) throw invalid('a message is either FIFO (messageGroup) or delayed (deliverAt/delayMs), not both');
+  if (deliveryTimestamp && options.messageGroup !== undefined)
+    throw invalid('a message is either FIFO (messageGroup) or delayed (deliverAt/delayMs), not both');
   if (transactional && (options.messageGroup !== undefined || deliveryTimestamp)) {
     throw invalid('a transactional (half) message takes no messageGroup, deliverAt or delayMs');
   }

@@ -1,4 +1,4 @@
-import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
+import { ClientProxy, MsPattern, OutgoingEvent, ReadPacket, WritePacket } from '@nestjs/microservices';
 import { Observable, throwError } from 'rxjs';
 import { resolveMqOptions } from './mq.defaults';
 import { MqError } from './mq.errors';
@@ -64,16 +64,21 @@ export class ClientRocketMQ extends ClientProxy {
     return () => undefined;
   }
 
-  protected async dispatchEvent<T = MqSendReceipt>(packet: ReadPacket): Promise<T> {
-    const topic = this.normalizePattern(packet.pattern);
-    const data: unknown = this.serializer.serialize(packet.data);
+  protected async dispatchEvent<T = MqSendReceipt>(packet: ReadPacket<unknown>): Promise<T> {
+    const topic = this.normalizePattern(packet.pattern as MsPattern);
+    // Nest types the serializer's input as a whole packet; ClientProxy passes it the payload (the identity here).
+    const data: unknown = this.serializer.serialize(packet.data as OutgoingEvent);
     const receipt = data instanceof MqRecord ? await this.producer.send(topic, data.payload, data.options) : await this.producer.send(topic, data);
     return receipt as T;
   }
 }
 
 function requestReplyUnsupported(pattern: unknown): MqError {
-  return new MqError('MQ_ERR_REQUEST_REPLY_UNSUPPORTED', 'RocketMQ transport: request/response (send / @MessagePattern) is not supported; use emit / @EventPattern', {
-    pattern: typeof pattern === 'string' ? pattern : JSON.stringify(pattern),
-  });
+  return new MqError(
+    'MQ_ERR_REQUEST_REPLY_UNSUPPORTED',
+    'RocketMQ transport: request/response (send / @MessagePattern) is not supported; use emit / @EventPattern',
+    {
+      pattern: typeof pattern === 'string' ? pattern : JSON.stringify(pattern),
+    },
+  );
 }

@@ -24,6 +24,8 @@ describe('JsonSerializer', () => {
     circular.self = circular;
     expect(() => serializer.serialize(circular)).toThrow(expect.objectContaining({ code: 'MQ_ERR_SERIALIZATION' }));
     expect(() => serializer.serialize(undefined)).toThrow(expect.objectContaining({ code: 'MQ_ERR_SERIALIZATION' }));
-    expect(() => serializer.deserialize(Buffer.from('{'), on({ [CONTENT_TYPE_PROPERTY]: JSON_CONTENT_TYPE }))).toThrow(expect.objectContaining({ code: 'MQ_ERR_SERIALIZATION' }));
+    expect(() => serializer.deserialize(Buffer.from('{'), on({ [CONTENT_TYPE_PROPERTY]: JSON_CONTENT_TYPE }))).toThrow(
+      expect.objectContaining({ code: 'MQ_ERR_SERIALIZATION' }),
+    );
   });
 });

@@ -10,7 +10,9 @@ export function buildClientOptions(options: ResolvedMqOptions): BaseClientOption
   }
   // The client itself refuses timeouts under one second (RangeError); say so in our terms.
   if (!Number.isFinite(options.requestTimeoutMs) || options.requestTimeoutMs < 1_000) {
-    throw new MqError('MQ_ERR_INVALID_OPTIONS', `requestTimeoutMs must be >= 1000 (got ${options.requestTimeoutMs})`, { requestTimeoutMs: options.requestTimeoutMs });
+    throw new MqError('MQ_ERR_INVALID_OPTIONS', `requestTimeoutMs must be >= 1000 (got ${options.requestTimeoutMs})`, {
+      requestTimeoutMs: options.requestTimeoutMs,
+    });
   }
   return {
     endpoints: options.endpoints,

@@ -27,7 +27,10 @@ function assignParam(type: MqParamtype, data: string | undefined, pipes: Array<T
 /** The decoded payload (or one property of it), through the given pipes: `@MqPayload(new ValidationPipe())`. */
 export function MqPayload(...pipes: Array<Type<PipeTransform> | PipeTransform>): ParameterDecorator;
 export function MqPayload(property: string, ...pipes: Array<Type<PipeTransform> | PipeTransform>): ParameterDecorator;
-export function MqPayload(propertyOrPipe?: string | Type<PipeTransform> | PipeTransform, ...pipes: Array<Type<PipeTransform> | PipeTransform>): ParameterDecorator {
+export function MqPayload(
+  propertyOrPipe?: string | Type<PipeTransform> | PipeTransform,
+  ...pipes: Array<Type<PipeTransform> | PipeTransform>
+): ParameterDecorator {
   if (typeof propertyOrPipe === 'string') return assignParam(MqParamtype.PAYLOAD, propertyOrPipe, pipes);
   return assignParam(MqParamtype.PAYLOAD, undefined, propertyOrPipe === undefined ? pipes : [propertyOrPipe, ...pipes]);
 }
@@ -48,7 +51,9 @@ export function ensureDefaultParams(host: object, methodName: string): void {
 export const mqParamsFactory: ParamsFactory = {
   exchangeKeyForValue(type: number, data: ParamData, args: unknown[]): unknown {
     const message = args[0] as MqMessage;
-    if (type !== MqParamtype.PAYLOAD) return message;
-    return typeof data === 'string' && data && message.payload && typeof message.payload === 'object' ? (message.payload as Record<string, unknown>)[data as string] : message.payload;
+    if (type !== (MqParamtype.PAYLOAD as number)) return message;
+    return typeof data === 'string' && data && message.payload && typeof message.payload === 'object'
+      ? (message.payload as Record<string, unknown>)[data]
+      : message.payload;
   },
 };

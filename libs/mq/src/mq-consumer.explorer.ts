@@ -67,7 +67,12 @@ export class MqConsumerExplorer implements OnModuleInit, OnApplicationBootstrap,
       await Promise.all(this.runners.map((runner) => runner.start()));
     } catch (error) {
       await this.beforeApplicationShutdown();
-      throw new MqError('MQ_ERR_CONSUMER_START_FAILED', `a consumer could not start: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
+      throw new MqError(
+        'MQ_ERR_CONSUMER_START_FAILED',
+        `a consumer could not start: ${error instanceof Error ? error.message : String(error)}`,
+        {},
+        { cause: error },
+      );
     }
   }
 
@@ -77,14 +82,24 @@ export class MqConsumerExplorer implements OnModuleInit, OnApplicationBootstrap,
 
   /** Singleton provider instances only: a request-scoped provider has no instance to consume with. */
   private handlerHost(wrapper: InstanceWrapper): object | undefined {
-    const { instance } = wrapper;
+    const instance: unknown = wrapper.instance;
     if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) return undefined;
-    return instance as object;
+    return instance;
   }
 
   private createHandler(instance: object, methodName: string): (message: unknown) => Promise<unknown> {
     ensureDefaultParams(instance, methodName);
     const callback = (instance as Record<string, (...args: unknown[]) => unknown>)[methodName];
-    return this.contextCreator.create(instance, callback, methodName, MQ_CONSUMER_ARGS_METADATA, mqParamsFactory, undefined, undefined, undefined, MQ_CONTEXT_TYPE);
+    return this.contextCreator.create(
+      instance,
+      callback,
+      methodName,
+      MQ_CONSUMER_ARGS_METADATA,
+      mqParamsFactory,
+      undefined,
+      undefined,
+      undefined,
+      MQ_CONTEXT_TYPE,
+    );
   }
 }

@@ -38,7 +38,7 @@ export class MqConsumerRegistry {
       group: runner.options.group,
       state: runner.state,
       inFlight: runner.inFlightCount,
-      ...(runner.error !== undefined ? { lastError: String(runner.error) } : {}),
+      ...(runner.error !== undefined ? { lastError: runner.error instanceof Error ? String(runner.error) : JSON.stringify(runner.error) } : {}),
     }));
   }
 

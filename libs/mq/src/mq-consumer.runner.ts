@@ -96,8 +96,7 @@ export class MqConsumerRunner {
     if (this.currentState !== 'idle') return;
     this.currentState = 'starting';
     const { topic, group, filter } = this.options;
-    const expression =
-      typeof filter === 'string' ? new FilterExpression(filter, FilterType.TAG) : new FilterExpression(filter.sql, FilterType.SQL);
+    const expression = typeof filter === 'string' ? new FilterExpression(filter, FilterType.TAG) : new FilterExpression(filter.sql, FilterType.SQL);
     this.client = new OfficialSimpleConsumer({
       ...this.settings.clientOptions,
       consumerGroup: group,
@@ -135,11 +134,15 @@ export class MqConsumerRunner {
     // Handlers started later (FIFO chains) are added to inFlight as they start: wait until it drains.
     while (this.inFlight.size > 0) {
       if ((await Promise.race([Promise.allSettled([...this.inFlight]), deadline])) === 'timeout') {
-        this.settings.logger?.warn?.(`${this.name}: ${this.pending} handler(s) still running after ${this.settings.shutdownTimeoutMs} ms; their messages will be redelivered`);
+        this.settings.logger?.warn?.(
+          `${this.name}: ${this.pending} handler(s) still running after ${this.settings.shutdownTimeoutMs} ms; their messages will be redelivered`,
+        );
         break;
       }
     }
-    await this.client?.shutdown().catch((error: unknown) => this.settings.logger?.warn?.(`${this.name}: client shutdown failed: ${String(error)}`));
+    await this.client?.shutdown().catch((error: unknown) => {
+      this.settings.logger?.warn?.(`${this.name}: client shutdown failed: ${String(error)}`);
+    });
     this.currentState = 'stopped';
   }
 
@@ -175,7 +178,8 @@ export class MqConsumerRunner {
     this.pending++;
     const messageGroup = this.options.fifo ? view.messageGroup : undefined;
     if (!messageGroup) {
-      this.track(this.process(client, view).then(() => undefined));
+      // process() settles every failure itself (retry or dead letter); stop() awaits what is tracked.
+      void this.track(this.process(client, view).then(() => undefined));
       return;
     }
     // One message per message group at a time: chain it behind the group's previous one.
@@ -233,9 +237,9 @@ export class MqConsumerRunner {
       await this.deadLetter(client, view);
       return undefined;
     }
-    const renewal = new InvisibleDurationRenewal(client, view, this.options.invisibleDurationMs, (error) =>
-      this.settings.logger?.warn?.(`${this.name}: could not keep ${view.messageId} invisible while its handler runs; it may be redelivered: ${String(error)}`),
-    );
+    const renewal = new InvisibleDurationRenewal(client, view, this.options.invisibleDurationMs, (error) => {
+      this.settings.logger?.warn?.(`${this.name}: could not keep ${view.messageId} invisible while its handler runs; it may be redelivered: ${String(error)}`);
+    });
     try {
       await this.handler(message);
     } catch (error) {

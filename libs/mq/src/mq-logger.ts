@@ -11,10 +11,10 @@ import { ILogger } from 'rocketmq-client-nodejs';
 export function toClientLogger(logger: LoggerService | false): ILogger {
   if (logger === false) return { info: noop, warn: noop, error: noop, debug: noop };
   return {
-    info: (...args: unknown[]) => logger.debug?.(format(...args)),
-    warn: (...args: unknown[]) => logger.warn(format(...args)),
-    error: (...args: unknown[]) => logger.error(format(...args)),
-    debug: (...args: unknown[]) => logger.verbose?.(format(...args)),
+    info: (...args: unknown[]) => void logger.debug?.(format(...args)),
+    warn: (...args: unknown[]) => void logger.warn(format(...args)),
+    error: (...args: unknown[]) => void logger.error(format(...args)),
+    debug: (...args: unknown[]) => void logger.verbose?.(format(...args)),
   };
 }
 

@@ -50,7 +50,11 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
   registerChecker(topic: string, checker: MqTransactionChecker): void {
     if (this.checkers.has(topic)) throw new MqError('MQ_ERR_CHECKER_EXISTS', `a transaction checker for topic ${topic} is already registered`, { topic });
     if (this.state !== 'created') {
-      throw new MqError('MQ_ERR_INVALID_OPTIONS', `register the checker of ${topic} in onModuleInit: the producer has started and would not be asked about it`, { topic });
+      throw new MqError(
+        'MQ_ERR_INVALID_OPTIONS',
+        `register the checker of ${topic} in onModuleInit: the producer has started and would not be asked about it`,
+        { topic },
+      );
     }
     this.checkers.set(topic, checker);
   }
@@ -87,7 +91,10 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
     if (performance.now() - this.lastReachedAt < RECENTLY_REACHED_MS) return;
     const timeoutMs = Math.min(this.options.requestTimeoutMs, 1_000);
     if (await anyEndpointReachable(this.options.endpoints, timeoutMs)) return;
-    throw new MqError('MQ_ERR_BROKER_UNAVAILABLE', `no broker endpoint of ${this.options.endpoints} accepts connections`, { topic, endpoints: this.options.endpoints });
+    throw new MqError('MQ_ERR_BROKER_UNAVAILABLE', `no broker endpoint of ${this.options.endpoints} accepts connections`, {
+      topic,
+      endpoints: this.options.endpoints,
+    });
   }
 
   /** Sends a half message; MQ_ERR_BROKER_UNAVAILABLE when the broker cannot be reached, MQ_ERR_SEND_FAILED when it refuses. */
@@ -129,7 +136,12 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
     } catch (error) {
       this.state = 'stopped';
       await client.shutdown().catch(() => undefined);
-      throw new MqError('MQ_ERR_BROKER_UNAVAILABLE', `the transaction producer could not start: ${(error as Error).message}`, { endpoints: this.options.endpoints }, { cause: error });
+      throw new MqError(
+        'MQ_ERR_BROKER_UNAVAILABLE',
+        `the transaction producer could not start: ${(error as Error).message}`,
+        { endpoints: this.options.endpoints },
+        { cause: error },
+      );
     }
     this.client = client;
     this.state = 'running';

@@ -107,7 +107,12 @@ export class MqProducer implements OnApplicationBootstrap, OnApplicationShutdown
     } catch (error) {
       this.state = 'stopped';
       await client.shutdown().catch(() => undefined);
-      throw new MqError('MQ_ERR_BROKER_UNAVAILABLE', `the producer could not start: ${(error as Error).message}`, { endpoints: this.options.endpoints }, { cause: error });
+      throw new MqError(
+        'MQ_ERR_BROKER_UNAVAILABLE',
+        `the producer could not start: ${(error as Error).message}`,
+        { endpoints: this.options.endpoints },
+        { cause: error },
+      );
     }
     this.client = client;
     if (producer.lingerMs > 0) this.batcher = new SendBatcher(client, producer);

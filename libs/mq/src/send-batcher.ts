@@ -89,7 +89,10 @@ export class SendBatcher {
       }
       // The broker stored none of them: find out which message it refuses by sending each alone.
       for (const send of sends) {
-        await this.producer.sendBatch([send.message]).then(([receipt]) => send.resolve(receipt), send.reject);
+        await this.producer.sendBatch([send.message]).then(
+          ([receipt]) => send.resolve(receipt),
+          (failure: unknown) => send.reject(failure),
+        );
       }
     }
   }

@@ -44,7 +44,7 @@ export class MqContext extends BaseRpcContext<[MqMessage]> {
  */
 export class ServerRocketMQ extends Server implements CustomTransportStrategy {
   private readonly runners: MqConsumerRunner[] = [];
-  private readonly listeners = new Map<string, Function[]>();
+  private readonly listeners = new Map<string, Array<(...args: unknown[]) => unknown>>();
 
   constructor(private readonly options: ServerRocketMQOptions) {
     super();
@@ -60,7 +60,12 @@ export class ServerRocketMQ extends Server implements CustomTransportStrategy {
       const failure =
         error instanceof MqError
           ? error
-          : new MqError('MQ_ERR_CONSUMER_START_FAILED', `RocketMQ transport: a consumer could not start: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
+          : new MqError(
+              'MQ_ERR_CONSUMER_START_FAILED',
+              `RocketMQ transport: a consumer could not start: ${error instanceof Error ? error.message : String(error)}`,
+              {},
+              { cause: error },
+            );
       this.emit('error', failure);
       callback(failure);
       return;
@@ -78,7 +83,7 @@ export class ServerRocketMQ extends Server implements CustomTransportStrategy {
   /** Listens for the transport's events; the only one is 'error' (a consumer failed to start). */
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Server's own signature.
   on(event: string, callback: Function): void {
-    this.listeners.set(event, [...(this.listeners.get(event) ?? []), callback]);
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), callback as (...args: unknown[]) => unknown]);
   }
 
   /** The consumer runners, one per @EventPattern topic. */
@@ -119,7 +124,7 @@ export class ServerRocketMQ extends Server implements CustomTransportStrategy {
           if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
           resolve();
         } catch (error) {
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         } finally {
           this.onProcessingEndHook?.(MQ_TRANSPORT, context);
         }

@@ -76,7 +76,7 @@ export class BenchOrders {
       await this.insertOrder(id);
       const manager = this.txHost.tx;
       await boss.send(BOSS_QUEUE, { orderId: id } satisfies OrderCreated, {
-        db: { executeSql: async (text, values) => ({ rows: (await manager.query(text, values)) as unknown[] }) },
+        db: { executeSql: async (text, values) => ({ rows: await manager.query<unknown[]>(text, values) }) },
       });
     });
   }
@@ -135,7 +135,13 @@ export async function createBenchApp(databaseUrl: string, endpoints: string, poo
     imports: [
       TypeOrmModule.forRoot({ type: 'postgres', url: databaseUrl, entities: [], synchronize: false, extra: { max: poolSize } }),
       outboxClsModule(),
-      MqModule.forRoot({ isGlobal: true, endpoints, logger: process.env.OUTBOX_BENCH_LOG ? undefined : false, consumers: { shutdownTimeoutMs: 5_000 }, producer: { lingerMs: Number(process.env.OUTBOX_BENCH_LINGER_MS ?? 2) } }),
+      MqModule.forRoot({
+        isGlobal: true,
+        endpoints,
+        logger: process.env.OUTBOX_BENCH_LOG ? undefined : false,
+        consumers: { shutdownTimeoutMs: 5_000 },
+        producer: { lingerMs: Number(process.env.OUTBOX_BENCH_LINGER_MS ?? 2) },
+      }),
       OutboxModule.forRoot({ isGlobal: true, migrationsRun: true, relay: { batchSize: 64 } }),
     ],
     providers: [BenchOrders, BenchPayments],

@@ -34,7 +34,20 @@ import { DataSource } from 'typeorm';
 import { BENCH_DDL, BenchOrders, BOSS_QUEUE, consumerProgress, createBenchApp, HALF_TOPIC, OUTBOX_TOPIC, startBossWorkers } from './outbox-bench-app';
 import { installCallCounters, postmasterPidOf, TierFigures, TierMeter } from './tier-meter';
 import { formatTable } from '@app/admin-client';
-import { BrokerBenchChild as BrokerChild, buildForBench, CpuMeter, fixed, killAllChildren, loadAverage, percentile, printTable, runClosedLoop, startBrokerChild, startPostgresServer, SummaryRow } from '@app/testkit';
+import {
+  BrokerBenchChild as BrokerChild,
+  buildForBench,
+  CpuMeter,
+  fixed,
+  killAllChildren,
+  loadAverage,
+  percentile,
+  printTable,
+  runClosedLoop,
+  startBrokerChild,
+  startPostgresServer,
+  SummaryRow,
+} from '@app/testkit';
 
 const TARGETS = { halfOverPgBoss: 1.5, halfOverBare: 0.5 };
 const FLOWS = ['bare', 'half-message', 'outbox', 'pg-boss'] as const;
@@ -152,7 +165,7 @@ async function waitForPayments(flow: string, count: number, maxMs: number): Prom
 /** After a window: the table agrees with the counter (the counter runs a moment ahead of commits). */
 async function checkPaymentsCommitted(dataSource: DataSource, flow: string, count: number): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    const rows = (await dataSource.query('SELECT count(*)::int AS n FROM payments WHERE flow = $1', [flow])) as Array<{ n: number }>;
+    const rows = await dataSource.query<Array<{ n: number }>>('SELECT count(*)::int AS n FROM payments WHERE flow = $1', [flow]);
     if (rows[0].n >= count) return;
     if (attempt >= 100) throw new Error(`${flow}: ${rows[0].n} payments committed, ${count} applied`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -284,7 +297,9 @@ async function main(): Promise<void> {
     await startBossWorkers(boss, dataSource);
 
     console.log(`outbox bench: PostgreSQL ${postgres.description}; broker child ${broker.grpcEndpoint} (ASYNC_FLUSH)`);
-    console.log(`concurrency ${options.concurrency} callers, ${options.measureMs / 1000} s per flow after ${options.warmupCalls} warm-up calls; load ${loadAverage()}`);
+    console.log(
+      `concurrency ${options.concurrency} callers, ${options.measureMs / 1000} s per flow after ${options.warmupCalls} warm-up calls; load ${loadAverage()}`,
+    );
 
     const orders = app.get(BenchOrders);
     const calls: Record<Flow, (id: string) => Promise<unknown>> = {
@@ -346,7 +361,22 @@ function printTiers(figures: Map<Flow, FlowFigures>): void {
   });
   console.log('\nPer business transaction (CPU in ms; syscalls and KiB of the application process):');
   console.log(
-    formatTable(['flow', 'tx/s', 'app CPU', 'broker CPU', 'PostgreSQL CPU', 'SQL statements', 'gRPC calls', 'writes / reads', 'KiB out / in', 'broker log bytes', 'commit-to-consumed p50 / p99'], rows),
+    formatTable(
+      [
+        'flow',
+        'tx/s',
+        'app CPU',
+        'broker CPU',
+        'PostgreSQL CPU',
+        'SQL statements',
+        'gRPC calls',
+        'writes / reads',
+        'KiB out / in',
+        'broker log bytes',
+        'commit-to-consumed p50 / p99',
+      ],
+      rows,
+    ),
   );
 }
 

@@ -144,7 +144,12 @@ function processIo(pid: number): ProcessIo {
     const [name, value] = line.split(':');
     if (value !== undefined) fields.set(name.trim(), Number(value));
   }
-  return { readSyscalls: fields.get('syscr') ?? 0, writeSyscalls: fields.get('syscw') ?? 0, bytesRead: fields.get('rchar') ?? 0, bytesWritten: fields.get('wchar') ?? 0 };
+  return {
+    readSyscalls: fields.get('syscr') ?? 0,
+    writeSyscalls: fields.get('syscw') ?? 0,
+    bytesRead: fields.get('rchar') ?? 0,
+    bytesWritten: fields.get('wchar') ?? 0,
+  };
 }
 
 /** The postmaster's pid from `postmaster.pid` in the data directory, when the server runs on this machine. */

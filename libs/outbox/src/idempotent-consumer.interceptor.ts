@@ -45,7 +45,7 @@ export class IdempotentConsumerInterceptor implements NestInterceptor {
           this.logger.debug(`skipped a duplicate of ${key} in group ${settings.group} (message ${message.messageId})`);
           return undefined;
         }
-        return lastValueFrom(next.handle(), { defaultValue: undefined });
+        return lastValueFrom<unknown, undefined>(next.handle(), { defaultValue: undefined });
       }),
     );
   }

@@ -71,7 +71,12 @@ export class OutboxDatabase implements OnModuleInit {
     try {
       return this.moduleRef.get<T>(token as string, { strict: false });
     } catch (error) {
-      throw new OutboxError('OUTBOX_ERR_INVALID_OPTIONS', `OutboxModule needs ${String((token as { name?: string }).name ?? token)}, registered by ${registeredBy}`, {}, { cause: error });
+      throw new OutboxError(
+        'OUTBOX_ERR_INVALID_OPTIONS',
+        `OutboxModule needs ${String((token as { name?: string }).name ?? token)}, registered by ${registeredBy}`,
+        {},
+        { cause: error },
+      );
     }
   }
 }

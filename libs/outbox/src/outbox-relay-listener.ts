@@ -53,7 +53,7 @@ export class OutboxRelayListener {
   private retryLater(client: Client, error: unknown): void {
     if (this.closed || this.client !== client) return;
     this.client = undefined;
-    if (error) this.logger.warn(`LISTEN connection failed, polling only until it is back: ${String(error)}`);
+    if (error) this.logger.warn(`LISTEN connection failed, polling only until it is back: ${error instanceof Error ? String(error) : JSON.stringify(error)}`);
     client.end().catch(() => undefined);
     this.reconnectTimer = setTimeout(() => void this.open(), RECONNECT_DELAY_MS);
   }

@@ -44,9 +44,13 @@ export class OutboxWriter {
   async enqueue(entry: OutboxEntry): Promise<string> {
     const runner = this.database.runner;
     if (!runner.isTransactionActive()) {
-      throw new OutboxError('OUTBOX_ERR_NO_TRANSACTION', `OutboxWriter.enqueue(${entry.topic}) needs an active transaction (@Transactional() or TransactionHost.withTransaction)`, {
-        topic: entry.topic,
-      });
+      throw new OutboxError(
+        'OUTBOX_ERR_NO_TRANSACTION',
+        `OutboxWriter.enqueue(${entry.topic}) needs an active transaction (@Transactional() or TransactionHost.withTransaction)`,
+        {
+          topic: entry.topic,
+        },
+      );
     }
     const { body, properties } = this.encode(entry);
     return runner.inTransaction((sql) =>

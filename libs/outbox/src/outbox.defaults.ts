@@ -39,7 +39,10 @@ export function resolveOutboxOptions(options: OutboxModuleOptions): ResolvedOutb
   }
   const retentionMs = options.checkBack?.retentionMs ?? OUTBOX_DEFAULTS.checkBack.retentionMs;
   const pruneIntervalMs = options.checkBack?.pruneIntervalMs ?? OUTBOX_DEFAULTS.checkBack.pruneIntervalMs;
-  for (const [name, value, min] of [['retentionMs', retentionMs, 1], ['pruneIntervalMs', pruneIntervalMs, 0]] as const) {
+  for (const [name, value, min] of [
+    ['retentionMs', retentionMs, 1],
+    ['pruneIntervalMs', pruneIntervalMs, 0],
+  ] as const) {
     if (!Number.isInteger(value) || value < min) {
       throw new OutboxError('OUTBOX_ERR_INVALID_OPTIONS', `checkBack.${name} must be an integer >= ${min}, got ${value}`, { [name]: value });
     }

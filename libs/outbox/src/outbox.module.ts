@@ -38,6 +38,16 @@ import { TransactionPruner } from './transaction-pruner';
     ConsumedPruner,
     TransactionPruner,
   ],
-  exports: [OUTBOX_MODULE_OPTIONS, TransactionalSender, OUTBOX_RELAY_OPTIONS, OutboxDatabase, OutboxWriter, OutboxRelay, IdempotentConsumerInterceptor, ConsumedPruner, TransactionPruner],
+  exports: [
+    OUTBOX_MODULE_OPTIONS,
+    TransactionalSender,
+    OUTBOX_RELAY_OPTIONS,
+    OutboxDatabase,
+    OutboxWriter,
+    OutboxRelay,
+    IdempotentConsumerInterceptor,
+    ConsumedPruner,
+    TransactionPruner,
+  ],
 })
 export class OutboxModule extends OutboxConfigurableModule {}

@@ -11,7 +11,12 @@ export async function sendHalfMessage(producer: MqTransactionProducer, topic: st
     return await producer.sendHalf(topic, payload, options);
   } catch (error) {
     if (isBrokerUnreachable(error)) throw brokerUnavailable(topic, 'the half message could not be sent', error);
-    throw new OutboxError('OUTBOX_ERR_HALF_SEND_FAILED', `the broker refused the half message for ${topic}: ${(error as Error).message}`, { topic }, { cause: error });
+    throw new OutboxError(
+      'OUTBOX_ERR_HALF_SEND_FAILED',
+      `the broker refused the half message for ${topic}: ${(error as Error).message}`,
+      { topic },
+      { cause: error },
+    );
   }
 }
 

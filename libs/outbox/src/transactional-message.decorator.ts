@@ -11,6 +11,7 @@ export const TRANSACTIONAL_MESSAGE_METADATA = 'outbox:transactional-message';
 export const TRANSACTIONAL_MESSAGE_EXECUTOR = Symbol('outbox:transactional-message-executor');
 
 /** Options of @TransactionalMessage. `result` is what the method resolved to; `args` its arguments. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the defaults let an untyped decorator accept any method
 export interface TransactionalMessageOptions<Result = any, Args extends unknown[] = any[]> {
   topic: string;
   tag?: string;
@@ -40,6 +41,7 @@ export interface TransactionalMessageInvoker {
  * OutboxModule did not wire (`new Service()`, or a class outside the module's application), a
  * call throws OUTBOX_ERR_NOT_WIRED instead of running without its message.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
 export function TransactionalMessage<Result = any, Args extends unknown[] = any[]>(options: TransactionalMessageOptions<Result, Args>): MethodDecorator {
   return (target, propertyKey, descriptor) => {
     const original = descriptor.value as unknown as (...args: unknown[]) => Promise<unknown>;
@@ -49,10 +51,14 @@ export function TransactionalMessage<Result = any, Args extends unknown[] = any[
       const invoker = (this as Record<symbol, TransactionalMessageInvoker | undefined>)[TRANSACTIONAL_MESSAGE_EXECUTOR];
       if (!invoker) {
         return Promise.reject(
-          new OutboxError('OUTBOX_ERR_NOT_WIRED', `${className}.${String(propertyKey)} is not wired by OutboxModule (an instance created outside Nest, or OutboxModule not imported)`, {
-            className,
-            method: String(propertyKey),
-          }),
+          new OutboxError(
+            'OUTBOX_ERR_NOT_WIRED',
+            `${className}.${String(propertyKey)} is not wired by OutboxModule (an instance created outside Nest, or OutboxModule not imported)`,
+            {
+              className,
+              method: String(propertyKey),
+            },
+          ),
         );
       }
       return invoker.invoke(options as TransactionalMessageOptions, this, original, args);

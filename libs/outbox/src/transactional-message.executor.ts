@@ -139,7 +139,12 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
     try {
       return this.moduleRef.get(OutboxWriter, { strict: false });
     } catch (error) {
-      throw new OutboxError('OUTBOX_ERR_OUTBOX_MODE_UNAVAILABLE', `mode 'outbox' for ${topic} needs the OutboxWriter provider, which is not registered`, { topic }, { cause: error });
+      throw new OutboxError(
+        'OUTBOX_ERR_OUTBOX_MODE_UNAVAILABLE',
+        `mode 'outbox' for ${topic} needs the OutboxWriter provider, which is not registered`,
+        { topic },
+        { cause: error },
+      );
     }
   }
 }

@@ -30,9 +30,13 @@ export class TransactionalMessageExplorer implements OnModuleInit {
       const decorated = this.decoratedMethods(wrapper);
       if (decorated.length === 0) continue;
       if (!wrapper.isDependencyTreeStatic() || !wrapper.instance) {
-        throw new OutboxError('OUTBOX_ERR_INVALID_OPTIONS', `@TransactionalMessage on ${wrapper.name}, which is not a singleton: request-scoped providers are not supported`, {
-          className: String(wrapper.name),
-        });
+        throw new OutboxError(
+          'OUTBOX_ERR_INVALID_OPTIONS',
+          `@TransactionalMessage on ${wrapper.name}, which is not a singleton: request-scoped providers are not supported`,
+          {
+            className: String(wrapper.name),
+          },
+        );
       }
       Object.defineProperty(wrapper.instance, TRANSACTIONAL_MESSAGE_EXECUTOR, { value: this.executor, configurable: true });
       for (const options of decorated) if ((options.mode ?? 'half-message') === 'half-message') this.registerCheckBack(options.topic);
@@ -49,7 +53,9 @@ export class TransactionalMessageExplorer implements OnModuleInit {
     if (!prototype || typeof wrapper.metatype !== 'function') return [];
     return this.scanner
       .getAllMethodNames(prototype)
-      .map((name) => Reflect.getMetadata(TRANSACTIONAL_MESSAGE_METADATA, (prototype as Record<string, object>)[name]) as TransactionalMessageOptions | undefined)
+      .map(
+        (name) => Reflect.getMetadata(TRANSACTIONAL_MESSAGE_METADATA, (prototype as Record<string, object>)[name]) as TransactionalMessageOptions | undefined,
+      )
       .filter((options): options is TransactionalMessageOptions => options !== undefined);
   }
 

@@ -54,7 +54,10 @@ export class TypeOrmTransactionCompletion implements EntitySubscriberInterface {
     const list = this.waiting.get(queryRunner) ?? [];
     const due = list.filter(ended);
     if (due.length === 0) return;
-    this.waiting.set(queryRunner, list.filter((waiting) => !ended(waiting)));
+    this.waiting.set(
+      queryRunner,
+      list.filter((waiting) => !ended(waiting)),
+    );
     for (const waiting of due) await waiting.callback(committed);
   }
 }

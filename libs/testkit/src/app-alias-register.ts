@@ -4,7 +4,7 @@
  * Jest's moduleNameMapper nor tsconfig-paths is present. Import it first in a child script.
  * Resolution is relative to this file, so it works on the transpiled tree and on the sources alike.
  */
-import Module = require('node:module');
+import Module from 'node:module';
 import * as path from 'node:path';
 
 const ALIAS = /^@app\/([a-z-]+)(\/.*)?$/;

@@ -15,6 +15,7 @@ const ALIAS_REQUIRE = /require\("@app\/([a-z-]+)/g;
 /** TypeScript is loaded on the first build only: child scripts that import this package never pay for it. */
 let typescript: typeof TypeScript | undefined;
 function ts(): typeof TypeScript {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, not at import
   typescript ??= require('typescript') as typeof TypeScript;
   return typescript;
 }
@@ -35,7 +36,7 @@ export async function buildForChildren(sourceDirs: string[]): Promise<ChildBuild
   return {
     outDir,
     script: (relativeTsPath) => path.join(outDir, relativeTsPath.replace(/\.ts$/, '.js')),
-    env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
+    env: childEnv(outDir),
     remove: () => fs.rm(outDir, { recursive: true, force: true }),
   };
 }
@@ -105,4 +106,14 @@ export async function transpileAliasClosure(root: string, outDir: string, built:
 
 function isTranspiled(name: string): boolean {
   return name.endsWith('.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.d.ts');
+}
+
+/**
+ * The environment of a child started from a build: bare imports resolve through NODE_PATH, and
+ * every node process preloads the build's alias resolver (NODE_OPTIONS), so `@app/*` resolves in
+ * any script of the build, whether or not it imports the resolver itself.
+ */
+export function childEnv(outDir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const preload = `--require ${path.join(outDir, ALIAS_REGISTER_SOURCE.replace(/\.ts$/, '.js'))}`;
+  return { ...base, NODE_PATH: path.join(REPO_ROOT, 'node_modules'), NODE_OPTIONS: [base.NODE_OPTIONS, preload].filter(Boolean).join(' ') };
 }

@@ -143,7 +143,7 @@ export class EmbeddedPostgresCluster {
       const args = [`--pgdata=${this.dataDir}`, '--auth=scram-sha-256', `--username=${POSTGRES_USER}`];
       args.push(`--pwfile=${this.passwordFile}`, '--lc-messages=C', ...options.initdbFlags);
       this.child = spawnAs(initdb, args, this.runAs);
-      await runToCompletion(this.child, 'initdb', options.onLog);
+      await runToCompletion(this.child, 'initdb', (line) => options.onLog(line));
     } finally {
       this.removePasswordFileSync();
     }
@@ -291,7 +291,7 @@ function forEachLine(child: ChildProcess, onLine: (line: string) => void): void 
 
 function run(file: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    execFile(file, args, (error, stdout) => (error ? reject(new Error(error.message, { cause: error })) : resolve(stdout)));
   });
 }
 

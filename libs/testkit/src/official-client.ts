@@ -1,13 +1,5 @@
 import { format } from 'node:util';
-import {
-  ILogger,
-  Producer,
-  ProducerOptions,
-  PushConsumer,
-  PushConsumerOptions,
-  SimpleConsumer,
-  SimpleConsumerOptions,
-} from 'rocketmq-client-nodejs';
+import { ILogger, Producer, ProducerOptions, PushConsumer, PushConsumerOptions, SimpleConsumer, SimpleConsumerOptions } from 'rocketmq-client-nodejs';
 
 /**
  * The official RocketMQ Node client (`rocketmq-client-nodejs`) in tests, closed fully afterwards.

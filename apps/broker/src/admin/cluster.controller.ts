@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { BROKER_CONFIG } from '../broker.tokens';
 import { BrokerConfig } from '../config/broker-config';
-import { ClusterResponse } from '@app/admin-client';
+import type { ClusterResponse } from '@app/admin-client';
 
 /** The part of Express's request used here (@types/express is not a dependency). */
 interface LocalSocketRequest {

@@ -21,7 +21,7 @@ import { dlqTopicOf, PERM_WRITE, TopicsApi } from '../topics/topic-config';
 import { writeQueueFor } from '../topics/write-queue';
 import { bodyObject, parseMax } from './admin-request';
 import { toMessageView } from './message-view';
-import { DeadLetterListResponse, DeadLetterResendResponse } from '@app/admin-client';
+import type { DeadLetterListResponse, DeadLetterResendResponse } from '@app/admin-client';
 
 /** Properties the dead-letter move adds (delivery/dead-letter-queue.ts); dropped again on resend. */
 const DEAD_LETTER_PROPERTIES: ReadonlySet<string> = new Set(Object.values(DeadLetterProperty));
@@ -69,8 +69,7 @@ export class DeadLetterController {
       throw new BadRequestException(`topic must be a non-empty string, got ${JSON.stringify(body.topic)}`);
     }
     const dead = await this.findDeadLetter(group, messageId);
-    const target =
-      (body.topic as string | undefined) ?? dead.properties[DeadLetterProperty.OriginTopic] ?? dead.properties[DeadLetterProperty.RetryTopic];
+    const target = body.topic ?? dead.properties[DeadLetterProperty.OriginTopic] ?? dead.properties[DeadLetterProperty.RetryTopic];
     if (target === undefined) {
       throw new ConflictException(
         `message ${JSON.stringify(messageId)} has no ${DeadLetterProperty.OriginTopic} property; name the topic to resend to with {"topic": "..."}`,
@@ -85,7 +84,11 @@ export class DeadLetterController {
   /** Queue ids of the group's dead-letter topic; 404 when neither the group nor its DLQ exists. */
   private dlqQueueIds(group: string): number[] {
     const topic = dlqTopicOf(group);
-    const queueIds = this.store.listQueues().filter(([t]) => t === topic).map(([, queueId]) => queueId).sort((a, b) => a - b);
+    const queueIds = this.store
+      .listQueues()
+      .filter(([t]) => t === topic)
+      .map(([, queueId]) => queueId)
+      .sort((a, b) => a - b);
     const known =
       queueIds.length > 0 ||
       this.topics?.get(topic) !== undefined ||

@@ -6,7 +6,7 @@ import { groupNameProblem } from '../topics/topic-validator';
 import { bodyObject, parseTimestamp, required, requireString } from './admin-request';
 import { StoreWriteErrorFilter } from './store-write-error.filter';
 import { TopicConfigErrorFilter } from './topic-config-error.filter';
-import { GroupDetailResponse, GroupListResponse, GroupSummaryView, ResetOffsetResponse } from '@app/admin-client';
+import type { GroupDetailResponse, GroupListResponse, GroupSummaryView, ResetOffsetResponse } from '@app/admin-client';
 
 /**
  * Consumer groups (mqadmin consumerProgress, resetOffsetByTime). A group is known when it has a

@@ -1,5 +1,5 @@
 import { HalfMessageView } from '../transaction/transaction.types';
-import { HalfMessageCounts } from '@app/admin-client';
+import type { HalfMessageCounts } from '@app/admin-client';
 
 /** Pending and check-max half messages among `views`. */
 export function halfMessageCounts(views: readonly HalfMessageView[]): HalfMessageCounts {

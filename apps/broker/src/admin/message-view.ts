@@ -1,5 +1,5 @@
 import { RecordType, StoredMessage } from '../store/message-record';
-import { MessageView } from '@app/admin-client';
+import type { MessageView } from '@app/admin-client';
 
 /** Bytes of the body shown as text; the whole body is always in `bodyBase64`. */
 export const BODY_PREVIEW_BYTES = 1024;

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, NotFoundException, Param } from '@nestjs/commo
 import { MESSAGE_STORE } from '../broker.tokens';
 import { MessageStore } from '../store/message-store';
 import { toMessageView } from './message-view';
-import { MessageQueryResponse } from '@app/admin-client';
+import type { MessageQueryResponse } from '@app/admin-client';
 
 /** Messages by id (mqadmin queryMsgById). */
 @Controller('messages')

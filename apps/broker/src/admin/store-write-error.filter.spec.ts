@@ -17,14 +17,24 @@ import { TopicRegistry } from '../topics/topic-registry';
 describe('admin API on a full disk', () => {
   let app: INestApplication;
   const disk = new SimulatedDisk();
-  const topics = new TopicRegistry('/config', { autoCreateTopicEnable: false, defaultTopicQueueNums: 8, autoCreateSubscriptionGroup: true }, pino({ level: 'silent' }), disk.mount());
+  const topics = new TopicRegistry(
+    '/config',
+    { autoCreateTopicEnable: false, defaultTopicQueueNums: 8, autoCreateSubscriptionGroup: true },
+    pino({ level: 'silent' }),
+    disk.mount(),
+  );
   const store = { state: StoreState.Running, listQueues: () => [], getQueueBounds: () => ({ minOffset: 0, maxOffset: 0 }) };
   // Only what reset-offset reads before it creates the group.
   const delivery = { listGroups: () => [], progress: () => [], resetOffsetByTime: async () => [] };
 
   beforeAll(async () => {
     await topics.open();
-    const module = BrokerModule.register({ store: store as unknown as MessageStore, config: BROKER_CONFIG_DEFAULTS, topics, delivery: delivery as unknown as DeliveryService });
+    const module = BrokerModule.register({
+      store: store as unknown as MessageStore,
+      config: BROKER_CONFIG_DEFAULTS,
+      topics,
+      delivery: delivery as unknown as DeliveryService,
+    });
     app = (await Test.createTestingModule({ imports: [module] }).compile()).createNestApplication({ logger: false });
     await app.init();
   });
@@ -36,7 +46,12 @@ describe('admin API on a full disk', () => {
   it('answers 503 with the reason, keeps nothing, and creates the topic once space is back', async () => {
     disk.inject({ operation: 'write', pathIncludes: 'topics.json', errno: 'ENOSPC', times: Infinity });
     const refused = await request(app.getHttpServer()).put('/topics/orders').send({}).expect(503);
-    expect(refused.body).toMatchObject({ statusCode: 503, code: 'STORE_ERR_WRITE_FAILED', diskFull: true, message: expect.stringContaining("the broker's disk is full") });
+    expect(refused.body).toMatchObject({
+      statusCode: 503,
+      code: 'STORE_ERR_WRITE_FAILED',
+      diskFull: true,
+      message: expect.stringContaining("the broker's disk is full"),
+    });
     expect(refused.body.message).toContain('ENOSPC');
     expect(topics.get('orders')).toBeUndefined();
     disk.clearFaults();

@@ -8,7 +8,7 @@ import { toMessageView } from './message-view';
 import { StoreWriteErrorFilter } from './store-write-error.filter';
 import { TopicConfigErrorFilter } from './topic-config-error.filter';
 import { halfMessageCounts } from './half-message-counts';
-import { MessageKeyQueryResponse, QueueStatusView, TopicListResponse, TopicStatusResponse, TopicUpsertResponse } from '@app/admin-client';
+import type { MessageKeyQueryResponse, QueueStatusView, TopicListResponse, TopicStatusResponse, TopicUpsertResponse } from '@app/admin-client';
 
 /** Fields `PUT /topics/:name` accepts; anything else is a 400, so a typo is not silently ignored. */
 const UPSERT_FIELDS = new Set(['readQueueNums', 'writeQueueNums', 'perm', 'messageType']);
@@ -69,7 +69,7 @@ export class TopicsController {
     if (readQueueNums !== undefined) change.readQueueNums = readQueueNums;
     if (writeQueueNums !== undefined) change.writeQueueNums = writeQueueNums;
     if (perm !== undefined) change.perm = perm;
-    if (body.messageType !== undefined) change.messageType = (body.messageType as string).toUpperCase() as TopicMessageType;
+    if (body.messageType !== undefined) change.messageType = body.messageType.toUpperCase() as TopicMessageType;
     const topic = await registry.upsert(change);
     return { created, topic };
   }
@@ -85,7 +85,7 @@ export class TopicsController {
   @Get(':name/messages')
   async byKey(@Param('name') name: string, @Query('key') key: unknown, @Query('max') max: unknown): Promise<MessageKeyQueryResponse> {
     if (typeof key !== 'string' || key === '') throw new BadRequestException('key is required (?key=...)');
-    const maxCount = parseMax(typeof max === 'string' ? max : max === undefined ? undefined : String(max));
+    const maxCount = parseMax(typeof max === 'string' ? max : max === undefined ? undefined : JSON.stringify(max));
     if (this.topics?.get(name) === undefined && !this.store.listQueues().some(([topic]) => topic === name)) {
       throw new NotFoundException(`topic ${JSON.stringify(name)} does not exist`);
     }

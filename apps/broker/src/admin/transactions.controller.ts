@@ -16,7 +16,7 @@ import { TRANSACTIONS } from '../broker.tokens';
 import { HalfMessageState, HalfMessageView, TransactionApi, TransactionResolution } from '../transaction/transaction.types';
 import { bodyObject, parseMax, required } from './admin-request';
 import { halfMessageCounts } from './half-message-counts';
-import { TransactionListResponse, TransactionResolveResponse } from '@app/admin-client';
+import type { TransactionListResponse, TransactionResolveResponse } from '@app/admin-client';
 
 /** The states `GET /transactions?state=` filters on: the unresolved ones. */
 const LISTED_STATES: ReadonlySet<HalfMessageState> = new Set(['pending', 'check-max']);

@@ -1,6 +1,19 @@
 import type { TopicConfig } from '../topics/topic-config';
 import { AdminClient, formatFields, formatPerm, formatTable, formatTimestamp } from '@app/admin-client';
-import type { ClusterResponse, GroupDetailResponse, GroupListResponse, MessageKeyQueryResponse, MessageQueryResponse, MessageView, ResetOffsetResponse, TopicListResponse, TopicStatusResponse, TopicUpsertResponse, TransactionListResponse, TransactionResolveResponse } from '@app/admin-client';
+import type {
+  ClusterResponse,
+  GroupDetailResponse,
+  GroupListResponse,
+  MessageKeyQueryResponse,
+  MessageQueryResponse,
+  MessageView,
+  ResetOffsetResponse,
+  TopicListResponse,
+  TopicStatusResponse,
+  TopicUpsertResponse,
+  TransactionListResponse,
+  TransactionResolveResponse,
+} from '@app/admin-client';
 
 /**
  * The mqadmin subcommands: each calls the admin REST API and prints what Apache RocketMQ's
@@ -48,10 +61,7 @@ export async function topicList(client: AdminClient, print: Print): Promise<void
 }
 
 export async function topicStatus(client: AdminClient, options: { topic: string }, print: Print): Promise<void> {
-  const [status, cluster] = await Promise.all([
-    client.get<TopicStatusResponse>(['topics', options.topic]),
-    client.get<ClusterResponse>(['cluster']),
-  ]);
+  const [status, cluster] = await Promise.all([client.get<TopicStatusResponse>(['topics', options.topic]), client.get<ClusterResponse>(['cluster'])]);
   const rows = status.queues.map((q) => [cluster.brokerName, q.queueId, q.minOffset, q.maxOffset, formatTimestamp(q.lastUpdateTimestampMs)]);
   print(formatTable(['Broker Name', 'QID', 'Min Offset', 'Max Offset', 'Last Updated'], rows));
   const half = status.halfMessages;
@@ -99,7 +109,9 @@ export async function endTransaction(
   if (options.topic !== undefined) body.topic = options.topic;
   if (options.msgId !== undefined) body.messageId = options.msgId;
   const result = await client.post<TransactionResolveResponse>(['transactions', options.transactionId, resolution], body);
-  const outcome = result.duplicate ? `was already ${resolution === 'commit' ? 'committed' : 'rolled back'}` : `${resolution === 'commit' ? 'committed' : 'rolled back'}`;
+  const outcome = result.duplicate
+    ? `was already ${resolution === 'commit' ? 'committed' : 'rolled back'}`
+    : `${resolution === 'commit' ? 'committed' : 'rolled back'}`;
   print(`transaction [${result.transactionId}] of message [${result.messageId}] on topic [${result.topic}] ${outcome}.\n`);
 }
 
@@ -107,14 +119,18 @@ export async function endTransaction(
 export async function consumerProgress(client: AdminClient, options: { group?: string }, print: Print): Promise<void> {
   if (options.group === undefined) {
     const { groups } = await client.get<GroupListResponse>(['groups']);
-    const rows = groups.map((g) => [g.group, g.topics.length, g.config?.fifo ? 'FIFO' : 'CONCURRENTLY', g.config?.maxDeliveryAttempts ?? '-', g.inFlight, g.totalLag]);
+    const rows = groups.map((g) => [
+      g.group,
+      g.topics.length,
+      g.config?.fifo ? 'FIFO' : 'CONCURRENTLY',
+      g.config?.maxDeliveryAttempts ?? '-',
+      g.inFlight,
+      g.totalLag,
+    ]);
     print(formatTable(['Group', 'Topics', 'Type', 'Max Deliveries', 'Inflight', 'Diff Total'], rows));
     return;
   }
-  const [detail, cluster] = await Promise.all([
-    client.get<GroupDetailResponse>(['groups', options.group]),
-    client.get<ClusterResponse>(['cluster']),
-  ]);
+  const [detail, cluster] = await Promise.all([client.get<GroupDetailResponse>(['groups', options.group]), client.get<ClusterResponse>(['cluster'])]);
   const rows = detail.progress.map((p) => [p.topic, cluster.brokerName, p.queueId, p.brokerOffset, p.consumerOffset, p.inFlight, p.lag]);
   print(formatTable(['Topic', 'Broker Name', 'QID', 'Broker Offset', 'Consumer Offset', 'Inflight', 'Diff'], rows));
   print(`\nConsume Diff Total: ${detail.totalLag}\nConsume Inflight Total: ${detail.inFlight}\n`);
@@ -122,7 +138,10 @@ export async function consumerProgress(client: AdminClient, options: { group?: s
 
 /** `-i` takes one id or several, comma-separated, as mqadmin's. */
 export async function queryMsgById(client: AdminClient, options: { msgId: string }, print: Print): Promise<void> {
-  const ids = options.msgId.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  const ids = options.msgId
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
   if (ids.length === 0) throw new UsageError('-i needs a message id');
   for (const id of ids) {
     const { records } = await client.get<MessageQueryResponse>(['messages', id]);
@@ -149,12 +168,22 @@ export async function resetOffsetByTime(
     `rollback consumer offset by specified group[${result.group}], topic[${result.topic}], ` +
       `timestamp(string)[${options.timestamp}], timestamp(long)[${result.timestampMs}]\n`,
   );
-  print(formatTable(['brokerName', 'queueId', 'offset'], result.offsets.map((o) => [cluster.brokerName, o.queueId, o.offset])));
+  print(
+    formatTable(
+      ['brokerName', 'queueId', 'offset'],
+      result.offsets.map((o) => [cluster.brokerName, o.queueId, o.offset]),
+    ),
+  );
 }
 
 export async function clusterList(client: AdminClient, print: Print): Promise<void> {
   const c = await client.get<ClusterResponse>(['cluster']);
-  print(formatTable(['Cluster Name', 'Broker Name', 'BID', 'Addr', 'Version', 'Admin Addr'], [[c.clusterName, c.brokerName, c.brokerId, c.addresses.grpc, c.version, c.addresses.admin]]));
+  print(
+    formatTable(
+      ['Cluster Name', 'Broker Name', 'BID', 'Addr', 'Version', 'Admin Addr'],
+      [[c.clusterName, c.brokerName, c.brokerId, c.addresses.grpc, c.version, c.addresses.admin]],
+    ),
+  );
 }
 
 /**
@@ -163,7 +192,10 @@ export async function clusterList(client: AdminClient, print: Print): Promise<vo
  */
 export function messageTypeAttribute(attributes: string): string {
   let messageType: string | undefined;
-  for (const pair of attributes.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const pair of attributes
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const match = /^\+([^=]+)=(.*)$/.exec(pair);
     if (!match) throw new UsageError(`bad attribute ${JSON.stringify(pair)}: expected +key=value, e.g. +message.type=FIFO`);
     if (match[1] !== 'message.type') throw new UsageError(`unsupported attribute ${JSON.stringify(match[1])}: only message.type is supported`);

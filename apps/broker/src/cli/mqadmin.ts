@@ -63,6 +63,14 @@ export async function run(argv: readonly string[], io: MqadminIo): Promise<numbe
   }
 }
 
+/** `-n host:port`, which every command takes. */
+interface NameServer {
+  namesrvAddr: string;
+}
+
+/** What commander parsed for a command whose handler takes (client, options, ...). */
+type OptionsOf<F extends (client: AdminClient, options: never, ...rest: never[]) => unknown> = NameServer & Parameters<F>[1];
+
 function buildProgram(io: MqadminIo): Command {
   const program = new Command('mqadmin')
     .description('Administer a nest-rocket-tx broker through its admin REST API, with Apache RocketMQ mqadmin commands.')
@@ -70,7 +78,7 @@ function buildProgram(io: MqadminIo): Command {
     // Commander's own errors (unknown command, missing flag) become one `mqadmin: ...` line.
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(`mqadmin: ${text.replace(/^error: /, '')}`) })
     .showSuggestionAfterError(false);
-  const client = (options: { namesrvAddr: string }): AdminClient => new AdminClient(options.namesrvAddr, io.fetch);
+  const client = (options: NameServer): AdminClient => new AdminClient(options.namesrvAddr, io.fetch);
   const now = io.now ?? Date.now;
 
   command(program, 'updateTopic', 'Create or update a topic')
@@ -79,46 +87,46 @@ function buildProgram(io: MqadminIo): Command {
     .option('-w, --writeQueueNums <n>', 'write queues (default 8 on creation)', integer)
     .option('-p, --perm <perm>', 'permission: 2 write, 4 read, 6 read+write (default 6)', integer)
     .option('-a, --attributes <attributes>', 'topic attributes, e.g. +message.type=FIFO')
-    .action((options) => updateTopic(client(options), options, io.stdout));
+    .action((options: OptionsOf<typeof updateTopic>) => updateTopic(client(options), options, io.stdout));
 
   command(program, 'deleteTopic', 'Delete a topic')
     .requiredOption('-t, --topic <topic>', 'topic name')
-    .action((options) => deleteTopic(client(options), options, io.stdout));
+    .action((options: OptionsOf<typeof deleteTopic>) => deleteTopic(client(options), options, io.stdout));
 
-  command(program, 'topicList', 'List all topics').action((options) => topicList(client(options), io.stdout));
+  command(program, 'topicList', 'List all topics').action((options: NameServer) => topicList(client(options), io.stdout));
 
   command(program, 'topicStatus', 'Show the offsets of every queue of a topic')
     .requiredOption('-t, --topic <topic>', 'topic name')
-    .action((options) => topicStatus(client(options), options, io.stdout));
+    .action((options: OptionsOf<typeof topicStatus>) => topicStatus(client(options), options, io.stdout));
 
   command(program, 'consumerProgress', "Show a consumer group's progress and lag, or every group's")
     .option('-g, --groupName <group>', 'consumer group')
-    .action((options) => consumerProgress(client(options), { group: options.groupName }, io.stdout));
+    .action((options: NameServer & { groupName?: string }) => consumerProgress(client(options), { group: options.groupName }, io.stdout));
 
   command(program, 'queryMsgById', 'Query messages by id')
     .requiredOption('-i, --msgId <id>', 'message id (several: comma-separated)')
-    .action((options) => queryMsgById(client(options), options, io.stdout));
+    .action((options: OptionsOf<typeof queryMsgById>) => queryMsgById(client(options), options, io.stdout));
 
   command(program, 'queryMsgByKey', 'Query messages by key')
     .requiredOption('-t, --topic <topic>', 'topic name')
     .requiredOption('-k, --msgKey <key>', 'message key')
     .option('-m, --maxNum <n>', 'at most this many messages (default 32)', integer)
-    .action((options) => queryMsgByKey(client(options), options, io.stdout));
+    .action((options: OptionsOf<typeof queryMsgByKey>) => queryMsgByKey(client(options), options, io.stdout));
 
   command(program, 'resetOffsetByTime', "Reset a group's offsets on a topic to a point in time")
     .requiredOption('-g, --group <group>', 'consumer group')
     .requiredOption('-t, --topic <topic>', 'topic name')
     .requiredOption('-s, --timestamp <time>', 'now, ms since the epoch, or yyyy-MM-dd#HH:mm:ss:SSS')
     .addOption(new Option('-f, --force <force>', 'accepted for compatibility; offsets are always reset').hideHelp())
-    .action((options) => resetOffsetByTime(client(options), options, io.stdout, now()));
+    .action((options: OptionsOf<typeof resetOffsetByTime>) => resetOffsetByTime(client(options), options, io.stdout, now()));
 
-  command(program, 'clusterList', 'Show the cluster and its broker').action((options) => clusterList(client(options), io.stdout));
+  command(program, 'clusterList', 'Show the cluster and its broker').action((options: NameServer) => clusterList(client(options), io.stdout));
 
   command(program, 'listHalfMessages', 'List unresolved transactional half messages, oldest first')
     .option('-t, --topic <topic>', 'only this topic')
     .option('-s, --state <state>', 'only this state: pending or check-max')
     .option('-m, --maxNum <n>', 'at most this many (default 32)', integer)
-    .action((options) => listHalfMessages(client(options), options, io.stdout, now()));
+    .action((options: OptionsOf<typeof listHalfMessages>) => listHalfMessages(client(options), options, io.stdout, now()));
 
   for (const [name, resolution, description] of [
     ['commitTransaction', 'commit', 'Commit a transaction: its half message is delivered once'],
@@ -128,7 +136,7 @@ function buildProgram(io: MqadminIo): Command {
       .requiredOption('-i, --transactionId <id>', 'transaction id (listHalfMessages shows it)')
       .option('-t, --topic <topic>', "the half message's topic, for a transaction no longer listed")
       .option('-k, --msgId <id>', "the half message's id, for a transaction no longer listed")
-      .action((options) => endTransaction(client(options), options, resolution, io.stdout));
+      .action((options: OptionsOf<typeof endTransaction>) => endTransaction(client(options), options, resolution, io.stdout));
   }
 
   return program;

@@ -34,7 +34,11 @@ describe('MinHeap', () => {
   it('rebuilds from a new set of items, dropping the old ones', () => {
     const heap = new MinHeap<Due>(dueFirst);
     for (let i = 0; i < 10; i++) heap.push({ dueMs: i, offset: i });
-    heap.rebuild([{ dueMs: 9, offset: 1 }, { dueMs: 2, offset: 7 }, { dueMs: 2, offset: 3 }]);
+    heap.rebuild([
+      { dueMs: 9, offset: 1 },
+      { dueMs: 2, offset: 7 },
+      { dueMs: 2, offset: 3 },
+    ]);
     expect([heap.pop(), heap.pop(), heap.pop(), heap.pop()]).toEqual([{ dueMs: 2, offset: 3 }, { dueMs: 2, offset: 7 }, { dueMs: 9, offset: 1 }, undefined]);
   });
 });

@@ -94,8 +94,7 @@ const PARSERS: { [K in ValueKind]: (raw: string) => ParsedValue<ValueKinds[K]> }
     if (lower === 'true' || lower === 'false') return { ok: true, value: lower === 'true' };
     return { ok: false, expected: 'true or false' };
   },
-  'flush-disk-type': (raw) =>
-    raw === 'SYNC_FLUSH' || raw === 'ASYNC_FLUSH' ? { ok: true, value: raw } : { ok: false, expected: 'SYNC_FLUSH or ASYNC_FLUSH' },
+  'flush-disk-type': (raw) => (raw === 'SYNC_FLUSH' || raw === 'ASYNC_FLUSH' ? { ok: true, value: raw } : { ok: false, expected: 'SYNC_FLUSH or ASYNC_FLUSH' }),
   text: (raw) => (raw !== '' ? { ok: true, value: raw } : { ok: false, expected: 'a non-empty string' }),
 };
 

@@ -93,12 +93,7 @@ function parseCommandLineSettings(settings: readonly CommandLineSetting[]): Part
   return values;
 }
 
-function parseOrThrow<F extends keyof BrokerConfig>(
-  field: F,
-  key: string,
-  raw: string,
-  where: { source: string; line?: number },
-): BrokerConfig[F] {
+function parseOrThrow<F extends keyof BrokerConfig>(field: F, key: string, raw: string, where: { source: string; line?: number }): BrokerConfig[F] {
   const parsed = parseConfigValue(field, raw);
   if (!parsed.ok) throw BrokerConfigError.invalidValue(where, key, raw, parsed.expected);
   return parsed.value;

@@ -20,7 +20,7 @@ describe('parseJavaProperties', () => {
     expect(parseJavaProperties('brokerName=a#b')).toEqual([{ key: 'brokerName', value: 'a#b', line: 1 }]);
   });
 
-  it('joins a line ending in a backslash with the next, dropping the next line\'s indentation', () => {
+  it("joins a line ending in a backslash with the next, dropping the next line's indentation", () => {
     const text = 'namesrvAddr=host-a:9876;\\\n    host-b:9876\nnext=1';
     expect(parseJavaProperties(text)).toEqual([
       { key: 'namesrvAddr', value: 'host-a:9876;host-b:9876', line: 1 },

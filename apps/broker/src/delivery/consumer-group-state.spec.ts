@@ -34,7 +34,10 @@ describe('QueueConsumeState', () => {
     state.deliver(6, delivery(60, 2_000, 'A'));
     state.hold(7, 'A');
     const snapshot = state.snapshot();
-    expect(snapshot.done).toEqual([[1, 2], [4, 1]]);
+    expect(snapshot.done).toEqual([
+      [1, 2],
+      [4, 1],
+    ]);
     const restored = QueueConsumeState.restore('orders', 2, JSON.parse(JSON.stringify(snapshot)));
     expect(restored.snapshot()).toEqual(snapshot);
     expect(restored.isGroupBlocked('A')).toBe(true);

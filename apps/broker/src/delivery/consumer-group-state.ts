@@ -223,7 +223,9 @@ export class QueueConsumeState {
     const inFlight: QueueStateSnapshot['inFlight'] = [];
     for (const [offset, delivery] of this.inFlight) {
       const { deliveryId, attempts, invisibleUntilMs, messageGroup } = delivery;
-      inFlight.push(messageGroup === undefined ? { offset, deliveryId, attempts, invisibleUntilMs } : { offset, deliveryId, attempts, invisibleUntilMs, messageGroup });
+      inFlight.push(
+        messageGroup === undefined ? { offset, deliveryId, attempts, invisibleUntilMs } : { offset, deliveryId, attempts, invisibleUntilMs, messageGroup },
+      );
     }
     const held = [...this.held].map(([messageGroup, offsets]) => ({ messageGroup, offsets: [...offsets] }));
     const nextOffset = this.scanFrom ?? this.nextOffset;

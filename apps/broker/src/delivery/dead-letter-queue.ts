@@ -43,7 +43,10 @@ export class DeadLetterQueue {
       this.logger.error({ group, topic, messageId: message.messageId, result }, 'cannot append dead-letter message');
       return { status: 'failed', reason: `cannot append to ${topic}: ${result.status}` };
     }
-    this.logger.info({ group, topic: message.topic, queueId: message.queueId, queueOffset: message.queueOffset, messageId: message.messageId, attempts }, 'message moved to dead-letter queue');
+    this.logger.info(
+      { group, topic: message.topic, queueId: message.queueId, queueOffset: message.queueOffset, messageId: message.messageId, attempts },
+      'message moved to dead-letter queue',
+    );
     return { status: 'ok' };
   }
 }

@@ -120,7 +120,17 @@ describe('DeliveryService long polling', () => {
   });
 
   it('long-polls a pull at the end of the queue until a message arrives', async () => {
-    const pending = track(h.service.pull({ group: GROUP, topic: TOPIC, queueId: 0, offset: 0, batchSize: 32, filter: { type: 'TAG', expression: '*' }, longPollingTimeoutMs: LONG_POLL_MS }));
+    const pending = track(
+      h.service.pull({
+        group: GROUP,
+        topic: TOPIC,
+        queueId: 0,
+        offset: 0,
+        batchSize: 32,
+        filter: { type: 'TAG', expression: '*' },
+        longPollingTimeoutMs: LONG_POLL_MS,
+      }),
+    );
     await letItWait();
     expect(pending.settled()).toBe(false);
     await append(h.store, message(0));

@@ -5,7 +5,16 @@ import { PullRequest, PullResult } from './delivery.types';
 import { STALE_RECEIPT_HANDLE } from './receipt-handle-validator';
 
 function pullRequest(overrides: Partial<PullRequest> = {}): PullRequest {
-  return { group: 'reader', topic: TOPIC, queueId: 0, offset: 0, batchSize: 32, filter: { type: 'TAG', expression: '*' }, longPollingTimeoutMs: 0, ...overrides };
+  return {
+    group: 'reader',
+    topic: TOPIC,
+    queueId: 0,
+    offset: 0,
+    batchSize: 32,
+    filter: { type: 'TAG', expression: '*' },
+    longPollingTimeoutMs: 0,
+    ...overrides,
+  };
 }
 
 function pulledIds(result: PullResult): string[] {

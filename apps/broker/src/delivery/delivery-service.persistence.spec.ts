@@ -77,12 +77,26 @@ describe('DeliveryService state across restarts', () => {
     const overlapping = {
       version: 1,
       nextDeliveryId: 5,
-      queues: [{ group: GROUP, topic: TOPIC, queueId: 0, consumerOffset: 0, nextOffset: 3, done: [[1, 1]], inFlight: [{ offset: 1, deliveryId: 1, attempts: 1, invisibleUntilMs: 0 }], held: [] }],
+      queues: [
+        {
+          group: GROUP,
+          topic: TOPIC,
+          queueId: 0,
+          consumerOffset: 0,
+          nextOffset: 3,
+          done: [[1, 1]],
+          inFlight: [{ offset: 1, deliveryId: 1, attempts: 1, invisibleUntilMs: 0 }],
+          held: [],
+        },
+      ],
     };
     for (const content of ['{"version": 1', JSON.stringify({ version: 2, queues: [] }), JSON.stringify(overlapping)]) {
       await fs.writeFile(file, content);
       const service = new DeliveryService(h.store, h.topics, { stateDir: h.stateDir, now: h.clock.now }, silentLogger);
-      const error = await service.open().then(() => undefined, (e: unknown) => e);
+      const error = await service.open().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(DeliveryStateCorruptError);
       expect(error).toMatchObject({ code: 'BROKER_ERR_DELIVERY_STATE_CORRUPT', file });
       expect(await fs.readFile(file, 'utf8')).toBe(content);

@@ -1,18 +1,7 @@
 import { MemoryMessageStore } from '../store/memory-message-store';
 import { dlqTopicOf } from '../topics/topic-config';
 import { DeadLetterProperty } from './dead-letter-queue';
-import {
-  DeliveryHarness,
-  DeliveryTestBed,
-  GROUP,
-  INVISIBLE_MS,
-  TOPIC,
-  append,
-  ids,
-  message,
-  okMessages,
-  receiveRequest,
-} from './delivery.test-support';
+import { DeliveryHarness, DeliveryTestBed, GROUP, INVISIBLE_MS, TOPIC, append, ids, message, okMessages, receiveRequest } from './delivery.test-support';
 import { EXPIRED_RECEIPT_HANDLE, STALE_RECEIPT_HANDLE } from './receipt-handle-validator';
 import { MALFORMED_RECEIPT_HANDLE } from './receipt-handle';
 
@@ -161,7 +150,10 @@ describe('DeliveryService receive / ack', () => {
       const [received] = okMessages(await h.service.receive(receiveRequest()));
       h.clock.advance(INVISIBLE_MS);
       expect(await h.service.ack(GROUP, TOPIC, received.receiptHandle)).toEqual({ status: 'invalid-receipt-handle', reason: EXPIRED_RECEIPT_HANDLE });
-      expect(await h.service.changeInvisibleDuration(GROUP, TOPIC, received.receiptHandle, 10_000)).toEqual({ status: 'invalid-receipt-handle', reason: EXPIRED_RECEIPT_HANDLE });
+      expect(await h.service.changeInvisibleDuration(GROUP, TOPIC, received.receiptHandle, 10_000)).toEqual({
+        status: 'invalid-receipt-handle',
+        reason: EXPIRED_RECEIPT_HANDLE,
+      });
     });
 
     it('refuses a handle presented by another group or for another topic', async () => {
@@ -213,8 +205,14 @@ describe('DeliveryService receive / ack', () => {
     });
 
     it('refuses receive invisible durations outside [10 s, 12 h]', async () => {
-      expect(await h.service.receive(receiveRequest({ invisibleDurationMs: 9_999 }))).toEqual({ status: 'illegal-invisible-time', reason: 'the invisibleTime is too small. min is 10000' });
-      expect(await h.service.receive(receiveRequest({ invisibleDurationMs: 12 * 3_600_000 + 1 }))).toEqual({ status: 'illegal-invisible-time', reason: 'the invisibleTime is too large. max is 43200000' });
+      expect(await h.service.receive(receiveRequest({ invisibleDurationMs: 9_999 }))).toEqual({
+        status: 'illegal-invisible-time',
+        reason: 'the invisibleTime is too small. min is 10000',
+      });
+      expect(await h.service.receive(receiveRequest({ invisibleDurationMs: 12 * 3_600_000 + 1 }))).toEqual({
+        status: 'illegal-invisible-time',
+        reason: 'the invisibleTime is too large. max is 43200000',
+      });
       expect(await h.service.receive(receiveRequest({ invisibleDurationMs: 10_000 }))).toMatchObject({ status: 'ok' });
     });
 
@@ -222,7 +220,9 @@ describe('DeliveryService receive / ack', () => {
       await append(h.store, message(0));
       const [received] = okMessages(await h.service.receive(receiveRequest()));
       expect(await h.service.changeInvisibleDuration(GROUP, TOPIC, received.receiptHandle, -1)).toMatchObject({ status: 'illegal-invisible-time' });
-      expect(await h.service.changeInvisibleDuration(GROUP, TOPIC, received.receiptHandle, 12 * 3_600_000 + 1)).toMatchObject({ status: 'illegal-invisible-time' });
+      expect(await h.service.changeInvisibleDuration(GROUP, TOPIC, received.receiptHandle, 12 * 3_600_000 + 1)).toMatchObject({
+        status: 'illegal-invisible-time',
+      });
       expect(await h.service.ack(GROUP, TOPIC, received.receiptHandle)).toEqual({ status: 'ok' });
     });
 

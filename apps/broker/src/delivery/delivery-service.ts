@@ -96,7 +96,10 @@ export class DeliveryService implements DeliveryApi {
     const nextDeliveryId = await this.persistence.load(this.table);
     await this.offsets.open();
     this.ids.seed(nextDeliveryId, Date.now());
-    this.timer = setInterval(() => void this.persist().catch((error: Error) => this.logger.error({ err: error }, 'persisting delivery state failed')), this.options.persistIntervalMs);
+    this.timer = setInterval(
+      () => void this.persist().catch((error: Error) => this.logger.error({ err: error }, 'persisting delivery state failed')),
+      this.options.persistIntervalMs,
+    );
     this.timer.unref();
     this.lifecycle = 'running';
   }
@@ -306,7 +309,12 @@ export class DeliveryService implements DeliveryApi {
    * the timeout (capped at `maxLongPollingTimeoutMs`) passes, the signal aborts, or the engine
    * closes. A waiter never sleeps past the next in-flight message's return to visibility.
    */
-  private async poll<T>(topic: string, requestedTimeoutMs: number, signal: AbortSignal | undefined, look: () => Promise<PollLook<T>>): Promise<T | typeof WAITERS_FULL> {
+  private async poll<T>(
+    topic: string,
+    requestedTimeoutMs: number,
+    signal: AbortSignal | undefined,
+    look: () => Promise<PollLook<T>>,
+  ): Promise<T | typeof WAITERS_FULL> {
     const timeoutMs = Math.min(Math.max(0, requestedTimeoutMs || 0), this.options.maxLongPollingTimeoutMs);
     let outcome = await look();
     if (outcome.found || timeoutMs === 0 || signal?.aborted) return outcome.value;

@@ -37,7 +37,14 @@ export class FakeTopics implements TopicsApi {
 
   async upsert(config: Partial<TopicConfig> & { name: string }): Promise<TopicConfig> {
     this.upserts.push(config);
-    const base = this.topics.get(config.name) ?? { name: config.name, readQueueNums: 8, writeQueueNums: 8, perm: PERM_READ_WRITE, messageType: 'NORMAL', system: false };
+    const base = this.topics.get(config.name) ?? {
+      name: config.name,
+      readQueueNums: 8,
+      writeQueueNums: 8,
+      perm: PERM_READ_WRITE,
+      messageType: 'NORMAL',
+      system: false,
+    };
     const merged: TopicConfig = { ...base, ...config };
     this.topics.set(config.name, merged);
     return merged;

@@ -78,10 +78,7 @@ export type PullResult =
  * not a non-negative safe integer, or it is past the queue's max offset (it would claim messages
  * that were never written, and hide the group's lag).
  */
-export type UpdateOffsetResult =
-  | { status: 'ok' }
-  | { status: 'topic-not-found' }
-  | { status: 'offset-out-of-range'; minOffset: number; maxOffset: number };
+export type UpdateOffsetResult = { status: 'ok' } | { status: 'topic-not-found' } | { status: 'offset-out-of-range'; minOffset: number; maxOffset: number };
 
 /** Where a queue-offset consumer starts (`QueryOffset`). */
 export type OffsetPolicy = { type: 'BEGINNING' } | { type: 'END' } | { type: 'TIMESTAMP'; timestampMs: number };

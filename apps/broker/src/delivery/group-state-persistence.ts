@@ -99,7 +99,7 @@ function parseDocument(file: string, text: string, table: GroupStateTable): numb
     if (table.get(snapshot.group, snapshot.topic, snapshot.queueId)) throw new DeliveryStateCorruptError(file, `duplicate queue entry${where}`);
     table.add(snapshot.group, QueueConsumeState.restore(snapshot.topic, snapshot.queueId, snapshot));
   }
-  return document.nextDeliveryId as number;
+  return document.nextDeliveryId;
 }
 
 /** Checks one queue entry: types, and that every offset lies in [consumerOffset, nextOffset) once. */
@@ -123,11 +123,13 @@ function queueProblem(entry: unknown): string | undefined {
   }
   for (const delivery of inFlight) {
     if (!isObject(delivery) || !claim(delivery.offset)) return 'in-flight offset repeated or out of range';
-    if (!isOffset(delivery.deliveryId) || !isOffset(delivery.attempts) || delivery.attempts < 1 || !isOffset(delivery.invisibleUntilMs)) return 'bad in-flight entry';
+    if (!isOffset(delivery.deliveryId) || !isOffset(delivery.attempts) || delivery.attempts < 1 || !isOffset(delivery.invisibleUntilMs))
+      return 'bad in-flight entry';
     if (delivery.messageGroup !== undefined && typeof delivery.messageGroup !== 'string') return 'bad in-flight message group';
   }
   for (const waiting of held) {
-    if (!isObject(waiting) || typeof waiting.messageGroup !== 'string' || !Array.isArray(waiting.offsets) || waiting.offsets.length === 0) return 'bad held entry';
+    if (!isObject(waiting) || typeof waiting.messageGroup !== 'string' || !Array.isArray(waiting.offsets) || waiting.offsets.length === 0)
+      return 'bad held entry';
     for (const offset of waiting.offsets) if (!claim(offset)) return 'held offset repeated or out of range';
   }
   return undefined;

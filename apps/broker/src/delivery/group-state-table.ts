@@ -30,9 +30,9 @@ export class GroupStateTable {
 
   add(group: string, state: QueueConsumeState): void {
     let topics = this.groups.get(group);
-    if (!topics) this.groups.set(group, (topics = new Map()));
+    if (!topics) this.groups.set(group, (topics = new Map<string, Map<number, QueueConsumeState>>()));
     let queues = topics.get(state.topic);
-    if (!queues) topics.set(state.topic, (queues = new Map()));
+    if (!queues) topics.set(state.topic, (queues = new Map<number, QueueConsumeState>()));
     queues.set(state.queueId, state);
     this.changeCount++;
   }

@@ -157,13 +157,21 @@ export class PopReceiver {
       positions.push(i);
     }
     const read = await this.store.readEntries(candidates);
-    const messages: Array<StoredMessage | undefined> = new Array(count);
+    const messages = new Array<StoredMessage | undefined>(count);
     for (let i = 0; i < positions.length; i++) messages[positions[i]] = read[i];
     return messages;
   }
 
   /** Decides every claimed entry at once (synchronously), in offset order. */
-  private decide(context: PopContext, state: QueueConsumeState, entries: QueueEntry[], count: number, messages: Array<StoredMessage | undefined>, nowMs: number, into: ReceivedMessage[]): void {
+  private decide(
+    context: PopContext,
+    state: QueueConsumeState,
+    entries: QueueEntry[],
+    count: number,
+    messages: Array<StoredMessage | undefined>,
+    nowMs: number,
+    into: ReceivedMessage[],
+  ): void {
     for (let i = 0; i < count; i++) {
       const offset = entries[i].queueOffset;
       const message = messages[i];
@@ -191,7 +199,14 @@ export class PopReceiver {
     this.table.touch();
   }
 
-  private async readAndHandOut(state: QueueConsumeState, offset: number, delivery: InFlightDelivery, nowMs: number, invisibleDurationMs: number, into: ReceivedMessage[]): Promise<void> {
+  private async readAndHandOut(
+    state: QueueConsumeState,
+    offset: number,
+    delivery: InFlightDelivery,
+    nowMs: number,
+    invisibleDurationMs: number,
+    into: ReceivedMessage[],
+  ): Promise<void> {
     const message = await readQueueMessage(this.store, state.topic, state.queueId, offset);
     if (message) {
       into.push(this.handOut(state, message, delivery, nowMs, invisibleDurationMs));
@@ -210,7 +225,14 @@ export class PopReceiver {
       receivedAtMs: nowMs,
       invisibleDurationMs,
     });
-    return { message, receiptHandle, deliveryAttempt: delivery.attempts, invisibleUntilMs: delivery.invisibleUntilMs, queueId: state.queueId, queueOffset: message.queueOffset };
+    return {
+      message,
+      receiptHandle,
+      deliveryAttempt: delivery.attempts,
+      invisibleUntilMs: delivery.invisibleUntilMs,
+      queueId: state.queueId,
+      queueOffset: message.queueOffset,
+    };
   }
 
   /**

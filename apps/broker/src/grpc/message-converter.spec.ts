@@ -58,9 +58,22 @@ describe('message converter', () => {
     const result = inbound(sent);
     expect(result.messageType).toBe('FIFO');
     expect(result.delayed).toBe(false);
-    expect(result.input).toMatchObject({ topic: 'orders', queueId: 3, messageId: 'ID-1', bornTimestampMs: 1_600_000_000_250, tag: 'TagA', keys: ['k1', 'k2'], messageGroup: 'g1' });
+    expect(result.input).toMatchObject({
+      topic: 'orders',
+      queueId: 3,
+      messageId: 'ID-1',
+      bornTimestampMs: 1_600_000_000_250,
+      tag: 'TagA',
+      keys: ['k1', 'k2'],
+      messageGroup: 'g1',
+    });
 
-    const received = toProtoMessage(stored(result.input), { receiptHandle: 'RH', deliveryAttempt: 2, invisibleDurationMs: 30_000, storeHost: '127.0.0.1:8081' });
+    const received = toProtoMessage(stored(result.input), {
+      receiptHandle: 'RH',
+      deliveryAttempt: 2,
+      invisibleDurationMs: 30_000,
+      storeHost: '127.0.0.1:8081',
+    });
     expect(received.userProperties).toEqual({ color: 'red' });
     expect(received.systemProperties).toMatchObject({
       messageId: 'ID-1',
@@ -96,7 +109,12 @@ describe('message converter', () => {
   });
 
   it('turns a RocketMQ 4 delay level into a delivery time and drops the property', () => {
-    const result = inbound({ topic: { name: 'orders' }, body: Buffer.from('x'), userProperties: { DELAY: '3', a: 'b' }, systemProperties: { messageId: 'ID-4' } });
+    const result = inbound({
+      topic: { name: 'orders' },
+      body: Buffer.from('x'),
+      userProperties: { DELAY: '3', a: 'b' },
+      systemProperties: { messageId: 'ID-4' },
+    });
     expect(result.input.deliveryTimestampMs).toBe(NOW_MS + 10_000);
     expect(result.input.properties).toEqual({ a: 'b', __BORNHOST: '10.0.0.9' });
     expect(result.messageType).toBe('DELAY');

@@ -67,13 +67,7 @@ export type MessageTypeName = 'MESSAGE_TYPE_UNSPECIFIED' | 'NORMAL' | 'FIFO' | '
 export type PermissionName = 'PERMISSION_UNSPECIFIED' | 'NONE' | 'READ' | 'WRITE' | 'READ_WRITE';
 export type AddressSchemeName = 'ADDRESS_SCHEME_UNSPECIFIED' | 'IPv4' | 'IPv6' | 'DOMAIN_NAME';
 export type ClientTypeName =
-  | 'CLIENT_TYPE_UNSPECIFIED'
-  | 'PRODUCER'
-  | 'PUSH_CONSUMER'
-  | 'SIMPLE_CONSUMER'
-  | 'PULL_CONSUMER'
-  | 'LITE_PUSH_CONSUMER'
-  | 'LITE_SIMPLE_CONSUMER';
+  'CLIENT_TYPE_UNSPECIFIED' | 'PRODUCER' | 'PUSH_CONSUMER' | 'SIMPLE_CONSUMER' | 'PULL_CONSUMER' | 'LITE_PUSH_CONSUMER' | 'LITE_SIMPLE_CONSUMER';
 export type FilterTypeName = 'FILTER_TYPE_UNSPECIFIED' | 'TAG' | 'SQL';
 export type EncodingName = 'ENCODING_UNSPECIFIED' | 'IDENTITY' | 'GZIP';
 export type DigestTypeName = 'DIGEST_TYPE_UNSPECIFIED' | 'CRC32' | 'MD5' | 'SHA1';

@@ -28,7 +28,10 @@ export class TelemetryProducerChannels implements ProducerChannels {
       recoverOrphanedTransactionCommand: { message: checkMessage(half, this.storeHost()), transactionId },
     };
     const clientId = this.sessions.sendToProducerOf(half.topic, command);
-    this.logger.debug({ topic: half.topic, messageId: half.messageId, transactionId, clientId }, clientId ? 'check-back sent' : 'no live producer for a check-back');
+    this.logger.debug(
+      { topic: half.topic, messageId: half.messageId, transactionId, clientId },
+      clientId ? 'check-back sent' : 'no live producer for a check-back',
+    );
     return clientId;
   }
 

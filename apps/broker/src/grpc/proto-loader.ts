@@ -43,6 +43,6 @@ export function loadMessagingService(): ServiceDefinition {
   if (!service || !('SendMessage' in service)) {
     throw new Error(`${MESSAGING_SERVICE_NAME} is missing from the rocketmq-client-nodejs protos`);
   }
-  cached = service as ServiceDefinition;
+  cached = service;
   return cached;
 }

@@ -1,4 +1,4 @@
-import { Duration, Timestamp } from './messaging.types';
+import { Duration } from './messaging.types';
 
 /**
  * google.protobuf Duration / Timestamp <-> milliseconds. Both are `{ seconds, nanos }`; a value

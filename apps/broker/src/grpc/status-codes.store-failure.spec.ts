@@ -11,7 +11,8 @@ describe('store-failure statuses', () => {
     const answered = appendFailureStatus({ status: 'store-failed', reason: 'ENOSPC while appending to the commit log', diskFull: true }, 1024);
     expect(answered).toEqual({
       code: 'INTERNAL_SERVER_ERROR',
-      message: "service not available now: the broker's disk is full (ENOSPC while appending to the commit log); writes resume by themselves once space is freed",
+      message:
+        "service not available now: the broker's disk is full (ENOSPC while appending to the commit log); writes resume by themselves once space is freed",
     });
   });
 
@@ -24,7 +25,11 @@ describe('store-failure statuses', () => {
   it('maps a topic or group that could not be persisted the same way, without logging it as a bug', () => {
     const logger = pino({ level: 'silent' });
     const error = jest.spyOn(logger, 'error');
-    const answered = errorStatus(new StoreWriteError('/config/subscription-groups.json', true, 'ENOSPC while writing subscription-groups.json'), logger, 'ReceiveMessage');
+    const answered = errorStatus(
+      new StoreWriteError('/config/subscription-groups.json', true, 'ENOSPC while writing subscription-groups.json'),
+      logger,
+      'ReceiveMessage',
+    );
     expect(answered.message).toContain("the broker's disk is full (ENOSPC while writing subscription-groups.json)");
     expect(error).not.toHaveBeenCalled();
   });

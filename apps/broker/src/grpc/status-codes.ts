@@ -183,8 +183,7 @@ export const Statuses = {
   mixedTopics: (): Status => status('MESSAGE_CORRUPTED', 'topic in message is not same'),
   messageBodyEmpty: (): Status => status('MESSAGE_BODY_EMPTY', 'message body cannot be empty'),
   messageBodyTooLarge: (maxBytes: number): Status => status('MESSAGE_BODY_TOO_LARGE', `message body cannot exceed the max ${maxBytes}`),
-  batchTooLarge: (sizeBytes: number, maxBytes: number): Status =>
-    status('PAYLOAD_TOO_LARGE', `the batch of ${sizeBytes} bytes exceeds the max ${maxBytes}`),
+  batchTooLarge: (sizeBytes: number, maxBytes: number): Status => status('PAYLOAD_TOO_LARGE', `the batch of ${sizeBytes} bytes exceeds the max ${maxBytes}`),
   /** DefaultTopicMessageTypeValidator. */
   messageTypeConflict: (expected: string, actual: string): Status =>
     status('MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', `TopicMessageType validate failed, the expected type is ${expected}, but actual type is ${actual}`),
@@ -202,8 +201,7 @@ export const Statuses = {
   /** ReceiveMessageResponseStreamWriter: an empty pop. */
   noNewMessage: (): Status => status('MESSAGE_NOT_FOUND', 'no new message'),
   /** ReceiveMessageActivity. */
-  pollingTimeNotEnough: (): Status =>
-    status('ILLEGAL_POLLING_TIME', 'The deadline time remaining is not enough for polling, please check network condition'),
+  pollingTimeNotEnough: (): Status => status('ILLEGAL_POLLING_TIME', 'The deadline time remaining is not enough for polling, please check network condition'),
   /** ClientActivity.heartbeat / notifyClientTermination before any Settings on the telemetry stream. */
   noClientSettings: (): Status => status('UNRECOGNIZED_CLIENT_TYPE', 'cannot find client settings for this client'),
   offsetNotFound: (group: string, topic: string, queueId: number): Status =>

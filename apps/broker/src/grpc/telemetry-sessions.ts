@@ -220,7 +220,11 @@ export class TelemetrySessions {
       expired++;
     }
     this.counters.expiredTotal += expired;
-    if (expired > 0) this.logger.info({ expired, channelExpiredTimeoutMs: this.options.channelExpiredTimeoutMs }, 'forgot clients without a telemetry stream that stopped sending requests');
+    if (expired > 0)
+      this.logger.info(
+        { expired, channelExpiredTimeoutMs: this.options.channelExpiredTimeoutMs },
+        'forgot clients without a telemetry stream that stopped sending requests',
+      );
     return expired;
   }
 

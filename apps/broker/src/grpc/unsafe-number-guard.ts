@@ -45,7 +45,8 @@ function walk(value: unknown, trail: Array<string | number>): number | undefined
   for (const key in record) {
     const inner = record[key];
     // Only Duration and Timestamp have `seconds`; their milliseconds must be safe too.
-    const found = key === 'seconds' && typeof inner === 'number' && Number.isSafeInteger(inner) && Math.abs(inner) > MAX_SAFE_SECONDS ? inner : walk(inner, trail);
+    const found =
+      key === 'seconds' && typeof inner === 'number' && Number.isSafeInteger(inner) && Math.abs(inner) > MAX_SAFE_SECONDS ? inner : walk(inner, trail);
     if (found !== undefined) {
       trail.push(key);
       return found;

@@ -27,7 +27,9 @@ describe('DelayScheduler across restarts (FileMessageStore)', () => {
   });
 
   /** One broker lifetime: store and scheduler opened, `work` run, both closed (scheduler first). */
-  async function lifetime<T>(work: (store: FileMessageStore, scheduler: DelayScheduler, opened: Awaited<ReturnType<DelayScheduler['open']>>) => Promise<T>): Promise<T> {
+  async function lifetime<T>(
+    work: (store: FileMessageStore, scheduler: DelayScheduler, opened: Awaited<ReturnType<DelayScheduler['open']>>) => Promise<T>,
+  ): Promise<T> {
     const store = new FileMessageStore({ dir, segmentSizeBytes: 64 * 1024, flushDiskType: 'SYNC_FLUSH' }, logger);
     await store.open();
     const scheduler = new DelayScheduler(store, { stateDir: dir, now: () => clock.nowMs }, logger);

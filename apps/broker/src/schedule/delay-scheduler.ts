@@ -15,7 +15,6 @@ export const REAL_QUEUE_ID_PROPERTY = 'REAL_QID';
 /** The schedule topic's only queue. */
 export const SCHEDULE_QUEUE_ID = 0;
 
-
 export interface DelaySchedulerOptions extends Partial<DelaySchedulerSettings> {
   /** Where the progress file lives (the broker's store directory). */
   stateDir: string;
@@ -102,7 +101,10 @@ export class DelayScheduler implements DelaySchedulerApi {
     await this.progress.load();
     const bounds = this.store.getQueueBounds(SCHEDULE_TOPIC, SCHEDULE_QUEUE_ID);
     if (this.progress.frontierOffset > bounds.maxOffset) {
-      this.logger.warn({ frontierOffset: this.progress.frontierOffset, maxOffset: bounds.maxOffset }, 'schedule queue is shorter than the delay progress: progress cut back to the queue');
+      this.logger.warn(
+        { frontierOffset: this.progress.frontierOffset, maxOffset: bounds.maxOffset },
+        'schedule queue is shorter than the delay progress: progress cut back to the queue',
+      );
     }
     this.progress.truncateTo(bounds.maxOffset);
     let lost = this.markLost(this.progress.frontierOffset, bounds.minOffset);

@@ -37,7 +37,14 @@ describe('ScheduleProgress', () => {
     expect(progress.frontierOffset).toBe(2);
     expect([0, 1, 2, 3, 4, 5, 6, 7, 8].map((offset) => progress.isDelivered(offset))).toEqual([true, true, false, true, true, true, false, true, false]);
     expect(await progress.persist()).toBe(true);
-    expect(await readDocument()).toEqual({ version: 1, frontierOffset: 2, deliveredRanges: [[3, 6], [7, 8]] });
+    expect(await readDocument()).toEqual({
+      version: 1,
+      frontierOffset: 2,
+      deliveredRanges: [
+        [3, 6],
+        [7, 8],
+      ],
+    });
 
     const reloaded = await loaded();
     expect(reloaded.frontierOffset).toBe(2);

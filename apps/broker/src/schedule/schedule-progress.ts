@@ -141,9 +141,12 @@ function parseDocument(file: string, text: string): ScheduleProgressDocument {
   let previousEnd = candidate.frontierOffset;
   let total = 0;
   for (const range of candidate.deliveredRanges as unknown[]) {
-    const [start, end] = Array.isArray(range) && range.length === 2 ? range : [];
+    const [start, end]: unknown[] = Array.isArray(range) && range.length === 2 ? (range as unknown[]) : [];
     if (!isOffset(start) || !isOffset(end) || start < previousEnd || end <= start) {
-      throw new ScheduleStateCorruptError(file, `deliveredRanges entry ${JSON.stringify(range)} is not a sorted, disjoint [start, end) range above the frontier`);
+      throw new ScheduleStateCorruptError(
+        file,
+        `deliveredRanges entry ${JSON.stringify(range)} is not a sorted, disjoint [start, end) range above the frontier`,
+      );
     }
     total += end - start;
     if (total > MAX_DELIVERED_ABOVE_FRONTIER) throw new ScheduleStateCorruptError(file, `more than ${MAX_DELIVERED_ABOVE_FRONTIER} delivered offsets`);

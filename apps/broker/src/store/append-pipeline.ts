@@ -125,10 +125,7 @@ export class AppendPipeline {
     for (let i = 0; i < measured.length; i++) {
       const record = measured[i];
       const input = record.input;
-      const queueOffset =
-        record.type === RecordType.Normal || record.type === RecordType.Commit
-          ? this.queues.reserveOffset(input.topic, input.queueId)
-          : -1;
+      const queueOffset = record.type === RecordType.Normal || record.type === RecordType.Commit ? this.queues.reserveOffset(input.topic, input.queueId) : -1;
       encodeRecord(record, chunk.buffer, chunk.length, queueOffset, storeTimestampMs, i < measured.length - 1);
       const offset = this.writeOffset;
       chunk.records.push({
@@ -158,7 +155,7 @@ export class AppendPipeline {
     const current = this.current;
     if (current && current.segmentBase === segmentBase && current.buffer.length - current.length >= bytes) return current;
     this.sealCurrent();
-    const buffer = bytes <= CHUNK_SIZE_BYTES ? this.pool.pop() ?? Buffer.allocUnsafe(CHUNK_SIZE_BYTES) : Buffer.allocUnsafe(bytes);
+    const buffer = bytes <= CHUNK_SIZE_BYTES ? (this.pool.pop() ?? Buffer.allocUnsafe(CHUNK_SIZE_BYTES)) : Buffer.allocUnsafe(bytes);
     this.current = { segmentBase, filePos: this.writeOffset - segmentBase, buffer, length: 0, records: [], waiters: [] };
     return this.current;
   }

@@ -44,10 +44,7 @@ export interface CheckpointData {
  * numbers are what the store wrote; a version 1 file (no checksum) is trusted only as far as
  * its numbers agree with the log.
  */
-export type CheckpointRead =
-  | { kind: 'missing' }
-  | { kind: 'valid'; data: CheckpointData; verified: boolean }
-  | { kind: 'damaged'; reason: string };
+export type CheckpointRead = { kind: 'missing' } | { kind: 'valid'; data: CheckpointData; verified: boolean } | { kind: 'damaged'; reason: string };
 
 export const CHECKPOINT_FILE = 'checkpoint';
 
@@ -110,14 +107,19 @@ function dataProblem(data: Record<string, unknown>): string | undefined {
   if (!isOffset(data.logFlushedOffset) || !isOffset(data.dispatchedOffset)) return 'logFlushedOffset or dispatchedOffset is not an offset';
   if (!Array.isArray(data.consumeQueues) || !Array.isArray(data.indexes)) return 'consumeQueues or indexes is not an array';
   for (const queue of data.consumeQueues as unknown[]) {
-    if (!isObject(queue) || typeof queue.topic !== 'string' || !isOffset(queue.queueId) || !isOffset(queue.count)) return `bad consume queue entry ${JSON.stringify(queue)}`;
+    if (!isObject(queue) || typeof queue.topic !== 'string' || !isOffset(queue.queueId) || !isOffset(queue.count))
+      return `bad consume queue entry ${JSON.stringify(queue)}`;
     if (queue.minOffset !== undefined && !isOffset(queue.minOffset)) return `bad minOffset in ${JSON.stringify(queue)}`;
-    if (queue.files !== undefined && !(Array.isArray(queue.files) && queue.files.every((f) => Array.isArray(f) && f.length === 2 && isOffset(f[0]) && isOffset(f[1])))) {
+    if (
+      queue.files !== undefined &&
+      !(Array.isArray(queue.files) && queue.files.every((f) => Array.isArray(f) && f.length === 2 && isOffset(f[0]) && isOffset(f[1])))
+    ) {
       return `bad files in ${JSON.stringify(queue)}`;
     }
   }
   for (const index of data.indexes as unknown[]) {
-    if (!isObject(index) || !isOffset(index.segmentBase) || !isOffset(index.count) || (index.crc !== undefined && !isOffset(index.crc))) return `bad index entry ${JSON.stringify(index)}`;
+    if (!isObject(index) || !isOffset(index.segmentBase) || !isOffset(index.count) || (index.crc !== undefined && !isOffset(index.crc)))
+      return `bad index entry ${JSON.stringify(index)}`;
   }
   return undefined;
 }
@@ -126,7 +128,8 @@ function legacyProblem(value: Record<string, unknown>): string | undefined {
   if (!isOffset(value.logFlushedOffset) || !isOffset(value.dispatchedOffset)) return 'logFlushedOffset or dispatchedOffset is not an offset';
   if (!Array.isArray(value.consumeQueues) || !Array.isArray(value.indexes)) return 'consumeQueues or indexes is not an array';
   for (const q of value.consumeQueues as unknown[]) {
-    if (!Array.isArray(q) || q.length !== 3 || typeof q[0] !== 'string' || !isOffset(q[1]) || !isOffset(q[2])) return `bad consume queue entry ${JSON.stringify(q)}`;
+    if (!Array.isArray(q) || q.length !== 3 || typeof q[0] !== 'string' || !isOffset(q[1]) || !isOffset(q[2]))
+      return `bad consume queue entry ${JSON.stringify(q)}`;
   }
   for (const i of value.indexes as unknown[]) {
     if (!Array.isArray(i) || i.length !== 2 || !isOffset(i[0]) || !isOffset(i[1])) return `bad index entry ${JSON.stringify(i)}`;

@@ -270,7 +270,10 @@ export class ConsumeQueue {
 /** Lists 20-digit offset-named files in a directory, ascending; [] if the directory is absent. */
 export async function listOffsetFiles(dir: string, fileSystem: StoreFileSystem = nodeFileSystem): Promise<string[]> {
   try {
-    return (await fileSystem.list(dir)).map((entry) => entry.name).filter((name) => /^\d{20}$/.test(name)).sort();
+    return (await fileSystem.list(dir))
+      .map((entry) => entry.name)
+      .filter((name) => /^\d{20}$/.test(name))
+      .sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;

@@ -73,7 +73,7 @@ export class ConsumerOffsetStore {
    */
   async open(): Promise<void> {
     const raw = await this.document.read();
-    this.groups = raw === undefined ? new Map() : parseDocument(this.file, raw);
+    this.groups = raw === undefined ? new Map<string, GroupOffsets>() : parseDocument(this.file, raw);
   }
 
   get(group: string, topic: string, queueId: number): number | undefined {
@@ -84,9 +84,9 @@ export class ConsumerOffsetStore {
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`consumer offset must be a non-negative integer, got ${offset}`);
     if (!Number.isInteger(queueId) || queueId < 0) throw new RangeError(`queue id must be a non-negative integer, got ${queueId}`);
     let topics = this.groups.get(group);
-    if (!topics) this.groups.set(group, (topics = new Map()));
+    if (!topics) this.groups.set(group, (topics = new Map<string, Map<number, number>>()));
     let queues = topics.get(topic);
-    if (!queues) topics.set(topic, (queues = new Map()));
+    if (!queues) topics.set(topic, (queues = new Map<number, number>()));
     if (queues.get(queueId) === offset) return;
     queues.set(queueId, offset);
     this.document.markChanged();

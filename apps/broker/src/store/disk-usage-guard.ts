@@ -86,6 +86,8 @@ export function checkDiskUsageLimits(limits: DiskUsageLimits): void {
     if (!Number.isFinite(value) || value <= 0 || value > 100) throw new Error(`${name} must be a percentage in (0, 100], got ${value}`);
   }
   if (limits.diskSpaceCleanForciblyRatio > limits.diskSpaceWarningLevelRatio) {
-    throw new Error(`diskSpaceCleanForciblyRatio (${limits.diskSpaceCleanForciblyRatio}) must not exceed diskSpaceWarningLevelRatio (${limits.diskSpaceWarningLevelRatio})`);
+    throw new Error(
+      `diskSpaceCleanForciblyRatio (${limits.diskSpaceCleanForciblyRatio}) must not exceed diskSpaceWarningLevelRatio (${limits.diskSpaceWarningLevelRatio})`,
+    );
   }
 }

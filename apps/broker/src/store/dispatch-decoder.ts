@@ -1,4 +1,3 @@
-import { RecordType } from './message-record';
 import { DispatchRequest } from './dispatcher';
 import { KEY_SEPARATOR, NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR, SystemProperty, tagHashCode } from './message-properties';
 import { FLAG_TYPE_MASK, HEADER_SIZE, RecordField, readInt64 } from './record-codec';
@@ -37,7 +36,7 @@ export class DispatchDecoder {
       if (joinedKeys !== undefined) keys = joinedKeys.split(KEY_SEPARATOR);
     }
     return {
-      type: (buf[pos + RecordField.flags] & FLAG_TYPE_MASK) as RecordType,
+      type: buf[pos + RecordField.flags] & FLAG_TYPE_MASK,
       offset,
       size,
       topic,

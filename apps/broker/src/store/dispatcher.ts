@@ -50,9 +50,7 @@ export class Dispatcher {
         break;
       case RecordType.Commit:
         // The entry points at the half message: the body is stored once.
-        this.queues
-          .getOrCreate(request.topic, request.queueId)
-          .put(request.queueOffset, request.preparedOffset, request.preparedSize, request.tagHash);
+        this.queues.getOrCreate(request.topic, request.queueId).put(request.queueOffset, request.preparedOffset, request.preparedSize, request.tagHash);
         break;
       case RecordType.Rollback:
         break;

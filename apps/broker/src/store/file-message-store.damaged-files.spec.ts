@@ -21,7 +21,15 @@ const COUNT = 240;
 const OPTIONS = { segmentSizeBytes: 32 * 1024, consumeQueueEntriesPerFile: 50, checkpointIntervalMs: 3_600_000 };
 
 function message(n: number): MessageInput {
-  return { topic: TOPIC, queueId: n % QUEUES, messageId: `m${n}`, bornTimestampMs: 1_700_000_000_000 + n, tag: `t${n % 3}`, keys: [`k${n}`], body: Buffer.alloc(200, n) };
+  return {
+    topic: TOPIC,
+    queueId: n % QUEUES,
+    messageId: `m${n}`,
+    bornTimestampMs: 1_700_000_000_000 + n,
+    tag: `t${n % 3}`,
+    keys: [`k${n}`],
+    body: Buffer.alloc(200, n),
+  };
 }
 
 describe('FileMessageStore with damaged files', () => {
@@ -210,7 +218,11 @@ describe('FileMessageStore with damaged files', () => {
     it.each([
       ['not JSON', (text: string) => text.slice(0, text.length / 2), 'not JSON'],
       ['of an unknown version', (text: string) => text.replace('"version":2', '"version":7'), 'unknown version 7'],
-      ['with a flipped digit', (text: string) => text.replace(/"dispatchedOffset":(\d)/, (_m, d: string) => `"dispatchedOffset":${(Number(d) + 1) % 10}`), 'checksum mismatch'],
+      [
+        'with a flipped digit',
+        (text: string) => text.replace(/"dispatchedOffset":(\d)/, (_m, d: string) => `"dispatchedOffset":${(Number(d) + 1) % 10}`),
+        'checksum mismatch',
+      ],
       ['empty', () => '', 'not JSON'],
     ])('is ignored with a warning when %s, and everything is rebuilt from the log', async (_label, damage, reason) => {
       await image();
@@ -228,7 +240,17 @@ describe('FileMessageStore with damaged files', () => {
       await image();
       const file = path.join(dir, 'checkpoint');
       const checkpoint = JSON.parse(await fs.readFile(file, 'utf8')).checkpoint;
-      await fs.writeFile(file, JSON.stringify({ version: 1, logFlushedOffset: 10 ** 9, dispatchedOffset: 10 ** 9, consumeQueues: [], indexes: [], writtenAtMs: checkpoint.writtenAtMs }));
+      await fs.writeFile(
+        file,
+        JSON.stringify({
+          version: 1,
+          logFlushedOffset: 10 ** 9,
+          dispatchedOffset: 10 ** 9,
+          consumeQueues: [],
+          indexes: [],
+          writtenAtMs: checkpoint.writtenAtMs,
+        }),
+      );
       const { store, report } = await open();
       expect(report.mode).toBe('crash');
       expect(warned('does not match the log')).toBe(true);

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { FileMessageStore } from './file-message-store';
 import { MessageInput } from './message-record';
 import { AppendResult, StoreState } from './message-store';
-import { okRecords, sleep } from './message-store.test-support';
+import { sleep } from './message-store.test-support';
 import { SimulatedDisk } from './simulated-disk.test-support';
 import { FlushDiskType, StoreOptions } from './store-options';
 
@@ -144,7 +144,11 @@ describe.each<FlushDiskType>(['SYNC_FLUSH', 'ASYNC_FLUSH'])('FileMessageStore on
     disk.inject({ operation: 'write', pathIncludes, errno: 'ENOSPC', times: Infinity });
     await appendUntilFailure(store, 'more', 1);
     await waitForState(store, StoreState.Failed);
-    expect(await store.append(message('refused-0'))).toMatchObject({ status: 'store-failed', diskFull: true, reason: expect.stringContaining('checkpointing') });
+    expect(await store.append(message('refused-0'))).toMatchObject({
+      status: 'store-failed',
+      diskFull: true,
+      reason: expect.stringContaining('checkpointing'),
+    });
     expect((await served(store)).length).toBeGreaterThanOrEqual(first.acked.length);
 
     disk.clearFaults();

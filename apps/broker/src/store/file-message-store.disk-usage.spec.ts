@@ -73,7 +73,9 @@ describe('FileMessageStore disk-usage ceilings', () => {
     // Usage at 87 %: still above diskSpaceCleanForciblyRatio (85), still refused.
     disk.capacityBytes = Math.ceil(disk.usedBytes() / 0.87);
     await sleep(50);
-    expect(await store.append({ topic: 'orders', queueId: 0, messageId: 'still-full', bornTimestampMs: 1, body: body(0) })).toMatchObject({ status: 'store-failed' });
+    expect(await store.append({ topic: 'orders', queueId: 0, messageId: 'still-full', bornTimestampMs: 1, body: body(0) })).toMatchObject({
+      status: 'store-failed',
+    });
     // Space freed: below 85 %, appends are accepted again.
     disk.capacityBytes = 4 * CAPACITY_BYTES;
     await waitFor('the store to run again', () => store.state === StoreState.Running);
@@ -83,13 +85,19 @@ describe('FileMessageStore disk-usage ceilings', () => {
   it('refuses from the first append when it opens on a disk past the ceiling', async () => {
     const disk = new SimulatedDisk();
     disk.capacityBytes = CAPACITY_BYTES;
-    const filler = await disk.mount().open('/other/filler', 'replace').catch(async () => {
-      await disk.mount().makeDirectory('/other');
-      return disk.mount().open('/other/filler', 'replace');
-    });
+    const filler = await disk
+      .mount()
+      .open('/other/filler', 'replace')
+      .catch(async () => {
+        await disk.mount().makeDirectory('/other');
+        return disk.mount().open('/other/filler', 'replace');
+      });
     await filler.write(Buffer.alloc(0.95 * CAPACITY_BYTES), 0, 0.95 * CAPACITY_BYTES, 0);
     const store = await openStore(disk, { diskCheckIntervalMs: 3_600_000 });
-    expect(await store.append({ topic: 'orders', queueId: 0, messageId: 'first', bornTimestampMs: 1, body: body(0) })).toMatchObject({ status: 'store-failed', diskFull: true });
+    expect(await store.append({ topic: 'orders', queueId: 0, messageId: 'first', bornTimestampMs: 1, body: body(0) })).toMatchObject({
+      status: 'store-failed',
+      diskFull: true,
+    });
   });
 
   it('deletes expired segments at once past diskMaxUsedSpaceRatio, without waiting for the retention run', async () => {
@@ -106,7 +114,7 @@ describe('FileMessageStore disk-usage ceilings', () => {
     const again = await openStore(disk, { fileReservedTimeHours: 0, diskCheckIntervalMs: 3_600_000 });
     expect(again.getCommitLogBounds().minOffset).toBe(0);
     // Up to 80 % of the partition (below the 90 % that refuses appends).
-    for (let n = 40; disk.usedBytes() < 0.8 * (disk.capacityBytes as number); n++) {
+    for (let n = 40; disk.usedBytes() < 0.8 * disk.capacityBytes; n++) {
       okRecords(await again.append({ topic: 'orders', queueId: 0, messageId: `m${n}`, bornTimestampMs: 1, body: body(n) }));
     }
     await again.close();
@@ -129,7 +137,11 @@ describe('DiskUsageGuard', () => {
   });
 
   it('refuses ceilings that cannot work together', () => {
-    expect(() => new DiskUsageGuard({ diskMaxUsedSpaceRatio: 75, diskSpaceWarningLevelRatio: 80, diskSpaceCleanForciblyRatio: 85 }, logger)).toThrow(/must not exceed/);
-    expect(() => new DiskUsageGuard({ diskMaxUsedSpaceRatio: 175, diskSpaceWarningLevelRatio: 90, diskSpaceCleanForciblyRatio: 85 }, logger)).toThrow(/percentage/);
+    expect(() => new DiskUsageGuard({ diskMaxUsedSpaceRatio: 75, diskSpaceWarningLevelRatio: 80, diskSpaceCleanForciblyRatio: 85 }, logger)).toThrow(
+      /must not exceed/,
+    );
+    expect(() => new DiskUsageGuard({ diskMaxUsedSpaceRatio: 175, diskSpaceWarningLevelRatio: 90, diskSpaceCleanForciblyRatio: 85 }, logger)).toThrow(
+      /percentage/,
+    );
   });
 });

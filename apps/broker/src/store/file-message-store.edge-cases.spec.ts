@@ -20,7 +20,10 @@ describe('FileMessageStore edge cases', () => {
   const stores: FileMessageStore[] = [];
 
   async function openStore(storeDir = dir): Promise<FileMessageStore> {
-    const store = new FileMessageStore({ dir: storeDir, segmentSizeBytes: SEGMENT_SIZE_BYTES, flushDiskType: 'SYNC_FLUSH', checkpointIntervalMs: 600_000 }, logger);
+    const store = new FileMessageStore(
+      { dir: storeDir, segmentSizeBytes: SEGMENT_SIZE_BYTES, flushDiskType: 'SYNC_FLUSH', checkpointIntervalMs: 600_000 },
+      logger,
+    );
     stores.push(store);
     await store.open();
     return store;

@@ -108,7 +108,15 @@ describe('FileMessageStore with a flipped byte in a commit-log record', () => {
                 for (const m of messages) {
                   const n = Number(m.messageId.slice(3));
                   // Served means verified: the record decodes to exactly what was appended.
-                  expect(m).toMatchObject({ topic: TOPIC, queueId, messageId: `id-${n}`, tag: `t${n % 2}`, keys: [`k${n}`], properties: { n: String(n) }, body: message(n).body });
+                  expect(m).toMatchObject({
+                    topic: TOPIC,
+                    queueId,
+                    messageId: `id-${n}`,
+                    tag: `t${n % 2}`,
+                    keys: [`k${n}`],
+                    properties: { n: String(n) },
+                    body: message(n).body,
+                  });
                   served.set(m.messageId, m.queueOffset);
                 }
               }

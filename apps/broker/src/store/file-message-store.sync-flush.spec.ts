@@ -10,7 +10,11 @@ import { SimulatedDisk } from './simulated-disk.test-support';
  */
 it('SYNC_FLUSH resolves an append only after its bytes are durable', async () => {
   const disk = new SimulatedDisk();
-  const store = new FileMessageStore({ dir: '/s', flushDiskType: 'SYNC_FLUSH', segmentSizeBytes: 8192, checkpointIntervalMs: 600_000 }, pino({ level: 'silent' }), disk.mount());
+  const store = new FileMessageStore(
+    { dir: '/s', flushDiskType: 'SYNC_FLUSH', segmentSizeBytes: 8192, checkpointIntervalMs: 600_000 },
+    pino({ level: 'silent' }),
+    disk.mount(),
+  );
   await store.open();
   const durableAtAck: Array<{ end: number; durable: number }> = [];
   await Promise.all(

@@ -12,14 +12,7 @@ import { ConsumeQueueTable } from './consume-queue-table';
 import { Dispatcher } from './dispatcher';
 import { MessageIndex } from './message-index';
 import { MessageInput, QueueEntry, StoredMessage } from './message-record';
-import {
-  AppendResult,
-  DispatchListener,
-  MessageStore,
-  QueueBounds,
-  RecoveryReport,
-  StoreState,
-} from './message-store';
+import { AppendResult, DispatchListener, MessageStore, QueueBounds, RecoveryReport, StoreState } from './message-store';
 import { readStoreTimestamp } from './record-codec';
 import { LogReader } from './log-reader';
 import { keyHash, messageIdHash } from './segment-index';
@@ -181,7 +174,10 @@ export class FileMessageStore implements MessageStore {
   async scan(fromOffset: number, maxRecords: number): Promise<ScanPage> {
     const page = await scanCommitLog(this.log, fromOffset, this.dispatcher.dispatchedOffset, maxRecords);
     for (const range of page.damaged) {
-      this.damage.report({ offset: range.offset, file: range.file, fileOffset: range.fileOffset, reason: range.reason, foundBy: 'scan' }, { skippedBytes: range.skippedBytes });
+      this.damage.report(
+        { offset: range.offset, file: range.file, fileOffset: range.fileOffset, reason: range.reason, foundBy: 'scan' },
+        { skippedBytes: range.skippedBytes },
+      );
     }
     return page;
   }
@@ -366,5 +362,4 @@ export class FileMessageStore implements MessageStore {
     this.maintenance = run.catch(() => undefined);
     return run;
   }
-
 }

@@ -40,7 +40,7 @@ export class LogReader {
   }
 
   async readEntries(entries: readonly QueueEntry[]): Promise<Array<StoredMessage | undefined>> {
-    const messages: Array<StoredMessage | undefined> = new Array(entries.length);
+    const messages = new Array<StoredMessage | undefined>(entries.length);
     let i = 0;
     while (i < entries.length) {
       // Coalesce entries that follow each other in the log, within one segment, into one read.
@@ -61,7 +61,9 @@ export class LogReader {
         const entry = entries[k];
         const pos = entry.commitLogOffset - first;
         const valid = data !== undefined && pos + entry.size <= data.length && checkRecord(data, pos, pos + entry.size).kind === 'record';
-        const message = valid ? decodeRecord(data, pos, entry.commitLogOffset) : await this.readKnownRecord(entry.commitLogOffset, entry.size, { queueOffset: entry.queueOffset });
+        const message = valid
+          ? decodeRecord(data, pos, entry.commitLogOffset)
+          : await this.readKnownRecord(entry.commitLogOffset, entry.size, { queueOffset: entry.queueOffset });
         // A committed half message is served through its topic's queue as a normal message.
         if (message) message.queueOffset = entry.queueOffset;
         messages[k] = message;
@@ -90,7 +92,10 @@ export class LogReader {
     if (check.kind === 'record') return decodeRecord(data, 0, offset);
     const segment = this.log.segmentFor(offset);
     const fileOffset = offset - (segment?.baseOffset ?? 0);
-    this.damage.report({ offset, file: segment?.file ?? this.log.dir, fileOffset, reason: describeCheck(check, length), foundBy: 'read' }, { ...context, size: length });
+    this.damage.report(
+      { offset, file: segment?.file ?? this.log.dir, fileOffset, reason: describeCheck(check, length), foundBy: 'read' },
+      { ...context, size: length },
+    );
     return undefined;
   }
 

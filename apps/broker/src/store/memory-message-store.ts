@@ -1,16 +1,7 @@
 import { ScanPage } from './commit-log-scanner';
 import { DamagedRecord } from './damaged-records';
 import { MessageInput, QueueEntry, RecordType, StoredMessage } from './message-record';
-import {
-  AppendResult,
-  AppendedRecord,
-  DispatchListener,
-  DispatchedRecord,
-  MessageStore,
-  QueueBounds,
-  RecoveryReport,
-  StoreState,
-} from './message-store';
+import { AppendResult, AppendedRecord, DispatchListener, DispatchedRecord, MessageStore, QueueBounds, RecoveryReport, StoreState } from './message-store';
 import { BLANK_MIN_SIZE, MeasuredRecord, decodeRecord, encodeRecord, measureRecord } from './record-codec';
 import { StoreOptions } from './store-options';
 import { STORE_DEFAULTS } from './store.defaults';
@@ -138,7 +129,7 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async readEntries(entries: readonly QueueEntry[]): Promise<Array<StoredMessage | undefined>> {
-    const messages: Array<StoredMessage | undefined> = new Array(entries.length);
+    const messages = new Array<StoredMessage | undefined>(entries.length);
     for (let i = 0; i < entries.length; i++) {
       const message = await this.readMessage(entries[i].commitLogOffset, entries[i].size);
       if (message) message.queueOffset = entries[i].queueOffset;
@@ -244,7 +235,18 @@ export class MemoryMessageStore implements MessageStore {
       // A commit's entry points at the half message: the body is stored once.
       if (type === RecordType.Commit) queue?.entries.push({ queueOffset, commitLogOffset: preparedOffset, size: preparedSize, tagHash });
       if (type === RecordType.Normal || type === RecordType.Prepared) this.index(offset, input);
-      dispatched.push({ type, offset, size, topic: input.topic, queueId: input.queueId, queueOffset, messageId: input.messageId, storeTimestampMs, preparedOffset, preparedSize });
+      dispatched.push({
+        type,
+        offset,
+        size,
+        topic: input.topic,
+        queueId: input.queueId,
+        queueOffset,
+        messageId: input.messageId,
+        storeTimestampMs,
+        preparedOffset,
+        preparedSize,
+      });
     }
     for (const record of dispatched) {
       for (const listener of this.listeners) {

@@ -79,7 +79,8 @@ export class MessageIndex {
       const bytes = segmentBytes(segmentBase);
       // Retention removed the segment after the checkpoint; its index goes with it.
       if (bytes === undefined || count === 0) continue;
-      if (!names.has(offsetFileName(segmentBase))) problems.push(`index ${path.join(this.dir, offsetFileName(segmentBase))} is missing (the checkpoint counts ${count} entries)`);
+      if (!names.has(offsetFileName(segmentBase)))
+        problems.push(`index ${path.join(this.dir, offsetFileName(segmentBase))} is missing (the checkpoint counts ${count} entries)`);
     }
     for (const name of names) {
       const base = Number(name);

@@ -39,10 +39,7 @@ export interface SystemFields {
 }
 
 /** Builds the stored property string; returns an error string instead when text is invalid. */
-export function encodeProperties(
-  fields: SystemFields,
-  properties: Readonly<Record<string, string>> | undefined,
-): { text: string } | { error: string } {
+export function encodeProperties(fields: SystemFields, properties: Readonly<Record<string, string>> | undefined): { text: string } | { error: string } {
   let text = '';
   if (fields.tag !== undefined && fields.tag !== '') {
     const bad = checkPropertyText('tag', fields.tag);

@@ -104,7 +104,14 @@ export function describeMessageStoreContract(name: string, factory: MessageStore
 
     it('numbers each topic-queue contiguously from 0, independently of other queues', async () => {
       const store = await openStore();
-      const targets: Array<[string, number]> = [['orders', 0], ['orders', 1], ['payments', 0], ['orders', 0], ['payments', 0], ['orders', 0]];
+      const targets: Array<[string, number]> = [
+        ['orders', 0],
+        ['orders', 1],
+        ['payments', 0],
+        ['orders', 0],
+        ['payments', 0],
+        ['orders', 0],
+      ];
       const seen = new Map<string, string[]>();
       for (const [topic, queueId] of targets) {
         const input = message({ topic, queueId });
@@ -113,7 +120,11 @@ export function describeMessageStoreContract(name: string, factory: MessageStore
         expect(record.queueOffset).toBe(ids.length);
         seen.set(`${topic}/${queueId}`, [...ids, input.messageId]);
       }
-      expect([...store.listQueues()].sort()).toEqual([['orders', 0], ['orders', 1], ['payments', 0]]);
+      expect([...store.listQueues()].sort()).toEqual([
+        ['orders', 0],
+        ['orders', 1],
+        ['payments', 0],
+      ]);
       for (const [queue, ids] of seen) {
         const [topic, queueId] = [queue.split('/')[0], Number(queue.split('/')[1])];
         expect(store.getQueueBounds(topic, queueId)).toEqual({ minOffset: 0, maxOffset: ids.length });
@@ -169,9 +180,7 @@ export function describeMessageStoreContract(name: string, factory: MessageStore
       expect(committed.queueOffset).toBe(1);
       expect(committed.offset).toBeGreaterThan(prepared.offset);
       expect(store.getQueueBounds('pay', 1)).toEqual({ minOffset: 0, maxOffset: 2 });
-      expect(store.getQueueEntries('pay', 1, 1, 10)).toEqual([
-        { queueOffset: 1, commitLogOffset: prepared.offset, size: prepared.size, tagHash: 2598919 },
-      ]);
+      expect(store.getQueueEntries('pay', 1, 1, 10)).toEqual([{ queueOffset: 1, commitLogOffset: prepared.offset, size: prepared.size, tagHash: 2598919 }]);
       const visible = await store.readQueue('pay', 1, 0, 10);
       expect(visible).toHaveLength(2);
       expect(visible[1]).toMatchObject({
@@ -263,7 +272,10 @@ export function describeMessageStoreContract(name: string, factory: MessageStore
       okRecords(await store.append(message()));
       const [b] = okRecords(await store.append({ ...first, queueId: 3, body: Buffer.from('second') }));
       const found = await store.queryByMessageId('retried');
-      expect(found.map((m) => [m.offset, m.body.toString()])).toEqual([[b.offset, 'second'], [a.offset, 'first']]);
+      expect(found.map((m) => [m.offset, m.body.toString()])).toEqual([
+        [b.offset, 'second'],
+        [a.offset, 'first'],
+      ]);
       expect(await store.queryByMessageId('never-sent')).toEqual([]);
     });
 
@@ -320,9 +332,20 @@ export function describeMessageStoreContract(name: string, factory: MessageStore
         const result = await store.append({ topic: 'scan', queueId: n % 3, messageId: `s${n}`, bornTimestampMs: Date.now(), body });
         appended.push(...okRecords(result).map((r) => r.offset));
       }
-      const [half] = okRecords(await store.append({ type: RecordType.Prepared, topic: 'scan', queueId: 0, messageId: 'half', bornTimestampMs: Date.now(), body }));
+      const [half] = okRecords(
+        await store.append({ type: RecordType.Prepared, topic: 'scan', queueId: 0, messageId: 'half', bornTimestampMs: Date.now(), body }),
+      );
       const [commit] = okRecords(
-        await store.append({ type: RecordType.Commit, topic: 'scan', queueId: 0, messageId: 'half', bornTimestampMs: Date.now(), body: Buffer.alloc(0), preparedOffset: half.offset, preparedSize: half.size }),
+        await store.append({
+          type: RecordType.Commit,
+          topic: 'scan',
+          queueId: 0,
+          messageId: 'half',
+          bornTimestampMs: Date.now(),
+          body: Buffer.alloc(0),
+          preparedOffset: half.offset,
+          preparedSize: half.size,
+        }),
       );
       appended.push(half.offset, commit.offset);
 
@@ -395,7 +418,9 @@ export function describeMessageStoreContract(name: string, factory: MessageStore
       const inputs: MessageInput[] = [];
       while (store.getCommitLogBounds().maxOffset < 3.5 * made1.segmentSizeBytes) {
         // Runs of four adjacent records on queue 0, broken by one on queue 1; bodies of varying size.
-        const batch = Array.from({ length: 5 }, (_, i) => message({ queueId: i === 4 ? 1 : 0, body: Buffer.alloc(500 + ((inputs.length + i) % 7) * 100, inputs.length + i) }));
+        const batch = Array.from({ length: 5 }, (_, i) =>
+          message({ queueId: i === 4 ? 1 : 0, body: Buffer.alloc(500 + ((inputs.length + i) % 7) * 100, inputs.length + i) }),
+        );
         okRecords(await store.append(batch));
         inputs.push(...batch);
       }

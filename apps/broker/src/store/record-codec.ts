@@ -118,14 +118,7 @@ export function measureRecord(input: MessageInput): MeasuredRecord | { error: st
 }
 
 /** Writes a measured record at `pos` in `target` (which must have `record.size` bytes free). */
-export function encodeRecord(
-  record: MeasuredRecord,
-  target: Buffer,
-  pos: number,
-  queueOffset: number,
-  storeTimestampMs: number,
-  batchMore: boolean,
-): void {
+export function encodeRecord(record: MeasuredRecord, target: Buffer, pos: number, queueOffset: number, storeTimestampMs: number, batchMore: boolean): void {
   const input = record.input;
   target.writeUInt32BE(record.size, pos + OFFSET_TOTAL_SIZE);
   target.writeUInt32BE(RECORD_MAGIC, pos + OFFSET_MAGIC);
@@ -245,7 +238,7 @@ export function decodeRecord(buf: Buffer, pos: number, offset: number): StoredMe
   const bodyBytes = buf.readUInt32BE(p);
   p += 4;
   return {
-    type: (buf[pos + OFFSET_FLAGS] & FLAG_TYPE_MASK) as RecordType,
+    type: buf[pos + OFFSET_FLAGS] & FLAG_TYPE_MASK,
     offset,
     size,
     topic,

@@ -105,7 +105,7 @@ export class SegmentIndex {
 
   private findSlot(hash: number): number {
     const mask = this.slots.length - 1;
-    let slot = Math.imul(hash, 0x9e3779b1) >>> 0 & mask;
+    let slot = (Math.imul(hash, 0x9e3779b1) >>> 0) & mask;
     for (;;) {
       const entry = this.slots[slot];
       if (entry === EMPTY || this.hashes[entry] === hash) return slot;

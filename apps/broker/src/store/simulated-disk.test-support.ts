@@ -37,7 +37,18 @@ export type DiskOperation =
   | 'syncDirectory';
 
 /** Operations that change what is on the disk; a scheduled power cut counts these. */
-const MUTATING: ReadonlySet<DiskOperation> = new Set(['write', 'datasync', 'sync', 'truncate', 'rename', 'removeFile', 'removeTree', 'makeDirectory', 'syncDirectory', 'open']);
+const MUTATING: ReadonlySet<DiskOperation> = new Set([
+  'write',
+  'datasync',
+  'sync',
+  'truncate',
+  'rename',
+  'removeFile',
+  'removeTree',
+  'makeDirectory',
+  'syncDirectory',
+  'open',
+]);
 
 export interface Fault {
   operation: DiskOperation;
@@ -102,18 +113,17 @@ export class SimulatedDisk {
   /** A process's view of the disk; it stops working at the next power cut. */
   mount(): StoreFileSystem {
     const epoch = this.epoch;
-    const disk = this;
     return {
-      open: (file, mode) => disk.run(epoch, 'open', file, () => disk.open(epoch, file, mode)),
-      readFile: (file) => disk.run(epoch, 'readFile', file, () => Buffer.from(disk.file(file).data.subarray(0, disk.file(file).length))),
-      rename: (from, to) => disk.run(epoch, 'rename', from, () => disk.rename(from, to)),
-      removeFile: (file) => disk.run(epoch, 'removeFile', file, () => disk.unlink(file, false)),
+      open: (file, mode) => this.run(epoch, 'open', file, () => this.open(epoch, file, mode)),
+      readFile: (file) => this.run(epoch, 'readFile', file, () => Buffer.from(this.file(file).data.subarray(0, this.file(file).length))),
+      rename: (from, to) => this.run(epoch, 'rename', from, () => this.rename(from, to)),
+      removeFile: (file) => this.run(epoch, 'removeFile', file, () => this.unlink(file, false)),
       // Without a capacity the simulated partition is 1 TiB, nearly empty.
-      space: async () => disk.space(),
-      removeTree: (dir) => disk.run(epoch, 'removeTree', dir, () => disk.unlink(dir, true)),
-      makeDirectory: (dir) => disk.run(epoch, 'makeDirectory', dir, () => disk.makeDirectory(dir)),
-      list: (dir) => disk.run(epoch, 'list', dir, () => disk.list(dir)),
-      syncDirectory: (dir) => disk.run(epoch, 'syncDirectory', dir, () => disk.syncDirectory(dir)),
+      space: async () => this.space(),
+      removeTree: (dir) => this.run(epoch, 'removeTree', dir, () => this.unlink(dir, true)),
+      makeDirectory: (dir) => this.run(epoch, 'makeDirectory', dir, () => this.makeDirectory(dir)),
+      list: (dir) => this.run(epoch, 'list', dir, () => this.list(dir)),
+      syncDirectory: (dir) => this.run(epoch, 'syncDirectory', dir, () => this.syncDirectory(dir)),
     };
   }
 
@@ -182,7 +192,7 @@ export class SimulatedDisk {
     const node = this.lookup(dir);
     if (!node?.isDirectory) return [];
     const found: string[] = [];
-    for (const [name, child] of node.entries) {
+    for (const name of node.entries.keys()) {
       const full = path.join(dir, name);
       found.push(full, ...this.listTree(full));
     }
@@ -364,7 +374,11 @@ export class SimulatedDisk {
     const torn = node.unsynced[kept];
     // A torn write: the first bytes of it reached the disk (LazyFS's torn-seq).
     if (tear && torn?.kind === 'write' && torn.bytes.length > 1) {
-      durable = applyChanges(durable, [{ kind: 'write', position: torn.position, bytes: torn.bytes.subarray(0, Math.floor(this.random() * torn.bytes.length)) }], 1);
+      durable = applyChanges(
+        durable,
+        [{ kind: 'write', position: torn.position, bytes: torn.bytes.subarray(0, Math.floor(this.random() * torn.bytes.length)) }],
+        1,
+      );
     }
     node.durable = durable;
     node.data = Buffer.from(durable);
@@ -434,7 +448,10 @@ function applyChanges(durable: Buffer, changes: readonly FileChange[], count: nu
 }
 
 function parts(file: string): string[] {
-  return path.resolve(file).split('/').filter((part) => part !== '');
+  return path
+    .resolve(file)
+    .split('/')
+    .filter((part) => part !== '');
 }
 
 function errno(code: string, syscall: string, file: string, detail?: string): NodeJS.ErrnoException {

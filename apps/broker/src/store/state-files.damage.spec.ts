@@ -43,7 +43,23 @@ const KINDS: Kind[] = [
   },
   {
     file: DELIVERY_STATE_FILE,
-    text: JSON.stringify({ version: 1, nextDeliveryId: 9, queues: [{ group: 'g', topic: 'orders', queueId: 0, consumerOffset: 4, nextOffset: 6, done: [], inFlight: [{ offset: 4, deliveryId: 8, attempts: 1, invisibleUntilMs: 1 }], held: [] }] }) + '\n',
+    text:
+      JSON.stringify({
+        version: 1,
+        nextDeliveryId: 9,
+        queues: [
+          {
+            group: 'g',
+            topic: 'orders',
+            queueId: 0,
+            consumerOffset: 4,
+            nextOffset: 6,
+            done: [],
+            inFlight: [{ offset: 4, deliveryId: 8, attempts: 1, invisibleUntilMs: 1 }],
+            held: [],
+          },
+        ],
+      }) + '\n',
     load: (dir) => new GroupStatePersistence(dir).load(new GroupStateTable()),
     code: 'BROKER_ERR_DELIVERY_STATE_CORRUPT',
   },
@@ -87,21 +103,24 @@ describe.each(KINDS)('$file damaged', (kind) => {
     await expect(kind.load(dir)).resolves.not.toThrow();
   });
 
-  it.each(DAMAGES)(`is ${kind.code ? 'refused naming the file, and left as it is,' : 'reported invalid, so it is rebuilt from the log,'} when %s`, async (_label, damage) => {
-    const file = path.join(dir, kind.file);
-    const damaged = damage(kind.text);
-    await fs.writeFile(file, damaged);
-    const error = await kind.load(dir).then(
-      () => undefined,
-      (caught: unknown) => caught as Error & { code?: string; rebuilt?: boolean },
-    );
-    expect(error).toBeDefined();
-    if (kind.code) {
-      expect(error?.code).toBe(kind.code);
-      expect(error?.message).toContain(file);
-      expect(await fs.readFile(file, 'utf8')).toBe(damaged);
-    } else {
-      expect(error?.rebuilt).toBe(true);
-    }
-  });
+  it.each(DAMAGES)(
+    `is ${kind.code ? 'refused naming the file, and left as it is,' : 'reported invalid, so it is rebuilt from the log,'} when %s`,
+    async (_label, damage) => {
+      const file = path.join(dir, kind.file);
+      const damaged = damage(kind.text);
+      await fs.writeFile(file, damaged);
+      const error = await kind.load(dir).then(
+        () => undefined,
+        (caught: unknown) => caught as Error & { code?: string; rebuilt?: boolean },
+      );
+      expect(error).toBeDefined();
+      if (kind.code) {
+        expect(error?.code).toBe(kind.code);
+        expect(error?.message).toContain(file);
+        expect(await fs.readFile(file, 'utf8')).toBe(damaged);
+      } else {
+        expect(error?.rebuilt).toBe(true);
+      }
+    },
+  );
 });

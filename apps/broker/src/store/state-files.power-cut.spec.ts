@@ -39,7 +39,7 @@ const KINDS: StateFileKind[] = [
       const offsets = new ConsumerOffsetStore(DIR, fileSystem);
       await offsets.open();
       const values = new Set([0, 1, 2, 3].map((queueId) => offsets.get('group', 'orders', queueId) ?? 0));
-      if (values.size !== 1) throw new Error(`a mix of versions: ${[...values]}`);
+      if (values.size !== 1) throw new Error(`a mix of versions: ${[...values].join(', ')}`);
       return [...values][0];
     },
   },
@@ -62,7 +62,17 @@ const KINDS: StateFileKind[] = [
     write: async (fileSystem, version) => {
       const file = new TransactionStateFile(DIR, fileSystem);
       await file.read();
-      await file.write(JSON.stringify({ version: 1, appliedOffset: version, lastRecord: null, halves: [], resolvedOffsets: [], resolvedStates: '', padding: 'x'.repeat(version * 7) }));
+      await file.write(
+        JSON.stringify({
+          version: 1,
+          appliedOffset: version,
+          lastRecord: null,
+          halves: [],
+          resolvedOffsets: [],
+          resolvedStates: '',
+          padding: 'x'.repeat(version * 7),
+        }),
+      );
     },
     read: async (fileSystem) => {
       const document = await new TransactionStateFile(DIR, fileSystem).read();
@@ -74,12 +84,22 @@ const KINDS: StateFileKind[] = [
   {
     name: 'topics.json',
     write: async (fileSystem, version) => {
-      const registry = new TopicRegistry(DIR, { autoCreateTopicEnable: false, defaultTopicQueueNums: 8, autoCreateSubscriptionGroup: false }, logger, fileSystem);
+      const registry = new TopicRegistry(
+        DIR,
+        { autoCreateTopicEnable: false, defaultTopicQueueNums: 8, autoCreateSubscriptionGroup: false },
+        logger,
+        fileSystem,
+      );
       await registry.open();
       await registry.upsert({ name: 'orders', readQueueNums: version, writeQueueNums: version });
     },
     read: async (fileSystem) => {
-      const registry = new TopicRegistry(DIR, { autoCreateTopicEnable: false, defaultTopicQueueNums: 8, autoCreateSubscriptionGroup: false }, logger, fileSystem);
+      const registry = new TopicRegistry(
+        DIR,
+        { autoCreateTopicEnable: false, defaultTopicQueueNums: 8, autoCreateSubscriptionGroup: false },
+        logger,
+        fileSystem,
+      );
       await registry.open();
       return registry.get('orders')?.readQueueNums ?? 0;
     },

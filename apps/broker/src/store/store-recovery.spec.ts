@@ -161,7 +161,10 @@ describe('FileMessageStore recovery', () => {
     await flipByte(victim.offset + 1);
 
     const failure = await openFailure();
-    expect(failure).toMatchObject({ fileOffset: victim.offset, reason: expect.stringContaining(`followed by a valid record at file offset ${records[191].offset}`) });
+    expect(failure).toMatchObject({
+      fileOffset: victim.offset,
+      reason: expect.stringContaining(`followed by a valid record at file offset ${records[191].offset}`),
+    });
   });
 
   it('refuses to cut a tail the checkpoint records as synced', async () => {

@@ -72,7 +72,10 @@ export class StoreRecovery {
    */
   async checkFiles(read: CheckpointRead, checkpointFile: string): Promise<CheckpointData | undefined> {
     if (read.kind === 'damaged') {
-      this.logger.warn({ file: checkpointFile, reason: read.reason }, `checkpoint ${checkpointFile} is damaged (${read.reason}); rebuilding consume queues and indexes from the commit log`);
+      this.logger.warn(
+        { file: checkpointFile, reason: read.reason },
+        `checkpoint ${checkpointFile} is damaged (${read.reason}); rebuilding consume queues and indexes from the commit log`,
+      );
     }
     await this.checkSegmentLayout();
     if (read.kind !== 'valid') return undefined;
@@ -81,7 +84,10 @@ export class StoreRecovery {
     if (checkpoint.logFlushedOffset <= end && checkpoint.dispatchedOffset <= end) return checkpoint;
     if (!read.verified) {
       const reason = `the commit log ends at offset ${end}, but the checkpoint records ${checkpoint.logFlushedOffset} as synced and ${checkpoint.dispatchedOffset} as dispatched`;
-      this.logger.warn({ file: checkpointFile, reason }, `checkpoint ${checkpointFile} does not match the log (${reason}); rebuilding consume queues and indexes from the commit log`);
+      this.logger.warn(
+        { file: checkpointFile, reason },
+        `checkpoint ${checkpointFile} does not match the log (${reason}); rebuilding consume queues and indexes from the commit log`,
+      );
       return undefined;
     }
     // Verified: the log lost bytes that were synced. The crash path finds where, if the log ends
@@ -130,7 +136,12 @@ export class StoreRecovery {
   async recoverAfterCrash(checkpoint: CheckpointData | undefined, startedAtMs: number, durableOffset?: number): Promise<RecoveryReport> {
     this.durableOffset = durableOffset ?? checkpoint?.logFlushedOffset ?? 0;
     let start: number;
-    if (checkpoint && checkpoint.dispatchedOffset >= this.log.minOffset && checkpoint.dispatchedOffset <= this.log.fileEndOffset && (await this.loadProjections(checkpoint))) {
+    if (
+      checkpoint &&
+      checkpoint.dispatchedOffset >= this.log.minOffset &&
+      checkpoint.dispatchedOffset <= this.log.fileEndOffset &&
+      (await this.loadProjections(checkpoint))
+    ) {
       start = checkpoint.dispatchedOffset;
     } else {
       // No usable checkpoint or projections: rebuild every projection from the log.
@@ -221,7 +232,8 @@ export class StoreRecovery {
         const read = segment.writtenBytes >= BLANK_MIN_SIZE ? await segment.read(tail, 0, BLANK_MIN_SIZE, segment.writtenBytes - BLANK_MIN_SIZE) : 0;
         const blankAt = segment.writtenBytes - BLANK_MIN_SIZE;
         const ok = read === BLANK_MIN_SIZE && tail.readUInt32BE(4) === BLANK_MAGIC && tail.readUInt32BE(0) === this.log.segmentSizeBytes - blankAt;
-        if (!ok) problem = { filePos: segment.writtenBytes, reason: `segment ends at ${segment.writtenBytes} bytes without an end-of-segment record (truncated)` };
+        if (!ok)
+          problem = { filePos: segment.writtenBytes, reason: `segment ends at ${segment.writtenBytes} bytes without an end-of-segment record (truncated)` };
       }
       if (!problem) continue;
       if (!this.repair) throw new StoreCorruptionError(segment.file, problem.filePos, problem.reason);
@@ -299,7 +311,11 @@ export class StoreRecovery {
       if (pos >= fileEnd) {
         // Data ended. Only the last segment may end anywhere; others end with BLANK or are full.
         if (!isLast && this.log.segmentSizeBytes - pos >= BLANK_MIN_SIZE) {
-          return { pendingBatch: batch, sawBlank: false, stop: { segment, filePos: pos, kind: 'corrupt', reason: 'segment ends early without an end-of-segment record' } };
+          return {
+            pendingBatch: batch,
+            sawBlank: false,
+            stop: { segment, filePos: pos, kind: 'corrupt', reason: 'segment ends early without an end-of-segment record' },
+          };
         }
         return { pendingBatch: batch, sawBlank: false };
       }

@@ -22,7 +22,10 @@ describe('TopicRegistry', () => {
   }
 
   async function rejection(promise: Promise<unknown>): Promise<TopicConfigError> {
-    const error = await promise.then(() => undefined, (e: unknown) => e);
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TopicConfigError);
     return error as TopicConfigError;
   }
@@ -90,7 +93,12 @@ describe('TopicRegistry', () => {
   it('auto-creates topics with defaultTopicQueueNums and groups with 16 attempts when enabled', async () => {
     const registry = await openRegistry(AUTO);
     expect(await registry.getOrAutoCreate('orders')).toEqual({
-      name: 'orders', readQueueNums: 4, writeQueueNums: 4, perm: 6, messageType: 'NORMAL', system: false,
+      name: 'orders',
+      readQueueNums: 4,
+      writeQueueNums: 4,
+      perm: 6,
+      messageType: 'NORMAL',
+      system: false,
     });
     expect(await registry.getOrCreateGroup('g')).toEqual({ group: 'g', maxDeliveryAttempts: 16, fifo: false });
     expect(registry.listGroups()).toEqual([{ group: 'g', maxDeliveryAttempts: 16, fifo: false }]);

@@ -4,14 +4,7 @@ import { makeDirectoryDurable, readFileIfExists, writeFileAtomic } from '../stor
 import { StoreFileSystem, nodeFileSystem } from '../store/store-file-system';
 import { StoreWriteError } from '../store/store.errors';
 import { describeWriteError, isDiskFull } from '../store/store-write-failure';
-import {
-  PERM_READ_WRITE,
-  SCHEDULE_TOPIC,
-  SubscriptionGroupConfig,
-  TopicConfig,
-  TopicsApi,
-  TRANS_CHECK_MAX_TIME_TOPIC,
-} from './topic-config';
+import { PERM_READ_WRITE, SCHEDULE_TOPIC, SubscriptionGroupConfig, TopicConfig, TopicsApi, TRANS_CHECK_MAX_TIME_TOPIC } from './topic-config';
 import { TopicConfigError } from './topic-config.errors';
 import {
   groupNameProblem,
@@ -174,7 +167,11 @@ export class TopicRegistry implements TopicsApi {
       (config.messageType === undefined ? undefined : messageTypeProblem(config.messageType));
     if (problem) throw TopicConfigError.invalidTopic(name, problem);
     const queueNums = config.writeQueueNums ?? config.readQueueNums;
-    const base = existing ?? { ...topicDefaults(name), readQueueNums: queueNums ?? TOPIC_DEFAULTS.queueNums, writeQueueNums: queueNums ?? TOPIC_DEFAULTS.queueNums };
+    const base = existing ?? {
+      ...topicDefaults(name),
+      readQueueNums: queueNums ?? TOPIC_DEFAULTS.queueNums,
+      writeQueueNums: queueNums ?? TOPIC_DEFAULTS.queueNums,
+    };
     const next: TopicConfig = {
       name,
       readQueueNums: config.readQueueNums ?? base.readQueueNums,

@@ -61,7 +61,10 @@ export class CheckBackScanner {
   /** Drops what retention deleted; unresolved half messages among it are logged. */
   pruneDeleted(): void {
     for (const entry of this.table.pruneBelow(this.store.getCommitLogBounds().minOffset)) {
-      this.logger.warn({ topic: entry.topic, messageId: entry.messageId, offset: entry.offset, state: entry.state }, 'half message deleted by retention before it was resolved');
+      this.logger.warn(
+        { topic: entry.topic, messageId: entry.messageId, offset: entry.offset, state: entry.state },
+        'half message deleted by retention before it was resolved',
+      );
     }
   }
 
@@ -89,7 +92,10 @@ export class CheckBackScanner {
     try {
       half = await this.store.readMessage(entry.offset, entry.size);
     } catch (error) {
-      this.logger.error({ err: error, offset: entry.offset, messageId: entry.messageId }, 'reading a half message for its check-back failed; retrying at the next check');
+      this.logger.error(
+        { err: error, offset: entry.offset, messageId: entry.messageId },
+        'reading a half message for its check-back failed; retrying at the next check',
+      );
       return 'skipped';
     }
     // Resolved (or moved) while it was read: nothing to ask.
@@ -104,7 +110,10 @@ export class CheckBackScanner {
     try {
       clientId = this.channels.sendCheck(half, transactionId);
     } catch (error) {
-      this.logger.error({ err: error, topic: entry.topic, messageId: entry.messageId, transactionId }, 'sending a check-back failed; not counted, retrying at the next check');
+      this.logger.error(
+        { err: error, topic: entry.topic, messageId: entry.messageId, transactionId },
+        'sending a check-back failed; not counted, retrying at the next check',
+      );
     }
     this.table.recordCheck(entry, clientId !== undefined);
     if (clientId === undefined) return 'no-producer';

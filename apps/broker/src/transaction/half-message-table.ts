@@ -60,9 +60,7 @@ export class HalfMessageTable {
   /** Bumped by every change the state file must keep (not by appliedOffset alone). */
   private changes = 0;
 
-  constructor(
-    private readonly settings: { transactionTimeoutMs: number; maxResolved: number },
-  ) {}
+  constructor(private readonly settings: { transactionTimeoutMs: number; maxResolved: number }) {}
 
   /** Every commit-log record below this offset has been applied. */
   get appliedOffset(): number {

@@ -2,7 +2,11 @@ import { decodeTransactionId, encodeTransactionId } from './transaction-id';
 
 describe('transaction id', () => {
   it('names the half message record, also for offsets beyond 32 bits', () => {
-    for (const parts of [{ offset: 0, size: 1 }, { offset: 4096, size: 310 }, { offset: 2 ** 40 + 7, size: 4 * 1024 * 1024 }]) {
+    for (const parts of [
+      { offset: 0, size: 1 },
+      { offset: 4096, size: 310 },
+      { offset: 2 ** 40 + 7, size: 4 * 1024 * 1024 },
+    ]) {
       const id = encodeTransactionId(parts);
       expect(id).toMatch(/^01[0-9A-F]{32}$/);
       expect(decodeTransactionId(id)).toEqual(parts);

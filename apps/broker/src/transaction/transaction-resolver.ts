@@ -64,7 +64,14 @@ export class TransactionResolver {
       if (!half) return this.dropLost(entry);
       const transactionId = encodeTransactionId(entry);
       const failure = await this.append(checkMaxRecords(half, transactionId, entry.checkCount, this.now()));
-      const context = { topic: entry.topic, queueId: entry.queueId, messageId: entry.messageId, transactionId, producerGroup: entry.producerGroup, checkCount: entry.checkCount };
+      const context = {
+        topic: entry.topic,
+        queueId: entry.queueId,
+        messageId: entry.messageId,
+        transactionId,
+        producerGroup: entry.producerGroup,
+        checkCount: entry.checkCount,
+      };
       if (failure) {
         this.logger.error({ ...context, failure }, 'moving a half message to the check-max topic failed; retrying at its next check');
         return false;
@@ -101,7 +108,10 @@ export class TransactionResolver {
     if (mismatch) return mismatch;
     const state = this.table.resolution(id.offset);
     if (!state) {
-      return { status: 'not-found', reason: `transaction ${request.transactionId} was resolved long ago and its outcome is no longer remembered; nothing was changed` };
+      return {
+        status: 'not-found',
+        reason: `transaction ${request.transactionId} was resolved long ago and its outcome is no longer remembered; nothing was changed`,
+      };
     }
     if ((state === 'committed') === (request.resolution === 'COMMIT')) return { status: 'ok', duplicate: true };
     return { status: 'conflict', reason: conflictReason(state, request), state };

@@ -190,14 +190,19 @@ describe('TransactionService: check-back and check-max (memory store, shifted cl
       queueId: 0,
       properties: { ...(original.properties as object), REAL_TOPIC: TOPIC, REAL_QID: String(message.queueId), __transactionId__: sent.transactionId },
     });
-    expect(service.list()).toEqual([expect.objectContaining({ transactionId: sent.transactionId, state: 'check-max', checkCount: CHECK_MAX, nextCheckAtMs: undefined })]);
+    expect(service.list()).toEqual([
+      expect.objectContaining({ transactionId: sent.transactionId, state: 'check-max', checkCount: CHECK_MAX, nextCheckAtMs: undefined }),
+    ]);
     expect(service.pendingCount()).toBe(0);
     expect(await scanAt(service, atMs + 10 * INTERVAL_MS)).toEqual({ checksSent: 0, noProducer: 0, movedToCheckMax: 0 });
     expect(await readAll(store)).toEqual([]);
 
     for (const source of ['client', 'server-check'] as const) {
       for (const resolution of ['COMMIT', 'ROLLBACK'] as const) {
-        expect(await service.endTransaction(endRequest(message, sent.transactionId, resolution, source))).toMatchObject({ status: 'conflict', state: 'check-max' });
+        expect(await service.endTransaction(endRequest(message, sent.transactionId, resolution, source))).toMatchObject({
+          status: 'conflict',
+          state: 'check-max',
+        });
       }
     }
     expect(await service.endTransaction(endRequest(message, sent.transactionId, 'COMMIT', 'admin'))).toEqual({ status: 'ok', duplicate: false });
@@ -217,8 +222,14 @@ describe('TransactionService: check-back and check-max (memory store, shifted cl
     await scanAt(service, TIMEOUT_MS + 10_000);
     expect(await scanAt(service, TIMEOUT_MS + INTERVAL_MS + 20_000)).toMatchObject({ movedToCheckMax: 1 });
     expect(await service.endTransaction(endRequest(message, sent.transactionId, 'ROLLBACK', 'admin'))).toEqual({ status: 'ok', duplicate: false });
-    expect(await service.endTransaction(endRequest(message, sent.transactionId, 'COMMIT', 'admin'))).toMatchObject({ status: 'conflict', state: 'rolled-back' });
-    expect(await service.endTransaction(endRequest(message, sent.transactionId, 'COMMIT', 'client'))).toMatchObject({ status: 'conflict', state: 'rolled-back' });
+    expect(await service.endTransaction(endRequest(message, sent.transactionId, 'COMMIT', 'admin'))).toMatchObject({
+      status: 'conflict',
+      state: 'rolled-back',
+    });
+    expect(await service.endTransaction(endRequest(message, sent.transactionId, 'COMMIT', 'client'))).toMatchObject({
+      status: 'conflict',
+      state: 'rolled-back',
+    });
     expect(await readAll(store)).toEqual([]);
     expect(service.list()).toEqual([]);
   });
@@ -261,7 +272,13 @@ describe('TransactionService: check-back and check-max (memory store, shifted cl
   it('keeps registries apart: two services in one process count separately', async () => {
     const other = new Registry();
     const first = await openService();
-    const second = new TransactionService(store, channels, { stateDir: path.join(stateDir, 'second'), checkScanIntervalMs: 3_600_000, stateWriteIntervalMs: 3_600_000 }, logger, new TransactionMetrics(other));
+    const second = new TransactionService(
+      store,
+      channels,
+      { stateDir: path.join(stateDir, 'second'), checkScanIntervalMs: 3_600_000, stateWriteIntervalMs: 3_600_000 },
+      logger,
+      new TransactionMetrics(other),
+    );
     services.push(second);
     await second.open();
     const message = halfInput('HALF-SHARED');

@@ -115,7 +115,10 @@ describe.each(FLUSH_MODES)('TransactionService across restarts (FileMessageStore
     expect(await ids(second)).toEqual(['COMMITTED']);
     expect(pendingIds(second)).toEqual(['PENDING:pending:1', 'IMMUNE:pending:0']);
     expect(await second.service.endTransaction(endRequest(committed, tx.get('COMMITTED')!, 'COMMIT'))).toEqual({ status: 'ok', duplicate: true });
-    expect(await second.service.endTransaction(endRequest(rolledBack, tx.get('ROLLED-BACK')!, 'COMMIT'))).toMatchObject({ status: 'conflict', state: 'rolled-back' });
+    expect(await second.service.endTransaction(endRequest(rolledBack, tx.get('ROLLED-BACK')!, 'COMMIT'))).toMatchObject({
+      status: 'conflict',
+      state: 'rolled-back',
+    });
     // Still checked back, on schedule: PENDING at its interval, IMMUNE after its immunity.
     expect(await scanAt(second.service, TIMEOUT_MS + INTERVAL_MS)).toMatchObject({ checksSent: 0 });
     expect(await scanAt(second.service, TIMEOUT_MS + INTERVAL_MS + 20_000)).toMatchObject({ checksSent: 1 });
@@ -262,7 +265,13 @@ describe.each(FLUSH_MODES)('TransactionService across restarts (FileMessageStore
   async function appendNormal(broker: Broker, count: number, prefix = 'N'): Promise<Array<{ offset: number; size: number }>> {
     const landed: Array<{ offset: number; size: number }> = [];
     for (let n = 0; n < count; n++) {
-      const result = await broker.store.append({ topic: 'plain', queueId: 0, messageId: `${prefix}${n}`, bornTimestampMs: Date.now(), body: Buffer.alloc(1_000, n) });
+      const result = await broker.store.append({
+        topic: 'plain',
+        queueId: 0,
+        messageId: `${prefix}${n}`,
+        bornTimestampMs: Date.now(),
+        body: Buffer.alloc(1_000, n),
+      });
       if (result.status !== 'ok') throw new Error(result.status);
       landed.push(...result.records);
     }
@@ -318,7 +327,10 @@ describe.each(FLUSH_MODES)('TransactionService across restarts (FileMessageStore
     const { victim, reopened } = await reopenOverDamage((record) => record.offset + record.size - 10);
     expect(reopened.opened).toMatchObject({ source: 'log', damagedRanges: 1, pending: 1, scannedRecords: 150 });
     expect(pendingIds(reopened)).toEqual(['AFTER-DAMAGE:pending:0']);
-    expect(reopened.store.damagedRecords()).toMatchObject({ total: 1, recent: [{ offset: victim.offset, foundBy: 'scan', reason: expect.stringContaining('CRC') }] });
+    expect(reopened.store.damagedRecords()).toMatchObject({
+      total: 1,
+      recent: [{ offset: victim.offset, foundBy: 'scan', reason: expect.stringContaining('CRC') }],
+    });
   }, 15_000);
 
   it('passes over a damaged size field in an old segment to the next record that verifies, reporting it', async () => {

@@ -159,7 +159,14 @@ describe('TransactionService: half messages, commit and rollback (memory store)'
     const garbled = sent.transactionId.slice(0, -1) + (sent.transactionId.endsWith('0') ? '1' : '0');
     const normal = okRecords(await store.append({ ...halfInput('NORMAL-1'), type: RecordType.Normal }))[0];
 
-    for (const transactionId of ['', 'not-an-id', garbled, encodeTransactionId({ offset: 1_000_000, size: 300 }), encodeTransactionId(normal), encodeTransactionId({ offset: sent.offset, size: 0xffff_ffff })]) {
+    for (const transactionId of [
+      '',
+      'not-an-id',
+      garbled,
+      encodeTransactionId({ offset: 1_000_000, size: 300 }),
+      encodeTransactionId(normal),
+      encodeTransactionId({ offset: sent.offset, size: 0xffff_ffff }),
+    ]) {
       expect(await service.endTransaction(endRequest(message, transactionId, 'COMMIT'))).toMatchObject({ status: 'not-found' });
     }
     expect(service.pendingCount()).toBe(1);
@@ -171,7 +178,9 @@ describe('TransactionService: half messages, commit and rollback (memory store)'
     const message = halfInput('HALF-M');
     const sent = await sendHalf(service, message);
     expect(await service.endTransaction(endRequest({ ...message, messageId: 'OTHER' }, sent.transactionId, 'COMMIT'))).toMatchObject({ status: 'mismatch' });
-    expect(await service.endTransaction(endRequest({ ...message, topic: 'other-topic' }, sent.transactionId, 'ROLLBACK'))).toMatchObject({ status: 'mismatch' });
+    expect(await service.endTransaction(endRequest({ ...message, topic: 'other-topic' }, sent.transactionId, 'ROLLBACK'))).toMatchObject({
+      status: 'mismatch',
+    });
     expect(service.pendingCount()).toBe(1);
     await service.endTransaction(endRequest(message, sent.transactionId, 'COMMIT'));
     // Also once resolved: the id still names its own message only.
@@ -196,10 +205,15 @@ describe('TransactionService: half messages, commit and rollback (memory store)'
 
   it('lets exactly one of a racing COMMIT and ROLLBACK win; the other is refused', async () => {
     const service = await openService();
-    for (const order of [['COMMIT', 'ROLLBACK'], ['ROLLBACK', 'COMMIT']] as const) {
+    for (const order of [
+      ['COMMIT', 'ROLLBACK'],
+      ['ROLLBACK', 'COMMIT'],
+    ] as const) {
       const message = halfInput(`HALF-${order[0]}`);
       const sent = await sendHalf(service, message);
-      const results = await Promise.all(order.map((resolution, i) => service.endTransaction(endRequest(message, sent.transactionId, resolution, i === 0 ? 'client' : 'server-check'))));
+      const results = await Promise.all(
+        order.map((resolution, i) => service.endTransaction(endRequest(message, sent.transactionId, resolution, i === 0 ? 'client' : 'server-check'))),
+      );
       expect(results[0]).toEqual({ status: 'ok', duplicate: false });
       expect(results[1]).toMatchObject({ status: 'conflict', state: order[0] === 'COMMIT' ? 'committed' : 'rolled-back' });
     }
@@ -221,7 +235,10 @@ describe('TransactionService: half messages, commit and rollback (memory store)'
     await service.endTransaction(endRequest(second, secondSent.transactionId, 'ROLLBACK'));
     const logEnd = store.getCommitLogBounds().maxOffset;
 
-    expect(await service.endTransaction(endRequest(first, firstSent.transactionId, 'COMMIT'))).toMatchObject({ status: 'not-found', reason: expect.stringContaining('no longer remembered') });
+    expect(await service.endTransaction(endRequest(first, firstSent.transactionId, 'COMMIT'))).toMatchObject({
+      status: 'not-found',
+      reason: expect.stringContaining('no longer remembered'),
+    });
     expect(await service.endTransaction(endRequest(first, firstSent.transactionId, 'ROLLBACK'))).toMatchObject({ status: 'not-found' });
     expect(await service.endTransaction(endRequest(second, secondSent.transactionId, 'COMMIT'))).toMatchObject({ status: 'conflict', state: 'rolled-back' });
     expect((await readAll(store)).map((m) => m.messageId)).toEqual(['HALF-OLD']);

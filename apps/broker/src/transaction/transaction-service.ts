@@ -22,7 +22,6 @@ import {
   TransactionSource,
 } from './transaction.types';
 
-
 const TRANSACTION_SOURCES: ReadonlySet<string> = new Set<TransactionSource>(['client', 'server-check', 'admin']);
 
 /**
@@ -149,13 +148,20 @@ export class TransactionService implements TransactionApi {
 
   async sendHalfMessage(message: Omit<MessageInput, 'type'>, options: { producerGroup?: string; checkImmunityMs?: number }): Promise<SendHalfResult> {
     if (this.currentState !== LifecycleState.Running) return { status: 'not-running', state: this.currentState };
-    if (message.topic === TRANS_CHECK_MAX_TIME_TOPIC) return { status: 'invalid', reason: `transactional messages cannot be sent to ${TRANS_CHECK_MAX_TIME_TOPIC}` };
+    if (message.topic === TRANS_CHECK_MAX_TIME_TOPIC)
+      return { status: 'invalid', reason: `transactional messages cannot be sent to ${TRANS_CHECK_MAX_TIME_TOPIC}` };
     const immunityMs = options.checkImmunityMs ?? 0;
     if (!Number.isFinite(immunityMs) || immunityMs < 0) return { status: 'invalid', reason: `check immunity ${immunityMs} ms is not a non-negative duration` };
-    const details: HalfMessageDetails = { producerGroup: options.producerGroup || undefined, bornTimestampMs: message.bornTimestampMs, checkImmunityMs: Math.ceil(immunityMs) };
+    const details: HalfMessageDetails = {
+      producerGroup: options.producerGroup || undefined,
+      bornTimestampMs: message.bornTimestampMs,
+      checkImmunityMs: Math.ceil(immunityMs),
+    };
     this.expect(message.messageId, details);
     try {
-      const result = await this.store.append(halfMessageRecord(message, details)).catch((error: unknown) => ({ status: 'store-failed' as const, reason: String(error) }));
+      const result = await this.store
+        .append(halfMessageRecord(message, details))
+        .catch((error: unknown) => ({ status: 'store-failed' as const, reason: String(error) }));
       if (result.status !== 'ok') return result;
       const [record] = result.records;
       return { status: 'ok', transactionId: encodeTransactionId(record), offset: record.offset, storeTimestampMs: record.storeTimestampMs };
@@ -207,7 +213,7 @@ export class TransactionService implements TransactionApi {
   producerAvailable(topic: string): void {
     if (this.currentState !== LifecycleState.Running) return;
     const woken = this.table.wakeTopic(topic, this.now());
-    if (woken > 0) this.logger.debug({ topic, woken }, 'a producer connected: its topic\'s waiting check-backs are due now');
+    if (woken > 0) this.logger.debug({ topic, woken }, "a producer connected: its topic's waiting check-backs are due now");
   }
 
   /**
@@ -278,7 +284,7 @@ export class TransactionService implements TransactionApi {
     }
     let scannedRecords = 0;
     let damagedRanges = 0;
-    for (let from = this.table.appliedOffset; ; ) {
+    for (let from = this.table.appliedOffset; ;) {
       const page = await this.store.scan(from, this.settings.scanPageRecords);
       for (const range of page.damaged) {
         damagedRanges++;
@@ -345,7 +351,11 @@ export class TransactionService implements TransactionApi {
   private applyDispatched(record: DispatchedRecord): void {
     if (record.offset < this.table.appliedOffset) return;
     if (record.type === RecordType.Prepared) {
-      const details = this.expected.get(record.messageId)?.details ?? { producerGroup: undefined, bornTimestampMs: record.storeTimestampMs, checkImmunityMs: 0 };
+      const details = this.expected.get(record.messageId)?.details ?? {
+        producerGroup: undefined,
+        bornTimestampMs: record.storeTimestampMs,
+        checkImmunityMs: 0,
+      };
       this.table.addHalf(record, details);
     } else {
       const kind = opKindOf(record);

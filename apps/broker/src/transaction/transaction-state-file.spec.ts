@@ -5,7 +5,12 @@ describe('transaction state file', () => {
   function tableWithContent(): HalfMessageTable {
     const table = new HalfMessageTable({ transactionTimeoutMs: 6_000, maxResolved: 10 });
     const details = { producerGroup: 'payments', bornTimestampMs: 1_000, checkImmunityMs: 0 };
-    for (const [offset, id] of [[0, 'A'], [300, 'B'], [600, 'C'], [900, 'D']] as const) {
+    for (const [offset, id] of [
+      [0, 'A'],
+      [300, 'B'],
+      [600, 'C'],
+      [900, 'D'],
+    ] as const) {
       table.addHalf({ offset, size: 300, topic: 'payments', queueId: 1, messageId: id, storeTimestampMs: 2_000 }, details);
       table.advance({ offset, size: 300, messageId: id });
     }
@@ -20,10 +25,15 @@ describe('transaction state file', () => {
     const document = tableWithContent().toDocument();
     const parsed = parseTransactionState(JSON.stringify(document));
     expect(parsed).toEqual(document);
-    expect(document).toMatchObject({ appliedOffset: 1300, lastRecord: { offset: 1200, size: 100, messageId: 'OP' }, resolvedOffsets: [300, 0], resolvedStates: 'CR' });
+    expect(document).toMatchObject({
+      appliedOffset: 1300,
+      lastRecord: { offset: 1200, size: 100, messageId: 'OP' },
+      resolvedOffsets: [300, 0],
+      resolvedStates: 'CR',
+    });
 
     const reloaded = new HalfMessageTable({ transactionTimeoutMs: 6_000, maxResolved: 10 });
-    reloaded.load(document as Exclude<typeof parsed, string>);
+    reloaded.load(document);
     expect([...reloaded.entries()].map((entry) => [entry.messageId, entry.state, entry.checkCount])).toEqual([
       ['C', 'check-max', 15],
       ['D', 'pending', 0],

@@ -69,7 +69,8 @@ export function checkTransactionSettings(settings: TransactionSettings): void {
     'maxMessageSizeBytes',
   ];
   for (const name of positive) {
-    if (!Number.isSafeInteger(settings[name]) || settings[name] <= 0) throw new Error(`transaction setting ${name} must be a positive integer, got ${settings[name]}`);
+    if (!Number.isSafeInteger(settings[name]) || settings[name] <= 0)
+      throw new Error(`transaction setting ${name} must be a positive integer, got ${settings[name]}`);
   }
   if (!Number.isSafeInteger(settings.transactionCheckMax) || settings.transactionCheckMax < 0) {
     throw new Error(`transaction setting transactionCheckMax must be a non-negative integer, got ${settings.transactionCheckMax}`);

@@ -29,7 +29,10 @@ export class FakeProducerChannels implements ProducerChannels {
   }
 
   disconnect(topic: string, clientId: string): void {
-    this.producers.set(topic, (this.producers.get(topic) ?? []).filter((id) => id !== clientId));
+    this.producers.set(
+      topic,
+      (this.producers.get(topic) ?? []).filter((id) => id !== clientId),
+    );
   }
 
   sendCheck(half: StoredMessage, transactionId: string): string | undefined {

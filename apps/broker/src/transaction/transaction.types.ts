@@ -28,9 +28,7 @@ export type { HalfMessageState, HalfMessageView, TransactionResolution } from '@
 /** Who resolved a transaction (recorded in the op record, counted in metrics). */
 export type TransactionSource = 'client' | 'server-check' | 'admin';
 
-export type SendHalfResult =
-  | { status: 'ok'; transactionId: string; offset: number; storeTimestampMs: number }
-  | Exclude<AppendResult, { status: 'ok' }>;
+export type SendHalfResult = { status: 'ok'; transactionId: string; offset: number; storeTimestampMs: number } | Exclude<AppendResult, { status: 'ok' }>;
 
 export interface EndTransactionRequest {
   topic: string;

@@ -158,23 +158,37 @@ async function safetyCheck(stack: DemoStack, timeline: Timeline, outcome: ChaosO
   }
   outcome.checks.push({ atMs: timeline.elapsedMs(), results });
   const failed = results.filter((r) => r.problems.length > 0);
-  timeline.add('check', failed.length === 0 ? `ok   ${results.length} safety invariants` : `FAIL ${failed.map((r) => `${r.name}: ${r.problems.join('; ')}`).join(' | ')}`);
+  timeline.add(
+    'check',
+    failed.length === 0 ? `ok   ${results.length} safety invariants` : `FAIL ${failed.map((r) => `${r.name}: ${r.problems.join('; ')}`).join(' | ')}`,
+  );
 }
 
 function formatSummary(outcome: ChaosOutcome, timeline: Timeline): string {
   const faults = Object.entries(outcome.faults).sort(([a], [b]) => a.localeCompare(b));
   const snapshot = outcome.snapshot;
-  const totals = snapshot ? `${snapshot.orders.length} orders (${snapshot.orders.filter((o) => o.status === 'PAID').length} PAID, ${snapshot.orders.filter((o) => o.status === 'CLOSED').length} CLOSED), ${snapshot.payments.length} payments` : 'no final snapshot';
+  const totals = snapshot
+    ? `${snapshot.orders.length} orders (${snapshot.orders.filter((o) => o.status === 'PAID').length} PAID, ${snapshot.orders.filter((o) => o.status === 'CLOSED').length} CLOSED), ${snapshot.payments.length} payments`
+    : 'no final snapshot';
   const lines = [
     '',
-    formatTable(['Fault', 'Count'], faults.map(([name, count]) => [name, String(count)])),
+    formatTable(
+      ['Fault', 'Count'],
+      faults.map(([name, count]) => [name, String(count)]),
+    ),
     `Client: ${JSON.stringify(outcome.load)}`,
     `System: ${totals}; ${outcome.checks.length} safety checks during the run`,
   ];
   if (!outcome.ok) {
     const violations = [...outcome.checks.flatMap((c) => c.results), ...outcome.final].filter((r) => r.problems.length > 0);
     lines.push('Violations:', ...violations.map((r) => `  ${r.name}: ${r.problems.join('; ')}`));
-    lines.push(`Timeline of faults and checks:`, ...timeline.events.filter((e) => e.actor !== 'client').slice(-60).map((e) => `  ${(e.atMs / 1000).toFixed(1)}s ${e.actor} ${e.text}`));
+    lines.push(
+      `Timeline of faults and checks:`,
+      ...timeline.events
+        .filter((e) => e.actor !== 'client')
+        .slice(-60)
+        .map((e) => `  ${(e.atMs / 1000).toFixed(1)}s ${e.actor} ${e.text}`),
+    );
     lines.push(`Logs and broker store kept in ${outcome.workDir}; run again with --seed ${outcome.seed}`);
   }
   lines.push(`${outcome.ok ? 'PASS' : 'FAIL'} chaos (seed ${outcome.seed})`);

@@ -39,7 +39,15 @@ export interface ChaosLoadOptions {
  * client's view is counted here; what actually happened is in the databases.
  */
 export class ChaosLoad {
-  readonly counts: LoadCounts = { ordersCreated: 0, orderCreateFailures: 0, ordersLeftUnpaid: 0, paid: 0, alreadyPaid: 0, paymentsRefused: 0, paymentsGivenUp: 0 };
+  readonly counts: LoadCounts = {
+    ordersCreated: 0,
+    orderCreateFailures: 0,
+    ordersLeftUnpaid: 0,
+    paid: 0,
+    alreadyPaid: 0,
+    paymentsRefused: 0,
+    paymentsGivenUp: 0,
+  };
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();

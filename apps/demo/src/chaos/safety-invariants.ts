@@ -27,7 +27,8 @@ function paymentsPerOrder(snapshot: SystemSnapshot): string[] {
   for (const order of snapshot.orders) {
     if (order.status !== 'PAID') continue;
     const ids = byOrder.get(order.id) ?? [];
-    if (!ids.includes(order.paymentId ?? '')) problems.push(`order ${order.id} is PAID with payment ${order.paymentId}, pay-service has ${ids.join(', ') || 'none'}`);
+    if (!ids.includes(order.paymentId ?? ''))
+      problems.push(`order ${order.id} is PAID with payment ${order.paymentId}, pay-service has ${ids.join(', ') || 'none'}`);
   }
   return problems;
 }
@@ -38,7 +39,8 @@ function balances(snapshot: SystemSnapshot): string[] {
   const problems: string[] = [];
   for (const [buyer, seed] of Object.entries(snapshot.seedBalances)) {
     const balance = snapshot.balances[buyer];
-    if (balance === undefined || balance + (spent.get(buyer) ?? 0) !== seed) problems.push(`${buyer}: balance ${balance} + payments ${spent.get(buyer) ?? 0} != ${seed} at start`);
+    if (balance === undefined || balance + (spent.get(buyer) ?? 0) !== seed)
+      problems.push(`${buyer}: balance ${balance} + payments ${spent.get(buyer) ?? 0} != ${seed} at start`);
   }
   return problems;
 }
@@ -47,7 +49,8 @@ function noPhantomPayments(snapshot: SystemSnapshot): string[] {
   const problems: string[] = [];
   const paymentIds = new Set(snapshot.payments.map((p) => p.id));
   for (const order of snapshot.orders) {
-    if (order.paymentId !== null && !paymentIds.has(order.paymentId)) problems.push(`order ${order.id} applied payment ${order.paymentId}, which does not exist`);
+    if (order.paymentId !== null && !paymentIds.has(order.paymentId))
+      problems.push(`order ${order.id} applied payment ${order.paymentId}, which does not exist`);
   }
   const committed = snapshot.deliverableMessages['payment-succeeded'] ?? 0;
   if (committed > snapshot.payments.length) problems.push(`${committed} payment-succeeded messages committed for ${snapshot.payments.length} payments`);

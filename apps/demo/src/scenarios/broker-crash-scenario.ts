@@ -33,10 +33,14 @@ export const BROKER_CRASH_SCENARIO: Scenario = {
         timeline.add('client', `POST /payments ${order.id.slice(0, 8)} again -> ${retry.status}`);
       }
     }
-    await waitUntil('every order is PAID', async () => {
-      const statuses = await Promise.all(orders.map((order) => orderStatus(context, order.id)));
-      return statuses.every((status) => status === 'PAID');
-    }, 60_000);
+    await waitUntil(
+      'every order is PAID',
+      async () => {
+        const statuses = await Promise.all(orders.map((order) => orderStatus(context, order.id)));
+        return statuses.every((status) => status === 'PAID');
+      },
+      60_000,
+    );
     timeline.add('order-service', `all ${ORDERS} orders PAID`);
     await waitUntil('no half message is pending', async () => (await pendingHalfMessages(stack)) === 0);
     context.expect(`all ${ORDERS} orders PAID`, true);

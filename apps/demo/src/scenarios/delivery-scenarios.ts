@@ -21,7 +21,10 @@ export const CONSUMER_CRASH_SCENARIO: Scenario = {
     const answer = await shop.payWhenKnown(order.id, 20_000);
     timeline.add('client', `POST /payments -> ${answer.status}`);
     await stack.waitForDeath('order-service', 30_000);
-    context.expect('order-service died at consumer-before-ack', stack.processes['order-service'].lines.some((line) => line.includes('FAULT consumer-before-ack')));
+    context.expect(
+      'order-service died at consumer-before-ack',
+      stack.processes['order-service'].lines.some((line) => line.includes('FAULT consumer-before-ack')),
+    );
     await stack.startApp('order-service', { FAULTS: '' });
     timeline.add('runner', 'waiting for the broker to redeliver the unacknowledged message (invisible duration)');
     await waitUntil('order-service consumed everything', async () => (await groupBacklog(context.stack.admin, 'order-service')) === 0, 90_000);

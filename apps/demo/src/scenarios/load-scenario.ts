@@ -46,10 +46,14 @@ export const LOAD_SCENARIO: Scenario = {
 };
 
 async function waitForAllPaid(context: ScenarioContext, orders: Order[]): Promise<void> {
-  await waitUntil(`all ${orders.length} orders are PAID`, async () => {
-    for (const order of orders) if ((await orderStatus(context, order.id)) !== 'PAID') return false;
-    return true;
-  }, 120_000);
+  await waitUntil(
+    `all ${orders.length} orders are PAID`,
+    async () => {
+      for (const order of orders) if ((await orderStatus(context, order.id)) !== 'PAID') return false;
+      return true;
+    },
+    120_000,
+  );
   context.timeline.add('order-service', `all ${orders.length} orders PAID`);
   context.expect(`all ${orders.length} orders PAID`, true);
 }

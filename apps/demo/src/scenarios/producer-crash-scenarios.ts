@@ -20,7 +20,10 @@ function producerCrash(name: string, fault: FaultPoint, expected: 'rolled back' 
       const answer = await shop.pay(order.id);
       timeline.add('client', `POST /payments -> ${answer.status === 0 ? 'no answer (the connection died with pay-service)' : answer.status}`);
       await stack.waitForDeath('pay-service', 20_000);
-      context.expect(`pay-service died at ${fault}`, stack.processes['pay-service'].lines.some((line) => line.includes(`FAULT ${fault}`)));
+      context.expect(
+        `pay-service died at ${fault}`,
+        stack.processes['pay-service'].lines.some((line) => line.includes(`FAULT ${fault}`)),
+      );
       await stack.startApp('pay-service', { FAULTS: '' });
       timeline.add('runner', 'waiting for the broker to check the half message back with the new pay-service instance');
       await waitUntil('the half message is resolved', async () => (await pendingHalfMessages(stack)) === 0);

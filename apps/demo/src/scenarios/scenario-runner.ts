@@ -51,8 +51,10 @@ export async function runScenario(toolchain: DemoToolchain, scenario: Scenario, 
   try {
     let merchantCallbackUrl: string | undefined;
     if (scenario.proxyFailFirst !== undefined) {
-      proxy = new CallbackProxy(`http://${DEMO_DEFAULTS.host}:${ports.orderService}/callbacks/payment`, scenario.proxyFailFirst, (id, attempt, verdict, status) =>
-        timeline.add('receiver', `notification ${id.slice(0, 12)} attempt ${attempt}: ${verdict} -> ${status}`),
+      proxy = new CallbackProxy(
+        `http://${DEMO_DEFAULTS.host}:${ports.orderService}/callbacks/payment`,
+        scenario.proxyFailFirst,
+        (id, attempt, verdict, status) => timeline.add('receiver', `notification ${id.slice(0, 12)} attempt ${attempt}: ${verdict} -> ${status}`),
       );
       merchantCallbackUrl = await proxy.start();
     }

@@ -61,7 +61,16 @@ export class OrdersService {
     body: (order): OrderCreatedMessage => ({ orderId: order.id, buyerId: order.buyerId, amount: order.amount }),
   })
   async insert(buyerId: string, amount: number): Promise<Order> {
-    const order = this.orders.create({ id: randomUUID(), buyerId, amount, status: 'CREATED', createdAt: new Date(), paidAt: null, closedAt: null, paymentId: null });
+    const order = this.orders.create({
+      id: randomUUID(),
+      buyerId,
+      amount,
+      status: 'CREATED',
+      createdAt: new Date(),
+      paidAt: null,
+      closedAt: null,
+      paymentId: null,
+    });
     return this.orders.save(order);
   }
 

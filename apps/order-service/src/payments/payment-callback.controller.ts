@@ -35,10 +35,12 @@ export class PaymentCallbackController {
     // Other events are acknowledged and ignored, so the sender does not retry them for a day.
     if (webhook.event === 'payment.succeeded') {
       const { orderId, paymentId } = webhook.payload ?? {};
-      if (typeof orderId !== 'string' || typeof paymentId !== 'string') throw new BadRequestException({ statusCode: 400, error: 'Bad Request', reason: 'data.orderId and data.paymentId must be strings' });
+      if (typeof orderId !== 'string' || typeof paymentId !== 'string')
+        throw new BadRequestException({ statusCode: 400, error: 'Bad Request', reason: 'data.orderId and data.paymentId must be strings' });
       await this.inbox.consumeOnce(PAYMENT_CALLBACK_GROUP, webhook.id, async () => {
         // Throwing rolls the dedupe row back with it: a retry of this webhook-id is handled again.
-        if ((await this.orders.markPaid(orderId, paymentId, 'callback')) === 'unknown-order') throw new NotFoundException({ statusCode: 404, error: 'Not Found', reason: `unknown order ${orderId}` });
+        if ((await this.orders.markPaid(orderId, paymentId, 'callback')) === 'unknown-order')
+          throw new NotFoundException({ statusCode: 404, error: 'Not Found', reason: `unknown order ${orderId}` });
       });
     }
     this.faults.hit('in-notification-receiver');

@@ -25,7 +25,7 @@ export class AccountsService implements OnApplicationBootstrap {
         .orIgnore()
         .returning('buyer_id')
         .execute();
-      if (created.raw.length > 0) this.logger.log(`account ${buyerId} created with ${balance} cents`);
+      if ((created.raw as unknown[]).length > 0) this.logger.log(`account ${buyerId} created with ${balance} cents`);
     }
   }
 

@@ -13,7 +13,6 @@ import { PaymentRefused, UNIQUE_VIOLATION } from './payment-refused';
 
 export const PAYMENT_SUCCEEDED_TOPIC = 'payment-succeeded';
 
-
 /** Body of a `payment-succeeded` message. */
 export interface PaymentSucceeded {
   paymentId: string;
@@ -69,7 +68,8 @@ export class PaymentsService {
     if (!order) throw new PaymentRefused(HttpStatus.NOT_FOUND, 'unknown order (not yet known to pay-service)');
     const existing = await manager.getRepository(Payment).findOneBy({ orderId });
     if (existing) throw new PaymentRefused(HttpStatus.CONFLICT, `order ${orderId} is already paid (payment ${existing.id})`);
-    if (order.status === 'CLOSED' || order.buyerId === null || order.amount === null) throw new PaymentRefused(HttpStatus.CONFLICT, `order ${orderId} is closed`);
+    if (order.status === 'CLOSED' || order.buyerId === null || order.amount === null)
+      throw new PaymentRefused(HttpStatus.CONFLICT, `order ${orderId} is closed`);
     await this.debit(order.buyerId, order.amount);
     const payment = manager.getRepository(Payment).create({ id: randomUUID(), orderId, buyerId: order.buyerId, amount: order.amount, createdAt: new Date() });
     await manager.getRepository(Payment).insert(payment);

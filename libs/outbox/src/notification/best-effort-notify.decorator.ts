@@ -21,9 +21,7 @@ export interface BestEffortNotifyOptions<TResult = unknown, TArgs extends unknow
  * methods of providers at module init (STYLE 13), so use it on providers (services), not on
  * controllers.
  */
-export function BestEffortNotify<TResult = unknown, TArgs extends unknown[] = unknown[]>(
-  options: BestEffortNotifyOptions<TResult, TArgs>,
-): MethodDecorator {
+export function BestEffortNotify<TResult = unknown, TArgs extends unknown[] = unknown[]>(options: BestEffortNotifyOptions<TResult, TArgs>): MethodDecorator {
   return (_target, _key, descriptor) => {
     Reflect.defineMetadata(BEST_EFFORT_NOTIFY_METADATA, options, descriptor.value as object);
     return descriptor;

@@ -28,7 +28,8 @@ export class BestEffortNotifyExplorer implements OnModuleInit {
       const prototype = Object.getPrototypeOf(instance) as object;
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const method = (prototype as Record<string, unknown>)[name];
-        const options = typeof method === 'function' ? (Reflect.getMetadata(BEST_EFFORT_NOTIFY_METADATA, method) as BestEffortNotifyOptions | undefined) : undefined;
+        const options =
+          typeof method === 'function' ? (Reflect.getMetadata(BEST_EFFORT_NOTIFY_METADATA, method) as BestEffortNotifyOptions | undefined) : undefined;
         if (options) instance[name] = this.wrap(instance, method as AnyMethod, options);
       }
     }

@@ -101,7 +101,9 @@ export class NotificationDeliveryWorker implements OnApplicationBootstrap, OnApp
     try {
       await this.record(row, token, response, step);
     } catch (error) {
-      this.logger.warn(`could not record attempt ${row.attempt_count} of ${row.id}: ${error instanceof Error ? error.message : String(error)}; it is retried when its claim expires`);
+      this.logger.warn(
+        `could not record attempt ${row.attempt_count} of ${row.id}: ${error instanceof Error ? error.message : String(error)}; it is retried when its claim expires`,
+      );
     }
   }
 
@@ -110,8 +112,14 @@ export class NotificationDeliveryWorker implements OnApplicationBootstrap, OnApp
     const error = response.error ?? (step.action === 'delivered' ? undefined : `HTTP ${response.statusCode}`);
     const disabledReason = await this.runner.inNewTransaction(async (client) => {
       await sql.insertNotificationAttempt(client, this.options.schema, {
-        notificationId: row.id, attempt: row.attempt_count, kind: row.manual ? 'manual' : 'scheduled', attemptedAt: at,
-        statusCode: response.statusCode, latencyMs: response.latencyMs, responseExcerpt: response.responseExcerpt, error,
+        notificationId: row.id,
+        attempt: row.attempt_count,
+        kind: row.manual ? 'manual' : 'scheduled',
+        attemptedAt: at,
+        statusCode: response.statusCode,
+        latencyMs: response.latencyMs,
+        responseExcerpt: response.responseExcerpt,
+        error,
         outcome: step.action,
       });
       const owned = await sql.completeNotificationClaim(client, this.options.schema, row.id, token, {

@@ -15,10 +15,7 @@ import { NOTIFICATION_OPTIONS, NOTIFICATION_TRANSACTION_RUNNER } from './notific
 export class NotificationPruner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly pruning: PeriodicPrune;
 
-  constructor(
-    @Inject(NOTIFICATION_TRANSACTION_RUNNER) runner: TransactionRunner,
-    @Inject(NOTIFICATION_OPTIONS) options: ResolvedNotificationOptions,
-  ) {
+  constructor(@Inject(NOTIFICATION_TRANSACTION_RUNNER) runner: TransactionRunner, @Inject(NOTIFICATION_OPTIONS) options: ResolvedNotificationOptions) {
     const { schema, retentionMs, clock } = options;
     this.pruning = new PeriodicPrune(
       'delivered notifications',

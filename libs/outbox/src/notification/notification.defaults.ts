@@ -11,13 +11,24 @@ const HOUR_MS = 60 * MINUTE_MS;
  * day-long outage costs a handful of requests.
  */
 export const DEFAULT_RETRY_LADDER_MS: readonly number[] = [
-  15 * SECOND_MS, 15 * SECOND_MS, 30 * SECOND_MS, 3 * MINUTE_MS, 10 * MINUTE_MS, 20 * MINUTE_MS,
-  30 * MINUTE_MS, 30 * MINUTE_MS, 30 * MINUTE_MS, 60 * MINUTE_MS, 3 * HOUR_MS, 3 * HOUR_MS,
-  3 * HOUR_MS, 6 * HOUR_MS, 6 * HOUR_MS,
+  15 * SECOND_MS,
+  15 * SECOND_MS,
+  30 * SECOND_MS,
+  3 * MINUTE_MS,
+  10 * MINUTE_MS,
+  20 * MINUTE_MS,
+  30 * MINUTE_MS,
+  30 * MINUTE_MS,
+  30 * MINUTE_MS,
+  60 * MINUTE_MS,
+  3 * HOUR_MS,
+  3 * HOUR_MS,
+  3 * HOUR_MS,
+  6 * HOUR_MS,
+  6 * HOUR_MS,
 ];
 
-export type ResolvedNotificationOptions = Required<Omit<NotificationModuleOptions, 'metricsRegistry'>> &
-  Pick<NotificationModuleOptions, 'metricsRegistry'>;
+export type ResolvedNotificationOptions = Required<Omit<NotificationModuleOptions, 'metricsRegistry'>> & Pick<NotificationModuleOptions, 'metricsRegistry'>;
 
 /** Every default of NotificationModuleOptions, merged once (STYLE 12). */
 export const NOTIFICATION_DEFAULTS: Omit<ResolvedNotificationOptions, 'metricsRegistry'> = {
@@ -41,5 +52,5 @@ export const NOTIFICATION_DEFAULTS: Omit<ResolvedNotificationOptions, 'metricsRe
 
 export function resolveNotificationOptions(options: NotificationModuleOptions): ResolvedNotificationOptions {
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  return { ...NOTIFICATION_DEFAULTS, ...defined } as ResolvedNotificationOptions;
+  return { ...NOTIFICATION_DEFAULTS, ...defined };
 }

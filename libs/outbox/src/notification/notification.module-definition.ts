@@ -26,21 +26,19 @@ export interface NotificationModuleExtras {
   transactionConnectionName?: string;
 }
 
-export const {
-  ConfigurableModuleClass: NotificationConfigurableModule,
-  MODULE_OPTIONS_TOKEN: NOTIFICATION_MODULE_OPTIONS,
-} = new ConfigurableModuleBuilder<NotificationModuleOptions>()
-  .setClassMethodName('forRoot')
-  .setExtras<NotificationModuleExtras>({ isGlobal: false }, (definition, extras) => ({
-    ...definition,
-    global: extras.isGlobal,
-    providers: [
-      ...(definition.providers ?? []),
-      {
-        provide: NOTIFICATION_TRANSACTION_RUNNER,
-        inject: [getDataSourceToken(extras.dataSourceName), getTransactionHostToken(extras.transactionConnectionName)],
-        useFactory: (dataSource: DataSource, txHost: TransactionHost<TransactionalAdapterTypeOrm>) => new TypeOrmTransactionRunner(dataSource, txHost),
-      },
-    ],
-  }))
-  .build();
+export const { ConfigurableModuleClass: NotificationConfigurableModule, MODULE_OPTIONS_TOKEN: NOTIFICATION_MODULE_OPTIONS } =
+  new ConfigurableModuleBuilder<NotificationModuleOptions>()
+    .setClassMethodName('forRoot')
+    .setExtras<NotificationModuleExtras>({ isGlobal: false }, (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+      providers: [
+        ...(definition.providers ?? []),
+        {
+          provide: NOTIFICATION_TRANSACTION_RUNNER,
+          inject: [getDataSourceToken(extras.dataSourceName), getTransactionHostToken(extras.transactionConnectionName)],
+          useFactory: (dataSource: DataSource, txHost: TransactionHost<TransactionalAdapterTypeOrm>) => new TypeOrmTransactionRunner(dataSource, txHost),
+        },
+      ],
+    }))
+    .build();

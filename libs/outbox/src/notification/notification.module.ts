@@ -64,6 +64,15 @@ function resolveOptions(options: NotificationModuleOptions): ResolvedNotificatio
     NotificationReconciler,
     BestEffortNotifyExplorer,
   ],
-  exports: [NotificationService, NotificationDeliveryWorker, NotificationPruner, WebhookInbox, NotificationReconciler, NOTIFICATION_METRICS_REGISTRY, NOTIFICATION_OPTIONS, NOTIFICATION_TRANSACTION_RUNNER],
+  exports: [
+    NotificationService,
+    NotificationDeliveryWorker,
+    NotificationPruner,
+    WebhookInbox,
+    NotificationReconciler,
+    NOTIFICATION_METRICS_REGISTRY,
+    NOTIFICATION_OPTIONS,
+    NOTIFICATION_TRANSACTION_RUNNER,
+  ],
 })
 export class NotificationModule extends NotificationConfigurableModule {}

@@ -37,7 +37,9 @@ export class NotificationService {
    */
   async notify(request: NotifyRequest): Promise<{ id: string; created: boolean }> {
     if (!this.runner.isTransactionActive()) {
-      throw new OutboxError('OUTBOX_ERR_NOTIFY_NO_TRANSACTION', 'notify() must run inside the business transaction (@Transactional or @BestEffortNotify)', { endpoint: request.endpoint });
+      throw new OutboxError('OUTBOX_ERR_NOTIFY_NO_TRANSACTION', 'notify() must run inside the business transaction (@Transactional or @BestEffortNotify)', {
+        endpoint: request.endpoint,
+      });
     }
     return this.run(async (client) => {
       // Checked first: a foreign-key violation would abort the caller's transaction, this does not.
@@ -112,7 +114,8 @@ function assertEndpoint(endpoint: sql.NewNotificationEndpoint, claimTtlMs: numbe
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('url must be http or https');
   assertWebhookSecrets(endpoint.secrets);
   if (endpoint.retryLadderMs?.some((delay) => !Number.isInteger(delay) || delay < 0)) throw invalid('retryLadderMs must be non-negative integers');
-  if (endpoint.timeoutMs !== undefined && (!Number.isInteger(endpoint.timeoutMs) || endpoint.timeoutMs <= 0)) throw invalid('timeoutMs must be a positive integer');
+  if (endpoint.timeoutMs !== undefined && (!Number.isInteger(endpoint.timeoutMs) || endpoint.timeoutMs <= 0))
+    throw invalid('timeoutMs must be a positive integer');
   // A send outliving its claim could be repeated by another worker while still in flight.
   if ((endpoint.timeoutMs ?? 0) >= claimTtlMs) throw invalid(`timeoutMs must be below the claim's ${claimTtlMs} ms`);
 }

@@ -17,7 +17,12 @@ describe('nextStep', () => {
   });
 
   it('waits at least 60 s after a timeout or 429/502/503/504, and honours Retry-After up to its cap', () => {
-    for (const result of [{ timedOut: true }, { statusCode: 429, timedOut: false }, { statusCode: 502, timedOut: false }, { statusCode: 504, timedOut: false }]) {
+    for (const result of [
+      { timedOut: true },
+      { statusCode: 429, timedOut: false },
+      { statusCode: 502, timedOut: false },
+      { statusCode: 504, timedOut: false },
+    ]) {
       expect(nextStep(result, 1, false, policy, () => 0.5)).toMatchObject({ delayMs: 60_000 });
     }
     expect(nextStep({ statusCode: 429, timedOut: false, retryAfterMs: 7_200_000 }, 1, false, policy, () => 0.5)).toMatchObject({ delayMs: 7_200_000 });

@@ -21,9 +21,7 @@ export interface RetryPolicy {
 }
 
 export type NextStep =
-  | { action: 'delivered' }
-  | { action: 'retry'; delayMs: number; disableEndpoint: boolean }
-  | { action: 'failed'; disableEndpoint: boolean };
+  { action: 'delivered' } | { action: 'retry'; delayMs: number; disableEndpoint: boolean } | { action: 'failed'; disableEndpoint: boolean };
 
 /** Statuses that mean "too busy, come back later" rather than "broken". */
 const OVERLOADED_STATUSES = new Set([429, 502, 503, 504]);
@@ -38,13 +36,7 @@ export function isDelivered(result: AttemptResult): boolean {
  * attempts 1..n, so an endpoint gets `ladderMs.length + 1` scheduled attempts. A manual re-send is
  * one attempt: when it fails the notification goes back to `failed`.
  */
-export function nextStep(
-  result: AttemptResult,
-  attempt: number,
-  manual: boolean,
-  policy: RetryPolicy,
-  random: () => number = Math.random,
-): NextStep {
+export function nextStep(result: AttemptResult, attempt: number, manual: boolean, policy: RetryPolicy, random: () => number = Math.random): NextStep {
   if (isDelivered(result)) return { action: 'delivered' };
   // 410 Gone is the receiver saying the endpoint no longer exists (Stripe, Svix): stop calling it.
   const disableEndpoint = result.statusCode === 410;

@@ -41,8 +41,8 @@ export class WebhookSender {
     private readonly guard: SsrfGuard,
     private readonly excerptBytes: number,
   ) {
-    this.httpAgent = new http.Agent({ keepAlive: false, lookup: guard.lookup } as http.AgentOptions);
-    this.httpsAgent = new https.Agent({ keepAlive: false, lookup: guard.lookup } as https.AgentOptions);
+    this.httpAgent = new http.Agent({ keepAlive: false, lookup: guard.lookup });
+    this.httpsAgent = new https.Agent({ keepAlive: false, lookup: guard.lookup });
   }
 
   async send(request: WebhookRequest): Promise<WebhookResponse> {
@@ -86,7 +86,9 @@ export class WebhookSender {
         req.destroy();
       }, request.timeoutMs);
       req.on('error', (error) => finish({ timedOut: false, latencyMs: elapsed(), error: error.message }));
-      req.on('response', (res) => this.readExcerpt(res).then((excerpt) => finish(describe(res, excerpt, elapsed()))));
+      req.on('response', (res) => {
+        void this.readExcerpt(res).then((excerpt) => finish(describe(res, excerpt, elapsed())));
+      });
       req.end(request.body);
     });
   }

@@ -45,7 +45,10 @@ export function verifyWebhook<T = unknown>(headers: Headers, rawBody: Buffer | s
   const nowSeconds = Math.floor((options.now?.() ?? new Date()).getTime() / 1000);
   const tolerance = options.toleranceSeconds ?? 300;
   if (!timestamp || !/^\d+$/.test(timestamp) || Math.abs(nowSeconds - timestampSeconds) > tolerance) {
-    throw new OutboxError('OUTBOX_ERR_NOTIFY_TIMESTAMP_OUT_OF_TOLERANCE', `webhook-timestamp ${timestamp} is more than ${tolerance} s from now`, { id, timestamp });
+    throw new OutboxError('OUTBOX_ERR_NOTIFY_TIMESTAMP_OUT_OF_TOLERANCE', `webhook-timestamp ${timestamp} is more than ${tolerance} s from now`, {
+      id,
+      timestamp,
+    });
   }
   const body = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
   if (!signatureMatches(options.secrets, signature, id, timestamp, body)) {

@@ -132,7 +132,12 @@ export interface ClaimedNotification {
  * is counted here, so a worker that crashes on a notification still moves it along the ladder.
  */
 export async function claimDueNotifications(
-  sql: SqlClient, schema: string, now: Date, claimedUntil: Date, claimToken: string, limit: number,
+  sql: SqlClient,
+  schema: string,
+  now: Date,
+  claimedUntil: Date,
+  claimToken: string,
+  limit: number,
 ): Promise<ClaimedNotification[]> {
   const notifications = qualifiedTable(schema, 'mq_notification');
   const endpoints = qualifiedTable(schema, 'mq_notification_endpoint');
@@ -178,8 +183,15 @@ export async function insertNotificationAttempt(sql: SqlClient, schema: string, 
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
       ON CONFLICT (notification_id, attempt) DO NOTHING`,
     values: [
-      attempt.notificationId, attempt.attempt, attempt.kind, attempt.attemptedAt, attempt.statusCode ?? null,
-      attempt.latencyMs, attempt.responseExcerpt ?? null, attempt.error ?? null, attempt.outcome,
+      attempt.notificationId,
+      attempt.attempt,
+      attempt.kind,
+      attempt.attemptedAt,
+      attempt.statusCode ?? null,
+      attempt.latencyMs,
+      attempt.responseExcerpt ?? null,
+      attempt.error ?? null,
+      attempt.outcome,
     ],
   });
 }
@@ -189,7 +201,10 @@ export async function insertNotificationAttempt(sql: SqlClient, schema: string, 
  * claim may: false when the claim expired and another worker has the row now.
  */
 export async function completeNotificationClaim(
-  sql: SqlClient, schema: string, id: string, claimToken: string,
+  sql: SqlClient,
+  schema: string,
+  id: string,
+  claimToken: string,
   next: { status: 'delivered' | 'pending' | 'failed'; at: Date; nextAttemptAt?: Date; lastError?: string },
 ): Promise<boolean> {
   const rows = await sql.query({
@@ -224,7 +239,12 @@ export async function recordEndpointSuccess(sql: SqlClient, schema: string, endp
  * is given (a 410) or the window spans `disableAfterMs`. Returns the reason when this call disabled it.
  */
 export async function recordEndpointFailure(
-  sql: SqlClient, schema: string, endpointId: string, at: Date, disableAfterMs: number, disableReason?: string,
+  sql: SqlClient,
+  schema: string,
+  endpointId: string,
+  at: Date,
+  disableAfterMs: number,
+  disableReason?: string,
 ): Promise<string | undefined> {
   const table = qualifiedTable(schema, 'mq_notification_endpoint');
   const rows = await sql.query<{ disabled_now: boolean; disabled_reason: string | null }>({
@@ -307,7 +327,12 @@ export async function resendNotification(sql: SqlClient, schema: string, id: str
 
 /** Re-sends every failed notification of an endpoint created in [from, to); delivered ones are skipped. Returns how many. */
 export async function resendFailedNotificationsOfEndpoint(
-  sql: SqlClient, schema: string, endpointId: string, from: Date, to: Date, now: Date,
+  sql: SqlClient,
+  schema: string,
+  endpointId: string,
+  from: Date,
+  to: Date,
+  now: Date,
 ): Promise<number> {
   const rows = await sql.query({
     name: `mq_notification_resend_range.${schema}`,

@@ -104,11 +104,7 @@ export async function claimDueOutboxMessages(sql: SqlClient, schema: string, lim
 }
 
 /** Marks a batch sent in one round trip, with the message id the broker returned for each. */
-export async function markOutboxMessagesSent(
-  sql: SqlClient,
-  schema: string,
-  sent: readonly { id: string; messageId: string }[],
-): Promise<void> {
+export async function markOutboxMessagesSent(sql: SqlClient, schema: string, sent: readonly { id: string; messageId: string }[]): Promise<void> {
   if (sent.length === 0) return;
   const table = `"${schema}".mq_outbox`;
   await sql.query({

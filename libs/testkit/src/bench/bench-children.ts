@@ -8,7 +8,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../broker-child';
-import { REPO_ROOT, transpileAliasClosure, transpileTree } from '../child-build';
+import { childEnv, REPO_ROOT, transpileAliasClosure, transpileTree } from '../child-build';
 import { ChildExit, JsonLine, JsonLineChild } from '../json-line-child';
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -33,7 +33,9 @@ export async function buildForBench(sources: string[], options: { ref?: string; 
     if (options.ref) {
       snapshotRoot = path.join(outDir, '.snapshot');
       await fs.mkdir(snapshotRoot);
-      const archive = execFileSync('git', ['-C', REPO_ROOT, 'archive', '--format=tar', options.ref, ...(options.refDirs ?? [])], { maxBuffer: 256 * 1024 * 1024 });
+      const archive = execFileSync('git', ['-C', REPO_ROOT, 'archive', '--format=tar', options.ref, ...(options.refDirs ?? [])], {
+        maxBuffer: 256 * 1024 * 1024,
+      });
       execFileSync('tar', ['-x', '-C', snapshotRoot], { input: archive });
     }
     const built = new Set<string>();
@@ -60,7 +62,9 @@ export function describeSource(ref: string | undefined, dir: string): string {
   const git = (...args: string[]) => execFileSync('git', ['-C', REPO_ROOT, ...args], { encoding: 'utf8' }).trim();
   try {
     if (ref) return `git ${ref} (${git('rev-parse', '--short', ref)}), ${dir}`;
-    const changed = git('status', '--porcelain', '--', dir).split('\n').filter((line) => line !== '').length;
+    const changed = git('status', '--porcelain', '--', dir)
+      .split('\n')
+      .filter((line) => line !== '').length;
     return `working tree of ${dir} (HEAD ${git('rev-parse', '--short', 'HEAD')}, ${changed} file(s) changed or new)`;
   } catch (error) {
     return `${ref ?? 'working tree'} (git unavailable: ${(error as Error).message})`;
@@ -151,6 +155,8 @@ export async function startBrokerChild(
   options: {
     name: string;
     storeDir: string;
+    /** A broker.conf to start with (`--config`). */
+    configFile?: string;
     cpuProfDir?: string;
     /** Where the child's stdout lines that are not its JSON log go (what BROKER_BENCH_NODE_FLAGS such as --trace-gc print). */
     textLinesFile?: string;
@@ -164,13 +170,19 @@ export async function startBrokerChild(
   const args = [
     ...nodeFlags,
     build.script('apps/broker/src/main.ts'),
-    '--store', options.storeDir,
-    '--port', String(grpcPort),
-    '--http-port', String(httpPort),
-    '--host', '127.0.0.1',
-    '--flush', 'ASYNC_FLUSH',
+    ...(options.configFile ? ['--config', options.configFile] : []),
+    '--store',
+    options.storeDir,
+    '--port',
+    String(grpcPort),
+    '--http-port',
+    String(httpPort),
+    '--host',
+    '127.0.0.1',
+    '--flush',
+    'ASYNC_FLUSH',
   ];
-  const env = { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules'), LOG_LEVEL: 'info', LOG_FORMAT: 'json' };
+  const env = { ...childEnv(build.outDir), LOG_LEVEL: 'info', LOG_FORMAT: 'json' };
   const child = new BenchChild(options.name, args, env, options.textLinesFile);
   try {
     await child.waitForMessage('broker ready');
@@ -193,7 +205,7 @@ export async function upsertTopic(broker: BrokerBenchChild, name: string, queues
 
 /** The bare gRPC echo server (broker-bench-echo-server.ts) as a child process; resolves with its port. */
 export async function startEchoChild(build: BenchBuild): Promise<{ process: BenchChild; endpoint: string }> {
-  const env = { ...process.env, NODE_PATH: path.join(REPO_ROOT, 'node_modules') };
+  const env = childEnv(build.outDir);
   const child = new BenchChild('echo server', [build.script('apps/broker/bench/broker-bench-echo-server.ts')], env);
   const ready = await child.waitForMessage('echo ready');
   return { process: child, endpoint: `127.0.0.1:${ready.port as number}` };

@@ -123,7 +123,10 @@ export async function directoryBytes(dir: string): Promise<number> {
 
 /** Load averages (1, 5, 15 min), to tell a noisy run from a quiet one. */
 export function loadAverage(): string {
-  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }
 
 /**
@@ -180,7 +183,6 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
     clearTimeout(timer);
   }
 }
-
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

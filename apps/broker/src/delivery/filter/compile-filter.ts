@@ -17,6 +17,6 @@ export function compileFilter(expression: FilterExpression): CompileFilterResult
     case 'SQL92':
       return compileSql92Filter(expression);
     default:
-      return { ok: false, reason: `unknown filter expression type ${(expression as { type: unknown }).type}` };
+      return { ok: false, reason: `unknown filter expression type ${String((expression as { type: unknown }).type)}` };
   }
 }

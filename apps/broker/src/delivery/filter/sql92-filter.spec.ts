@@ -134,7 +134,7 @@ describe('compileFilter (SQL92)', () => {
     // comments and whitespace
     ["/* tag */ TAGS = 'TagA' -- trailing comment", true],
     ["a = 1 -- first\nAND b = 'abc'", true],
-    ["\ta\n=\r1\f", true],
+    ['\ta\n=\r1\f', true],
   ])('%s -> %s', (expression, expected) => {
     expect(compileSql(expression).matches(messageWith('TagA', PROPS))).toBe(expected);
   });
@@ -238,8 +238,8 @@ describe('compileFilter (SQL92)', () => {
       // [expression, expected part of the reason]
       ['', 'empty'],
       ['   ', 'empty'],
-      ['a =', "position 3 (line 1, column 4): expected a value, a property or ( but found the end of the expression"],
-      ['a = 1 b = 2', "position 6 (line 1, column 7): expected an operator or the end of the expression but found property b"],
+      ['a =', 'position 3 (line 1, column 4): expected a value, a property or ( but found the end of the expression'],
+      ['a = 1 b = 2', 'position 6 (line 1, column 7): expected an operator or the end of the expression but found property b'],
       ["a = 'x", 'position 4 (line 1, column 5): unterminated string literal'],
       ['a = 1 /* x', 'unterminated comment'],
       ['a = 1 && b = 2', 'unexpected character "&"'],
@@ -268,7 +268,7 @@ describe('compileFilter (SQL92)', () => {
       ['a IN (1, 2)', 'expected a string literal'],
       ["a IN 'x'", "expected '('"],
       ["1 IN ('1')", 'IN needs a property on its left'],
-      ["a CONTAINS b", 'expected a string literal'],
+      ['a CONTAINS b', 'expected a string literal'],
       ['a IS 1', 'expected NULL'],
       ['a IS NOT', 'expected NULL'],
       ['1', 'does not result in a boolean value'],

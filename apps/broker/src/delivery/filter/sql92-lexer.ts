@@ -1,20 +1,7 @@
 import { Sql92SyntaxError } from './sql92-syntax-error';
 
 /** Reserved words, case-insensitive (RocketMQ's SelectorParser.jj `TOKEN [IGNORE_CASE]`). */
-export const SQL92_KEYWORDS = [
-  'NOT',
-  'AND',
-  'OR',
-  'BETWEEN',
-  'IN',
-  'TRUE',
-  'FALSE',
-  'NULL',
-  'IS',
-  'CONTAINS',
-  'STARTSWITH',
-  'ENDSWITH',
-] as const;
+export const SQL92_KEYWORDS = ['NOT', 'AND', 'OR', 'BETWEEN', 'IN', 'TRUE', 'FALSE', 'NULL', 'IS', 'CONTAINS', 'STARTSWITH', 'ENDSWITH'] as const;
 export type Sql92Keyword = (typeof SQL92_KEYWORDS)[number];
 
 export type Sql92Operator = '=' | '<>' | '<' | '>' | '<=' | '>=' | '(' | ')' | ',' | '+' | '-';

@@ -225,7 +225,9 @@ class Sql92Parser {
 
   private isNotFollowedBy(...keywords: string[]): boolean {
     const next = this.tokens[this.index + 1];
-    return this.peek().kind === 'keyword' && (this.peek() as { keyword: string }).keyword === 'NOT' && next?.kind === 'keyword' && keywords.includes(next.keyword);
+    return (
+      this.peek().kind === 'keyword' && (this.peek() as { keyword: string }).keyword === 'NOT' && next?.kind === 'keyword' && keywords.includes(next.keyword)
+    );
   }
 
   private acceptKeyword(keyword: Sql92Keyword): boolean {

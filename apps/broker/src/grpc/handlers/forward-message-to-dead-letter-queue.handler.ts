@@ -10,9 +10,7 @@ import { UnaryHandler } from './handler.types';
  * that ran out of local attempts); the broker moves it to the group's `%DLQ%<group>` topic and
  * acknowledges it (ForwardMessageToDLQActivity).
  */
-export class ForwardMessageToDeadLetterQueueHandler
-  implements UnaryHandler<ForwardMessageToDeadLetterQueueRequest, ForwardMessageToDeadLetterQueueResponse>
-{
+export class ForwardMessageToDeadLetterQueueHandler implements UnaryHandler<ForwardMessageToDeadLetterQueueRequest, ForwardMessageToDeadLetterQueueResponse> {
   constructor(private readonly parts: MessagingParts) {}
 
   async handle(request: ForwardMessageToDeadLetterQueueRequest, _context: RequestContext): Promise<ForwardMessageToDeadLetterQueueResponse> {

@@ -25,7 +25,8 @@ export class PullMessageHandler implements StreamHandler<PullMessageRequest, Pul
     const offset = request.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0) return this.failure(Statuses.illegalOffset(`offset must not be negative, got ${offset}`)).forEach(write);
     const batchSize = request.batchSize ?? 0;
-    if (!Number.isInteger(batchSize) || batchSize < 1) return this.failure(status('BAD_REQUEST', `batch size must be at least 1, got ${batchSize}`)).forEach(write);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      return this.failure(status('BAD_REQUEST', `batch size must be at least 1, got ${batchSize}`)).forEach(write);
     const filter = filterOf(request.filterExpression);
     if ('status' in filter) return this.failure(filter.status).forEach(write);
     const clientRequestTimeoutMs = durationToMs(this.parts.sessions.settingsOf(context.clientId)?.requestTimeout);

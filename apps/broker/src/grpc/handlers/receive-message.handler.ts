@@ -88,9 +88,7 @@ export class ReceiveMessageHandler implements StreamHandler<ReceiveMessageReques
     // A push consumer asks the broker to keep renewing its messages (auto_renew) and sends no
     // duration; the proxy then uses its default invisible time. A missing duration otherwise
     // reads as 0 and is refused by the delivery engine as too short, as the proxy refuses it.
-    const invisibleDurationMs = request.autoRenew
-      ? this.parts.options.autoRenewInvisibleDurationMs
-      : (durationToMs(request.invisibleDuration) ?? 0);
+    const invisibleDurationMs = request.autoRenew ? this.parts.options.autoRenewInvisibleDurationMs : (durationToMs(request.invisibleDuration) ?? 0);
     return { topic: topic.name, group: groupName.name, filter, batchSize, longPollingMs: polling.ms, invisibleDurationMs };
   }
 

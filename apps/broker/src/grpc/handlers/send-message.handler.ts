@@ -63,7 +63,10 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
       return this.failure(status('BAD_REQUEST', 'delayed messages cannot be sent in a batch'));
     }
 
-    const result = await this.append(inbound.map((message) => message.input), delayed.length > 0);
+    const result = await this.append(
+      inbound.map((message) => message.input),
+      delayed.length > 0,
+    );
     if (result.status !== 'ok') return this.failure(appendFailureStatus(result, this.parts.config.maxMessageSizeBytes));
     const entries = result.records.map((record, index) => ({
       status: OK_STATUS,
