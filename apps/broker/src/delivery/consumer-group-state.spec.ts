@@ -4,9 +4,15 @@ function delivery(deliveryId: number, invisibleUntilMs = 1_000, messageGroup?: s
   return { deliveryId, attempts: 1, invisibleUntilMs, messageGroup };
 }
 
+/** Scans through `to - 1` and decides, as the receive path does. */
+function scanTo(state: QueueConsumeState, to: number): void {
+  state.beginScan(to - 1);
+  state.endScan();
+}
+
 /** Delivers offsets [from, to) as the scan would: advance nextOffset, then record each delivery. */
 function deliverRange(state: QueueConsumeState, from: number, to: number, messageGroup?: string): void {
-  state.nextOffset = to;
+  scanTo(state, to);
   for (let offset = from; offset < to; offset++) state.deliver(offset, delivery(offset, 1_000, messageGroup));
 }
 
@@ -30,7 +36,7 @@ describe('QueueConsumeState', () => {
     const state = new QueueConsumeState('orders', 2, 0);
     deliverRange(state, 0, 6, undefined);
     for (const offset of [1, 2, 4]) state.finish(offset);
-    state.nextOffset = 8;
+    scanTo(state, 8);
     state.deliver(6, delivery(60, 2_000, 'A'));
     state.hold(7, 'A');
     const snapshot = state.snapshot();
@@ -46,15 +52,17 @@ describe('QueueConsumeState', () => {
   it('persists a scan in progress as not yet scanned, so a restart looks at those offsets again', () => {
     const state = new QueueConsumeState('orders', 0, 0);
     deliverRange(state, 0, 2);
-    state.scanFrom = 2;
-    state.nextOffset = 40;
+    state.beginScan(39);
+    expect(state.nextOffset).toBe(40);
     expect(state.snapshot().nextOffset).toBe(2);
+    state.abandonScan();
+    expect(state.nextOffset).toBe(2);
   });
 
   it('moving forward drops in-flight, waiting and finished offsets below the new frontier and keeps the rest', () => {
     const state = new QueueConsumeState('orders', 0, 0);
     deliverRange(state, 0, 3, 'A');
-    state.nextOffset = 6;
+    scanTo(state, 6);
     state.deliver(3, delivery(3));
     state.hold(4, 'A');
     state.finish(5);
@@ -69,7 +77,7 @@ describe('QueueConsumeState', () => {
 
   it('takes only in-flight messages whose invisible time has passed, in offset order, up to the limit', () => {
     const state = new QueueConsumeState('orders', 0, 0);
-    state.nextOffset = 4;
+    scanTo(state, 4);
     state.deliver(3, delivery(3, 500));
     state.deliver(0, delivery(0, 2_000));
     state.deliver(1, delivery(1, 100));

@@ -32,17 +32,19 @@ export interface QueueStateSnapshot {
  * ```
  *
  * Every offset in [consumerOffset, nextOffset) is in exactly one of `done`, `inFlight` or `held`,
- * except the offsets of a scan in progress ([scanFrom, nextOffset)), which are decided together
+ * except the offsets of a scan in progress ([scan start, nextOffset), beginScan()..endScan()), which are decided together
  * once their messages are read. Finishing the offset at the frontier advances it over the run of
  * finished offsets behind it, so `done` only holds offsets above an older unfinished one.
  * All changes are synchronous; the one asynchronous operation, a receive's read of messages,
  * runs under `lock()` so two receives never decide the same offsets.
  */
 export class QueueConsumeState {
-  consumerOffset: number;
-  nextOffset: number;
+  /** Every offset below it is acknowledged (or dead-lettered): the group's consumer offset. */
+  private frontier: number;
+  /** The next offset the scan looks at. */
+  private scanned: number;
   /** Start of the scan in progress, if any: snapshots persist it as nextOffset so those offsets are scanned again. */
-  scanFrom: number | undefined;
+  private scanStart: number | undefined;
   readonly inFlight = new Map<number, InFlightDelivery>();
   private readonly done = new Set<number>();
   /** FIFO: message group -> offset of its in-flight message. */
@@ -59,13 +61,42 @@ export class QueueConsumeState {
     readonly queueId: number,
     startOffset: number,
   ) {
-    this.consumerOffset = startOffset;
-    this.nextOffset = startOffset;
+    this.frontier = startOffset;
+    this.scanned = startOffset;
+  }
+
+  /** Every offset below it is acknowledged (or dead-lettered). */
+  get consumerOffset(): number {
+    return this.frontier;
+  }
+
+  /** The next offset a scan looks at. */
+  get nextOffset(): number {
+    return this.scanned;
+  }
+
+  /**
+   * A scan claims the entries up to `lastOffset`: they count as scanned while it reads them, and
+   * a snapshot taken meanwhile still starts from before them. Ends with endScan() once every
+   * claimed entry is decided, or abandonScan() when nothing was (the next scan reads them again).
+   */
+  beginScan(lastOffset: number): void {
+    this.scanStart = this.scanned;
+    this.scanned = lastOffset + 1;
+  }
+
+  endScan(): void {
+    this.scanStart = undefined;
+  }
+
+  abandonScan(): void {
+    if (this.scanStart !== undefined) this.scanned = this.scanStart;
+    this.scanStart = undefined;
   }
 
   /** Offsets handed out or passed over but not yet behind the frontier. */
   get unackedSpan(): number {
-    return this.nextOffset - this.consumerOffset;
+    return this.scanned - this.frontier;
   }
 
   get heldMessages(): number {
@@ -99,7 +130,7 @@ export class QueueConsumeState {
    * messages waiting.
    */
   finish(offset: number): boolean {
-    if (offset < this.consumerOffset) return false;
+    if (offset < this.frontier) return false;
     let unblocked = false;
     const delivery = this.inFlight.get(offset);
     if (delivery) {
@@ -110,9 +141,9 @@ export class QueueConsumeState {
         unblocked = this.held.has(group);
       }
     }
-    if (offset === this.consumerOffset) {
-      this.consumerOffset++;
-      while (this.done.delete(this.consumerOffset)) this.consumerOffset++;
+    if (offset === this.frontier) {
+      this.frontier++;
+      while (this.done.delete(this.frontier)) this.frontier++;
     } else {
       this.done.add(offset);
     }
@@ -186,14 +217,14 @@ export class QueueConsumeState {
    * consumes again from there, so all in-flight and waiting state is dropped.
    */
   moveTo(offset: number): void {
-    if (offset < this.consumerOffset) {
+    if (offset < this.frontier) {
       this.inFlight.clear();
       this.done.clear();
       this.activeGroups.clear();
       this.held.clear();
       this.heldCount = 0;
-      this.consumerOffset = offset;
-      this.nextOffset = offset;
+      this.frontier = offset;
+      this.scanned = offset;
       return;
     }
     for (const [queueOffset, delivery] of this.inFlight) {
@@ -208,9 +239,9 @@ export class QueueConsumeState {
       if (kept.length === 0) this.held.delete(messageGroup);
       else this.held.set(messageGroup, kept);
     }
-    this.consumerOffset = offset;
-    if (this.nextOffset < offset) this.nextOffset = offset;
-    while (this.done.delete(this.consumerOffset)) this.consumerOffset++;
+    this.frontier = offset;
+    if (this.scanned < offset) this.scanned = offset;
+    while (this.done.delete(this.frontier)) this.frontier++;
   }
 
   snapshot(): QueueStateSnapshot {
@@ -228,14 +259,14 @@ export class QueueConsumeState {
       );
     }
     const held = [...this.held].map(([messageGroup, offsets]) => ({ messageGroup, offsets: [...offsets] }));
-    const nextOffset = this.scanFrom ?? this.nextOffset;
-    return { consumerOffset: this.consumerOffset, nextOffset, done, inFlight, held };
+    const nextOffset = this.scanStart ?? this.scanned;
+    return { consumerOffset: this.frontier, nextOffset, done, inFlight, held };
   }
 
   /** Rebuilds a state from a snapshot that group-state-persistence.ts has checked. */
   static restore(topic: string, queueId: number, snapshot: QueueStateSnapshot): QueueConsumeState {
     const state = new QueueConsumeState(topic, queueId, snapshot.consumerOffset);
-    state.nextOffset = snapshot.nextOffset;
+    state.scanned = snapshot.nextOffset;
     for (const [first, count] of snapshot.done) for (let i = 0; i < count; i++) state.done.add(first + i);
     for (const { offset, deliveryId, attempts, invisibleUntilMs, messageGroup } of snapshot.inFlight) {
       state.deliver(offset, { deliveryId, attempts, invisibleUntilMs, messageGroup });

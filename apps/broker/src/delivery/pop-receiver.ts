@@ -127,21 +127,19 @@ export class PopReceiver {
         claimed++;
       }
       budget -= claimed;
-      state.scanFrom = state.nextOffset;
-      state.nextOffset = entries[claimed - 1].queueOffset + 1;
+      state.beginScan(entries[claimed - 1].queueOffset);
       let messages: Array<StoredMessage | undefined>;
       try {
         messages = await this.readCandidates(context.filter, entries, claimed);
       } catch (error) {
         // Nothing was decided: give the entries back to the next scan, and wake the long polls
         // that passed over this queue meanwhile (mayHaveMessages saw them claimed).
-        state.nextOffset = state.scanFrom;
-        state.scanFrom = undefined;
+        state.abandonScan();
         this.waiters.notify(state.topic);
         throw error;
       }
       this.decide(context, state, entries, claimed, messages, nowMs, into);
-      state.scanFrom = undefined;
+      state.endScan();
       this.table.touch();
     }
     return budget <= 0 && state.nextOffset < this.store.getQueueBounds(state.topic, state.queueId).maxOffset;
