@@ -285,6 +285,29 @@ describe('admin REST API', () => {
       expect(response.body.message).toContain(reason);
     });
 
+    it('creates, updates and deletes a group configuration with PUT and DELETE /groups/:group', async () => {
+      const created = await http().put('/groups/ordered-billing').send({ fifo: true }).expect(200);
+      expect(created.body).toEqual({ created: true, config: { group: 'ordered-billing', fifo: true, maxDeliveryAttempts: 16 } });
+      const updated = await http().put('/groups/ordered-billing').send({ maxDeliveryAttempts: 3 }).expect(200);
+      expect(updated.body).toEqual({ created: false, config: { group: 'ordered-billing', fifo: true, maxDeliveryAttempts: 3 } });
+      expect((await http().get('/groups/ordered-billing').expect(200)).body.config).toEqual({ group: 'ordered-billing', fifo: true, maxDeliveryAttempts: 3 });
+      expect((await http().delete('/groups/ordered-billing').expect(200)).body).toEqual({ deleted: 'ordered-billing' });
+      expect(topics.listGroups().some((g) => g.group === 'ordered-billing')).toBe(false);
+      await http().delete('/groups/ordered-billing').expect(404);
+    });
+
+    it.each([
+      [{ fifo: 'yes' }, 'fifo must be true or false'],
+      [{ maxDeliveryAttempts: 'many' }, 'maxDeliveryAttempts must be an integer'],
+      [{ maxDeliveryAttempts: 0 }, 'Invalid consumer group'],
+      [{ maxDeliveryAttempts: 100_000 }, 'Invalid consumer group'],
+      [{ retryMaxTimes: 3 }, 'unknown field(s) retryMaxTimes'],
+    ])('answers PUT /groups/:group %j with 400 and changes nothing', async (body, reason) => {
+      const response = await http().put('/groups/strict-group').send(body).expect(400);
+      expect(response.body.message).toContain(reason);
+      expect(topics.listGroups().some((g) => g.group === 'strict-group')).toBe(false);
+    });
+
     it('answers 400 for resetting an invalid group name', async () => {
       await http().post('/groups/bad%20group/reset-offset').send({ topic: 'invoices', timestamp: 'now' }).expect(400);
     });

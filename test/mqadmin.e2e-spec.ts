@@ -138,6 +138,40 @@ describe('mqadmin CLI', () => {
     });
   });
 
+  it('updateSubGroup creates and updates a FIFO group, getConsumerConfig shows it, deleteSubGroup forgets it', async () => {
+    const created = await mqadmin('updateSubGroup', '-n', address, '-g', 'ordered', '-o', 'true', '-r', '3');
+    expect(created).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: `create subscription group to ${address} success.\nSubscriptionGroupConfig [groupName=ordered, consumeEnable=true, consumeMessageOrderly=true, retryMaxTimes=3]\n`,
+    });
+    expect(topics.listGroups().find((g) => g.group === 'ordered')).toEqual({ group: 'ordered', fifo: true, maxDeliveryAttempts: 4 });
+
+    // Flags not given keep their value.
+    expect((await mqadmin('updateSubGroup', '-n', address, '-g', 'ordered', '-r', '0')).code).toBe(0);
+    expect(topics.listGroups().find((g) => g.group === 'ordered')).toEqual({ group: 'ordered', fifo: true, maxDeliveryAttempts: 1 });
+
+    const config = await mqadmin('getConsumerConfig', '-n', address, '-g', 'ordered');
+    expect(config.code).toBe(0);
+    expect(config.stdout.split('\n')).toEqual(
+      expect.arrayContaining([
+        '=============================DefaultCluster:broker-a=============================',
+        `${'consumeMessageOrderly'.padEnd(40)}=  true`,
+        `${'retryMaxTimes'.padEnd(40)}=  0`,
+      ]),
+    );
+
+    expect(await mqadmin('deleteSubGroup', '-n', address, '-g', 'ordered')).toEqual({
+      code: 0,
+      stdout: 'delete subscription group [ordered] from broker [broker-a] success.\n',
+      stderr: '',
+    });
+    expect(topics.listGroups().find((g) => g.group === 'ordered')).toBeUndefined();
+    const gone = await mqadmin('deleteSubGroup', '-n', address, '-g', 'ordered');
+    expect(gone).toMatchObject({ code: 1, stdout: '' });
+    expect(gone.stderr).toContain('HTTP 404: consumer group "ordered" has no configuration');
+  });
+
   it('clusterList prints the broker, and deleteTopic removes a topic', async () => {
     const cluster = await mqadmin('clusterList', '-n', address);
     expect(cluster.code).toBe(0);
@@ -161,6 +195,10 @@ describe('mqadmin CLI', () => {
     [['topicStatus', '-t', 'nope'], 1, 'mqadmin: GET /topics/nope failed: HTTP 404: topic "nope" does not exist'],
     [['updateTopic', '-t', 'bad name'], 1, 'HTTP 400: Invalid topic "bad name": the name contains characters'],
     [['queryMsgById', '-i', 'missing'], 1, 'HTTP 404: message "missing" was not found'],
+    [['updateSubGroup', '-g', 'g', '-o', 'yes'], 2, 'mqadmin: bad consumeMessageOrderly "yes": expected true or false'],
+    [['updateSubGroup', '-g', 'g', '-r', '-1'], 2, 'mqadmin: bad retryMaxTimes -1 for -r: expected 0 or more'],
+    [['updateSubGroup', '-g', 'g', '-r', '5000'], 1, 'HTTP 400: Invalid consumer group "g"'],
+    [['updateSubGroup', '-g', 'bad group'], 1, 'HTTP 400: Invalid consumer group "bad group"'],
   ])('fails %j with exit code %i and one line', async (argv, code, reason) => {
     const needsAddress = argv[0] !== 'bogus';
     const result = await mqadmin(...argv, ...(needsAddress ? ['-n', address] : []));

@@ -38,7 +38,7 @@ describe('README tour: the client snippet runs as written', () => {
     const mqadmin = (args: string[]): Promise<string> =>
       run(process.execPath, [build.script('apps/broker/src/cli/mqadmin.ts'), ...args, '-n', `127.0.0.1:${httpPort}`], build.env);
 
-    for (const args of tour.mqadminLines.filter((line) => line[0] === 'updateTopic')) await mqadmin(args);
+    for (const args of tour.mqadminLines.filter((line) => line[0] === 'updateTopic' || line[0] === 'updateSubGroup')) await mqadmin(args);
     const snippetFile = join(workDir, 'tour-client.js');
     await writeFile(snippetFile, tour.clientSnippet.split(TOUR_GRPC).join(`127.0.0.1:${grpcPort}`));
     // As from the repository root: `require('rocketmq-client-nodejs')` resolves to its node_modules.

@@ -1,5 +1,6 @@
 import { ConsumeResult, MessageView, Producer } from 'rocketmq-client-nodejs';
 import { startTestBroker, TestBroker } from './support/broker-harness';
+import { expectEachGroupInOrder, ProcessedStep, recordingStepListener } from './support/transaction-test-support';
 import { OfficialClients } from '@app/testkit';
 
 /**
@@ -81,17 +82,17 @@ describe('official client: PushConsumer', () => {
   }, 30_000);
 
   it('keeps each message group in order under two consumers of a FIFO group', async () => {
-    const processed: Array<{ group: string; step: number; consumer: number; startedAt: number; endedAt: number }> = [];
-    const listener = (consumer: number) => ({
-      consume: async (message: MessageView) => {
-        const startedAt = Date.now();
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 15));
-        processed.push({ group: message.messageGroup!, step: Number(message.body.toString()), consumer, startedAt, endedAt: Date.now() });
-        return ConsumeResult.SUCCESS;
-      },
+    const processed: ProcessedStep[] = [];
+    const first = await clients.pushConsumer({
+      consumerGroup: 'step-runner',
+      subscriptions: new Map([['order-steps', '*']]),
+      messageListener: recordingStepListener(processed),
     });
-    const first = await clients.pushConsumer({ consumerGroup: 'step-runner', subscriptions: new Map([['order-steps', '*']]), messageListener: listener(1) });
-    await clients.pushConsumer({ consumerGroup: 'step-runner', subscriptions: new Map([['order-steps', '*']]), messageListener: listener(2) });
+    await clients.pushConsumer({
+      consumerGroup: 'step-runner',
+      subscriptions: new Map([['order-steps', '*']]),
+      messageListener: recordingStepListener(processed),
+    });
     expect(first.getPushConsumerSettings().isFifo()).toBe(true);
 
     const groups = ['order-A', 'order-B', 'order-C', 'order-D'];
@@ -100,12 +101,7 @@ describe('official client: PushConsumer', () => {
       for (const group of groups) await producer.send({ topic: 'order-steps', messageGroup: group, body: Buffer.from(String(step)) });
     }
     await eventually(() => processed.length >= groups.length * STEPS, 25_000);
-    for (const group of groups) {
-      const steps = processed.filter((p) => p.group === group);
-      expect(steps.map((p) => p.step)).toEqual([...Array(STEPS).keys()]);
-      // One at a time: a step starts only after the previous one of its group ended.
-      for (let i = 1; i < steps.length; i++) expect(steps[i].startedAt).toBeGreaterThanOrEqual(steps[i - 1].endedAt);
-    }
+    expectEachGroupInOrder(processed, groups, STEPS);
     expect(processed).toHaveLength(groups.length * STEPS);
   }, 40_000);
 });

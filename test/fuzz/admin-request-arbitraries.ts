@@ -21,6 +21,8 @@ export const ADMIN_ROUTES: readonly { method: AdminCall['method']; route: string
   { method: 'GET', route: '/topics/:topic/messages', query: ['key', 'max'] },
   { method: 'GET', route: '/groups' },
   { method: 'GET', route: '/groups/:group' },
+  { method: 'PUT', route: '/groups/:group', body: ['maxDeliveryAttempts', 'fifo'] },
+  { method: 'DELETE', route: '/groups/:group' },
   { method: 'POST', route: '/groups/:group/reset-offset', body: ['topic', 'timestamp'] },
   { method: 'GET', route: '/messages/:messageId' },
   { method: 'GET', route: '/groups/:group/dlq', query: ['max'] },

@@ -1,4 +1,4 @@
-import { MessageView, SimpleConsumer, TransactionChecker } from 'rocketmq-client-nodejs';
+import { ConsumeResult, MessageView, SimpleConsumer, TransactionChecker } from 'rocketmq-client-nodejs';
 import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
 
 export { TransactionResolution };
@@ -64,5 +64,34 @@ async function take(consumer: SimpleConsumer, into: MessageView[]): Promise<void
   for (const message of await consumer.receive(16, 30_000)) {
     into.push(message);
     await consumer.ack(message);
+  }
+}
+
+/** One message a FIFO test's listener processed: its group, its step (the body), and when. */
+export interface ProcessedStep {
+  group: string;
+  step: number;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** A push-consumer listener that records each message as a ProcessedStep, taking 0-15 ms. */
+export function recordingStepListener(processed: ProcessedStep[]): { consume(message: MessageView): Promise<ConsumeResult> } {
+  return {
+    consume: async (message: MessageView) => {
+      const startedAt = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 15));
+      processed.push({ group: message.messageGroup!, step: Number(message.body.toString()), startedAt, endedAt: Date.now() });
+      return ConsumeResult.SUCCESS;
+    },
+  };
+}
+
+/** Every group's steps came in send order (0..steps-1), and one at a time: each started after the previous one ended. */
+export function expectEachGroupInOrder(processed: readonly ProcessedStep[], groups: readonly string[], steps: number): void {
+  for (const group of groups) {
+    const ofGroup = processed.filter((p) => p.group === group);
+    expect(ofGroup.map((p) => p.step)).toEqual([...Array(steps).keys()]);
+    for (let i = 1; i < ofGroup.length; i++) expect(ofGroup[i].startedAt).toBeGreaterThanOrEqual(ofGroup[i - 1].endedAt);
   }
 }

@@ -165,6 +165,17 @@ export interface GroupDetailResponse extends GroupSummaryView {
   progress: QueueProgress[];
 }
 
+/** `PUT /groups/:group`: the group's configuration after the change, and whether it was new. */
+export interface GroupUpsertResponse {
+  created: boolean;
+  config: SubscriptionGroupConfig;
+}
+
+/** `DELETE /groups/:group`. */
+export interface GroupDeleteResponse {
+  deleted: string;
+}
+
 /** `POST /groups/:group/reset-offset`. */
 export interface ResetOffsetResponse {
   group: string;

@@ -1,16 +1,27 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, UseFilters } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Post, Put, UseFilters } from '@nestjs/common';
 import { DELIVERY, TOPICS } from '../broker.tokens';
 import { DeliveryApi, QueueProgress } from '../delivery/delivery.types';
 import { SubscriptionGroupConfig, TopicsApi } from '../topics/topic-config';
 import { groupNameProblem } from '../topics/topic-validator';
-import { bodyObject, parseTimestamp, required, requireString } from './admin-request';
+import { bodyObject, optionalInteger, parseTimestamp, required, requireString } from './admin-request';
 import { StoreWriteErrorFilter } from './store-write-error.filter';
 import { TopicConfigErrorFilter } from './topic-config-error.filter';
-import type { GroupDetailResponse, GroupListResponse, GroupSummaryView, ResetOffsetResponse } from '@app/admin-client';
+import type {
+  GroupDeleteResponse,
+  GroupDetailResponse,
+  GroupListResponse,
+  GroupSummaryView,
+  GroupUpsertResponse,
+  ResetOffsetResponse,
+} from '@app/admin-client';
+
+/** Fields `PUT /groups/:group` accepts. */
+const UPSERT_FIELDS = new Set(['maxDeliveryAttempts', 'fifo']);
 
 /**
- * Consumer groups (mqadmin consumerProgress, resetOffsetByTime). A group is known when it has a
- * stored configuration or the delivery engine has state for it.
+ * Consumer groups (mqadmin updateSubGroup, deleteSubGroup, getConsumerConfig, consumerProgress,
+ * resetOffsetByTime). A group is known when it has a stored configuration or the delivery engine
+ * has state for it.
  */
 @Controller('groups')
 @UseFilters(TopicConfigErrorFilter, StoreWriteErrorFilter)
@@ -34,6 +45,37 @@ export class GroupsController {
     this.assertKnown(group);
     const progress = delivery.progress(group);
     return { ...this.summary(group, progress), progress };
+  }
+
+  /**
+   * Creates or updates a group's configuration: `maxDeliveryAttempts` (deliveries before the
+   * dead-letter queue; Apache's retryMaxTimes + 1) and `fifo` (one in-flight message per message
+   * group; Apache's consumeMessageOrderly). Fields not given keep their value, or the defaults
+   * for a new group (16, false). 400 for an unknown field, a wrong type or a value out of range.
+   */
+  @Put(':group')
+  @HttpCode(200)
+  async upsert(@Param('group') group: string, @Body() rawBody: unknown): Promise<GroupUpsertResponse> {
+    const registry = required(this.topics, 'topic registry');
+    const body = bodyObject(rawBody);
+    const unknown = Object.keys(body).filter((field) => !UPSERT_FIELDS.has(field));
+    if (unknown.length > 0) throw new BadRequestException(`unknown field(s) ${unknown.join(', ')}; accepted: ${[...UPSERT_FIELDS].join(', ')}`);
+    if (body.fifo !== undefined && typeof body.fifo !== 'boolean')
+      throw new BadRequestException(`fifo must be true or false, got ${JSON.stringify(body.fifo)}`);
+    const change: Partial<SubscriptionGroupConfig> & { group: string } = { group };
+    const maxDeliveryAttempts = optionalInteger(body, 'maxDeliveryAttempts');
+    if (maxDeliveryAttempts !== undefined) change.maxDeliveryAttempts = maxDeliveryAttempts;
+    if (body.fifo !== undefined) change.fifo = body.fifo;
+    const created = this.config(group) === null;
+    return { created, config: await registry.upsertGroup(change) };
+  }
+
+  /** Forgets the group's configuration (its delivery progress stays); 404 when it has none. */
+  @Delete(':group')
+  async remove(@Param('group') group: string): Promise<GroupDeleteResponse> {
+    const registry = required(this.topics, 'topic registry');
+    if (!(await registry.deleteGroup(group))) throw new NotFoundException(`consumer group ${JSON.stringify(group)} has no configuration`);
+    return { deleted: group };
   }
 
   /**

@@ -1,12 +1,14 @@
-import type { TopicConfig } from '../topics/topic-config';
-import { AdminClient, formatFields, formatPerm, formatTable, formatTimestamp } from '@app/admin-client';
+import type { SubscriptionGroupConfig, TopicConfig } from '../topics/topic-config';
+import { AdminClient, AdminRequestError, formatFields, formatPerm, formatTable, formatTimestamp } from '@app/admin-client';
 import type {
   ClusterResponse,
+  GroupDeleteResponse,
   GroupDetailResponse,
   GroupListResponse,
   MessageKeyQueryResponse,
   MessageQueryResponse,
   MessageView,
+  GroupUpsertResponse,
   ResetOffsetResponse,
   TopicListResponse,
   TopicStatusResponse,
@@ -52,6 +54,46 @@ export async function deleteTopic(client: AdminClient, options: { topic: string;
   await client.delete(['topics', options.topic]);
   const cluster = options.clusterName ?? (await client.get<ClusterResponse>(['cluster'])).clusterName;
   print(`delete topic [${options.topic}] from cluster [${cluster}] success.\n`);
+}
+
+export interface UpdateSubGroupOptions {
+  groupName: string;
+  /** Redeliveries after the first delivery, before the dead-letter queue (maxDeliveryAttempts - 1). */
+  retryMaxTimes?: number;
+  /** `true` or `false`: one in-flight message per message group (a FIFO group). */
+  consumeMessageOrderly?: string;
+}
+
+/** Creates or updates a subscription group, as Apache's updateSubGroup (-g, -r, -o). */
+export async function updateSubGroup(client: AdminClient, options: UpdateSubGroupOptions, print: Print): Promise<void> {
+  const body: Record<string, unknown> = {};
+  if (options.retryMaxTimes !== undefined) {
+    if (options.retryMaxTimes < 0) throw new UsageError(`bad retryMaxTimes ${options.retryMaxTimes} for -r: expected 0 or more`);
+    body.maxDeliveryAttempts = options.retryMaxTimes + 1;
+  }
+  if (options.consumeMessageOrderly !== undefined) body.fifo = parseBoolean('consumeMessageOrderly', options.consumeMessageOrderly);
+  const result = await client.put<GroupUpsertResponse>(['groups', options.groupName], body);
+  print(`create subscription group to ${client.baseUrl.replace(/^https?:\/\//, '')} success.\n${describeGroupConfig(result.config)}\n`);
+}
+
+/** Forgets a subscription group's configuration, as Apache's deleteSubGroup (its offsets stay). */
+export async function deleteSubGroup(client: AdminClient, options: { groupName: string }, print: Print): Promise<void> {
+  const [result, cluster] = await Promise.all([client.delete<GroupDeleteResponse>(['groups', options.groupName]), client.get<ClusterResponse>(['cluster'])]);
+  print(`delete subscription group [${result.deleted}] from broker [${cluster.brokerName}] success.\n`);
+}
+
+/** A subscription group's configuration, one `name = value` per line, as Apache's getConsumerConfig. */
+export async function getConsumerConfig(client: AdminClient, options: { groupName: string }, print: Print): Promise<void> {
+  const [detail, cluster] = await Promise.all([client.get<GroupDetailResponse>(['groups', options.groupName]), client.get<ClusterResponse>(['cluster'])]);
+  if (detail.config === null) throw new AdminRequestError(`consumer group ${options.groupName} has no configuration (its consumers use the defaults)`, 404);
+  const fields: Array<[string, string | number | boolean]> = [
+    ['groupName', detail.config.group],
+    ['consumeEnable', true],
+    ['consumeMessageOrderly', detail.config.fifo],
+    ['retryMaxTimes', detail.config.maxDeliveryAttempts - 1],
+  ];
+  print(`=============================${cluster.clusterName}:${cluster.brokerName}=============================\n`);
+  print(fields.map(([name, value]) => `${name.padEnd(40)}=  ${String(value)}\n`).join(''));
 }
 
 /** One topic name per line, as mqadmin topicList prints without `-c`. */
@@ -230,6 +272,16 @@ export function formatAge(ms: number): string {
 }
 
 /** RocketMQ's `TopicConfig.toString()` layout, so scripts grepping it keep working. */
+function describeGroupConfig(g: SubscriptionGroupConfig): string {
+  return `SubscriptionGroupConfig [groupName=${g.group}, consumeEnable=true, consumeMessageOrderly=${g.fifo}, retryMaxTimes=${g.maxDeliveryAttempts - 1}]`;
+}
+
+function parseBoolean(name: string, value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new UsageError(`bad ${name} ${JSON.stringify(value)}: expected true or false`);
+}
+
 function describeTopicConfig(t: TopicConfig): string {
   return (
     `TopicConfig [topicName=${t.name}, readQueueNums=${t.readQueueNums}, writeQueueNums=${t.writeQueueNums}, ` +

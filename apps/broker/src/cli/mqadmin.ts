@@ -2,8 +2,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import {
   clusterList,
   consumerProgress,
+  deleteSubGroup,
   deleteTopic,
   endTransaction,
+  getConsumerConfig,
   listHalfMessages,
   Print,
   queryMsgById,
@@ -11,6 +13,7 @@ import {
   resetOffsetByTime,
   topicList,
   topicStatus,
+  updateSubGroup,
   updateTopic,
   UsageError,
 } from './mqadmin-commands';
@@ -92,6 +95,20 @@ function buildProgram(io: MqadminIo): Command {
   command(program, 'deleteTopic', 'Delete a topic')
     .requiredOption('-t, --topic <topic>', 'topic name')
     .action((options: OptionsOf<typeof deleteTopic>) => deleteTopic(client(options), options, io.stdout));
+
+  command(program, 'updateSubGroup', 'Update or create subscription group')
+    .requiredOption('-g, --groupName <group>', 'consumer group name')
+    .option('-r, --retryMaxTimes <n>', 'redeliveries before the dead-letter queue (default 15 on creation)', integer)
+    .option('-o, --consumeMessageOrderly <bool>', 'true: one in-flight message per message group (default false on creation)')
+    .action((options: OptionsOf<typeof updateSubGroup>) => updateSubGroup(client(options), options, io.stdout));
+
+  command(program, 'deleteSubGroup', 'Delete subscription group from broker')
+    .requiredOption('-g, --groupName <group>', 'subscription group name')
+    .action((options: OptionsOf<typeof deleteSubGroup>) => deleteSubGroup(client(options), options, io.stdout));
+
+  command(program, 'getConsumerConfig', 'Get consumer config by subscription group name')
+    .requiredOption('-g, --groupName <group>', 'subscription group name')
+    .action((options: OptionsOf<typeof getConsumerConfig>) => getConsumerConfig(client(options), options, io.stdout));
 
   command(program, 'topicList', 'List all topics').action((options: NameServer) => topicList(client(options), io.stdout));
 

@@ -73,6 +73,10 @@ export class FakeTopics implements TopicsApi {
   listGroups(): SubscriptionGroupConfig[] {
     return [...this.groups.values()];
   }
+
+  async deleteGroup(group: string): Promise<boolean> {
+    return this.groups.delete(group);
+  }
 }
 
 /** A clock the test moves by hand, so invisibility and redelivery need no sleeping. */

@@ -30,4 +30,6 @@ export interface TopicsApi {
   getOrCreateGroup(group: string): Promise<SubscriptionGroupConfig | undefined>;
   upsertGroup(config: Partial<SubscriptionGroupConfig> & { group: string }): Promise<SubscriptionGroupConfig>;
   listGroups(): SubscriptionGroupConfig[];
+  /** Forgets a group's configuration; false when it had none. */
+  deleteGroup(group: string): Promise<boolean>;
 }

@@ -233,6 +233,21 @@ export class TopicRegistry implements TopicsApi {
     return this.groups.get(group)!;
   }
 
+  /**
+   * Forgets a group's configuration (mqadmin deleteSubGroup); false when it had none. Its
+   * delivery progress is kept, as Apache keeps consumer offsets unless told to remove them; a
+   * consumer that comes back finds the group created again with the defaults, when groups are
+   * auto-created.
+   */
+  async deleteGroup(group: string): Promise<boolean> {
+    this.assertOpen();
+    if (!this.groups.has(group)) return false;
+    this.groups.delete(group);
+    this.logger.info({ group }, 'subscription group deleted');
+    await this.persistGroups([group]);
+    return true;
+  }
+
   /** Every group, by name. */
   listGroups(): SubscriptionGroupConfig[] {
     return [...this.groups.values()].sort((a, b) => compare(a.group, b.group));
