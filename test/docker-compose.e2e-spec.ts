@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { parseBrokerCommandLine } from '../apps/broker/src/config/broker-command-line';
 import { loadBrokerConfig } from '../apps/broker/src/config/broker-config-loader';
-import { DEMO_TOPICS } from '../apps/demo/src/demo.defaults';
+import { DEMO_TOPICS, DEMO_GROUPS } from '../apps/demo/src/demo.defaults';
 import { loadOrderServiceConfig } from '../apps/order-service/src/order-service.config';
 import { loadPayServiceConfig } from '../apps/pay-service/src/pay-service.config';
+import { ORDER_SERVICE_GROUP } from '../apps/order-service/src/order-service.topics';
+import { PAY_SERVICE_GROUP } from '../apps/pay-service/src/orders/order-events.consumer';
 
 /**
  * There is no Docker engine on CI: this parses docker-compose.yml, the Dockerfile and the
@@ -90,6 +92,11 @@ describe('docker-compose.yml against the apps (parsed only: no Docker engine her
     expect(script).toContain(`-n broker:${broker.httpPort}`);
     const specs = /for spec in ([^;]+); do/.exec(script)![1].trim().split(/\s+/);
     expect(specs.map((spec) => spec.split(':'))).toEqual(DEMO_TOPICS.map((t) => [t.name, t.messageType]));
+    expect(script).toContain('node dist/apps/broker/src/cli/mqadmin.js updateSubGroup -n broker:8080 -g "$$group"');
+    const groups = /for group in ([^;]+); do/.exec(script)![1].trim().split(/\s+/);
+    expect(groups).toEqual(DEMO_GROUPS);
+    // The groups the services consume as.
+    expect(DEMO_GROUPS).toEqual([ORDER_SERVICE_GROUP, PAY_SERVICE_GROUP]);
     expect(services.topics.depends_on).toEqual({ broker: { condition: 'service_healthy' } });
   });
 

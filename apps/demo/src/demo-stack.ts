@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DemoBuild, DemoApp } from './demo-build';
 import { DemoDatabases, DemoPostgres } from './demo-postgres';
-import { DEMO_DEFAULTS, DEMO_TOPICS } from './demo.defaults';
+import { DEMO_DEFAULTS, DEMO_TOPICS, DEMO_GROUPS } from './demo.defaults';
 import { ManagedProcess } from './managed-process';
 import { Timeline } from './timeline';
 import { freePort } from '@app/testkit';
@@ -150,12 +150,17 @@ export class DemoStack {
     if (!options.keepDatabases) await this.databases.drop().catch(() => undefined);
   }
 
-  /** `PUT /topics/:name` on the admin API for each demo topic (what `mqadmin updateTopic` does). */
+  /**
+   * `PUT /topics/:name` for each demo topic and `PUT /groups/:group` for each consumer group, on
+   * the admin API (what `mqadmin updateTopic` and `updateSubGroup` do).
+   */
   private async createTopics(): Promise<void> {
     for (const topic of DEMO_TOPICS) {
       await this.admin.put(['topics', topic.name], { messageType: topic.messageType });
     }
     this.timeline.add('runner', `topics created: ${DEMO_TOPICS.map((t) => `${t.name} (${t.messageType})`).join(', ')}`);
+    for (const group of DEMO_GROUPS) await this.admin.put(['groups', group], {});
+    this.timeline.add('runner', `consumer groups created: ${DEMO_GROUPS.join(', ')}`);
   }
 
   private managed(app: DemoApp, args: string[], env: NodeJS.ProcessEnv): ManagedProcess {

@@ -32,3 +32,9 @@ export const DEMO_TOPICS: ReadonlyArray<{ name: string; messageType: 'TRANSACTIO
   { name: 'payment-succeeded', messageType: 'TRANSACTION' },
   { name: 'order-timeout', messageType: 'DELAY' },
 ];
+
+/**
+ * The consumer groups of the contract, created with the topics (each service consumes as one
+ * group, named after it): neither is FIFO, and both dead-letter after 16 deliveries.
+ */
+export const DEMO_GROUPS: readonly string[] = ['order-service', 'pay-service'];
