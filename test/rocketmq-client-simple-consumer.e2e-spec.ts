@@ -14,13 +14,9 @@ describe('official client: SimpleConsumer', () => {
   let producer: Producer;
 
   beforeAll(async () => {
-    broker = await startTestBroker(
-      {},
-      {
-        messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000 },
-        delivery: { minReceiveInvisibleDurationMs: 1_000 },
-      },
-    );
+    // The receive bounds as broker.conf sets them (Apache's grpcClientConsumer*LongPollingTimeoutMillis
+    // and minInvisibleTimeMillsForRecv), shortened for a test: the refusal below shows the minimum applies.
+    broker = await startTestBroker({ minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000, minReceiveInvisibleDurationMs: 1_000 });
     const topics = broker.broker.topics;
     await topics.upsert({ name: 'orders', readQueueNums: 4, writeQueueNums: 4 });
     await topics.upsert({ name: 'tagged', readQueueNums: 2, writeQueueNums: 2 });

@@ -81,7 +81,12 @@ export class Broker {
     tuning: BrokerTuning = {},
   ) {
     const stateDir = join(config.storeDir, CONFIG_SUBDIR);
-    const messagingOptions: MessagingOptions = { ...MESSAGING_DEFAULTS, ...tuning.messaging };
+    const messagingOptions: MessagingOptions = {
+      ...MESSAGING_DEFAULTS,
+      minLongPollingTimeoutMs: config.minLongPollingTimeoutMs,
+      maxLongPollingTimeoutMs: config.maxLongPollingTimeoutMs,
+      ...tuning.messaging,
+    };
     this.store = new FileMessageStore(storeOptionsFromConfig(config), logger.child({ component: 'store' }));
     this.topics = new TopicRegistry(
       stateDir,
@@ -98,7 +103,13 @@ export class Broker {
     this.delivery = new DeliveryService(
       this.store,
       this.topics,
-      { maxLongPollingTimeoutMs: messagingOptions.maxLongPollingTimeoutMs, ...tuning.delivery, stateDir },
+      {
+        maxLongPollingTimeoutMs: messagingOptions.maxLongPollingTimeoutMs,
+        minReceiveInvisibleDurationMs: config.minReceiveInvisibleDurationMs,
+        maxInvisibleDurationMs: config.maxInvisibleDurationMs,
+        ...tuning.delivery,
+        stateDir,
+      },
       logger.child({ component: 'delivery' }),
     );
     // The check-back reaches producers through the telemetry sessions the gRPC layer keeps, so

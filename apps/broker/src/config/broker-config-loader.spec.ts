@@ -43,11 +43,36 @@ describe('loadBrokerConfig', () => {
       transactionCheckIntervalMs: 30000,
       transactionCheckMax: 15,
       channelExpiredTimeoutMs: 120000,
+      minLongPollingTimeoutMs: 5000,
+      maxLongPollingTimeoutMs: 20000,
+      minReceiveInvisibleDurationMs: 10000,
+      maxInvisibleDurationMs: 43200000,
       brokerName: 'broker-a',
       clusterName: 'DefaultCluster',
       repair: false,
     };
     expect(loadBrokerConfig({})).toEqual({ config: expected, warnings: [] });
+  });
+
+  it("reads the receive bounds under Apache's proxy keys, and refuses a minimum above its maximum", async () => {
+    const path = await confFile([
+      'grpcClientConsumerMinLongPollingTimeoutMillis=1000',
+      'grpcClientConsumerMaxLongPollingTimeoutMillis=30000',
+      'minInvisibleTimeMillsForRecv=5000',
+      'maxInvisibleTimeMills=3600000',
+    ]);
+    expect(loadBrokerConfig({ configFile: path }).config).toMatchObject({
+      minLongPollingTimeoutMs: 1000,
+      maxLongPollingTimeoutMs: 30000,
+      minReceiveInvisibleDurationMs: 5000,
+      maxInvisibleDurationMs: 3600000,
+    });
+    const inverted = await confFile(['grpcClientConsumerMinLongPollingTimeoutMillis=30000', 'grpcClientConsumerMaxLongPollingTimeoutMillis=20000']);
+    expect(() => loadBrokerConfig({ configFile: inverted })).toThrow(
+      'Invalid value "30000" for minLongPollingTimeoutMs (configuration): expected at most maxLongPollingTimeoutMs (20000)',
+    );
+    const invisible = await confFile(['minInvisibleTimeMillsForRecv=50000000']);
+    expect(() => loadBrokerConfig({ configFile: invisible })).toThrow('expected at most maxInvisibleDurationMs (43200000)');
   });
 
   it('maps every RocketMQ broker.conf key onto the project names', async () => {

@@ -42,10 +42,16 @@ export interface ParsedBrokerConf {
 export function loadBrokerConfig(sources: { configFile?: string; commandLine?: readonly CommandLineSetting[] }): LoadedBrokerConfig {
   const fromFile = sources.configFile === undefined ? { values: {}, warnings: [] } : readBrokerConf(sources.configFile);
   const fromCommandLine = parseCommandLineSettings(sources.commandLine ?? []);
-  return {
-    config: { ...BROKER_CONFIG_DEFAULTS, ...fromFile.values, ...fromCommandLine },
-    warnings: fromFile.warnings,
-  };
+  const config = { ...BROKER_CONFIG_DEFAULTS, ...fromFile.values, ...fromCommandLine };
+  assertOrdered(config, 'minLongPollingTimeoutMs', 'maxLongPollingTimeoutMs');
+  assertOrdered(config, 'minReceiveInvisibleDurationMs', 'maxInvisibleDurationMs');
+  return { config, warnings: fromFile.warnings };
+}
+
+/** A minimum must not exceed its maximum, wherever each came from. */
+function assertOrdered(config: BrokerConfig, min: keyof BrokerConfig, max: keyof BrokerConfig): void {
+  if ((config[min] as number) <= (config[max] as number)) return;
+  throw BrokerConfigError.invalidValue({ source: 'configuration' }, min, String(config[min]), `at most ${max} (${String(config[max])})`);
 }
 
 /** Reads and parses a `broker.conf` file. */

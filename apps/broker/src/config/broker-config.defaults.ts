@@ -1,3 +1,5 @@
+import { DELIVERY_DEFAULTS } from '../delivery/delivery.defaults';
+import { MESSAGING_DEFAULTS } from '../grpc/messaging.defaults';
 import { TELEMETRY_SESSIONS_DEFAULTS } from '../grpc/telemetry-sessions';
 import { STORE_DEFAULTS } from '../store/store.defaults';
 import { BrokerConfig } from './broker-config';
@@ -45,6 +47,12 @@ export const BROKER_CONFIG_DEFAULTS: Readonly<BrokerConfig> = {
   transactionCheckMax: 15,
   /** 120 s, RocketMQ's channelExpiredTimeout (the client registry's own default). */
   channelExpiredTimeoutMs: TELEMETRY_SESSIONS_DEFAULTS.channelExpiredTimeoutMs,
+  /** 5 s and 20 s, Apache's proxy (the messaging server's own defaults). */
+  minLongPollingTimeoutMs: MESSAGING_DEFAULTS.minLongPollingTimeoutMs,
+  maxLongPollingTimeoutMs: MESSAGING_DEFAULTS.maxLongPollingTimeoutMs,
+  /** 10 s and 12 h, Apache's proxy (the delivery engine's own defaults). */
+  minReceiveInvisibleDurationMs: DELIVERY_DEFAULTS.minReceiveInvisibleDurationMs,
+  maxInvisibleDurationMs: DELIVERY_DEFAULTS.maxInvisibleDurationMs,
   /** RocketMQ's sample broker.conf name. */
   brokerName: 'broker-a',
   /** RocketMQ's default cluster name. */

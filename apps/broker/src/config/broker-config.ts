@@ -47,6 +47,20 @@ export interface BrokerConfig {
    * longer than this is forgotten (RocketMQ: `channelExpiredTimeout`).
    */
   channelExpiredTimeoutMs: number;
+  /**
+   * Bounds of a consumer's long poll (ReceiveMessage, and the long-polling timeout the broker
+   * announces in Settings): Apache's proxy keys `grpcClientConsumerMinLongPollingTimeoutMillis`
+   * (5 s) and `grpcClientConsumerMaxLongPollingTimeoutMillis` (20 s).
+   */
+  minLongPollingTimeoutMs: number;
+  maxLongPollingTimeoutMs: number;
+  /**
+   * Bounds of a received message's invisible duration: Apache's proxy keys
+   * `minInvisibleTimeMillsForRecv` (10 s; a ReceiveMessage asking for less is refused) and
+   * `maxInvisibleTimeMills` (12 h; also the bound of ChangeInvisibleDuration).
+   */
+  minReceiveInvisibleDurationMs: number;
+  maxInvisibleDurationMs: number;
   /** Name this broker reports in routes. */
   brokerName: string;
   /** Cluster name this broker reports in routes (RocketMQ: `brokerClusterName`). */
