@@ -1,6 +1,7 @@
 import { NotFoundException, Producer } from 'rocketmq-client-nodejs';
 import { startTestBroker, TestBroker } from './support/broker-harness';
 import { OfficialClients } from '@app/testkit';
+import { receiveAndAck } from './support/transaction-test-support';
 
 /** The official Node client's Producer against the broker: startup, sends, and refusals. */
 describe('official client: Producer', () => {
@@ -10,7 +11,7 @@ describe('official client: Producer', () => {
   let producer: Producer;
 
   beforeAll(async () => {
-    broker = await startTestBroker({ maxMessageSizeBytes: MAX_BODY_BYTES });
+    broker = await startTestBroker({ maxMessageSizeBytes: MAX_BODY_BYTES, minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000 });
     const topics = broker.broker.topics;
     await topics.upsert({ name: 'orders', readQueueNums: 4, writeQueueNums: 4 });
     await topics.upsert({ name: 'fifo-orders', messageType: 'FIFO', readQueueNums: 4, writeQueueNums: 4 });
@@ -99,4 +100,25 @@ describe('official client: Producer', () => {
     expect(error).toBeInstanceOf(Error);
     expect(String((error as Error).message)).toContain('Failed to fetch topic routes after 3 attempts');
   }, 20_000);
+
+  it('recalls a delayed message before it is due: it is never delivered, and the one not recalled is', async () => {
+    const consumer = await clients.simpleConsumer({ consumerGroup: 'recall-reader', subscriptions: new Map([['timeouts', '*']]), awaitDuration: 500 });
+    const deliveryTimestamp = new Date(Date.now() + 2_000);
+    const recalled = await producer.send({ topic: 'timeouts', deliveryTimestamp, body: Buffer.from('cancel me') });
+    const kept = await producer.send({ topic: 'timeouts', deliveryTimestamp, body: Buffer.from('keep me') });
+    expect(recalled.recallHandle).toMatch(/^[A-Za-z0-9_-]+=*$/);
+    // Apache's handle layout: v1 <topic> <brokerName> <delivery ms> <message id>.
+    expect(Buffer.from(recalled.recallHandle, 'base64url').toString()).toBe(`v1 timeouts broker-a ${deliveryTimestamp.getTime()} ${recalled.messageId}`);
+
+    const receipt = await producer.recallMessage('timeouts', recalled.recallHandle);
+    expect(receipt.messageId).toBe(recalled.messageId);
+
+    const received = await receiveAndAck(consumer, 1, 10_000, 1_500);
+    expect(received.map((message) => message.messageId)).toEqual([kept.messageId]);
+    // Too late once it is due, and refused for a handle that is not one or names another topic.
+    await expect(producer.recallMessage('timeouts', kept.recallHandle)).rejects.toThrow('recall failed, timestamp invalid');
+    await expect(producer.recallMessage('timeouts', 'bm90IGEgaGFuZGxl')).rejects.toThrow('recall handle is invalid');
+    await expect(producer.recallMessage('orders', recalled.recallHandle)).rejects.toThrow('recall failed, topic not match');
+    await clients.shutdown(consumer);
+  }, 30_000);
 });

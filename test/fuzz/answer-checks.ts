@@ -12,7 +12,7 @@ import { isUnsafeInt64 } from './value-arbitraries';
 /** Codes that mean "done" rather than "refused": no state check follows them. */
 const ACCEPTED_CODES: ReadonlySet<string> = new Set(['OK', 'MULTIPLE_RESULTS', 'MESSAGE_NOT_FOUND']);
 /** RPCs this broker does not serve: grpc-js answers UNIMPLEMENTED. */
-const UNSERVED_RPCS: ReadonlySet<string> = new Set(['RecallMessage', 'SyncLiteSubscription']);
+const UNSERVED_RPCS: ReadonlySet<string> = new Set(['SyncLiteSubscription']);
 
 /** A status is proper when it carries a code of apache.rocketmq.v2.Code and is not an internal error. */
 export function statusProblem(status: unknown): string | undefined {

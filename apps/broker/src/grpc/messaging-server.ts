@@ -12,6 +12,7 @@ import { Logger } from 'pino';
 import { AckMessageHandler } from './handlers/ack-message.handler';
 import { ChangeInvisibleDurationHandler } from './handlers/change-invisible-duration.handler';
 import { EndTransactionHandler } from './handlers/end-transaction.handler';
+import { RecallMessageHandler } from './handlers/recall-message.handler';
 import { ForwardMessageToDeadLetterQueueHandler } from './handlers/forward-message-to-dead-letter-queue.handler';
 import { GetOffsetHandler } from './handlers/get-offset.handler';
 import { StreamHandler, UnaryHandler } from './handlers/handler.types';
@@ -57,8 +58,8 @@ enum ServerState {
 
 /**
  * The gRPC server of `apache.rocketmq.v2.MessagingService`: one handler per RPC (handlers/),
- * served on `config.host:config.grpcPort`. RecallMessage and SyncLiteSubscription have no
- * handler, so grpc-js answers them UNIMPLEMENTED.
+ * served on `config.host:config.grpcPort`. SyncLiteSubscription (lite topics) has no handler, so
+ * grpc-js answers it UNIMPLEMENTED.
  *
  * Every call must carry `x-mq-client-id` (CLIENT_ID_REQUIRED otherwise, as the proxy's
  * GrpcMessagingApplication.validateContext), and a request holding an int64 the decoder rounded is
@@ -152,6 +153,7 @@ export class MessagingServer {
       NotifyClientTermination: this.unary('NotifyClientTermination', new NotifyClientTerminationHandler(parts)),
       ChangeInvisibleDuration: this.unary('ChangeInvisibleDuration', new ChangeInvisibleDurationHandler(parts)),
       EndTransaction: this.unary('EndTransaction', new EndTransactionHandler(parts)),
+      RecallMessage: this.unary('RecallMessage', new RecallMessageHandler(parts)),
     };
   }
 

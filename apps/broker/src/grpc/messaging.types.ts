@@ -318,6 +318,14 @@ export interface QueryOffsetResponse {
 export type TransactionResolutionName = 'TRANSACTION_RESOLUTION_UNSPECIFIED' | 'COMMIT' | 'ROLLBACK';
 export type TransactionSourceName = 'SOURCE_UNSPECIFIED' | 'SOURCE_CLIENT' | 'SOURCE_SERVER_CHECK';
 
+export interface RecallMessageRequest {
+  topic?: Resource;
+  recallHandle?: string;
+}
+export interface RecallMessageResponse {
+  status: Status;
+  messageId: string;
+}
 export interface EndTransactionRequest {
   topic?: Resource;
   messageId?: string;

@@ -54,6 +54,44 @@ describe('DelayScheduler across restarts (FileMessageStore)', () => {
     body: message.body.toString('base64'),
   });
 
+  it('never delivers a recalled message, in the lifetime it was recalled in or after a restart', async () => {
+    const message = (messageId: string, dueMs: number) => ({
+      topic: 'reminders',
+      queueId: 0,
+      messageId,
+      bornTimestampMs: T0,
+      properties: {},
+      body: Buffer.from(messageId),
+      deliveryTimestampMs: dueMs,
+    });
+    await lifetime(async (store, scheduler) => {
+      for (const [id, dueMs] of [
+        ['KEPT', T0 + 10_000],
+        ['RECALLED', T0 + 10_000],
+        ['RECALLED-LATER', T0 + 60_000],
+      ] as const) {
+        expect((await scheduler.schedule(message(id, dueMs))).status).toBe('ok');
+      }
+      expect(await scheduler.recall('reminders', 'RECALLED')).toBe('recalled');
+      expect(await scheduler.recall('other-topic', 'KEPT')).toBe('not-pending');
+      expect(await scheduler.recall('reminders', 'NO-SUCH-ID')).toBe('not-pending');
+      expect(scheduler.pendingCount()).toBe(2);
+      clock.nowMs = T0 + 20_000;
+      expect(await scheduler.recall('reminders', 'KEPT')).toBe('not-pending'); // due: too late
+      await scheduler.deliverDue();
+      expect((await store.readQueue('reminders', 0, 0, 10)).map((m) => m.messageId)).toEqual(['KEPT']);
+      expect(await scheduler.recall('reminders', 'RECALLED-LATER')).toBe('recalled');
+    });
+
+    // The recall is on disk: a restart after it, past the due time, delivers nothing more.
+    clock.nowMs = T0 + 120_000;
+    await lifetime(async (store, scheduler, opened) => {
+      expect(opened).toMatchObject({ pending: 0 });
+      await scheduler.deliverDue();
+      expect((await store.readQueue('reminders', 0, 0, 10)).map((m) => m.messageId)).toEqual(['KEPT']);
+    });
+  });
+
   it('delivers a message that fell due while the broker was down, once, as it was sent', async () => {
     const sent = {
       topic: 'payments',

@@ -57,6 +57,8 @@ export class DelayScheduler implements DelaySchedulerApi {
   private readonly settings: DelaySchedulerSettings;
   private readonly now: () => number;
   private readonly progress: ScheduleProgress;
+  /** Heap entries of recalled messages, not yet popped (skipped when due). */
+  private recalledInHeap = 0;
   private readonly heap = new MinHeap<DueEntry>(dueFirst);
   private currentState: LifecycleState = LifecycleState.Created;
   /** Taken from the heap by the current run and not yet delivered or put back. */
@@ -172,7 +174,7 @@ export class DelayScheduler implements DelaySchedulerApi {
   }
 
   pendingCount(): number {
-    return this.heap.size + this.inFlight;
+    return this.heap.size - this.recalledInHeap + this.inFlight;
   }
 
   /**
@@ -180,6 +182,23 @@ export class DelayScheduler implements DelaySchedulerApi {
    * delivered. The timer calls it; calling it directly (tests with an injected clock) joins a
    * run already under way instead of starting a second one.
    */
+  async recall(topic: string, messageId: string): Promise<'recalled' | 'not-pending'> {
+    if (this.currentState !== LifecycleState.Running) return 'not-pending';
+    const candidates = (await this.store.queryByMessageId(messageId)).filter(
+      (m) => m.topic === SCHEDULE_TOPIC && m.queueOffset >= 0 && m.properties[REAL_TOPIC_PROPERTY] === topic,
+    );
+    // Synchronously from here to markDelivered: a message not due now cannot be in a delivery run
+    // (a run takes only messages due when it starts), and the run skips what is marked.
+    const nowMs = this.now();
+    const waiting = candidates.filter((m) => !this.progress.isDelivered(m.queueOffset) && (m.deliveryTimestampMs ?? 0) > nowMs);
+    if (waiting.length === 0) return 'not-pending';
+    for (const message of waiting) this.progress.markDelivered(message.queueOffset);
+    this.recalledInHeap += waiting.length;
+    await this.progress.persist();
+    this.logger.info({ topic, messageId, queueOffsets: waiting.map((m) => m.queueOffset) }, 'delayed message recalled');
+    return 'recalled';
+  }
+
   deliverDue(): Promise<number> {
     if (this.currentRun) return this.currentRun;
     const run = this.runOnce().finally(() => {
@@ -194,7 +213,12 @@ export class DelayScheduler implements DelaySchedulerApi {
     const nowMs = this.now();
     if (this.currentState !== LifecycleState.Running || nowMs < this.retryAfterMs) return 0;
     const due: DueEntry[] = [];
-    while (due.length < this.settings.maxDeliveriesPerRun && (this.heap.peek()?.dueMs ?? Infinity) <= nowMs) due.push(this.heap.pop()!);
+    while (due.length < this.settings.maxDeliveriesPerRun && (this.heap.peek()?.dueMs ?? Infinity) <= nowMs) {
+      const entry = this.heap.pop()!;
+      // Recalled while it waited: its offset is marked, its heap entry is left behind.
+      if (!this.progress.isDelivered(entry.queueOffset)) due.push(entry);
+      else this.recalledInHeap--;
+    }
     if (due.length === 0) return 0;
     this.inFlight += due.length;
     try {

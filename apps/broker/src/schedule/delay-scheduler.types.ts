@@ -11,6 +11,12 @@ export interface DelaySchedulerApi {
   schedule(message: MessageInput & { deliveryTimestampMs: number }): Promise<AppendResult>;
   /** Messages waiting (admin, metrics). */
   pendingCount(): number;
+  /**
+   * Cancels the delayed message `messageId` of `topic` if it is still waiting and not due
+   * (RecallMessage): it is never delivered, and the cancellation is on disk before this resolves.
+   * 'not-pending' when no such message waits (unknown, already delivered, or due now).
+   */
+  recall(topic: string, messageId: string): Promise<'recalled' | 'not-pending'>;
 }
 
 /** RocketMQ's 18 delay levels (messageDelayLevel), level 1 = 1 s ... level 18 = 2 h. */

@@ -11,6 +11,7 @@ import { validTopic } from '../request-validator';
 import { appendFailureStatus, OK_STATUS, status, Statuses } from '../status-codes';
 import { isWritable } from '../topic-route';
 import { UnaryHandler } from './handler.types';
+import { encodeRecallHandle } from '../recall-handle';
 
 /**
  * SendMessage: one message or a batch for one topic (SendMessageActivity). A batch is all or
@@ -73,7 +74,8 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
       messageId: inbound[index].input.messageId,
       transactionId: '',
       offset: record.queueOffset,
-      recallHandle: '',
+      // A delayed message can be recalled until it is due (RecallMessage), as on Apache's timer.
+      recallHandle: inbound[index].delayed ? this.recallHandleOf(inbound[index].input) : '',
     }));
     return { status: OK_STATUS, entries };
   }
@@ -118,6 +120,15 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
       checked.push(inbound);
     }
     return checked;
+  }
+
+  private recallHandleOf(input: MessageInput): string {
+    return encodeRecallHandle({
+      topic: input.topic,
+      brokerName: this.parts.config.brokerName,
+      deliveryTimestampMs: input.deliveryTimestampMs!,
+      messageId: input.messageId,
+    });
   }
 
   /** The sender publishes the topic: a check-back may ask it about the topic's transactions. */
