@@ -57,6 +57,12 @@ describe('docker-compose.yml against the apps (parsed only: no Docker engine her
   const brokerArgs = commandOf('broker').slice(2);
   const broker = loadBrokerConfig({ commandLine: parseBrokerCommandLine(brokerArgs).settings }).config;
 
+  it("publishes every port on the host's loopback only", () => {
+    const published = Object.entries(services).flatMap(([name, service]) => (service.ports ?? []).map((mapping) => `${name} ${mapping}`));
+    expect(published.length).toBeGreaterThan(0);
+    for (const entry of published) expect(entry).toMatch(/^\S+ 127\.0\.0\.1:\d+:\d+$/);
+  });
+
   it('has the five services, each app command pointing at a built nest-cli project', () => {
     expect(Object.keys(services).sort()).toEqual(['broker', 'order-service', 'pay-service', 'postgres', 'topics']);
     expect(commandOf('broker').slice(0, 2)).toEqual(['node', 'dist/apps/broker/src/main.js']);
