@@ -20,7 +20,6 @@ import { parseArgs } from 'node:util';
 import { DynamicModule, INestApplicationContext, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MqConsumer, MqMessage, MqModule, MqProducer } from '@app/mq';
-import { BODY_BYTES } from './broker-bench-clients';
 import {
   BrokerBenchChild as BrokerChild,
   buildForBench,
@@ -37,6 +36,9 @@ import {
   SummaryRow,
   upsertTopic,
 } from '@app/testkit';
+
+/** 1 KiB bodies, as bench:broker's. */
+const BODY_BYTES = 1024;
 
 const QUEUES = 8;
 const TARGET_BATCHED_MSGS_PER_SECOND = 50_000;
@@ -253,7 +255,7 @@ async function main(): Promise<void> {
   const quick = values.quick === true;
   const limits: Limits = { warmupMs: quick ? 300 : 1_000, loopMs: quick ? 1_000 : 5_000, e2eMessages: quick ? 20_000 : 100_000 };
   console.log(`libs/mq benchmark${quick ? ' (--quick)' : ''}: node ${process.version}, ${os.cpus().length} cpu(s), load ${loadAverage()}`);
-  const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mq-lib-bench-'));
+  const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mq-bench-'));
   const build = await buildForBench(['apps/broker/src']);
   const broker = await startBrokerChild(build, { name: 'broker', storeDir: path.join(runDir, 'store') });
   try {
