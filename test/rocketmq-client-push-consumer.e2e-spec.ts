@@ -105,3 +105,32 @@ describe('official client: PushConsumer', () => {
     expect(processed).toHaveLength(groups.length * STEPS);
   }, 40_000);
 });
+
+/**
+ * A push consumer's receive carries no invisible duration of its own (auto-renew): the broker's
+ * renewal slice is not held to `minInvisibleTimeMillsForRecv`, as the proxy does not, so a broker
+ * configured with a minimum above that slice still serves push consumers.
+ */
+describe('official client: PushConsumer with a receive minimum above the renewal slice', () => {
+  it('consumes, since auto-renew receives are not held to minInvisibleTimeMillsForRecv', async () => {
+    const broker = await startTestBroker({ minReceiveInvisibleDurationMs: 120_000, minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 1_000 });
+    const clients = new OfficialClients(broker.grpcEndpoint);
+    try {
+      await broker.broker.topics.upsert({ name: 'slow-jobs', readQueueNums: 1, writeQueueNums: 1 });
+      const producer = await clients.producer({ topics: ['slow-jobs'] });
+      const consumed: string[] = [];
+      await clients.pushConsumer({
+        consumerGroup: 'slow-worker',
+        subscriptions: new Map([['slow-jobs', '*']]),
+        messageListener: { consume: (message) => (consumed.push(message.messageId), ConsumeResult.SUCCESS) },
+      });
+      const { messageId } = await producer.send({ topic: 'slow-jobs', body: Buffer.from('job') });
+      const deadline = Date.now() + 15_000;
+      while (!consumed.includes(messageId) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(consumed).toContain(messageId);
+    } finally {
+      await clients.shutdownAll();
+      await broker.stop();
+    }
+  }, 30_000);
+});

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { join } from 'node:path';
+import { inspect, types } from 'node:util';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Logger } from 'pino';
@@ -206,7 +207,7 @@ export class Broker {
         firstError ??= error;
       }
     }
-    if (firstError !== undefined) throw firstError instanceof Error ? firstError : new Error(JSON.stringify(firstError));
+    if (firstError !== undefined) throw types.isNativeError(firstError) ? firstError : new Error(inspect(firstError), { cause: firstError });
     this.logger.info('broker stopped');
   }
 

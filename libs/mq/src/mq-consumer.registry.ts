@@ -1,3 +1,4 @@
+import { inspect, types } from 'node:util';
 import { Injectable } from '@nestjs/common';
 import { MqConsumerRunner, MqConsumerRunnerState } from './mq-consumer.runner';
 
@@ -38,7 +39,7 @@ export class MqConsumerRegistry {
       group: runner.options.group,
       state: runner.state,
       inFlight: runner.inFlightCount,
-      ...(runner.error !== undefined ? { lastError: runner.error instanceof Error ? String(runner.error) : JSON.stringify(runner.error) } : {}),
+      ...(runner.error !== undefined ? { lastError: types.isNativeError(runner.error) ? String(runner.error) : inspect(runner.error) } : {}),
     }));
   }
 

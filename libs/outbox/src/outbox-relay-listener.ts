@@ -1,3 +1,4 @@
+import { inspect, types } from 'node:util';
 import { Logger } from '@nestjs/common';
 import { Client, ClientConfig } from 'pg';
 
@@ -53,7 +54,7 @@ export class OutboxRelayListener {
   private retryLater(client: Client, error: unknown): void {
     if (this.closed || this.client !== client) return;
     this.client = undefined;
-    if (error) this.logger.warn(`LISTEN connection failed, polling only until it is back: ${error instanceof Error ? String(error) : JSON.stringify(error)}`);
+    if (error) this.logger.warn(`LISTEN connection failed, polling only until it is back: ${types.isNativeError(error) ? String(error) : inspect(error)}`);
     client.end().catch(() => undefined);
     this.reconnectTimer = setTimeout(() => void this.open(), RECONNECT_DELAY_MS);
   }

@@ -10,7 +10,7 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const ALIAS_REGISTER_SOURCE = 'libs/testkit/src/app-alias-register.ts';
 
 /** A path alias `@app/<name>` (tsconfig `paths`), as it appears in transpiled CommonJS. */
-const ALIAS_REQUIRE = /require\("@app\/([a-z-]+)/g;
+const ALIAS_REQUIRE = /require\(["']@app\/([a-z-]+)/g;
 
 /** TypeScript is loaded on the first build only: child scripts that import this package never pay for it. */
 let typescript: typeof TypeScript | undefined;
@@ -114,6 +114,6 @@ function isTranspiled(name: string): boolean {
  * any script of the build, whether or not it imports the resolver itself.
  */
 export function childEnv(outDir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const preload = `--require ${path.join(outDir, ALIAS_REGISTER_SOURCE.replace(/\.ts$/, '.js'))}`;
+  const preload = `--require "${path.join(outDir, ALIAS_REGISTER_SOURCE.replace(/\.ts$/, '.js'))}"`;
   return { ...base, NODE_PATH: path.join(REPO_ROOT, 'node_modules'), NODE_OPTIONS: [base.NODE_OPTIONS, preload].filter(Boolean).join(' ') };
 }

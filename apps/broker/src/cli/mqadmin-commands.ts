@@ -271,7 +271,7 @@ export function formatAge(ms: number): string {
   return hours > 0 ? `${hours}h${two(minutes)}m${two(seconds)}s` : `${minutes}m${two(seconds)}s`;
 }
 
-/** RocketMQ's `TopicConfig.toString()` layout, so scripts grepping it keep working. */
+/** RocketMQ's `SubscriptionGroupConfig.toString()` fields this broker has, in its layout. */
 function describeGroupConfig(g: SubscriptionGroupConfig): string {
   return `SubscriptionGroupConfig [groupName=${g.group}, consumeEnable=true, consumeMessageOrderly=${g.fifo}, retryMaxTimes=${g.maxDeliveryAttempts - 1}]`;
 }
@@ -282,6 +282,7 @@ function parseBoolean(name: string, value: string): boolean {
   throw new UsageError(`bad ${name} ${JSON.stringify(value)}: expected true or false`);
 }
 
+/** RocketMQ's `TopicConfig.toString()` layout, so scripts grepping it keep working. */
 function describeTopicConfig(t: TopicConfig): string {
   return (
     `TopicConfig [topicName=${t.name}, readQueueNums=${t.readQueueNums}, writeQueueNums=${t.writeQueueNums}, ` +

@@ -125,7 +125,9 @@ export class DeliveryService implements DeliveryApi {
     if (!Number.isInteger(request.batchSize) || request.batchSize < 1 || request.batchSize > maxBatchSize) {
       return { status: 'bad-request', reason: `batch size must be between 1 and ${maxBatchSize}, got ${request.batchSize}` };
     }
-    const invisibleProblem = invisibleDurationProblem(request.invisibleDurationMs, minReceiveInvisibleDurationMs, maxInvisibleDurationMs);
+    const invisibleProblem = request.autoRenew
+      ? undefined
+      : invisibleDurationProblem(request.invisibleDurationMs, minReceiveInvisibleDurationMs, maxInvisibleDurationMs);
     if (invisibleProblem) return { status: 'illegal-invisible-time', reason: invisibleProblem };
     const topic = this.topics.get(request.topic);
     if (!topic) return { status: 'topic-not-found' };

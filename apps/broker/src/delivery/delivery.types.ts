@@ -19,6 +19,12 @@ export interface ReceiveRequest {
   batchSize: number;
   /** How long received messages stay invisible to the group. */
   invisibleDurationMs: number;
+  /**
+   * The consumer keeps renewing the invisible time (a push consumer): the duration is the broker's
+   * own renewal slice, not the client's, so it is not held to the receive bounds (the proxy skips
+   * validateInvisibleTime for auto-renew too).
+   */
+  autoRenew?: boolean;
   /** Wait up to this long for a message when none is ready (long polling); 0 = answer at once. */
   longPollingTimeoutMs: number;
   /** Restrict to one queue (queue assignment); undefined = any queue of the topic. */

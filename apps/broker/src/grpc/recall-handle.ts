@@ -14,7 +14,8 @@ const VERSION_1 = 'v1';
 
 export function encodeRecallHandle(handle: RecallHandle): string {
   const raw = [VERSION_1, handle.topic, handle.brokerName, String(handle.deliveryTimestampMs), handle.messageId].join(' ');
-  return Buffer.from(raw, 'utf8').toString('base64url');
+  // Java's Base64.getUrlEncoder() pads with '='; Node's base64url does not.
+  return Buffer.from(raw, 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
 /** The handle, or undefined when it is not one (Apache: "recall handle is invalid"). */

@@ -83,6 +83,15 @@ describe('DelayScheduler across restarts (FileMessageStore)', () => {
       expect(await scheduler.recall('reminders', 'RECALLED-LATER')).toBe('recalled');
     });
 
+    // A stopped scheduler records nothing: the recall is refused, not answered as done.
+    const store = new FileMessageStore({ dir, segmentSizeBytes: 64 * 1024, flushDiskType: 'SYNC_FLUSH' }, logger);
+    await store.open();
+    const stopped = new DelayScheduler(store, { stateDir: dir, now: () => clock.nowMs }, logger);
+    await stopped.open();
+    await stopped.close();
+    expect(await stopped.recall('reminders', 'RECALLED-LATER')).toBe('unavailable');
+    await store.close();
+
     // The recall is on disk: a restart after it, past the due time, delivers nothing more.
     clock.nowMs = T0 + 120_000;
     await lifetime(async (store, scheduler, opened) => {

@@ -57,6 +57,8 @@ export class DelayScheduler implements DelaySchedulerApi {
   private readonly settings: DelaySchedulerSettings;
   private readonly now: () => number;
   private readonly progress: ScheduleProgress;
+  /** Schedule-queue offsets of the delivery run in progress. */
+  private readonly runOffsets = new Set<number>();
   /** Heap entries of recalled messages, not yet popped (skipped when due). */
   private recalledInHeap = 0;
   private readonly heap = new MinHeap<DueEntry>(dueFirst);
@@ -177,28 +179,37 @@ export class DelayScheduler implements DelaySchedulerApi {
     return this.heap.size - this.recalledInHeap + this.inFlight;
   }
 
+  async recall(topic: string, messageId: string): Promise<'recalled' | 'not-pending' | 'unavailable'> {
+    if (this.currentState !== LifecycleState.Running) return 'unavailable';
+    const candidates = (await this.store.queryByMessageId(messageId)).filter(
+      (m) => m.topic === SCHEDULE_TOPIC && m.queueOffset >= 0 && m.properties[REAL_TOPIC_PROPERTY] === topic,
+    );
+    if (this.currentState !== LifecycleState.Running) return 'unavailable';
+    // Synchronously from here to markDelivered: a message in the current delivery run is left to
+    // it, one not due yet is still in the heap, and the run skips what is marked when it pops it.
+    const nowMs = this.now();
+    const waiting = candidates.filter(
+      (m) => !this.progress.isDelivered(m.queueOffset) && !this.runOffsets.has(m.queueOffset) && (m.deliveryTimestampMs ?? 0) > nowMs,
+    );
+    if (waiting.length === 0) return 'not-pending';
+    for (const message of waiting) this.progress.markDelivered(message.queueOffset);
+    this.recalledInHeap += waiting.length;
+    try {
+      await this.progress.persist();
+    } catch (error) {
+      // Not delivered in this lifetime; the next progress write records it.
+      this.logger.error({ err: error, topic, messageId }, 'a recall could not be written');
+      return 'unavailable';
+    }
+    this.logger.info({ topic, messageId, queueOffsets: waiting.map((m) => m.queueOffset) }, 'delayed message recalled');
+    return 'recalled';
+  }
+
   /**
    * Re-appends the messages due now, at most maxDeliveriesPerRun; resolves with how many were
    * delivered. The timer calls it; calling it directly (tests with an injected clock) joins a
    * run already under way instead of starting a second one.
    */
-  async recall(topic: string, messageId: string): Promise<'recalled' | 'not-pending'> {
-    if (this.currentState !== LifecycleState.Running) return 'not-pending';
-    const candidates = (await this.store.queryByMessageId(messageId)).filter(
-      (m) => m.topic === SCHEDULE_TOPIC && m.queueOffset >= 0 && m.properties[REAL_TOPIC_PROPERTY] === topic,
-    );
-    // Synchronously from here to markDelivered: a message not due now cannot be in a delivery run
-    // (a run takes only messages due when it starts), and the run skips what is marked.
-    const nowMs = this.now();
-    const waiting = candidates.filter((m) => !this.progress.isDelivered(m.queueOffset) && (m.deliveryTimestampMs ?? 0) > nowMs);
-    if (waiting.length === 0) return 'not-pending';
-    for (const message of waiting) this.progress.markDelivered(message.queueOffset);
-    this.recalledInHeap += waiting.length;
-    await this.progress.persist();
-    this.logger.info({ topic, messageId, queueOffsets: waiting.map((m) => m.queueOffset) }, 'delayed message recalled');
-    return 'recalled';
-  }
-
   deliverDue(): Promise<number> {
     if (this.currentRun) return this.currentRun;
     const run = this.runOnce().finally(() => {
@@ -221,6 +232,7 @@ export class DelayScheduler implements DelaySchedulerApi {
     }
     if (due.length === 0) return 0;
     this.inFlight += due.length;
+    for (const entry of due) this.runOffsets.add(entry.queueOffset);
     try {
       const messages = await this.readScheduled(due);
       const outcomes = await Promise.all(due.map((entry) => this.deliver(entry, messages.get(entry.queueOffset))));
@@ -234,6 +246,7 @@ export class DelayScheduler implements DelaySchedulerApi {
       return 0;
     } finally {
       this.inFlight -= due.length;
+      for (const entry of due) this.runOffsets.delete(entry.queueOffset);
     }
   }
 

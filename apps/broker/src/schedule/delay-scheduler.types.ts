@@ -14,9 +14,10 @@ export interface DelaySchedulerApi {
   /**
    * Cancels the delayed message `messageId` of `topic` if it is still waiting and not due
    * (RecallMessage): it is never delivered, and the cancellation is on disk before this resolves.
-   * 'not-pending' when no such message waits (unknown, already delivered, or due now).
+   * 'not-pending' when no such message waits (unknown, already delivered, or due now);
+   * 'unavailable' when the scheduler is not running or the cancellation could not be written.
    */
-  recall(topic: string, messageId: string): Promise<'recalled' | 'not-pending'>;
+  recall(topic: string, messageId: string): Promise<'recalled' | 'not-pending' | 'unavailable'>;
 }
 
 /** RocketMQ's 18 delay levels (messageDelayLevel), level 1 = 1 s ... level 18 = 2 h. */

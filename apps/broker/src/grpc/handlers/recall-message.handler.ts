@@ -26,7 +26,10 @@ export class RecallMessageHandler implements UnaryHandler<RecallMessageRequest, 
     if (handle.topic !== topicName.name) return this.failure(status('BAD_REQUEST', 'recall failed, topic not match'));
     if (handle.brokerName !== this.parts.config.brokerName) return this.failure(status('BAD_REQUEST', 'recall failed, broker service not available'));
     if (handle.deliveryTimestampMs <= Date.now()) return this.failure(status('BAD_REQUEST', 'recall failed, timestamp invalid'));
-    await this.parts.scheduler.recall(handle.topic, handle.messageId);
+    // As Apache, OK whether or not such a message was waiting; an error only when nothing could be recorded.
+    if ((await this.parts.scheduler.recall(handle.topic, handle.messageId)) === 'unavailable') {
+      return this.failure(status('INTERNAL_SERVER_ERROR', 'recall failed, execute error'));
+    }
     return { status: OK_STATUS, messageId: handle.messageId };
   }
 

@@ -45,6 +45,7 @@ export class ReceiveMessageHandler implements StreamHandler<ReceiveMessageReques
       filter: checked.filter,
       batchSize: Math.min(checked.batchSize, MAX_RECEIVE_BATCH_SIZE),
       invisibleDurationMs,
+      autoRenew: checked.autoRenew,
       longPollingTimeoutMs: checked.longPollingMs,
       clientId: context.clientId,
       signal: context.signal,
@@ -89,7 +90,15 @@ export class ReceiveMessageHandler implements StreamHandler<ReceiveMessageReques
     // duration; the proxy then uses its default invisible time. A missing duration otherwise
     // reads as 0 and is refused by the delivery engine as too short, as the proxy refuses it.
     const invisibleDurationMs = request.autoRenew ? this.parts.options.autoRenewInvisibleDurationMs : (durationToMs(request.invisibleDuration) ?? 0);
-    return { topic: topic.name, group: groupName.name, filter, batchSize, longPollingMs: polling.ms, invisibleDurationMs };
+    return {
+      topic: topic.name,
+      group: groupName.name,
+      filter,
+      batchSize,
+      longPollingMs: polling.ms,
+      invisibleDurationMs,
+      autoRenew: request.autoRenew === true,
+    };
   }
 
   /** The client went away while messages were being popped: make them visible again soon. */
