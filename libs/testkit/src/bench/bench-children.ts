@@ -44,6 +44,8 @@ export async function buildForBench(sources: string[], options: { ref?: string; 
       const root = fromRef ? snapshotRoot! : REPO_ROOT;
       await transpileTree(path.join(root, source), root, outDir, built);
     }
+    // Libraries reached through `@app/*` come from the working tree, also with `ref` (today only
+    // libs/admin-client, which the broker imports as types, and mqadmin as code).
     await transpileAliasClosure(REPO_ROOT, outDir, built);
   } catch (error) {
     await fs.rm(outDir, { recursive: true, force: true });
