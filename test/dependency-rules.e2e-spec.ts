@@ -23,6 +23,11 @@ const BREAKS: Array<{ rule: string; importer: string; imported: string }> = [
     importer: 'apps/broker/src/admin/topics.ts',
     imported: 'apps/broker/src/cli/mqadmin.ts',
   },
+  {
+    rule: 'broker-grpc-and-admin-do-not-import-each-other-or-the-cli',
+    importer: 'apps/broker/src/admin/groups.ts',
+    imported: 'apps/broker/src/grpc/server.ts',
+  },
   // Two files that import each other.
   { rule: 'no-circular', importer: 'libs/faults/src/cycle-a.ts', imported: 'libs/faults/src/cycle-b.ts' },
   { rule: 'no-circular', importer: 'libs/faults/src/cycle-b.ts', imported: 'libs/faults/src/cycle-a.ts' },
