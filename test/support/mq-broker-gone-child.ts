@@ -4,7 +4,6 @@
  * stops the broker, closes the application and prints `closed`. The process must then exit by
  * itself: a client that keeps reconnecting to the dead broker keeps it alive forever.
  */
-import '../../libs/testkit/src/app-alias-register';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { MqConsumer, MqMessage, MqModule, MqProducer, MqTransactionProducer } from '@app/mq';

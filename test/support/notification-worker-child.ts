@@ -5,7 +5,6 @@
  *
  * argv: <databaseUrl>
  */
-import '../../libs/testkit/src/app-alias-register';
 import { createNotificationTestApp } from './notification-harness';
 
 async function main(): Promise<void> {

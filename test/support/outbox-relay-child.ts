@@ -5,7 +5,6 @@
  *
  * argv: <databaseUrl> <endpoints> <leaseMs>
  */
-import '../../libs/testkit/src/app-alias-register';
 import { createRelayTestApp } from './outbox-relay-app';
 import { quietDefaultLogger } from '@app/testkit';
 

@@ -5,7 +5,6 @@
  *
  * argv: <databaseUrl> <endpoints> <step> <orderId>
  */
-import '../../libs/testkit/src/app-alias-register';
 import { TransactionalMessageStep } from '@app/outbox';
 import { createOutboxTestApp, OrderService } from './outbox-tx-app';
 import { quietDefaultLogger } from '@app/testkit';

@@ -7,7 +7,6 @@
  *
  * argv: <endpoint> <topic> <body> [<key>]
  */
-import '../../libs/testkit/src/app-alias-register';
 import { Producer } from 'rocketmq-client-nodejs';
 import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
 import { quietDefaultLogger, testClientLogger } from '@app/testkit';

@@ -1,7 +1,7 @@
 import { promises as fs, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ALIAS_REGISTER_SOURCE, REPO_ROOT, transpileAliasClosure, transpileTree } from '@app/testkit';
+import { childEnv, REPO_ROOT, transpileAliasClosure, transpileTree } from '@app/testkit';
 
 /** What the runner starts: the broker and both services, built once per run. */
 export const DEMO_APPS = {
@@ -18,9 +18,7 @@ export interface DemoBuild {
   outDir: string;
   /** The built entry point of an app. */
   script(app: DemoApp): string;
-  /** `node -r` these first: the `@app/*` alias resolver. */
-  preload: string[];
-  /** Environment every child starts from: bare imports resolve through NODE_PATH. */
+  /** Environment every child starts from: bare imports through NODE_PATH, `@app/*` through the preloaded resolver (childEnv). */
   env: NodeJS.ProcessEnv;
   remove(): Promise<void>;
 }
@@ -42,8 +40,7 @@ export async function buildDemoApps(baseEnv: NodeJS.ProcessEnv): Promise<DemoBui
   return {
     outDir,
     script: (app) => built(DEMO_APPS[app]),
-    preload: [built(ALIAS_REGISTER_SOURCE)],
-    env: { ...baseEnv, NO_COLOR: '1', NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
+    env: { ...childEnv(outDir, baseEnv), NO_COLOR: '1' },
     remove: async () => {
       process.removeListener('exit', removeAtExit);
       await fs.rm(outDir, { recursive: true, force: true });

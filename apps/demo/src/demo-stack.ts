@@ -169,7 +169,6 @@ export class DemoStack {
       name: app,
       script: build.script(app),
       args,
-      preload: build.preload,
       env: { ...build.env, ...env },
       logFile: join(workDir, 'logs', `${app}.log`),
       onLine: (line, stream) => {

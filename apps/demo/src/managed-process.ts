@@ -15,8 +15,6 @@ export interface ManagedProcessOptions {
   /** The built .js entry point. */
   script: string;
   args?: string[];
-  /** Modules preloaded with `node -r` (the @app/* alias resolver). */
-  preload?: string[];
   env: NodeJS.ProcessEnv;
   /** Every stdout/stderr line of every life is appended here. */
   logFile: string;
@@ -93,8 +91,7 @@ export class ManagedProcess {
     this.lives++;
     this.expectingExit = false;
     this.lines.length = 0;
-    const preload = (this.options.preload ?? []).flatMap((module) => ['-r', module]);
-    const child = spawn(process.execPath, [...preload, this.options.script, ...(this.options.args ?? [])], {
+    const child = spawn(process.execPath, [this.options.script, ...(this.options.args ?? [])], {
       env: { ...this.options.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: Ctrl-C reaches only the runner, which stops the children in order.

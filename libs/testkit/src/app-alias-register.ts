@@ -1,7 +1,7 @@
 /**
  * Resolves the `@app/*` path aliases (tsconfig `paths`: `@app/<name>` is libs/<name>/src) in
  * child processes run from the plain-JavaScript tree child-build.ts transpiles, where neither
- * Jest's moduleNameMapper nor tsconfig-paths is present. Import it first in a child script.
+ * Jest's moduleNameMapper nor tsconfig-paths is present. Children get it preloaded (childEnv).
  * Resolution is relative to this file, so it works on the transpiled tree and on the sources alike.
  */
 import Module from 'node:module';

@@ -26,7 +26,7 @@ function ts(): typeof TypeScript {
  * compile on every start. Paths keep their place relative to the repository root; bare imports
  * resolve through NODE_PATH (see `childEnv`). The build also holds every library the built code
  * reaches through an `@app/*` alias (and the libraries those reach), and the alias resolver
- * (ALIAS_REGISTER_SOURCE), which a child script imports first.
+ * (ALIAS_REGISTER_SOURCE), which childEnv preloads in every child.
  */
 export async function buildForChildren(sourceDirs: string[]): Promise<ChildBuild> {
   const outDir = await fs.mkdtemp(path.join(os.tmpdir(), 'child-build-'));
@@ -90,9 +90,12 @@ export async function transpileTree(source: string, root: string, outDir: string
 export async function transpileAliasClosure(root: string, outDir: string, built: Set<string>): Promise<void> {
   await transpileTree(path.join(root, ALIAS_REGISTER_SOURCE), root, outDir, built);
   const librariesBuilt = new Set<string>();
+  const scanned = new Set<string>();
   for (;;) {
     const wanted = new Set<string>();
     for (const file of built) {
+      if (scanned.has(file)) continue;
+      scanned.add(file);
       const text = await fs.readFile(path.join(outDir, file.replace(/\.ts$/, '.js')), 'utf8');
       for (const match of text.matchAll(ALIAS_REQUIRE)) if (!librariesBuilt.has(match[1])) wanted.add(match[1]);
     }
