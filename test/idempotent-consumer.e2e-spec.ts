@@ -5,7 +5,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Producer } from 'rocketmq-client-nodejs';
 import { DataSource } from 'typeorm';
 import { MqMessage } from '@app/mq';
-import { ConsumedPruner, IdempotentConsumer } from '@app/outbox';
+import { ConsumedPruner, IdempotentConsumer, OutboxError } from '@app/outbox';
 import { startTestBroker, TestBroker } from './support/broker-harness';
 import { createRelayTestApp } from './support/outbox-relay-app';
 import { createTestDatabase, TestDatabase } from './support/test-database';
@@ -46,6 +46,29 @@ class BillingHandlers {
   }
 }
 
+const BATCH_TOPIC = 'idem-batch-orders';
+const BATCH_GROUP = 'idem-batch-billing';
+const BATCH_DDL = 'CREATE TABLE IF NOT EXISTS batch_effects (id serial PRIMARY KEY, key text NOT NULL, txid bigint NOT NULL)';
+
+/** Group commit: handler runs per key (rolled-back runs included), and which keys fail on their first two runs. */
+const batchRuns = new Map<string, number>();
+const failTwice = new Set<string>();
+
+@Injectable()
+class BatchBillingHandlers {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  @IdempotentConsumer({ topic: BATCH_TOPIC, group: BATCH_GROUP, concurrency: 16, groupCommit: { maxMessages: 8 } })
+  async onOrder(message: MqMessage): Promise<string> {
+    const key = message.keys[0] ?? message.messageId;
+    const run = (batchRuns.get(key) ?? 0) + 1;
+    batchRuns.set(key, run);
+    await this.txHost.tx.query('INSERT INTO batch_effects (key, txid) VALUES ($1, txid_current())', [key]);
+    if (run <= 2 && failTwice.has(key)) throw new Error(`run ${run} of ${key} fails on purpose`);
+    return `done ${key}`;
+  }
+}
+
 function fakeMessage(key: string): MqMessage<{ failTimes?: number }> {
   const body = Buffer.from('{}');
   return { payload: {}, body, topic: TOPIC, messageId: `id-${key}`, keys: [key], deliveryAttempt: 1, properties: {}, consumerGroup: GROUP };
@@ -69,6 +92,7 @@ describe('@IdempotentConsumer', () => {
     );
     await broker.broker.topics.upsert({ name: TOPIC, readQueueNums: 4, writeQueueNums: 4 });
     await broker.broker.topics.upsertGroup({ group: GROUP, maxDeliveryAttempts: 16 });
+    await broker.broker.topics.upsert({ name: BATCH_TOPIC, readQueueNums: 2, writeQueueNums: 2 });
     clients = new OfficialClients(broker.grpcEndpoint);
     producer = await clients.producer();
     for (const instance of ['i1', 'i2', 'i3']) {
@@ -76,11 +100,12 @@ describe('@IdempotentConsumer', () => {
         databaseUrl: database.url,
         endpoints: broker.grpcEndpoint,
         mq: { consumers: { retryDelaysMs: [200], longPollingTimeoutMs: 500, shutdownTimeoutMs: 5_000 } },
-        providers: [BillingHandlers, { provide: INSTANCE, useValue: instance }],
+        providers: [BillingHandlers, BatchBillingHandlers, { provide: INSTANCE, useValue: instance }],
       });
       apps.push(app);
     }
     await apps[0].get(DataSource).query(EFFECTS_DDL);
+    await apps[0].get(DataSource).query(BATCH_DDL);
   });
 
   afterAll(async () => {
@@ -96,7 +121,11 @@ describe('@IdempotentConsumer', () => {
   }
 
   async function consumedRows(key: string): Promise<number> {
-    const rows = await apps[0].get(DataSource).query('SELECT count(*)::int AS n FROM mq_consumed WHERE consumer_group = $1 AND message_key = $2', [GROUP, key]);
+    return consumedRowsOf(GROUP, key);
+  }
+
+  async function consumedRowsOf(group: string, key: string): Promise<number> {
+    const rows = await apps[0].get(DataSource).query('SELECT count(*)::int AS n FROM mq_consumed WHERE consumer_group = $1 AND message_key = $2', [group, key]);
     return rows[0].n as number;
   }
 
@@ -144,5 +173,76 @@ describe('@IdempotentConsumer', () => {
     expect(await apps[0].get(ConsumedPruner).prune()).toBe(1);
     expect(await consumedRows('race-1')).toBe(0);
     expect(await consumedRows('dup-1')).toBe(1);
+  });
+  describe('groupCommit', () => {
+    function batchHandlerOf(app: INestApplicationContext): (message: MqMessage) => Promise<unknown> {
+      const instance = app.get(BatchBillingHandlers);
+      const callback = instance.onOrder as (...args: unknown[]) => Promise<unknown>;
+      return app.get(ExternalContextCreator).create(instance, callback, 'onOrder', undefined, undefined, undefined, undefined, undefined, 'rocketmq');
+    }
+
+    async function batchEffects(prefix: string): Promise<Array<{ key: string; txid: string }>> {
+      return apps[0].get(DataSource).query('SELECT key, txid::text AS txid FROM batch_effects WHERE key LIKE $1 ORDER BY key', [`${prefix}%`]);
+    }
+
+    function batchMessage(key: string): MqMessage {
+      return { ...fakeMessage(key), topic: BATCH_TOPIC, consumerGroup: BATCH_GROUP };
+    }
+
+    it('deliveries dispatched together share one transaction, up to maxMessages; a key twice in a batch runs once', async () => {
+      const handler = batchHandlerOf(apps[0]);
+      const keys = Array.from({ length: 10 }, (_, n) => `gc-a-${n}`);
+      const results = await Promise.all([...keys, 'gc-a-0'].map((key) => handler(batchMessage(key))));
+      expect(results.slice(0, 10)).toEqual(keys.map((key) => `done ${key}`));
+      // The 11th delivery, gc-a-0 again, is in the second batch: it waits for the first batch's key, then skips.
+      expect(results[10]).toBeUndefined();
+      const rows = await batchEffects('gc-a-');
+      expect(rows.map((row) => row.key)).toEqual([...keys].sort());
+      // 11 deliveries, batches of 8: two transactions (8 and 3), not eleven.
+      expect(new Set(rows.map((row) => row.txid)).size).toBe(2);
+      for (const key of keys) expect(batchRuns.get(key)).toBe(1);
+      const duplicateInBatch = await Promise.all(['gc-b-0', 'gc-b-0', 'gc-b-1'].map((key) => handler(batchMessage(key))));
+      expect(duplicateInBatch).toEqual(['done gc-b-0', undefined, 'done gc-b-1']);
+      expect((await batchEffects('gc-b-')).map((row) => row.key)).toEqual(['gc-b-0', 'gc-b-1']);
+    });
+
+    it('a failing handler rolls its batch back; each delivery then runs alone: the others commit once, the failure propagates', async () => {
+      const handler = batchHandlerOf(apps[0]);
+      failTwice.add('gc-c-2');
+      const settled = await Promise.allSettled(['gc-c-0', 'gc-c-1', 'gc-c-2', 'gc-c-3'].map((key) => handler(batchMessage(key))));
+      expect(settled.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      // In the batch gc-c-0 and gc-c-1 ran before gc-c-2 threw, and gc-c-3 never ran; then each ran alone.
+      expect(['gc-c-0', 'gc-c-1', 'gc-c-2', 'gc-c-3'].map((key) => batchRuns.get(key))).toEqual([2, 2, 2, 1]);
+      const rows = await batchEffects('gc-c-');
+      // Every effect once, none of the rolled-back batch, each in a transaction of its own.
+      expect(rows.map((row) => row.key)).toEqual(['gc-c-0', 'gc-c-1', 'gc-c-3']);
+      expect(new Set(rows.map((row) => row.txid)).size).toBe(3);
+      expect(await consumedRowsOf(BATCH_GROUP, 'gc-c-2')).toBe(0);
+    });
+
+    it('through the broker: 60 messages sent at once are each applied exactly once, in fewer transactions than messages', async () => {
+      const body = Buffer.from(JSON.stringify({}));
+      const keys = Array.from({ length: 60 }, (_, n) => `gc-d-${String(n).padStart(2, '0')}`);
+      await Promise.all(keys.map((key) => producer.send({ topic: BATCH_TOPIC, keys: [key], body })));
+      await waitFor('every message applied', async () => (await batchEffects('gc-d-')).length >= keys.length, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const rows = await batchEffects('gc-d-');
+      expect(rows.map((row) => row.key)).toEqual(keys);
+      expect(new Set(rows.map((row) => row.txid)).size).toBeLessThan(keys.length);
+    });
+
+    it('refuses a maxMessages out of 1..32 when the class is declared', () => {
+      const declare = (maxMessages: number) => {
+        class Handlers {
+          @IdempotentConsumer({ topic: BATCH_TOPIC, group: 'bad-batch', groupCommit: { maxMessages } })
+          async onMessage(): Promise<void> {}
+        }
+        return Handlers;
+      };
+      expect(() => declare(0)).toThrow(OutboxError);
+      expect(() => declare(33)).toThrow(/groupCommit.maxMessages must be an integer from 1 to 32, got 33/);
+      expect(() => declare(1.5)).toThrow(OutboxError);
+      expect(declare(32)).toBeDefined();
+    });
   });
 });

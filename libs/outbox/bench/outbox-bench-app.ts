@@ -19,6 +19,8 @@ export const OUTBOX_TOPIC = 'bench-outbox-relay';
 export const BOSS_QUEUE = 'bench-outbox-boss';
 /** Handlers running at once per consumer (and pg-boss jobs per fetch). */
 export const CONSUMER_CONCURRENCY = 32;
+/** The idempotent consumers' group commit (off with OUTBOX_BENCH_GROUP_COMMIT=0, to compare). */
+const GROUP_COMMIT = process.env.OUTBOX_BENCH_GROUP_COMMIT !== '0';
 
 export const BENCH_DDL = [
   'CREATE TABLE IF NOT EXISTS orders (id text PRIMARY KEY, item text NOT NULL)',
@@ -91,12 +93,12 @@ export class BenchOrders {
 export class BenchPayments {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  @IdempotentConsumer({ topic: HALF_TOPIC, group: 'bench-half-payments', concurrency: CONSUMER_CONCURRENCY })
+  @IdempotentConsumer({ topic: HALF_TOPIC, group: 'bench-half-payments', concurrency: CONSUMER_CONCURRENCY, groupCommit: GROUP_COMMIT })
   async onHalf(message: MqMessage<OrderCreated>): Promise<void> {
     await this.pay(message.payload.orderId, 'half-message');
   }
 
-  @IdempotentConsumer({ topic: OUTBOX_TOPIC, group: 'bench-outbox-payments', concurrency: CONSUMER_CONCURRENCY })
+  @IdempotentConsumer({ topic: OUTBOX_TOPIC, group: 'bench-outbox-payments', concurrency: CONSUMER_CONCURRENCY, groupCommit: GROUP_COMMIT })
   async onOutbox(message: MqMessage<OrderCreated>): Promise<void> {
     await this.pay(message.payload.orderId, 'outbox');
   }

@@ -5,6 +5,7 @@ import { from, lastValueFrom, Observable } from 'rxjs';
 import { OutboxDatabase } from './outbox-database';
 import { OUTBOX_RELAY_OPTIONS, ResolvedOutboxRelayOptions } from './outbox-relay.options';
 import { insertConsumedKey } from './sql/consumed.sql';
+import { IdempotentConsumerGroupCommit } from './idempotent-consumer-group-commit';
 
 /** Metadata key of @IdempotentConsumer (idempotent-consumer.decorator.ts), read here. */
 export const IDEMPOTENT_CONSUMER_METADATA = 'app/outbox:idempotent-consumer';
@@ -13,6 +14,8 @@ export const IDEMPOTENT_CONSUMER_METADATA = 'app/outbox:idempotent-consumer';
 export interface IdempotentConsumerMetadata {
   group: string;
   key?: (message: MqMessage) => string;
+  /** Most messages per group commit; absent: each message in a transaction of its own. */
+  groupCommitMessages?: number;
 }
 
 /**
@@ -25,6 +28,8 @@ export interface IdempotentConsumerMetadata {
 @Injectable()
 export class IdempotentConsumerInterceptor implements NestInterceptor {
   private readonly logger = new Logger(IdempotentConsumerInterceptor.name);
+  /** One group commit per @IdempotentConsumer handler that asked for it (keyed by its metadata). */
+  private readonly groupCommits = new WeakMap<IdempotentConsumerMetadata, IdempotentConsumerGroupCommit>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -38,15 +43,38 @@ export class IdempotentConsumerInterceptor implements NestInterceptor {
     if (!settings) return next.handle();
     const message = context.getArgByIndex<MqMessage>(0);
     const key = settings.key ? settings.key(message) : (message.keys[0] ?? message.messageId);
-    return from(
-      this.database.runner.inTransaction(async (sql) => {
-        const first = await insertConsumedKey(sql, this.options.schema, settings.group, key);
-        if (!first) {
-          this.logger.debug(`skipped a duplicate of ${key} in group ${settings.group} (message ${message.messageId})`);
-          return undefined;
-        }
-        return lastValueFrom<unknown, undefined>(next.handle(), { defaultValue: undefined });
-      }),
-    );
+    const run = (): Promise<unknown> => lastValueFrom<unknown, undefined>(next.handle(), { defaultValue: undefined });
+    if (settings.groupCommitMessages !== undefined && settings.groupCommitMessages > 1) {
+      return from(this.groupCommitOf(settings).submit(key, run));
+    }
+    return from(this.runAlone(settings.group, key, run));
+  }
+
+  /** The ordinary path: this delivery in a transaction of its own. */
+  private runAlone(group: string, key: string, run: () => Promise<unknown>): Promise<unknown> {
+    return this.database.runner.inTransaction(async (sql) => {
+      const first = await insertConsumedKey(sql, this.options.schema, group, key);
+      if (!first) {
+        this.logger.debug(`skipped a duplicate of ${key} in group ${group}`);
+        return undefined;
+      }
+      return run();
+    });
+  }
+
+  private groupCommitOf(settings: IdempotentConsumerMetadata): IdempotentConsumerGroupCommit {
+    let groupCommit = this.groupCommits.get(settings);
+    if (!groupCommit) {
+      groupCommit = new IdempotentConsumerGroupCommit(
+        this.database.runner,
+        this.options.schema,
+        settings.group,
+        settings.groupCommitMessages!,
+        (key, run) => this.runAlone(settings.group, key, run),
+        this.logger,
+      );
+      this.groupCommits.set(settings, groupCommit);
+    }
+    return groupCommit;
   }
 }

@@ -23,6 +23,26 @@ export async function insertConsumedKey(sql: SqlClient, schema: string, group: s
   return rows.length === 1;
 }
 
+/**
+ * Records that `group` consumed each of `messageKeys` in one statement (the group commit of
+ * idempotent-consumer-group-commit.ts); returns the keys that were new. Keys are deduplicated and
+ * inserted in sorted order, so two batches sharing keys lock them in one order and never
+ * deadlock on mq_consumed. A key a concurrent transaction holds waits for it, as in
+ * insertConsumedKey.
+ */
+export async function insertConsumedKeys(sql: SqlClient, schema: string, group: string, messageKeys: readonly string[]): Promise<Set<string>> {
+  const rows = await sql.query<{ message_key: string }>({
+    name: `mq_consumed_insert_many.${schema}`,
+    text: `
+      INSERT INTO "${schema}".mq_consumed (consumer_group, message_key)
+      SELECT $1, key FROM (SELECT DISTINCT unnest($2::text[]) AS key) AS batch ORDER BY key
+      ON CONFLICT (consumer_group, message_key) DO NOTHING
+      RETURNING message_key`,
+    values: [group, messageKeys],
+  });
+  return new Set(rows.map((row) => row.message_key));
+}
+
 /** Deletes up to `limit` keys consumed more than `retentionMs` ago (the dedupe window); returns how many went. */
 export async function pruneConsumedKeys(sql: SqlClient, schema: string, retentionMs: number, limit: number): Promise<number> {
   const table = `"${schema}".mq_consumed`;
