@@ -9,8 +9,8 @@ export const MAX_GROUP_COMMIT_MESSAGES = 32;
 interface Delivery {
   key: string;
   run: () => Promise<unknown>;
-  resolve(result: unknown): void;
-  reject(error: unknown): void;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
 }
 
 /** Handles one delivery alone, in a transaction of its own (the interceptor's ordinary path). */
@@ -73,7 +73,12 @@ export class IdempotentConsumerGroupCommit {
     let results: unknown[];
     try {
       results = await this.runner.inTransaction(async (sql) => {
-        const fresh = await insertConsumedKeys(sql, this.schema, this.group, batch.map((delivery) => delivery.key));
+        const fresh = await insertConsumedKeys(
+          sql,
+          this.schema,
+          this.group,
+          batch.map((delivery) => delivery.key),
+        );
         const outcomes: unknown[] = [];
         for (const delivery of batch) {
           // delete(): a key twice in one batch runs once, the second is the duplicate.

@@ -31,11 +31,19 @@ export function headerValue(metadata: Metadata, name: string): string {
   return typeof value === 'string' ? value : value.toString('utf8');
 }
 
+/** The last peer parsed: a connection's calls share one peer string, and this runs for every call. */
+let lastPeer: { peer: string; host: string } | undefined;
+
 /**
  * The host part of a grpc-js peer string (`127.0.0.1:5555`, `[::1]:5555`, `ipv4:...`,
  * `unix:...`), or the string itself when it has no recognizable port.
  */
 export function peerHostOf(peer: string): string {
+  if (lastPeer?.peer !== peer) lastPeer = { peer, host: parsePeerHost(peer) };
+  return lastPeer.host;
+}
+
+function parsePeerHost(peer: string): string {
   const withoutScheme = peer.replace(/^(ipv4|ipv6|dns):/, '');
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(withoutScheme);
   if (bracketed) return bracketed[1];
