@@ -139,6 +139,8 @@ export class AppendPipeline {
         storeTimestampMs,
         preparedOffset: input.preparedOffset ?? -1,
         preparedSize: input.preparedSize ?? 0,
+        bornTimestampMs: input.bornTimestampMs,
+        property: (name) => input.properties?.[name],
         segmentBase,
         tagHash: record.tagHash,
         keys: input.keys ?? [],

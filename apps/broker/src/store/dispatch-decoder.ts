@@ -29,8 +29,9 @@ export class DispatchDecoder {
     p += 4;
     let tag: string | undefined;
     let keys = NO_KEYS;
+    let text = '';
     if (propsBytes > 0) {
-      const text = buf.toString('utf8', p, p + propsBytes);
+      text = buf.toString('utf8', p, p + propsBytes);
       tag = propertyValue(text, TAG_NEEDLE);
       const joinedKeys = propertyValue(text, KEYS_NEEDLE);
       if (joinedKeys !== undefined) keys = joinedKeys.split(KEY_SEPARATOR);
@@ -46,6 +47,8 @@ export class DispatchDecoder {
       storeTimestampMs: readInt64(buf, pos + RecordField.storeTimestamp),
       preparedOffset: readInt64(buf, pos + RecordField.preparedOffset),
       preparedSize: buf.readUInt32BE(pos + RecordField.preparedSize),
+      bornTimestampMs: readInt64(buf, pos + RecordField.bornTimestamp),
+      property: (name) => (text === '' ? undefined : propertyValue(text, name + NAME_VALUE_SEPARATOR)),
       segmentBase,
       tagHash: tagHashCode(tag),
       keys,

@@ -246,6 +246,8 @@ export class MemoryMessageStore implements MessageStore {
         storeTimestampMs,
         preparedOffset,
         preparedSize,
+        bornTimestampMs: input.bornTimestampMs,
+        property: (name) => input.properties?.[name],
       });
     }
     for (const record of dispatched) {

@@ -324,6 +324,17 @@ export function describeMessageStoreContract(name: string, factory: MessageStore
       expect(seen[2].queueId).toBe(1);
     });
 
+    it('dispatches each record with its born time and its properties, read on demand', async () => {
+      const { store } = await makeStore();
+      const seen: DispatchedRecord[] = [];
+      store.onDispatch((record) => seen.push(record));
+      const half = message({ type: RecordType.Prepared, topic: 'pay', bornTimestampMs: 1_234, properties: { PGROUP: 'payments', a: '1' } });
+      await store.append([half, message({ bornTimestampMs: 5_678 })]);
+      expect(seen.map((record) => record.bornTimestampMs)).toEqual([1_234, 5_678]);
+      expect([seen[0].property('PGROUP'), seen[0].property('a'), seen[0].property('b')]).toEqual(['payments', '1', undefined]);
+      expect(seen[1].property('PGROUP')).toBeUndefined();
+    });
+
     it('scans every record of every type in log order, in pages, across segments', async () => {
       const { store } = await makeStore();
       const body = Buffer.alloc(3000, 1);

@@ -90,6 +90,9 @@ export interface DispatchedRecord {
   storeTimestampMs: number;
   preparedOffset: number;
   preparedSize: number;
+  bornTimestampMs: number;
+  /** One of the record's properties (user or system), undefined when absent; decoded only when asked. */
+  property(name: string): string | undefined;
 }
 
 /**

@@ -51,6 +51,7 @@ export const RecordField = {
   flags: 12,
   queueId: 14,
   queueOffset: 16,
+  bornTimestamp: 24,
   storeTimestamp: 32,
   preparedOffset: 40,
   preparedSize: 48,

@@ -75,12 +75,20 @@ export function halfMessageRecord(message: Omit<MessageInput, 'type'>, details: 
   return { ...fields, type: RecordType.Prepared, properties };
 }
 
-/** The details a stored half message carries (after a restart, from the log). */
-export function halfMessageDetailsOf(half: StoredMessage): HalfMessageDetails {
-  const ms = parseNonNegativeInteger(half.properties[CHECK_IMMUNITY_MS_PROPERTY]);
-  const seconds = parseNonNegativeInteger(half.properties[CHECK_IMMUNITY_SECONDS_PROPERTY]);
+/** What the transaction layer reads of a record: where it is, what it is, and its properties. */
+export interface TransactionRecordFacts {
+  type: RecordType;
+  topic: string;
+  bornTimestampMs: number;
+  property(name: string): string | undefined;
+}
+
+/** The details a half message's record carries (appended just now, or read back after a restart). */
+export function halfMessageDetailsOf(half: TransactionRecordFacts): HalfMessageDetails {
+  const ms = parseNonNegativeInteger(half.property(CHECK_IMMUNITY_MS_PROPERTY));
+  const seconds = parseNonNegativeInteger(half.property(CHECK_IMMUNITY_SECONDS_PROPERTY));
   return {
-    producerGroup: half.properties[PRODUCER_GROUP_PROPERTY] || undefined,
+    producerGroup: half.property(PRODUCER_GROUP_PROPERTY) || undefined,
     bornTimestampMs: half.bornTimestampMs,
     checkImmunityMs: Math.max(ms ?? 0, seconds === undefined ? 0 : seconds * 1000),
   };
@@ -148,8 +156,8 @@ export function opKindOf(record: { type: RecordType; topic: string }): 'commit' 
 }
 
 /** The check count a check-max marker records, if it is one. */
-export function checkCountOf(record: StoredMessage): number | undefined {
-  return opKindOf(record) === 'check-max' ? parseNonNegativeInteger(record.properties[TRANSACTION_CHECK_COUNT_PROPERTY]) : undefined;
+export function checkCountOf(record: TransactionRecordFacts): number | undefined {
+  return opKindOf(record) === 'check-max' ? parseNonNegativeInteger(record.property(TRANSACTION_CHECK_COUNT_PROPERTY)) : undefined;
 }
 
 function parseNonNegativeInteger(text: string | undefined): number | undefined {

@@ -5,10 +5,10 @@ import { MessageInput, RecordType, StoredMessage } from '../store/message-record
 import { DispatchedRecord, MessageStore, StoreState } from '../store/message-store';
 import { TRANS_CHECK_MAX_TIME_TOPIC } from '../topics/topic-config';
 import { CheckBackScanner, CheckBackScanResult } from './check-back-scanner';
-import { HalfMessageTable } from './half-message-table';
+import { HalfMessageTable, HalfRecordFacts } from './half-message-table';
 import { encodeTransactionId } from './transaction-id';
 import { TransactionMetrics } from './transaction-metrics';
-import { HalfMessageDetails, checkCountOf, halfMessageDetailsOf, halfMessageRecord, opKindOf } from './transaction-records';
+import { HalfMessageDetails, TransactionRecordFacts, checkCountOf, halfMessageDetailsOf, halfMessageRecord, opKindOf } from './transaction-records';
 import { TransactionResolver } from './transaction-resolver';
 import { TransactionStateDocument, TransactionStateFile } from './transaction-state-file';
 import { TRANSACTION_DEFAULTS, TransactionSettings, checkTransactionSettings } from './transaction.defaults';
@@ -82,8 +82,6 @@ export class TransactionService implements TransactionApi {
   private buffered: DispatchedRecord[] = [];
   /** The last record dispatched while open() catches up. */
   private lastSeen: DispatchedRecord | undefined;
-  /** Details of half messages being appended, by message id, for the dispatch listener. */
-  private readonly expected = new Map<string, { details: HalfMessageDetails; appends: number }>();
   private persistedVersion = 0;
   private persistedOffset = 0;
   private persistedAtMs = 0;
@@ -157,17 +155,13 @@ export class TransactionService implements TransactionApi {
       bornTimestampMs: message.bornTimestampMs,
       checkImmunityMs: Math.ceil(immunityMs),
     };
-    this.expect(message.messageId, details);
-    try {
-      const result = await this.store
-        .append(halfMessageRecord(message, details))
-        .catch((error: unknown) => ({ status: 'store-failed' as const, reason: String(error) }));
-      if (result.status !== 'ok') return result;
-      const [record] = result.records;
-      return { status: 'ok', transactionId: encodeTransactionId(record), offset: record.offset, storeTimestampMs: record.storeTimestampMs };
-    } finally {
-      this.unexpect(message.messageId);
-    }
+    // The record carries the details: the dispatch listener reads them back from its properties.
+    const result = await this.store
+      .append(halfMessageRecord(message, details))
+      .catch((error: unknown) => ({ status: 'store-failed' as const, reason: String(error) }));
+    if (result.status !== 'ok') return result;
+    const [record] = result.records;
+    return { status: 'ok', transactionId: encodeTransactionId(record), offset: record.offset, storeTimestampMs: record.storeTimestampMs };
   }
 
   async endTransaction(request: EndTransactionRequest): Promise<EndTransactionResult> {
@@ -294,7 +288,7 @@ export class TransactionService implements TransactionApi {
         );
       }
       if (page.messages.length === 0 && page.nextOffset <= from) break;
-      for (const message of page.messages) this.applyStored(message);
+      for (const message of page.messages) this.apply(storedFacts(message));
       scannedRecords += page.messages.length;
       this.table.advanceTo(page.nextOffset);
       from = page.nextOffset;
@@ -329,7 +323,7 @@ export class TransactionService implements TransactionApi {
     switch (this.currentState) {
       case LifecycleState.Running:
       case LifecycleState.ShuttingDown:
-        this.applyDispatched(record);
+        this.apply(record);
         return;
       case LifecycleState.Loading:
         // open() reads the log up to some point; what is dispatched meanwhile is applied after it.
@@ -342,49 +336,24 @@ export class TransactionService implements TransactionApi {
   }
 
   private applyBuffered(): void {
-    for (const record of this.buffered) this.applyDispatched(record);
+    for (const record of this.buffered) this.apply(record);
     if (this.lastSeen) this.table.advance(this.lastSeen);
     this.buffered = [];
     this.lastSeen = undefined;
   }
 
-  private applyDispatched(record: DispatchedRecord): void {
+  /**
+   * Applies one record of the log to the table: the one path for records dispatched live, buffered
+   * while open() caught up, and read back by open()'s scan.
+   */
+  private apply(record: AppliedRecord): void {
     if (record.offset < this.table.appliedOffset) return;
-    if (record.type === RecordType.Prepared) {
-      const details = this.expected.get(record.messageId)?.details ?? {
-        producerGroup: undefined,
-        bornTimestampMs: record.storeTimestampMs,
-        checkImmunityMs: 0,
-      };
-      this.table.addHalf(record, details);
-    } else {
+    if (record.type === RecordType.Prepared) this.table.addHalf(record, halfMessageDetailsOf(record));
+    else {
       const kind = opKindOf(record);
-      if (kind) this.table.applyOp(kind, record.preparedOffset);
+      if (kind) this.table.applyOp(kind, record.preparedOffset, checkCountOf(record));
     }
     this.table.advance(record);
-  }
-
-  private applyStored(message: StoredMessage): void {
-    if (message.offset < this.table.appliedOffset) return;
-    if (message.type === RecordType.Prepared) this.table.addHalf(message, halfMessageDetailsOf(message));
-    else {
-      const kind = opKindOf(message);
-      if (kind) this.table.applyOp(kind, message.preparedOffset, checkCountOf(message));
-    }
-    this.table.advance(message);
-  }
-
-  private expect(messageId: string, details: HalfMessageDetails): void {
-    const entry = this.expected.get(messageId);
-    if (entry) {
-      entry.details = details;
-      entry.appends++;
-    } else this.expected.set(messageId, { details, appends: 1 });
-  }
-
-  private unexpect(messageId: string): void {
-    const entry = this.expected.get(messageId);
-    if (entry && --entry.appends === 0) this.expected.delete(messageId);
   }
 
   private startTimers(): void {
@@ -401,4 +370,12 @@ export class TransactionService implements TransactionApi {
     save.unref();
     this.timers.push(scan, save);
   }
+}
+
+/** A record as apply() reads it: a dispatched record is one already; a scanned message is adapted. */
+type AppliedRecord = TransactionRecordFacts & HalfRecordFacts & { preparedOffset: number };
+
+function storedFacts(message: StoredMessage): AppliedRecord {
+  const { type, topic, queueId, offset, size, messageId, storeTimestampMs, bornTimestampMs, preparedOffset, properties } = message;
+  return { type, topic, queueId, offset, size, messageId, storeTimestampMs, bornTimestampMs, preparedOffset, property: (name: string) => properties[name] };
 }
