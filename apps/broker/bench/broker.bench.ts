@@ -39,7 +39,9 @@ import {
   TransactionLimits,
   TransactionThroughputFigures,
   TX_CONCURRENCY,
+  upsertTypedTopic,
 } from './broker-bench-transaction';
+import { measureTxTransport, TxTransportFigure } from './broker-bench-tx-transport';
 import {
   BrokerBenchChild as BrokerChild,
   buildForBench,
@@ -57,7 +59,7 @@ import {
   upsertTopic,
 } from '@app/testkit';
 
-const CASES = ['echo', 'producer', 'batch', 'consume', 'latency', 'rss', 'transaction'] as const;
+const CASES = ['echo', 'producer', 'batch', 'consume', 'latency', 'rss', 'transaction', 'tx-transport'] as const;
 type Case = (typeof CASES)[number];
 
 const USAGE = `usage: npm run bench:broker -- [--quick] [--only ${CASES.join(',')}] [--cpu-prof] [--dir DIR]
@@ -65,7 +67,9 @@ const USAGE = `usage: npm run bench:broker -- [--quick] [--only ${CASES.join(','
   --quick     small counts and short loops: a smoke run, figures are not comparable to targets
   --only      cases to run (producer also runs echo: its ratio needs the baseline; transaction runs
               T1, normal vs transactional end to end on the main broker, and T2, the check-back
-              after a producer SIGKILL, on a broker child of its own with a short broker.conf)
+              after a producer SIGKILL, on a broker child of its own with a short broker.conf);
+              tx-transport runs T3, one transaction's two calls by client wire stack (official
+              client, raw grpc-js, node:http2 + protobufjs) at 1 and 32 in flight
   --cpu-prof  run the main broker child under node --cpu-prof and print its hotspots at the end
   --dir       parent directory of the run's stores (default: <repo>/.bench)
   --ref       build the broker (apps/broker/src) from this commit, e.g. HEAD, not the working tree
@@ -83,6 +87,7 @@ const TOPICS = {
   rss: 'BenchRss',
   txNormal: 'BenchTxNormal',
   txHalf: 'BenchTxHalf',
+  txTransport: 'BenchTxTransport',
 } as const;
 
 /** Targets of the figures. */
@@ -176,6 +181,7 @@ interface Results {
   rss?: RssFigures;
   transaction?: TransactionThroughputFigures;
   checkBack?: CheckBackFigures;
+  txTransport?: TxTransportFigure[];
   mainBrokerRssMb?: number;
 }
 
@@ -298,6 +304,16 @@ function summaryRows(results: Results, options: Options): SummaryRow[] {
       verdict: ratio >= TARGETS.transactionRatio && lost === 0 ? 'PASS' : 'MISS',
     });
   }
+  for (const figure of results.txTransport ?? []) {
+    const official = results.txTransport!.find((other) => other.stack === 'official' && other.inFlight === figure.inFlight)!;
+    rows.push({
+      figure: `T3. half + commit, ${figure.stack}, ${figure.inFlight} in flight`,
+      value: `${count(figure.perSecond)} tx/s`,
+      target: '(diagnostic)',
+      ratio: `CPU/tx client ${fixed(figure.clientCpuMsPerTx, 2)} ms (${fixed(figure.clientCpuMsPerTx / official.clientCpuMsPerTx, 2)}x official), broker ${fixed(figure.brokerCpuMsPerTx, 2)} ms`,
+      verdict: '',
+    });
+  }
   const cb = results.checkBack;
   if (cb) {
     const limitMs = cb.transactionTimeoutMs + cb.transactionCheckIntervalMs + TARGETS.checkBackSlackMs;
@@ -392,7 +408,7 @@ async function runBrokerCases(
   results: Results,
   profileDir: string | undefined,
 ): Promise<void> {
-  const brokerCases = (['producer', 'batch', 'consume', 'latency', 'transaction'] as const).filter((c) => options.cases.has(c));
+  const brokerCases = (['producer', 'batch', 'consume', 'latency', 'transaction', 'tx-transport'] as const).filter((c) => options.cases.has(c));
   if (brokerCases.length === 0) return;
   // With extra node flags (--trace-gc-nvp, ...), what they print is kept next to the run dir.
   const textLinesFile = process.env.BROKER_BENCH_NODE_FLAGS?.trim() ? `${runDir}-broker-stdout.log` : undefined;
@@ -419,6 +435,10 @@ async function runBrokerCases(
     }
     if (options.cases.has('transaction')) {
       results.transaction = await measureTransactionThroughput(broker, { normal: TOPICS.txNormal, transactional: TOPICS.txHalf }, QUEUES, options.transaction);
+    }
+    if (options.cases.has('tx-transport')) {
+      await upsertTypedTopic(broker, TOPICS.txTransport, 1, 'TRANSACTION');
+      results.txTransport = await measureTxTransport(broker, TOPICS.txTransport, options.transaction);
     }
     results.mainBrokerRssMb = broker.process.statusMb('VmRSS');
     console.log(
