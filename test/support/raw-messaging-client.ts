@@ -1,4 +1,4 @@
-import { ClientDuplexStream, ClientReadableStream, credentials, Client, Metadata, MethodDefinition } from '@grpc/grpc-js';
+import { ChannelCredentials, ClientDuplexStream, ClientReadableStream, credentials, Client, Metadata, MethodDefinition } from '@grpc/grpc-js';
 import { loadMessagingService } from '../../apps/broker/src/grpc/proto-loader';
 import { TelemetryCommand } from '../../apps/broker/src/grpc/messaging.types';
 
@@ -22,8 +22,9 @@ export class RawMessagingClient {
   constructor(
     endpoint: string,
     readonly clientId = `raw-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    channelCredentials: ChannelCredentials = credentials.createInsecure(),
   ) {
-    this.client = new Client(endpoint, credentials.createInsecure());
+    this.client = new Client(endpoint, channelCredentials);
   }
 
   unary<Response>(method: string, request: object, options: RawCallOptions = {}): Promise<Response> {

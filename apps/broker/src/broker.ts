@@ -25,6 +25,7 @@ import { registerStoreMetrics } from './store/store-metrics';
 import { TopicRegistry } from './topics/topic-registry';
 import { TransactionMetrics } from './transaction/transaction-metrics';
 import { TransactionService, TransactionServiceOptions } from './transaction/transaction-service';
+import { readTlsMaterial, TlsMaterial } from './config/tls-material';
 
 /** Where a started broker listens. */
 export interface BrokerAddresses {
@@ -157,6 +158,8 @@ export class Broker {
     this.started = true;
     this.logger.info({ config: this.config }, 'broker starting');
     try {
+      // Before anything opens: a bad certificate path stops the broker at once, naming the key.
+      const tls = readTlsMaterial(this.config);
       this.logRecovery(await this.store.open());
       this.opened.push({ name: 'store', close: () => this.store.close() });
       await this.topics.open();
@@ -170,8 +173,8 @@ export class Broker {
       await this.transactions.open();
       this.opened.push({ name: 'transactions', close: () => this.transactions.close() });
       this.opened.push({ name: 'grpc', close: () => this.messaging.stop() });
-      await this.messaging.start();
-      this.app = await this.createHttpApp();
+      await this.messaging.start(tls);
+      this.app = await this.createHttpApp(tls);
       this.opened.push({ name: 'http', close: () => this.app!.close() });
       await this.app.listen(this.config.httpPort, this.config.host);
     } catch (error) {
@@ -211,7 +214,7 @@ export class Broker {
     this.logger.info('broker stopped');
   }
 
-  private async createHttpApp(): Promise<INestApplication> {
+  private async createHttpApp(tls: TlsMaterial | undefined): Promise<INestApplication> {
     // Admin endpoints report the gRPC port clients can reach, the bound one when 0 was configured.
     const config = { ...this.config, grpcPort: this.messaging.port };
     const module = BrokerModule.register({
@@ -230,6 +233,8 @@ export class Broker {
       abortOnError: false,
       // Without this, close() waits for idle keep-alive connections and shutdown can hang.
       forceCloseConnections: true,
+      // The admin API on TLS with the gRPC endpoint's certificate (tlsMode enforcing).
+      ...(tls ? { httpsOptions: { cert: tls.cert, key: tls.key } } : {}),
     });
   }
 
@@ -241,7 +246,7 @@ export class Broker {
       host,
       httpPort: address.port,
       grpcPort: this.messaging.port,
-      adminUrl: `http://${urlHost}:${address.port}`,
+      adminUrl: `${this.config.tlsMode === 'enforcing' ? 'https' : 'http'}://${urlHost}:${address.port}`,
     };
   }
 

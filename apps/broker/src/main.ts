@@ -39,7 +39,8 @@ async function main(args: readonly string[]): Promise<void> {
   } catch (error) {
     logger.fatal({ err: error }, 'broker failed to start');
     process.stderr.write(`broker: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(EXIT_FAILURE);
+    // A setting only found wrong at start (an unreadable TLS certificate) is still a configuration mistake.
+    process.exit(error instanceof BrokerConfigError ? EXIT_BAD_CONFIG : EXIT_FAILURE);
   }
 }
 

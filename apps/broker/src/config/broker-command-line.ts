@@ -16,6 +16,9 @@ const VALUE_FLAGS: ReadonlyArray<{ flag: string; field: keyof BrokerConfig; argu
   { flag: '--host', field: 'host', argument: '<address>', description: 'address to bind' },
   { flag: '--store', field: 'storeDir', argument: '<dir>', description: 'message store directory' },
   { flag: '--flush', field: 'flushDiskType', argument: '<type>', description: 'SYNC_FLUSH or ASYNC_FLUSH' },
+  { flag: '--tls-mode', field: 'tlsMode', argument: '<mode>', description: 'disabled or enforcing (TLS on gRPC and admin HTTP)' },
+  { flag: '--tls-cert', field: 'tlsCertPath', argument: '<file>', description: 'PEM certificate chain for TLS' },
+  { flag: '--tls-key', field: 'tlsKeyPath', argument: '<file>', description: 'PEM private key for TLS' },
 ];
 
 /**

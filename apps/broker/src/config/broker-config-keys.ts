@@ -1,5 +1,5 @@
 import { FlushDiskType } from '../store/store-options';
-import { BrokerConfig } from './broker-config';
+import { BrokerConfig, TlsMode } from './broker-config';
 
 /** The value types a config key can have, and the TypeScript type each parses to. */
 interface ValueKinds {
@@ -8,6 +8,7 @@ interface ValueKinds {
   'non-negative-integer': number;
   boolean: boolean;
   'flush-disk-type': FlushDiskType;
+  'tls-mode': TlsMode;
   text: string;
 }
 type ValueKind = keyof ValueKinds;
@@ -51,6 +52,9 @@ const FIELDS: { [F in keyof BrokerConfig]: FieldSpec<BrokerConfig[F]> } = {
   brokerName: { kind: 'text' },
   clusterName: { kind: 'text', rocketmqKeys: ['brokerClusterName'] },
   repair: { kind: 'boolean' },
+  tlsMode: { kind: 'tls-mode', rocketmqKeys: ['tls.server.mode'] },
+  tlsCertPath: { kind: 'text', rocketmqKeys: ['tls.server.certPath'] },
+  tlsKeyPath: { kind: 'text', rocketmqKeys: ['tls.server.keyPath'] },
 };
 
 const FIELD_BY_KEY: ReadonlyMap<string, keyof BrokerConfig> = new Map(
@@ -99,6 +103,11 @@ const PARSERS: { [K in ValueKind]: (raw: string) => ParsedValue<ValueKinds[K]> }
     return { ok: false, expected: 'true or false' };
   },
   'flush-disk-type': (raw) => (raw === 'SYNC_FLUSH' || raw === 'ASYNC_FLUSH' ? { ok: true, value: raw } : { ok: false, expected: 'SYNC_FLUSH or ASYNC_FLUSH' }),
+  'tls-mode': (raw) => {
+    if (raw === 'disabled' || raw === 'enforcing') return { ok: true, value: raw };
+    const note = raw === 'permissive' ? ' (permissive, TLS and plaintext on one port, is not supported)' : '';
+    return { ok: false, expected: `disabled or enforcing${note}` };
+  },
   text: (raw) => (raw !== '' ? { ok: true, value: raw } : { ok: false, expected: 'a non-empty string' }),
 };
 

@@ -50,8 +50,23 @@ describe('loadBrokerConfig', () => {
       brokerName: 'broker-a',
       clusterName: 'DefaultCluster',
       repair: false,
+      tlsMode: 'disabled',
+      tlsCertPath: '',
+      tlsKeyPath: '',
     };
     expect(loadBrokerConfig({})).toEqual({ config: expected, warnings: [] });
+  });
+
+  it("reads TLS settings under Apache's names, refuses permissive and an enforcing mode without a certificate", async () => {
+    const path = await confFile(['tls.server.mode=enforcing', 'tlsCertPath=/etc/tls/broker.crt', 'tls.server.keyPath=/etc/tls/broker.key']);
+    expect(loadBrokerConfig({ configFile: path }).config).toMatchObject({
+      tlsMode: 'enforcing',
+      tlsCertPath: '/etc/tls/broker.crt',
+      tlsKeyPath: '/etc/tls/broker.key',
+    });
+    const permissive = await confFile(['tls.server.mode=permissive']);
+    expect(() => loadBrokerConfig({ configFile: permissive })).toThrow(/disabled or enforcing \(permissive, TLS and plaintext on one port, is not supported\)/);
+    expect(() => loadBrokerConfig({ commandLine: [{ flag: '--tls-mode', field: 'tlsMode', value: 'enforcing' }] })).toThrow(/tlsCertPath/);
   });
 
   it("reads the receive bounds under Apache's proxy keys, and refuses a minimum above its maximum", async () => {

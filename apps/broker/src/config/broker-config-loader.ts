@@ -45,6 +45,11 @@ export function loadBrokerConfig(sources: { configFile?: string; commandLine?: r
   const config = { ...BROKER_CONFIG_DEFAULTS, ...fromFile.values, ...fromCommandLine };
   assertOrdered(config, 'minLongPollingTimeoutMs', 'maxLongPollingTimeoutMs');
   assertOrdered(config, 'minReceiveInvisibleDurationMs', 'maxInvisibleDurationMs');
+  if (config.tlsMode === 'enforcing') {
+    for (const field of ['tlsCertPath', 'tlsKeyPath'] as const) {
+      if (config[field] === '') throw BrokerConfigError.invalidValue({ source: 'configuration' }, field, '', 'a PEM file path: tlsMode enforcing needs one');
+    }
+  }
   return { config, warnings: fromFile.warnings };
 }
 

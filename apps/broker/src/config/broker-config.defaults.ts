@@ -59,4 +59,9 @@ export const BROKER_CONFIG_DEFAULTS: Readonly<BrokerConfig> = {
   clusterName: 'DefaultCluster',
   /** false: a corrupt record stops the broker; repair is an explicit operator decision. */
   repair: false,
+  /** Plaintext, as Apache's proxy without certificates; `enforcing` needs tlsCertPath and tlsKeyPath. */
+  tlsMode: 'disabled',
+  /** Unset: there is no default certificate (Apache's proxy looks in its home's conf/tls/). */
+  tlsCertPath: '',
+  tlsKeyPath: '',
 };

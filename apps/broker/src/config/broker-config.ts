@@ -5,6 +5,9 @@ import { FlushDiskType } from '../store/store-options';
  * RocketMQ `broker.conf` keys are mapped onto these once, in broker-config-keys.ts; defaults are
  * in broker-config.defaults.ts.
  */
+/** The TLS modes this broker serves (Apache's TlsMode, less `permissive`). */
+export type TlsMode = 'disabled' | 'enforcing';
+
 export interface BrokerConfig {
   /** Port of the RocketMQ v2 gRPC endpoint (RocketMQ: `listenPort`). 0 picks a free port. */
   grpcPort: number;
@@ -67,4 +70,15 @@ export interface BrokerConfig {
   clusterName: string;
   /** Truncate the commit log at a corrupt record instead of refusing to start. */
   repair: boolean;
+  /**
+   * Whether the gRPC endpoint and the admin HTTP API speak TLS (Apache's `tls.server.mode`):
+   * `disabled` (plaintext) or `enforcing` (TLS only). Apache's third mode, `permissive` (TLS and
+   * plaintext on one port, told apart by the first bytes), is refused: grpc-js binds its own
+   * listener and cannot be handed connections sniffed elsewhere.
+   */
+  tlsMode: TlsMode;
+  /** PEM certificate chain served when `tlsMode` is `enforcing` (Apache's proxy: `tlsCertPath`). */
+  tlsCertPath: string;
+  /** PEM private key of that certificate (Apache's proxy: `tlsKeyPath`). */
+  tlsKeyPath: string;
 }

@@ -35,6 +35,7 @@ import { CLIENT_ID_HEADER, headerValue, peerHostOf, remainingUntil, RequestConte
 import { errorStatus, Statuses, unsafeNumberStatus } from './status-codes';
 import { TelemetrySessions } from './telemetry-sessions';
 import { findUnsafeNumber } from './unsafe-number-guard';
+import type { TlsMaterial } from '../config/tls-material';
 
 /** What every kind of server call has (part of grpc-js's ServerSurfaceCall, which it does not export). */
 interface ServerCall {
@@ -100,18 +101,23 @@ export class MessagingServer {
     return this.boundPort;
   }
 
-  /** Binds `config.host:config.grpcPort` and starts serving; resolves with the bound port. */
-  async start(): Promise<number> {
+  /** Binds `config.host:config.grpcPort` and starts serving, on TLS when given its material; resolves with the bound port. */
+  async start(tls?: TlsMaterial): Promise<number> {
     if (this.state !== ServerState.Created) throw new Error('MessagingServer.start() may be called once');
     const { host, grpcPort } = this.parts.config;
     const target = `${host.includes(':') ? `[${host}]` : host}:${grpcPort}`;
     this.boundPort = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(target, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+      // No client certificates: Apache's proxy serves gRPC TLS with ClientAuth.NONE too.
+      const credentials = tls ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : ServerCredentials.createInsecure();
+      this.server.bindAsync(target, credentials, (error, port) => (error ? reject(error) : resolve(port)));
     });
     applyServerFlowControlWindow(this.server, this.parts.options.flowControlWindowBytes, this.logger);
     this.sessions.startExpiry();
     this.state = ServerState.Running;
-    this.logger.info({ host, port: this.boundPort, maxReceiveMessageBytes: this.maxReceiveMessageBytes }, 'gRPC messaging service listening');
+    this.logger.info(
+      { host, port: this.boundPort, tls: tls !== undefined, maxReceiveMessageBytes: this.maxReceiveMessageBytes },
+      'gRPC messaging service listening',
+    );
     return this.boundPort;
   }
 
