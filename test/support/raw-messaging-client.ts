@@ -8,6 +8,8 @@ export interface RawCallOptions {
   clientId?: string | null;
   /** Call deadline from now. Defaults to 10 s. */
   deadlineMs?: number;
+  /** More request headers (a signature, for instance). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -77,6 +79,7 @@ export class RawMessagingClient {
   private metadata(options: RawCallOptions): Metadata {
     const metadata = new Metadata();
     const clientId = options.clientId === undefined ? this.clientId : options.clientId;
+    for (const [name, value] of Object.entries(options.headers ?? {})) metadata.set(name, value);
     if (clientId !== null) metadata.set('x-mq-client-id', clientId);
     metadata.set('x-mq-protocol', 'v2');
     return metadata;

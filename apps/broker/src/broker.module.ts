@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import { ClusterController } from './admin/cluster.controller';
 import { DeadLetterController } from './admin/dead-letter.controller';
@@ -8,13 +9,17 @@ import { MessagesController } from './admin/messages.controller';
 import { MetricsController } from './admin/metrics.controller';
 import { TopicsController } from './admin/topics.controller';
 import { TransactionsController } from './admin/transactions.controller';
+import { UsersController } from './admin/users.controller';
+import { AdminAuthGuard } from './admin/admin-auth.guard';
+import type { Authenticator } from './auth/authenticator';
+import type { UserRegistry } from './auth/user-registry';
 import { BrokerConfig } from './config/broker-config';
 import { MessageStore } from './store/message-store';
 import { DeliveryApi } from './delivery/delivery.types';
 import { DelaySchedulerApi } from './schedule/delay-scheduler.types';
 import { TopicsApi } from './topics/topic-config';
 import { TransactionApi } from './transaction/transaction.types';
-import { BROKER_CONFIG, DELAY_SCHEDULER, DELIVERY, MESSAGE_STORE, METRICS_REGISTRY, TOPICS, TRANSACTIONS } from './broker.tokens';
+import { AUTHENTICATOR, BROKER_CONFIG, DELAY_SCHEDULER, DELIVERY, MESSAGE_STORE, METRICS_REGISTRY, TOPICS, TRANSACTIONS, USERS } from './broker.tokens';
 
 /** The broker's parts, built and opened by Broker, provided to controllers under broker.tokens. */
 export interface BrokerModuleOptions {
@@ -26,6 +31,9 @@ export interface BrokerModuleOptions {
   transactions?: TransactionApi;
   /** Served as Prometheus text on `GET /metrics`. */
   metricsRegistry?: Registry;
+  users?: UserRegistry;
+  /** With authentication enabled, every route but /health needs credentials (AdminAuthGuard). */
+  authenticator?: Authenticator;
 }
 
 /**
@@ -47,6 +55,7 @@ export class BrokerModule {
         ClusterController,
         TransactionsController,
         MetricsController,
+        UsersController,
       ],
       providers: [
         { provide: MESSAGE_STORE, useValue: options.store },
@@ -56,6 +65,9 @@ export class BrokerModule {
         { provide: DELAY_SCHEDULER, useValue: options.scheduler },
         { provide: TRANSACTIONS, useValue: options.transactions },
         { provide: METRICS_REGISTRY, useValue: options.metricsRegistry },
+        { provide: USERS, useValue: options.users },
+        { provide: AUTHENTICATOR, useValue: options.authenticator },
+        { provide: APP_GUARD, useClass: AdminAuthGuard },
       ],
     };
   }

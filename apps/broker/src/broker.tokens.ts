@@ -14,3 +14,7 @@ export const DELAY_SCHEDULER = Symbol('DELAY_SCHEDULER');
 export const TRANSACTIONS = Symbol('TRANSACTIONS');
 /** The prom-client Registry `GET /metrics` serves. */
 export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
+/** UserRegistry (auth/user-registry.ts). */
+export const USERS = Symbol('USERS');
+/** Authenticator (auth/authenticator.ts): the admin API's guard asks it. */
+export const AUTHENTICATOR = Symbol('AUTHENTICATOR');

@@ -26,6 +26,9 @@ import { TopicRegistry } from './topics/topic-registry';
 import { TransactionMetrics } from './transaction/transaction-metrics';
 import { TransactionService, TransactionServiceOptions } from './transaction/transaction-service';
 import { readTlsMaterial, TlsMaterial } from './config/tls-material';
+import { Authenticator } from './auth/authenticator';
+import { UserRegistry } from './auth/user-registry';
+import { initAuthenticationUserOf } from './config/broker-config-loader';
 
 /** Where a started broker listens. */
 export interface BrokerAddresses {
@@ -71,6 +74,9 @@ export class Broker {
   readonly transactions: TransactionService;
   readonly transactionMetrics: TransactionMetrics;
   readonly messaging: MessagingServer;
+  /** Users of authentication (`<storeDir>/config/users.json`), opened with the other registries. */
+  readonly users: UserRegistry;
+  readonly authenticator: Authenticator;
   private app: INestApplication | undefined;
   /** Closers of the parts opened so far, last opened first. */
   private readonly opened: Array<{ name: string; close: () => Promise<void> }> = [];
@@ -122,6 +128,13 @@ export class Broker {
     const channels = new TelemetryProducerChannels(sessions, () => ({ host: config.host, port: this.messaging.port }), grpcLogger);
     this.transactionMetrics = new TransactionMetrics();
     registerStoreMetrics(this.transactionMetrics.registry, this.store);
+    this.users = new UserRegistry(stateDir, logger.child({ component: 'auth' }));
+    this.authenticator = new Authenticator(
+      this.users,
+      { enabled: config.authenticationEnabled, maxClockSkewMs: config.authenticationMaxClockSkewMs },
+      logger.child({ component: 'auth' }),
+      this.transactionMetrics.registry,
+    );
     this.transactions = new TransactionService(
       this.store,
       channels,
@@ -147,6 +160,7 @@ export class Broker {
         scheduler: this.scheduler,
         transactions: this.transactions,
         sessions,
+        authenticator: this.authenticator,
       },
       grpcLogger,
     );
@@ -164,6 +178,8 @@ export class Broker {
       this.opened.push({ name: 'store', close: () => this.store.close() });
       await this.topics.open();
       this.opened.push({ name: 'topics', close: () => this.topics.close() });
+      await this.users.open(initAuthenticationUserOf(this.config));
+      this.opened.push({ name: 'users', close: () => this.users.close() });
       await this.scheduler.open();
       this.opened.push({ name: 'scheduler', close: () => this.scheduler.close() });
       await this.delivery.open();
@@ -225,6 +241,8 @@ export class Broker {
       scheduler: this.scheduler,
       transactions: this.transactions,
       metricsRegistry: this.transactionMetrics.registry,
+      users: this.users,
+      authenticator: this.authenticator,
     });
     return NestFactory.create(module, new ExpressAdapter(), {
       logger: new PinoNestLogger(this.logger.child({ component: 'http' })),

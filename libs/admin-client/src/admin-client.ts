@@ -15,18 +15,30 @@ export class AdminRequestError extends Error {
   }
 }
 
+/** An access key and secret key (a user of the broker's authentication), sent as HTTP Basic. */
+export interface AdminCredentials {
+  accessKey: string;
+  secretKey: string;
+}
+
 /**
  * The broker's admin REST API over Node's fetch. `address` is `host:port` (mqadmin's `-n`) or a
- * full `http://` URL. Path segments are URL-encoded here, so `%DLQ%g` reaches the broker intact.
+ * full `http://` or `https://` URL. Path segments are URL-encoded here, so `%DLQ%g` reaches the
+ * broker intact. With `credentials`, every request carries them as HTTP Basic (a broker with
+ * `authenticationEnabled` needs them).
  */
 export class AdminClient {
   readonly baseUrl: string;
 
+  private readonly authorization: string | undefined;
+
   constructor(
     address: string,
     private readonly fetchImpl: typeof fetch = fetch,
+    credentials?: AdminCredentials,
   ) {
     this.baseUrl = (/^https?:\/\//.test(address) ? address : `http://${address}`).replace(/\/+$/, '');
+    this.authorization = credentials ? `Basic ${Buffer.from(`${credentials.accessKey}:${credentials.secretKey}`).toString('base64')}` : undefined;
   }
 
   get<T>(path: readonly string[], query: Record<string, string | number | undefined> = {}): Promise<T> {
@@ -52,7 +64,10 @@ export class AdminClient {
     try {
       response = await this.fetchImpl(url, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.authorization ? { authorization: this.authorization } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(ADMIN_REQUEST_TIMEOUT_MS),
       });

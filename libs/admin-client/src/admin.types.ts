@@ -244,3 +244,26 @@ export interface AdminErrorBody {
   error?: string;
   code?: string;
 }
+
+/** A user of authentication as the admin API shows it: never its secret. */
+export interface UserView {
+  username: string;
+  userType: 'Super' | 'Normal';
+  userStatus: 'enable' | 'disable';
+}
+
+/** `GET /users`. */
+export interface UserListResponse {
+  users: UserView[];
+}
+
+/** `POST /users`, `PUT /users/:username`, `GET /users/:username`. */
+export interface UserResponse {
+  user: UserView;
+}
+
+/** `DELETE /users/:username`. */
+export interface UserDeleteResponse {
+  deleted: boolean;
+  username: string;
+}

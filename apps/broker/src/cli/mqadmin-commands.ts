@@ -15,6 +15,10 @@ import type {
   TopicUpsertResponse,
   TransactionListResponse,
   TransactionResolveResponse,
+  UserDeleteResponse,
+  UserListResponse,
+  UserResponse,
+  UserView,
 } from '@app/admin-client';
 
 /**
@@ -309,4 +313,64 @@ function describeMessage(m: MessageView): string {
     ['Message Body Size', m.bodySizeBytes],
     ['Message Body', m.bodyUtf8Preview.replace(/\n/g, '\\n') + (m.bodyPreviewTruncated ? ' ...' : '')],
   ]);
+}
+
+/** Apache's createUser: `-u username -p password [-t Super|Normal]`. */
+export async function createUser(client: AdminClient, options: { username: string; password: string; userType?: string }, print: Print): Promise<void> {
+  await client.post<UserResponse>(['users'], { username: options.username, password: options.password, ...userFields(options) });
+  print(`create user to ${client.baseUrl.replace(/^https?:\/\//, '')} success.\n`);
+}
+
+/** Apache's updateUser: `-u username [-p password] [-t Super|Normal] [-s enable|disable]`. */
+export async function updateUser(
+  client: AdminClient,
+  options: { username: string; password?: string; userType?: string; userStatus?: string },
+  print: Print,
+): Promise<void> {
+  const body = { ...(options.password === undefined ? {} : { password: options.password }), ...userFields(options) };
+  if (Object.keys(body).length === 0) throw new UsageError('updateUser needs at least one of -p, -t, -s');
+  await client.put<UserResponse>(['users', options.username], body);
+  print(`update user to ${client.baseUrl.replace(/^https?:\/\//, '')} success.\n`);
+}
+
+/** Apache's deleteUser: `-u username`. */
+export async function deleteUser(client: AdminClient, options: { username: string }, print: Print): Promise<void> {
+  await client.delete<UserDeleteResponse>(['users', options.username]);
+  print(`delete user to ${client.baseUrl.replace(/^https?:\/\//, '')} success.\n`);
+}
+
+/** Apache's getUser: one row of listUser's table. */
+export async function getUser(client: AdminClient, options: { username: string }, print: Print): Promise<void> {
+  const { user } = await client.get<UserResponse>(['users', options.username]);
+  print(userTable([user]));
+}
+
+/** Apache's listUser `[-f filter]`: the users whose name contains the filter. */
+export async function listUser(client: AdminClient, options: { filter?: string }, print: Print): Promise<void> {
+  const { users } = await client.get<UserListResponse>(['users']);
+  print(userTable(users.filter((user) => !options.filter || user.username.includes(options.filter))));
+}
+
+/** Apache's columns; the password column shows stars: the admin API never returns a secret. */
+function userTable(users: readonly UserView[]): string {
+  const row = (cells: readonly string[]): string => `${cells[0].padEnd(16)}  ${cells[1].padEnd(22)}  ${cells[2].padEnd(22)}  ${cells[3]}\n`;
+  return (
+    row(['#UserName', '#Password', '#UserType', '#UserStatus']) + users.map((user) => row([user.username, '******', user.userType, user.userStatus])).join('')
+  );
+}
+
+function userFields(options: { userType?: string; userStatus?: string }): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (options.userType !== undefined) {
+    // Apache's UserType.getByName is case-insensitive: "super" and "Super" are one type.
+    const type = { super: 'Super', normal: 'Normal' }[options.userType.toLowerCase()];
+    if (!type) throw new UsageError(`bad userType ${options.userType} for -t: expected Super or Normal`);
+    fields.userType = type;
+  }
+  if (options.userStatus !== undefined) {
+    const status = options.userStatus.toLowerCase();
+    if (status !== 'enable' && status !== 'disable') throw new UsageError(`bad userStatus ${options.userStatus} for -s: expected enable or disable`);
+    fields.userStatus = status;
+  }
+  return fields;
 }

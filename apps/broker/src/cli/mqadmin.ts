@@ -16,8 +16,13 @@ import {
   updateSubGroup,
   updateTopic,
   UsageError,
+  createUser,
+  updateUser,
+  deleteUser,
+  getUser,
+  listUser,
 } from './mqadmin-commands';
-import { AdminClient, AdminRequestError } from '@app/admin-client';
+import { AdminClient, AdminCredentials, AdminRequestError } from '@app/admin-client';
 
 /**
  * `npm run mqadmin -- <command> [flags]`: Apache RocketMQ's mqadmin command names and flags,
@@ -40,6 +45,18 @@ export interface MqadminIo {
   stderr: Print;
   fetch?: typeof fetch;
   now?: () => number;
+  /** Where MQADMIN_ACCESS_KEY / MQADMIN_SECRET_KEY are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** `--accessKey`/`--secretKey`, else MQADMIN_ACCESS_KEY/MQADMIN_SECRET_KEY: a broker with authentication needs both. */
+function credentialsOf(options: NameServer, env: NodeJS.ProcessEnv): AdminCredentials | undefined {
+  const accessKey = options.accessKey ?? env.MQADMIN_ACCESS_KEY;
+  const secretKey = options.secretKey ?? env.MQADMIN_SECRET_KEY;
+  if (accessKey === undefined && secretKey === undefined) return undefined;
+  if (!accessKey || !secretKey)
+    throw new UsageError('give both an access key and a secret key (--accessKey/--secretKey or MQADMIN_ACCESS_KEY/MQADMIN_SECRET_KEY)');
+  return { accessKey, secretKey };
 }
 
 /** Runs one mqadmin command line (without `node script`) and resolves the exit code. */
@@ -66,9 +83,11 @@ export async function run(argv: readonly string[], io: MqadminIo): Promise<numbe
   }
 }
 
-/** `-n host:port`, which every command takes. */
+/** `-n host:port`, and the credentials, which every command takes. */
 interface NameServer {
   namesrvAddr: string;
+  accessKey?: string;
+  secretKey?: string;
 }
 
 /** What commander parsed for a command whose handler takes (client, options, ...). */
@@ -81,7 +100,7 @@ function buildProgram(io: MqadminIo): Command {
     // Commander's own errors (unknown command, missing flag) become one `mqadmin: ...` line.
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(`mqadmin: ${text.replace(/^error: /, '')}`) })
     .showSuggestionAfterError(false);
-  const client = (options: NameServer): AdminClient => new AdminClient(options.namesrvAddr, io.fetch);
+  const client = (options: NameServer): AdminClient => new AdminClient(options.namesrvAddr, io.fetch, credentialsOf(options, io.env ?? process.env));
   const now = io.now ?? Date.now;
 
   command(program, 'updateTopic', 'Create or update a topic')
@@ -109,6 +128,31 @@ function buildProgram(io: MqadminIo): Command {
   command(program, 'getConsumerConfig', 'Get consumer config by subscription group name')
     .requiredOption('-g, --groupName <group>', 'subscription group name')
     .action((options: OptionsOf<typeof getConsumerConfig>) => getConsumerConfig(client(options), options, io.stdout));
+
+  command(program, 'createUser', 'Create user to cluster.')
+    .requiredOption('-u, --username <username>', 'the username of user to create.')
+    .requiredOption('-p, --password <password>', 'the password of user to create')
+    .option('-t, --userType <userType>', 'the userType of user to create: Super or Normal (default Normal)')
+    .action((options: OptionsOf<typeof createUser>) => createUser(client(options), options, io.stdout));
+
+  command(program, 'updateUser', 'Update user to cluster.')
+    .requiredOption('-u, --username <username>', 'the username of user to update.')
+    .option('-p, --password <password>', 'the password of user to update')
+    .option('-t, --userType <userType>', 'the userType of user to update')
+    .option('-s, --userStatus <userStatus>', 'the userStatus of user to update: enable or disable')
+    .action((options: OptionsOf<typeof updateUser>) => updateUser(client(options), options, io.stdout));
+
+  command(program, 'deleteUser', 'Delete user from cluster.')
+    .requiredOption('-u, --username <username>', 'the username of user to delete.')
+    .action((options: OptionsOf<typeof deleteUser>) => deleteUser(client(options), options, io.stdout));
+
+  command(program, 'getUser', 'Get user from cluster.')
+    .requiredOption('-u, --username <username>', 'the username of user to get')
+    .action((options: OptionsOf<typeof getUser>) => getUser(client(options), options, io.stdout));
+
+  command(program, 'listUser', 'List user from cluster.')
+    .option('-f, --filter <filter>', 'the filter to list users')
+    .action((options: OptionsOf<typeof listUser>) => listUser(client(options), options, io.stdout));
 
   command(program, 'topicList', 'List all topics').action((options: NameServer) => topicList(client(options), io.stdout));
 
@@ -166,7 +210,9 @@ function command(program: Command, name: string, description: string): Command {
     .description(description)
     .option('-n, --namesrvAddr <host:port>', "the broker's admin HTTP address", DEFAULT_ADMIN_ADDRESS)
     .addOption(new Option('-c, --clusterName <cluster>', 'accepted for compatibility (one cluster)').hideHelp())
-    .addOption(new Option('-b, --brokerAddr <addr>', 'accepted for compatibility (one broker)').hideHelp());
+    .addOption(new Option('-b, --brokerAddr <addr>', 'accepted for compatibility (one broker)').hideHelp())
+    .option('--accessKey <accessKey>', 'user of a broker with authentication (or MQADMIN_ACCESS_KEY)')
+    .option('--secretKey <secretKey>', 'its secret key (or MQADMIN_SECRET_KEY)');
 }
 
 function integer(value: string): number {

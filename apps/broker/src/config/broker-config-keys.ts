@@ -55,6 +55,9 @@ const FIELDS: { [F in keyof BrokerConfig]: FieldSpec<BrokerConfig[F]> } = {
   tlsMode: { kind: 'tls-mode', rocketmqKeys: ['tls.server.mode'] },
   tlsCertPath: { kind: 'text', rocketmqKeys: ['tls.server.certPath'] },
   tlsKeyPath: { kind: 'text', rocketmqKeys: ['tls.server.keyPath'] },
+  authenticationEnabled: { kind: 'boolean' },
+  initAuthenticationUser: { kind: 'text' },
+  authenticationMaxClockSkewMs: { kind: 'positive-integer' },
 };
 
 const FIELD_BY_KEY: ReadonlyMap<string, keyof BrokerConfig> = new Map(

@@ -53,6 +53,9 @@ describe('loadBrokerConfig', () => {
       tlsMode: 'disabled',
       tlsCertPath: '',
       tlsKeyPath: '',
+      authenticationEnabled: false,
+      initAuthenticationUser: '',
+      authenticationMaxClockSkewMs: 900_000,
     };
     expect(loadBrokerConfig({})).toEqual({ config: expected, warnings: [] });
   });

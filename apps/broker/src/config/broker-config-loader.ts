@@ -45,6 +45,7 @@ export function loadBrokerConfig(sources: { configFile?: string; commandLine?: r
   const config = { ...BROKER_CONFIG_DEFAULTS, ...fromFile.values, ...fromCommandLine };
   assertOrdered(config, 'minLongPollingTimeoutMs', 'maxLongPollingTimeoutMs');
   assertOrdered(config, 'minReceiveInvisibleDurationMs', 'maxInvisibleDurationMs');
+  if (config.initAuthenticationUser !== '') initAuthenticationUserOf(config);
   if (config.tlsMode === 'enforcing') {
     for (const field of ['tlsCertPath', 'tlsKeyPath'] as const) {
       if (config[field] === '') throw BrokerConfigError.invalidValue({ source: 'configuration' }, field, '', 'a PEM file path: tlsMode enforcing needs one');
@@ -112,4 +113,25 @@ function parseOrThrow<F extends keyof BrokerConfig>(field: F, key: string, raw: 
 
 function assign<F extends keyof BrokerConfig>(values: Partial<BrokerConfig>, field: F, value: BrokerConfig[F]): void {
   values[field] = value;
+}
+
+/** The parsed `initAuthenticationUser` (`{"username":"...","password":"..."}`), or undefined when unset. */
+export function initAuthenticationUserOf(config: Pick<BrokerConfig, 'initAuthenticationUser'>): { username: string; password: string } | undefined {
+  if (config.initAuthenticationUser === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(config.initAuthenticationUser);
+  } catch {
+    parsed = undefined;
+  }
+  const { username, password } = (parsed ?? {}) as { username?: unknown; password?: unknown };
+  if (typeof username !== 'string' || typeof password !== 'string' || username === '' || password === '') {
+    throw BrokerConfigError.invalidValue(
+      { source: 'configuration' },
+      'initAuthenticationUser',
+      config.initAuthenticationUser,
+      'JSON such as {"username":"rocketmq","password":"12345678"}',
+    );
+  }
+  return { username, password };
 }

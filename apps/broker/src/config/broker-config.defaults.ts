@@ -64,4 +64,9 @@ export const BROKER_CONFIG_DEFAULTS: Readonly<BrokerConfig> = {
   /** Unset: there is no default certificate (Apache's proxy looks in its home's conf/tls/). */
   tlsCertPath: '',
   tlsKeyPath: '',
+  /** Off, as Apache: the demo runs open; docker-compose and production turn it on. */
+  authenticationEnabled: false,
+  initAuthenticationUser: '',
+  /** 15 minutes, AWS Signature Version 4's window. */
+  authenticationMaxClockSkewMs: 15 * 60_000,
 };

@@ -81,4 +81,13 @@ export interface BrokerConfig {
   tlsCertPath: string;
   /** PEM private key of that certificate (Apache's proxy: `tlsKeyPath`). */
   tlsKeyPath: string;
+  /** Whether every gRPC request must be signed by a known user and the admin API needs credentials (Apache's name). */
+  authenticationEnabled: boolean;
+  /**
+   * The first super user, created at start when no user of that name exists (Apache's name and
+   * format): `{"username":"rocketmq","password":"12345678"}`. '' for none.
+   */
+  initAuthenticationUser: string;
+  /** A signed request further than this from the broker's clock is refused as a replay (the project's addition). */
+  authenticationMaxClockSkewMs: number;
 }

@@ -7,6 +7,7 @@ import { TopicsApi } from '../topics/topic-config';
 import { TransactionApi } from '../transaction/transaction.types';
 import { MessagingOptions } from './messaging-options';
 import { TelemetrySessions } from './telemetry-sessions';
+import type { Authenticator } from '../auth/authenticator';
 
 /** Where clients reach this broker: the advertised host and the bound gRPC port. */
 export interface AdvertisedAddress {
@@ -28,6 +29,8 @@ export interface MessagingParts {
    * transaction layer's check-back reaches producers through them (producer-channels.ts).
    */
   sessions: TelemetrySessions;
+  /** Checks each request's signature when authentication is enabled; absent: every request is let in. */
+  authenticator?: Authenticator;
   /** Known once the server is bound (port 0 picks a free port). */
   address(): AdvertisedAddress;
   logger: Logger;

@@ -31,7 +31,7 @@ import { applyServerFlowControlWindow } from './flow-control-window';
 import { maxReceiveMessageBytes } from './inbound-message-limit';
 import { MessagingParts } from './messaging-parts';
 import { loadMessagingService } from './proto-loader';
-import { CLIENT_ID_HEADER, headerValue, peerHostOf, remainingUntil, RequestContext } from './request-context';
+import { AUTHORIZATION_HEADER, CLIENT_ID_HEADER, DATE_TIME_HEADER, headerValue, peerHostOf, remainingUntil, RequestContext } from './request-context';
 import { errorStatus, Statuses, unsafeNumberStatus } from './status-codes';
 import { TelemetrySessions } from './telemetry-sessions';
 import { findUnsafeNumber } from './unsafe-number-guard';
@@ -168,7 +168,7 @@ export class MessagingServer {
       const context = this.contextOf(rpc, call);
       this.callsInProgress++;
       this.noteActivity(context);
-      const refusal = this.refusalOf(context, call.request);
+      const refusal = this.refusalOf(context, call.request, call.metadata);
       const answer = refusal
         ? Promise.resolve(handler.failure(refusal))
         : Promise.resolve()
@@ -191,7 +191,7 @@ export class MessagingServer {
       const write = (frame: Frame): void => {
         if (!call.cancelled && call.writable) call.write(frame);
       };
-      const refusal = this.refusalOf(context, call.request);
+      const refusal = this.refusalOf(context, call.request, call.metadata);
       const answer = refusal
         ? Promise.resolve(handler.failure(refusal).forEach(write))
         : Promise.resolve()
@@ -208,8 +208,9 @@ export class MessagingServer {
   private telemetry(handler: TelemetryHandler) {
     return (call: ServerDuplexStream<TelemetryCommand, TelemetryCommand>): void => {
       const context = this.contextOf('Telemetry', call);
-      if (!context.clientId) {
-        call.write({ status: Statuses.clientIdRequired() });
+      const refusal = context.clientId ? this.authenticationRefusal(context, call.metadata) : Statuses.clientIdRequired();
+      if (refusal) {
+        call.write({ status: refusal });
         call.end();
         return;
       }
@@ -225,10 +226,23 @@ export class MessagingServer {
    * The status refusing a call before its handler runs: no client id, or a number the decoder
    * could not carry exactly (unsafe-number-guard.ts).
    */
-  private refusalOf(context: RequestContext, request: unknown): Status | undefined {
+  private refusalOf(context: RequestContext, request: unknown, metadata: Metadata): Status | undefined {
     if (!context.clientId) return Statuses.clientIdRequired();
+    const unauthenticated = this.authenticationRefusal(context, metadata);
+    if (unauthenticated) return unauthenticated;
     const unsafe = findUnsafeNumber(request);
     return unsafe ? unsafeNumberStatus(unsafe.path, unsafe.value) : undefined;
+  }
+
+  /** With authentication on: UNAUTHORIZED unless the request carries a valid signature of a known, enabled user. */
+  private authenticationRefusal(context: RequestContext, metadata: Metadata): Status | undefined {
+    const authenticator = this.parts.authenticator;
+    if (!authenticator?.enabled) return undefined;
+    const outcome = authenticator.authenticateSigned(headerValue(metadata, AUTHORIZATION_HEADER), headerValue(metadata, DATE_TIME_HEADER), {
+      rpc: context.rpc,
+      peerHost: context.peerHost,
+    });
+    return outcome.ok ? undefined : Statuses.unauthorized(outcome.reason);
   }
 
   /**

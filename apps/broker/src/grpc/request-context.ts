@@ -3,6 +3,9 @@ import { Logger } from 'pino';
 
 /** Header carrying the client's id (rocketmq-clients docs/transport.md). */
 export const CLIENT_ID_HEADER = 'x-mq-client-id';
+/** The v2 request signature and the date-time it signs (auth/request-signature.ts). */
+export const AUTHORIZATION_HEADER = 'authorization';
+export const DATE_TIME_HEADER = 'x-mq-date-time';
 
 /** What a handler knows about the call it serves. */
 export interface RequestContext {

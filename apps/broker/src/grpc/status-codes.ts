@@ -19,6 +19,7 @@ import { CodeName, Status } from './messaging.types';
  * | success                                              | OK (20000) "OK"                       |
  * | batch entries with different results                 | MULTIPLE_RESULTS (30000)              |
  * | missing x-mq-client-id header                        | CLIENT_ID_REQUIRED (40017)            |
+ * | authentication on, request unsigned or badly signed  | UNAUTHORIZED (40100)                  |
  * | malformed request (missing resource, bad enum, ...)  | BAD_REQUEST (40000)                   |
  * | bad topic name / system topic                        | ILLEGAL_TOPIC (40002)                 |
  * | bad consumer group name / system group               | ILLEGAL_CONSUMER_GROUP (40003)        |
@@ -134,6 +135,7 @@ export const CODE_NUMBERS: Readonly<Record<CodeName, number>> = {
   CLIENT_ID_REQUIRED: 40017,
   ILLEGAL_POLLING_TIME: 40018,
   ILLEGAL_OFFSET: 40019,
+  UNAUTHORIZED: 40100,
   FORBIDDEN: 40300,
   NOT_FOUND: 40400,
   MESSAGE_NOT_FOUND: 40401,
@@ -170,6 +172,8 @@ export function batchStatus(entries: readonly Status[]): Status {
 /** Statuses with the proxy's texts, by situation. */
 export const Statuses = {
   clientIdRequired: (): Status => status('CLIENT_ID_REQUIRED', 'client id cannot be empty'),
+  /** Authentication failed (ResponseBuilder: AuthenticationException -> UNAUTHORIZED, its message as is). */
+  unauthorized: (reason: string): Status => status('UNAUTHORIZED', reason),
   badRequest: (reason: string): Status => status('BAD_REQUEST', reason),
   /** TopicRouteService / namesrv `ClientRequestProcessor`. */
   topicNotFound: (topic: string): Status => status('TOPIC_NOT_FOUND', `No topic route info in name server for the topic: ${topic}`),
