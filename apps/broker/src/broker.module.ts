@@ -10,6 +10,8 @@ import { MetricsController } from './admin/metrics.controller';
 import { TopicsController } from './admin/topics.controller';
 import { TransactionsController } from './admin/transactions.controller';
 import { UsersController } from './admin/users.controller';
+import { AclsController } from './admin/acls.controller';
+import type { AclRegistry } from './auth/acl-registry';
 import { AdminAuthGuard } from './admin/admin-auth.guard';
 import type { Authenticator } from './auth/authenticator';
 import type { UserRegistry } from './auth/user-registry';
@@ -19,7 +21,7 @@ import { DeliveryApi } from './delivery/delivery.types';
 import { DelaySchedulerApi } from './schedule/delay-scheduler.types';
 import { TopicsApi } from './topics/topic-config';
 import { TransactionApi } from './transaction/transaction.types';
-import { AUTHENTICATOR, BROKER_CONFIG, DELAY_SCHEDULER, DELIVERY, MESSAGE_STORE, METRICS_REGISTRY, TOPICS, TRANSACTIONS, USERS } from './broker.tokens';
+import { ACLS, AUTHENTICATOR, BROKER_CONFIG, DELAY_SCHEDULER, DELIVERY, MESSAGE_STORE, METRICS_REGISTRY, TOPICS, TRANSACTIONS, USERS } from './broker.tokens';
 
 /** The broker's parts, built and opened by Broker, provided to controllers under broker.tokens. */
 export interface BrokerModuleOptions {
@@ -32,6 +34,7 @@ export interface BrokerModuleOptions {
   /** Served as Prometheus text on `GET /metrics`. */
   metricsRegistry?: Registry;
   users?: UserRegistry;
+  acls?: AclRegistry;
   /** With authentication enabled, every route but /health needs credentials (AdminAuthGuard). */
   authenticator?: Authenticator;
 }
@@ -56,6 +59,7 @@ export class BrokerModule {
         TransactionsController,
         MetricsController,
         UsersController,
+        AclsController,
       ],
       providers: [
         { provide: MESSAGE_STORE, useValue: options.store },
@@ -66,6 +70,7 @@ export class BrokerModule {
         { provide: TRANSACTIONS, useValue: options.transactions },
         { provide: METRICS_REGISTRY, useValue: options.metricsRegistry },
         { provide: USERS, useValue: options.users },
+        { provide: ACLS, useValue: options.acls },
         { provide: AUTHENTICATOR, useValue: options.authenticator },
         { provide: APP_GUARD, useClass: AdminAuthGuard },
       ],

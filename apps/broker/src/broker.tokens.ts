@@ -18,3 +18,5 @@ export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 export const USERS = Symbol('USERS');
 /** Authenticator (auth/authenticator.ts): the admin API's guard asks it. */
 export const AUTHENTICATOR = Symbol('AUTHENTICATOR');
+/** AclRegistry (auth/acl-registry.ts). */
+export const ACLS = Symbol('ACLS');

@@ -28,6 +28,8 @@ import { TransactionService, TransactionServiceOptions } from './transaction/tra
 import { readTlsMaterial, TlsMaterial } from './config/tls-material';
 import { Authenticator } from './auth/authenticator';
 import { UserRegistry } from './auth/user-registry';
+import { AclRegistry } from './auth/acl-registry';
+import { Authorizer } from './auth/authorizer';
 import { initAuthenticationUserOf } from './config/broker-config-loader';
 
 /** Where a started broker listens. */
@@ -77,6 +79,9 @@ export class Broker {
   /** Users of authentication (`<storeDir>/config/users.json`), opened with the other registries. */
   readonly users: UserRegistry;
   readonly authenticator: Authenticator;
+  /** ACLs (`<storeDir>/config/acls.json`) and their check, with authorizationEnabled. */
+  readonly acls: AclRegistry;
+  readonly authorizer: Authorizer;
   private app: INestApplication | undefined;
   /** Closers of the parts opened so far, last opened first. */
   private readonly opened: Array<{ name: string; close: () => Promise<void> }> = [];
@@ -135,6 +140,8 @@ export class Broker {
       logger.child({ component: 'auth' }),
       this.transactionMetrics.registry,
     );
+    this.acls = new AclRegistry(stateDir, logger.child({ component: 'auth' }));
+    this.authorizer = new Authorizer(this.acls, config.authorizationEnabled, logger.child({ component: 'auth' }), this.transactionMetrics.registry);
     this.transactions = new TransactionService(
       this.store,
       channels,
@@ -161,6 +168,7 @@ export class Broker {
         transactions: this.transactions,
         sessions,
         authenticator: this.authenticator,
+        authorizer: this.authorizer,
       },
       grpcLogger,
     );
@@ -180,6 +188,8 @@ export class Broker {
       this.opened.push({ name: 'topics', close: () => this.topics.close() });
       await this.users.open(initAuthenticationUserOf(this.config));
       this.opened.push({ name: 'users', close: () => this.users.close() });
+      await this.acls.open();
+      this.opened.push({ name: 'acls', close: () => this.acls.close() });
       await this.scheduler.open();
       this.opened.push({ name: 'scheduler', close: () => this.scheduler.close() });
       await this.delivery.open();
@@ -243,6 +253,7 @@ export class Broker {
       metricsRegistry: this.transactionMetrics.registry,
       users: this.users,
       authenticator: this.authenticator,
+      acls: this.acls,
     });
     return NestFactory.create(module, new ExpressAdapter(), {
       logger: new PinoNestLogger(this.logger.child({ component: 'http' })),

@@ -53,8 +53,8 @@ export class AdminClient {
     return this.request<T>('POST', path, {}, body);
   }
 
-  delete<T>(path: readonly string[]): Promise<T> {
-    return this.request<T>('DELETE', path, {});
+  delete<T>(path: readonly string[], query: Record<string, string | number | undefined> = {}): Promise<T> {
+    return this.request<T>('DELETE', path, query);
   }
 
   private async request<T>(method: string, path: readonly string[], query: Record<string, string | number | undefined>, body?: unknown): Promise<T> {

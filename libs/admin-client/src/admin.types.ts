@@ -267,3 +267,33 @@ export interface UserDeleteResponse {
   deleted: boolean;
   username: string;
 }
+
+/** An ACL entry (Apache's ACL 2.0 policy entry). */
+export interface AclEntryView {
+  resource: string;
+  actions: string[];
+  sourceIps: string[];
+  decision: 'Allow' | 'Deny';
+}
+
+/** The ACL of one subject (`User:<name>`). */
+export interface AclView {
+  subject: string;
+  entries: AclEntryView[];
+}
+
+/** `GET /acls`. */
+export interface AclListResponse {
+  acls: AclView[];
+}
+
+/** `GET /acls/:subject`, `PUT /acls/:subject`. */
+export interface AclResponse {
+  acl: AclView;
+}
+
+/** `DELETE /acls/:subject`. */
+export interface AclDeleteResponse {
+  deleted: boolean;
+  subject: string;
+}

@@ -20,7 +20,7 @@ const OPEN_PATHS = new Set(['/health']);
  * The admin API's door when `authenticationEnabled`: every route but `/health` needs HTTP Basic
  * credentials of a known, enabled user (access key : secret key, the same users as gRPC); 401
  * with `WWW-Authenticate: Basic` without them or when they are wrong. Reading (GET) is open to
- * any user; changing anything (every other method) and every `/users` route need a Super user:
+ * any user; changing anything (every other method) and every `/users` and `/acls` route need a Super user:
  * 403 otherwise. With authentication off, everything is open, as before.
  */
 @Injectable()
@@ -37,7 +37,7 @@ export class AdminAuthGuard implements CanActivate {
       context.switchToHttp().getResponse<HttpResponse>().setHeader('WWW-Authenticate', 'Basic realm="rocketmq-broker", charset="UTF-8"');
       throw new UnauthorizedException(outcome.reason);
     }
-    const needsSuper = request.method !== 'GET' || request.path === '/users' || request.path.startsWith('/users/');
+    const needsSuper = request.method !== 'GET' || /^\/(users|acls)(\/|$)/.test(request.path);
     if (needsSuper && outcome.user?.userType !== 'Super') {
       throw new ForbiddenException(`User:${outcome.user?.username ?? ''} is not a super user: ${request.method} ${request.path} needs one.`);
     }

@@ -1,7 +1,5 @@
-import { chmod } from 'node:fs/promises';
-import * as path from 'node:path';
 import { Logger } from 'pino';
-import { makeDirectoryDurable, readFileIfExists, writeFileAtomic } from '../store/atomic-file';
+import { JsonListFile } from './json-list-file';
 
 /** Apache RocketMQ ACL 2.0's user types and statuses, spelled as its User JSON spells them. */
 export type UserType = 'Super' | 'Normal';
@@ -39,21 +37,21 @@ export class UserRegistryError extends Error {
  */
 export class UserRegistry {
   private users = new Map<string, User>();
-  private writes: Promise<unknown> = Promise.resolve();
+  private readonly store: JsonListFile<User>;
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.store = new JsonListFile(dir, USERS_FILE, 'users', (user) => validUser(user as User), true);
+  }
 
   get file(): string {
-    return path.join(this.dir, USERS_FILE);
+    return this.store.file;
   }
 
   async open(initUser?: { username: string; password: string }): Promise<void> {
-    await makeDirectoryDurable(this.dir);
-    const raw = await readFileIfExists(this.file);
-    this.users = new Map((raw ? parseUsers(this.file, raw.toString('utf8')) : []).map((user) => [user.username, user]));
+    this.users = new Map((await this.store.read()).map((user) => [user.username, user]));
     if (initUser && !this.users.has(initUser.username)) {
       await this.create({ ...initUser, userType: 'Super' });
       this.logger.info({ username: initUser.username }, 'initial super user created (initAuthenticationUser)');
@@ -61,7 +59,7 @@ export class UserRegistry {
   }
 
   async close(): Promise<void> {
-    await this.writes;
+    await this.store.idle();
   }
 
   get(username: string): User | undefined {
@@ -96,14 +94,7 @@ export class UserRegistry {
   }
 
   private persist(): Promise<void> {
-    const text = JSON.stringify({ users: [...this.users.values()] }, null, 2) + '\n';
-    // Secrets inside: readable by the broker's user only (set after the atomic rename).
-    const write = this.writes.then(async () => {
-      await writeFileAtomic(this.file, text);
-      await chmod(this.file, 0o600);
-    });
-    this.writes = write.catch(() => undefined);
-    return write;
+    return this.store.write([...this.users.values()]);
   }
 }
 
@@ -125,16 +116,4 @@ function validUser(user: User): User {
     throw new UserRegistryError('BROKER_ERR_INVALID_USER', `userStatus must be enable or disable, got ${String(userStatus)}`);
   }
   return { username, password, userType, userStatus };
-}
-
-function parseUsers(file: string, text: string): User[] {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
-  const users = (document as { users?: unknown }).users;
-  if (!Array.isArray(users)) throw new Error(`${file} has no users array`);
-  return users.map((user) => validUser(user as User));
 }

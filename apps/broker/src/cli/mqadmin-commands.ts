@@ -15,6 +15,9 @@ import type {
   TopicUpsertResponse,
   TransactionListResponse,
   TransactionResolveResponse,
+  AclListResponse,
+  AclResponse,
+  AclView,
   UserDeleteResponse,
   UserListResponse,
   UserResponse,
@@ -373,4 +376,55 @@ function userFields(options: { userType?: string; userStatus?: string }): Record
     fields.userStatus = status;
   }
   return fields;
+}
+
+/** Apache's createAcl and updateAcl: `-s User:<name> -r res1,res2 -a Pub,Sub -d Allow|Deny [-i ip1,cidr2]`. */
+export async function setAcl(
+  verb: 'create' | 'update',
+  client: AdminClient,
+  options: { subject: string; resources: string; actions: string; decision: string; sourceIp?: string },
+  print: Print,
+): Promise<void> {
+  const list = (text: string | undefined): string[] =>
+    (text ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  const entries = list(options.resources).map((resource) => ({
+    resource,
+    actions: list(options.actions),
+    decision: options.decision,
+    sourceIps: list(options.sourceIp),
+  }));
+  if (entries.length === 0) throw new UsageError('give at least one resource with -r');
+  await client.put<AclResponse>(['acls', options.subject], { entries });
+  print(`${verb} acl to ${client.baseUrl.replace(/^https?:\/\//, '')} success.\n`);
+}
+
+/** Apache's deleteAcl: `-s subject [-r res1,res2]` (without -r, the whole ACL). */
+export async function deleteAcl(client: AdminClient, options: { subject: string; resources?: string }, print: Print): Promise<void> {
+  await client.delete<unknown>(['acls', options.subject], options.resources ? { resource: options.resources } : {});
+  print(`delete acl to ${client.baseUrl.replace(/^https?:\/\//, '')} success.\n`);
+}
+
+/** Apache's getAcl: `-s subject`, in listAcl's table. */
+export async function getAcl(client: AdminClient, options: { subject: string }, print: Print): Promise<void> {
+  const { acl } = await client.get<AclResponse>(['acls', options.subject]);
+  print(aclTable([acl]));
+}
+
+/** Apache's listAcl `[-s subject] [-r resource]`. */
+export async function listAcl(client: AdminClient, options: { subject?: string; resource?: string }, print: Print): Promise<void> {
+  const { acls } = await client.get<AclListResponse>(['acls'], { subject: options.subject, resource: options.resource });
+  print(aclTable(acls));
+}
+
+/** Apache's columns (`%-16s  %-10s  %-22s  %-20s  %-24s  %-10s`); the policy type is always Custom here. */
+function aclTable(acls: readonly AclView[]): string {
+  const row = (cells: readonly string[]): string =>
+    `${cells[0].padEnd(16)}  ${cells[1].padEnd(10)}  ${cells[2].padEnd(22)}  ${cells[3].padEnd(20)}  ${cells[4].padEnd(24)}  ${cells[5]}`.trimEnd() + '\n';
+  const rows = acls.flatMap((acl) =>
+    acl.entries.map((entry) => row([acl.subject, 'Custom', entry.resource, entry.actions.join(','), entry.sourceIps.join(','), entry.decision])),
+  );
+  return row(['#Subject', '#PolicyType', '#Resource', '#Actions', '#SourceIp', '#Decision']) + rows.join('');
 }

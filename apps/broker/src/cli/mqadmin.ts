@@ -21,6 +21,10 @@ import {
   deleteUser,
   getUser,
   listUser,
+  setAcl,
+  deleteAcl,
+  getAcl,
+  listAcl,
 } from './mqadmin-commands';
 import { AdminClient, AdminCredentials, AdminRequestError } from '@app/admin-client';
 
@@ -153,6 +157,32 @@ function buildProgram(io: MqadminIo): Command {
   command(program, 'listUser', 'List user from cluster.')
     .option('-f, --filter <filter>', 'the filter to list users')
     .action((options: OptionsOf<typeof listUser>) => listUser(client(options), options, io.stdout));
+
+  for (const verb of ['create', 'update'] as const) {
+    command(program, `${verb}Acl`, `${verb === 'create' ? 'Create' : 'Update'} acl to cluster.`)
+      .requiredOption('-s, --subject <subject>', `the subject of acl to ${verb}: User:<username>`)
+      .requiredOption('-r, --resources <resources>', `the resources of acl to ${verb}: Topic:<name>, Group:<name>, Topic:prefix*, *`)
+      .requiredOption('-a, --actions <actions>', `the actions of acl to ${verb}: Pub, Sub, Create, Update, Delete, Get, List, All`)
+      .requiredOption('-d, --decision <decision>', `the decision of acl to ${verb}: Allow or Deny`)
+      .option('-i, --sourceIp <sourceIps>', `the sourceIps of acl to ${verb} (addresses or IPv4 CIDR blocks)`)
+      .action((options: OptionsOf<typeof deleteAcl> & { resources: string; actions: string; decision: string; sourceIp?: string }) =>
+        setAcl(verb, client(options), options, io.stdout),
+      );
+  }
+
+  command(program, 'deleteAcl', 'Delete acl from cluster.')
+    .requiredOption('-s, --subject <subject>', 'the subject of acl to delete.')
+    .option('-r, --resources <resources>', 'the resources of acl to delete')
+    .action((options: OptionsOf<typeof deleteAcl>) => deleteAcl(client(options), options, io.stdout));
+
+  command(program, 'getAcl', 'Get acl from cluster.')
+    .requiredOption('-s, --subject <subject>', 'the subject of acl to get')
+    .action((options: OptionsOf<typeof getAcl>) => getAcl(client(options), options, io.stdout));
+
+  command(program, 'listAcl', 'List acl from cluster.')
+    .option('-s, --subject <subject>', 'the subject of acl to filter.')
+    .option('-r, --resource <resource>', 'the resource of acl to filter.')
+    .action((options: OptionsOf<typeof listAcl>) => listAcl(client(options), options, io.stdout));
 
   command(program, 'topicList', 'List all topics').action((options: NameServer) => topicList(client(options), io.stdout));
 

@@ -58,6 +58,7 @@ const FIELDS: { [F in keyof BrokerConfig]: FieldSpec<BrokerConfig[F]> } = {
   authenticationEnabled: { kind: 'boolean' },
   initAuthenticationUser: { kind: 'text' },
   authenticationMaxClockSkewMs: { kind: 'positive-integer' },
+  authorizationEnabled: { kind: 'boolean' },
 };
 
 const FIELD_BY_KEY: ReadonlyMap<string, keyof BrokerConfig> = new Map(

@@ -56,6 +56,7 @@ describe('loadBrokerConfig', () => {
       authenticationEnabled: false,
       initAuthenticationUser: '',
       authenticationMaxClockSkewMs: 900_000,
+      authorizationEnabled: false,
     };
     expect(loadBrokerConfig({})).toEqual({ config: expected, warnings: [] });
   });

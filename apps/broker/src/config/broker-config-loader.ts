@@ -46,6 +46,10 @@ export function loadBrokerConfig(sources: { configFile?: string; commandLine?: r
   assertOrdered(config, 'minLongPollingTimeoutMs', 'maxLongPollingTimeoutMs');
   assertOrdered(config, 'minReceiveInvisibleDurationMs', 'maxInvisibleDurationMs');
   if (config.initAuthenticationUser !== '') initAuthenticationUserOf(config);
+  // Authorization decides by the authenticated user: without authentication there is none.
+  if (config.authorizationEnabled && !config.authenticationEnabled) {
+    throw BrokerConfigError.invalidValue({ source: 'configuration' }, 'authorizationEnabled', 'true', 'false unless authenticationEnabled is true');
+  }
   if (config.tlsMode === 'enforcing') {
     for (const field of ['tlsCertPath', 'tlsKeyPath'] as const) {
       if (config[field] === '') throw BrokerConfigError.invalidValue({ source: 'configuration' }, field, '', 'a PEM file path: tlsMode enforcing needs one');

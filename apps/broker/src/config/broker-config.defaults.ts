@@ -69,4 +69,6 @@ export const BROKER_CONFIG_DEFAULTS: Readonly<BrokerConfig> = {
   initAuthenticationUser: '',
   /** 15 minutes, AWS Signature Version 4's window. */
   authenticationMaxClockSkewMs: 15 * 60_000,
+  /** Off, as Apache. */
+  authorizationEnabled: false,
 };

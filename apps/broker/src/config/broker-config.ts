@@ -90,4 +90,6 @@ export interface BrokerConfig {
   initAuthenticationUser: string;
   /** A signed request further than this from the broker's clock is refused as a replay (the project's addition). */
   authenticationMaxClockSkewMs: number;
+  /** Whether an authenticated Normal user needs an ACL entry for each topic and group it uses (Apache's name; needs authenticationEnabled). */
+  authorizationEnabled: boolean;
 }

@@ -8,6 +8,7 @@ import { TransactionApi } from '../transaction/transaction.types';
 import { MessagingOptions } from './messaging-options';
 import { TelemetrySessions } from './telemetry-sessions';
 import type { Authenticator } from '../auth/authenticator';
+import type { Authorizer } from '../auth/authorizer';
 
 /** Where clients reach this broker: the advertised host and the bound gRPC port. */
 export interface AdvertisedAddress {
@@ -31,6 +32,8 @@ export interface MessagingParts {
   sessions: TelemetrySessions;
   /** Checks each request's signature when authentication is enabled; absent: every request is let in. */
   authenticator?: Authenticator;
+  /** Checks an authenticated request's permissions when authorization is enabled. */
+  authorizer?: Authorizer;
   /** Known once the server is bound (port 0 picks a free port). */
   address(): AdvertisedAddress;
   logger: Logger;

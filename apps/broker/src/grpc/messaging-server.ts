@@ -35,6 +35,7 @@ import { AUTHORIZATION_HEADER, CLIENT_ID_HEADER, DATE_TIME_HEADER, headerValue, 
 import { errorStatus, Statuses, unsafeNumberStatus } from './status-codes';
 import { TelemetrySessions } from './telemetry-sessions';
 import { findUnsafeNumber } from './unsafe-number-guard';
+import { requiredPermissions } from './required-permissions';
 import type { TlsMaterial } from '../config/tls-material';
 
 /** What every kind of server call has (part of grpc-js's ServerSurfaceCall, which it does not export). */
@@ -223,13 +224,17 @@ export class MessagingServer {
   }
 
   /**
-   * The status refusing a call before its handler runs: no client id, or a number the decoder
-   * could not carry exactly (unsafe-number-guard.ts).
+   * The status refusing a call before its handler runs: no client id, a failed authentication or
+   * authorization (auth/), or a number the decoder could not carry exactly (unsafe-number-guard.ts).
    */
   private refusalOf(context: RequestContext, request: unknown, metadata: Metadata): Status | undefined {
     if (!context.clientId) return Statuses.clientIdRequired();
     const unauthenticated = this.authenticationRefusal(context, metadata);
     if (unauthenticated) return unauthenticated;
+    const unauthorized = this.parts.authorizer?.check(context.principal, requiredPermissions(context.rpc, request ?? {}), context.peerHost, {
+      rpc: context.rpc,
+    });
+    if (unauthorized) return Statuses.unauthorized(unauthorized);
     const unsafe = findUnsafeNumber(request);
     return unsafe ? unsafeNumberStatus(unsafe.path, unsafe.value) : undefined;
   }
@@ -242,7 +247,9 @@ export class MessagingServer {
       rpc: context.rpc,
       peerHost: context.peerHost,
     });
-    return outcome.ok ? undefined : Statuses.unauthorized(outcome.reason);
+    if (!outcome.ok) return Statuses.unauthorized(outcome.reason);
+    context.principal = outcome.user;
+    return undefined;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import { Logger } from 'pino';
+import type { User } from '../auth/user-registry';
 
 /** Header carrying the client's id (rocketmq-clients docs/transport.md). */
 export const CLIENT_ID_HEADER = 'x-mq-client-id';
@@ -15,6 +16,8 @@ export interface RequestContext {
   readonly clientId: string;
   /** The client's address without port, e.g. `127.0.0.1`. */
   readonly peerHost: string;
+  /** The authenticated user, with authentication on (set before the handler runs). */
+  principal?: User;
   /**
    * Only on the server-streaming calls, which long-poll (ReceiveMessage, PullMessage): aborted when
    * the client cancels the call or the broker stops serving it. Unary calls never wait and have none.

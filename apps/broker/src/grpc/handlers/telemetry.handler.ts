@@ -8,6 +8,7 @@ import { topicProblem, validGroup } from '../request-validator';
 import { errorStatus, OK_STATUS, status, Statuses, unsafeNumberStatus } from '../status-codes';
 import { TelemetryStream } from '../telemetry-sessions';
 import { findUnsafeNumber } from '../unsafe-number-guard';
+import { settingsPermissions } from '../required-permissions';
 
 type TelemetryCall = ServerDuplexStream<TelemetryCommand, TelemetryCommand>;
 
@@ -73,6 +74,9 @@ export class TelemetryHandler {
   }
 
   private async settingsReply(settings: Settings, stream: CallStream, context: RequestContext): Promise<TelemetryCommand> {
+    // Authorization: a producer only declares (and so only answers check-backs for) topics it may publish to.
+    const unauthorized = this.parts.authorizer?.check(context.principal, settingsPermissions(settings), context.peerHost, { rpc: 'Telemetry' });
+    if (unauthorized) return { status: Statuses.unauthorized(unauthorized) };
     if (settings.publishing) {
       for (const topic of settings.publishing.topics ?? []) {
         const problem = topicProblem(topic.name ?? '');
