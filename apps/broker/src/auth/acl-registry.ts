@@ -51,7 +51,7 @@ export class AclRegistry {
   async setEntries(subject: string, entries: readonly PolicyEntry[]): Promise<Acl> {
     assertSubject(subject);
     const valid = entries.map(validEntry);
-    if (valid.length === 0) throw new UserRegistryError('BROKER_ERR_INVALID_USER', 'an ACL needs at least one resource');
+    if (valid.length === 0) throw new UserRegistryError('BROKER_ERR_INVALID_ACL', 'an ACL needs at least one resource');
     const resources = new Set(valid.map((entry) => entry.resource));
     const kept = (this.acls.get(subject)?.entries ?? []).filter((entry) => !resources.has(entry.resource));
     const acl = { subject, entries: [...kept, ...valid] };
@@ -79,24 +79,24 @@ export class AclRegistry {
 
 function assertSubject(subject: string): void {
   if (!/^User:[a-zA-Z0-9_-]{1,64}$/.test(subject))
-    throw new UserRegistryError('BROKER_ERR_INVALID_USER', `subject ${JSON.stringify(subject)} must be User:<username>`);
+    throw new UserRegistryError('BROKER_ERR_INVALID_ACL', `subject ${JSON.stringify(subject)} must be User:<username>`);
 }
 
 function validEntry(entry: PolicyEntry): PolicyEntry {
   if (typeof entry.resource !== 'string' || !parseResource(entry.resource)) {
     throw new UserRegistryError(
-      'BROKER_ERR_INVALID_USER',
+      'BROKER_ERR_INVALID_ACL',
       `resource ${JSON.stringify(entry.resource)} must be Topic:<name>, Group:<name>, a prefix such as Topic:order*, Topic:* or *`,
     );
   }
   const actions = (Array.isArray(entry.actions) ? entry.actions : []).map((action) => normalizeAction(String(action)));
   if (actions.length === 0)
-    throw new UserRegistryError('BROKER_ERR_INVALID_USER', `the entry for ${entry.resource} needs at least one action (${ACTIONS.join(', ')})`);
+    throw new UserRegistryError('BROKER_ERR_INVALID_ACL', `the entry for ${entry.resource} needs at least one action (${ACTIONS.join(', ')})`);
   const decision = normalizeDecision(String(entry.decision));
   const sourceIps = Array.isArray(entry.sourceIps) ? entry.sourceIps.map(String) : [];
   for (const ip of sourceIps) {
     if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(ip))
-      throw new UserRegistryError('BROKER_ERR_INVALID_USER', `source IP ${JSON.stringify(ip)} must be an address or an IPv4 CIDR block`);
+      throw new UserRegistryError('BROKER_ERR_INVALID_ACL', `source IP ${JSON.stringify(ip)} must be an address or an IPv4 CIDR block`);
   }
   return { resource: entry.resource, actions, sourceIps, decision };
 }
@@ -104,14 +104,14 @@ function validEntry(entry: PolicyEntry): PolicyEntry {
 /** Apache's Action.getByName is case-insensitive. */
 export function normalizeAction(name: string): Action {
   const action = ACTIONS.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
-  if (!action) throw new UserRegistryError('BROKER_ERR_INVALID_USER', `action ${JSON.stringify(name)} must be one of ${ACTIONS.join(', ')}`);
+  if (!action) throw new UserRegistryError('BROKER_ERR_INVALID_ACL', `action ${JSON.stringify(name)} must be one of ${ACTIONS.join(', ')}`);
   return action;
 }
 
 export function normalizeDecision(name: string): Decision {
   if (name.toLowerCase() === 'allow') return 'Allow';
   if (name.toLowerCase() === 'deny') return 'Deny';
-  throw new UserRegistryError('BROKER_ERR_INVALID_USER', `decision ${JSON.stringify(name)} must be Allow or Deny`);
+  throw new UserRegistryError('BROKER_ERR_INVALID_ACL', `decision ${JSON.stringify(name)} must be Allow or Deny`);
 }
 
 function validAcl(acl: Acl): Acl {

@@ -18,10 +18,10 @@ export const USERS_FILE = 'users.json';
 
 const USERNAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
-/** A bad user definition or an unknown user; the admin API answers 400 or 404. */
+/** A bad user or ACL definition, or an unknown or existing user; the admin API answers 400, 404 or 409. */
 export class UserRegistryError extends Error {
   constructor(
-    readonly code: 'BROKER_ERR_INVALID_USER' | 'BROKER_ERR_USER_NOT_FOUND' | 'BROKER_ERR_USER_EXISTS',
+    readonly code: 'BROKER_ERR_INVALID_USER' | 'BROKER_ERR_USER_NOT_FOUND' | 'BROKER_ERR_USER_EXISTS' | 'BROKER_ERR_INVALID_ACL',
     message: string,
   ) {
     super(message);
