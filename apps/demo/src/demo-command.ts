@@ -18,6 +18,8 @@ export interface DemoCommandOptions {
   dataDir: string;
   /** Free loopback ports instead of DEMO_DEFAULTS.ports (a test beside someone's demo). */
   freePorts?: boolean;
+  /** Authentication and authorization on the broker, a user and ACL per service (DemoStackOptions.acl). */
+  acl?: boolean;
 }
 
 /**
@@ -38,7 +40,16 @@ export async function runDemo(options: DemoCommandOptions): Promise<number> {
   let stack: DemoStack | undefined;
   try {
     const merchantCallbackUrl = await proxy.start();
-    stack = await DemoStack.start({ build: toolchain.build, postgres: toolchain.postgres, timeline, label: 'story', workDir, ports, merchantCallbackUrl });
+    stack = await DemoStack.start({
+      build: toolchain.build,
+      postgres: toolchain.postgres,
+      timeline,
+      label: 'story',
+      workDir,
+      ports,
+      merchantCallbackUrl,
+      acl: options.acl,
+    });
     await runStory(stack, proxy, timeline);
     timeline.heading('Checking the invariants (waiting for the system to settle)');
     const verdict = await verifyStack(stack, DEMO_DEFAULTS.settleTimeoutMs);

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DemoBuild, DemoApp } from './demo-build';
 import { DemoDatabases, DemoPostgres } from './demo-postgres';
-import { DEMO_DEFAULTS, DEMO_TOPICS, DEMO_GROUPS } from './demo.defaults';
+import { DEMO_ACL, DEMO_DEFAULTS, DEMO_TOPICS, DEMO_GROUPS } from './demo.defaults';
 import { ManagedProcess } from './managed-process';
 import { Timeline } from './timeline';
 import { freePort } from '@app/testkit';
@@ -34,6 +34,12 @@ export interface DemoStackOptions {
   buyers?: Record<string, number>;
   /** Extra environment per service (FAULTS=..., LOG_LEVEL=...). */
   env?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
+  /**
+   * Authentication and authorization on (`npm run demo -- --acl`): the broker starts with a super
+   * user only the runner knows, each service gets a user of its own with exactly the ACL entries
+   * DEMO_ACL lists, and the runner's admin calls go with the super user's credentials.
+   */
+  acl?: boolean;
 }
 
 const READY_LINE: Record<DemoApp, RegExp> = {
@@ -54,6 +60,12 @@ export class DemoStack {
   readonly admin: AdminClient;
   readonly urls: { orderService: string; payService: string; brokerAdmin: string; brokerGrpc: string };
   readonly callbackSecret = `whsec_${randomBytes(24).toString('base64')}`;
+  /** With `acl`: the broker users' secrets (the runner's super user, then one per service), made for this run. */
+  private readonly secrets: Record<'admin' | ServiceName, string> = {
+    admin: randomBytes(12).toString('hex'),
+    'order-service': randomBytes(12).toString('hex'),
+    'pay-service': randomBytes(12).toString('hex'),
+  };
   readonly buyers: Record<string, number>;
 
   private constructor(
@@ -69,7 +81,7 @@ export class DemoStack {
       brokerAdmin: `http://${host}:${ports.brokerAdmin}`,
       brokerGrpc: `${host}:${ports.brokerGrpc}`,
     };
-    this.admin = new AdminClient(this.urls.brokerAdmin);
+    this.admin = new AdminClient(this.urls.brokerAdmin, fetch, options.acl ? { accessKey: DEMO_ACL.adminUser, secretKey: this.secrets.admin } : undefined);
     const brokerArgs = ['--config', join(options.workDir, 'broker.conf'), '--store', join(options.workDir, 'broker-store')];
     brokerArgs.push('--port', String(ports.brokerGrpc), '--http-port', String(ports.brokerAdmin), '--host', host);
     this.processes = {
@@ -84,14 +96,20 @@ export class DemoStack {
   static async start(options: DemoStackOptions): Promise<DemoStack> {
     await mkdir(join(options.workDir, 'logs'), { recursive: true });
     const ports = options.ports;
-    const settings = Object.entries({ ...DEMO_DEFAULTS.broker, ...options.brokerSettings }).map(([key, value]) => `${key}=${value}\n`);
-    await writeFile(join(options.workDir, 'broker.conf'), settings.join(''));
     options.timeline.add('runner', `creating databases on ${options.postgres.description}`);
     const databases = await options.postgres.createDatabases(options.label);
     const stack = new DemoStack(options, ports, databases);
+    const settings: Record<string, string | number> = { ...DEMO_DEFAULTS.broker, ...options.brokerSettings, ...stack.aclSettings() };
+    await writeFile(
+      join(options.workDir, 'broker.conf'),
+      Object.entries(settings)
+        .map(([key, value]) => `${key}=${value}\n`)
+        .join(''),
+    );
     try {
       await stack.startApp('broker');
       await stack.createTopics();
+      if (options.acl) await stack.createServiceUsers();
       await Promise.all([stack.startApp('pay-service'), stack.startApp('order-service')]);
     } catch (error) {
       await stack.stop();
@@ -163,6 +181,38 @@ export class DemoStack {
     this.timeline.add('runner', `consumer groups created: ${DEMO_GROUPS.join(', ')}`);
   }
 
+  /** broker.conf lines that turn authentication and authorization on, with the runner's super user. */
+  private aclSettings(): Record<string, string> {
+    if (!this.options.acl) return {};
+    return {
+      authenticationEnabled: 'true',
+      authorizationEnabled: 'true',
+      initAuthenticationUser: JSON.stringify({ username: DEMO_ACL.adminUser, password: this.secrets.admin }),
+    };
+  }
+
+  /** One broker user per service with DEMO_ACL's entries (what `mqadmin createUser` and `createAcl` do). */
+  private async createServiceUsers(): Promise<void> {
+    for (const [service, access] of Object.entries(DEMO_ACL.services) as Array<[ServiceName, (typeof DEMO_ACL.services)[ServiceName]]>) {
+      await this.admin.post(['users'], { username: service, password: this.secrets[service] });
+      const entries = [
+        ...access.publish.map((topic) => ({ resource: `Topic:${topic}`, actions: ['Pub'], decision: 'Allow' })),
+        ...access.subscribe.map((topic) => ({ resource: `Topic:${topic}`, actions: ['Sub'], decision: 'Allow' })),
+        { resource: `Group:${service}`, actions: ['Sub'], decision: 'Allow' },
+      ];
+      // A topic both published and consumed gets one entry with both actions (entries are per resource).
+      const merged = new Map<string, { resource: string; actions: string[]; decision: string }>();
+      for (const entry of entries) merged.set(entry.resource, { ...entry, actions: [...(merged.get(entry.resource)?.actions ?? []), ...entry.actions] });
+      await this.admin.put(['acls', `User:${service}`], { entries: [...merged.values()] });
+    }
+    this.timeline.add('runner', `broker users and ACLs created: ${Object.keys(DEMO_ACL.services).join(', ')} (authentication and authorization on)`);
+  }
+
+  /** MQ_ACCESS_KEY / MQ_SECRET_KEY of a service's broker user, with `acl`. */
+  private credentialsEnv(service: ServiceName): NodeJS.ProcessEnv {
+    return this.options.acl ? { MQ_ACCESS_KEY: service, MQ_SECRET_KEY: this.secrets[service] } : {};
+  }
+
   private managed(app: DemoApp, args: string[], env: NodeJS.ProcessEnv): ManagedProcess {
     const { build, workDir } = this.options;
     return new ManagedProcess({
@@ -182,6 +232,7 @@ export class DemoStack {
     const o = this.options;
     return {
       ...commonEnv(this.ports.orderService, this.databases.ordersUrl, this.urls.brokerGrpc),
+      ...this.credentialsEnv('order-service'),
       ORDER_TIMEOUT_MS: String(o.orderTimeoutMs ?? DEMO_DEFAULTS.orderTimeoutMs),
       PAY_SERVICE_URL: this.urls.payService,
       CALLBACK_SECRET: this.callbackSecret,
@@ -195,6 +246,7 @@ export class DemoStack {
     const o = this.options;
     return {
       ...commonEnv(this.ports.payService, this.databases.paymentsUrl, this.urls.brokerGrpc),
+      ...this.credentialsEnv('pay-service'),
       MERCHANT_CALLBACK_URL: o.merchantCallbackUrl ?? `${this.urls.orderService}/callbacks/payment`,
       CALLBACK_SECRET: this.callbackSecret,
       NOTIFY_ALLOW_LOOPBACK: 'true',

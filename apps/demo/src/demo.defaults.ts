@@ -38,3 +38,16 @@ export const DEMO_TOPICS: ReadonlyArray<{ name: string; messageType: 'TRANSACTIO
  * group, named after it): neither is FIFO, and both dead-letter after 16 deliveries.
  */
 export const DEMO_GROUPS: readonly string[] = ['order-service', 'pay-service'];
+
+/**
+ * With `--acl`: the broker's first super user (the runner's own, for the admin API), and what each
+ * service's broker user may do: publish its own topics, subscribe its group to the topics it
+ * consumes (check-backs only reach a producer for topics it may publish to).
+ */
+export const DEMO_ACL = {
+  adminUser: 'rocketmq',
+  services: {
+    'order-service': { publish: ['order-created', 'order-closed', 'order-timeout'], subscribe: ['order-timeout', 'payment-succeeded'] },
+    'pay-service': { publish: ['payment-succeeded'], subscribe: ['order-created', 'order-closed'] },
+  },
+} as const;

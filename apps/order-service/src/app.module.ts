@@ -44,6 +44,7 @@ export class AppModule {
         MqModule.forRoot({
           isGlobal: true,
           endpoints: config.mqEndpoints,
+          credentials: config.mqCredentials,
           consumers: {
             retryDelaysMs: config.consumerRetryDelaysMs,
             longPollingTimeoutMs: config.consumerLongPollingTimeoutMs,

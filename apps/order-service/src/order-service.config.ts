@@ -1,6 +1,7 @@
 import type { LogLevel } from '@nestjs/common';
 import { type FaultPoint, parseFaults } from '@app/faults';
 import { ORDER_SERVICE_DEFAULTS } from './order-service.defaults';
+import { MqCredentials, mqCredentialsFromEnv } from '@app/mq';
 
 /** Injection token of the OrderServiceConfig (provided globally by AppModule.forRoot). */
 export const ORDER_SERVICE_CONFIG = Symbol('ORDER_SERVICE_CONFIG');
@@ -11,6 +12,8 @@ export interface OrderServiceConfig {
   host: string;
   databaseUrl: string;
   mqEndpoints: string;
+  /** Broker credentials (env `MQ_ACCESS_KEY`, `MQ_SECRET_KEY`), for a broker with authentication on. */
+  mqCredentials: MqCredentials | undefined;
   /** Fault points (env `FAULTS`, `name` or `name:N` comma list): name -> the occurrence that kills. */
   faults: ReadonlyMap<FaultPoint, number>;
   logLevels: LogLevel[];
@@ -53,6 +56,7 @@ export function loadOrderServiceConfig(env: Environment = process.env): OrderSer
     host: text(env, 'HOST') ?? defaults.host,
     databaseUrl,
     mqEndpoints: text(env, 'MQ_ENDPOINTS') ?? defaults.mqEndpoints,
+    mqCredentials: credentials(env),
     faults: faults(env),
     logLevels: logLevels(text(env, 'LOG_LEVEL') ?? defaults.logLevel),
     orderTimeoutMs: integer(env, 'ORDER_TIMEOUT_MS', defaults.orderTimeoutMs),
@@ -92,4 +96,12 @@ function logLevels(level: string): LogLevel[] {
   const index = LOG_LEVELS.indexOf((level === 'info' ? 'log' : level) as LogLevel);
   if (index < 0) throw new OrderServiceConfigError(`invalid LOG_LEVEL ${JSON.stringify(level)}: expected one of ${LOG_LEVELS.join(', ')} (or info)`);
   return LOG_LEVELS.slice(0, index + 1);
+}
+
+function credentials(env: Environment): MqCredentials | undefined {
+  try {
+    return mqCredentialsFromEnv(env);
+  } catch (error) {
+    throw new OrderServiceConfigError((error as Error).message);
+  }
 }

@@ -46,6 +46,7 @@ export class AppModule {
         MqModule.forRoot({
           isGlobal: true,
           endpoints: config.mqEndpoints,
+          credentials: config.mqCredentials,
           producer: { topics: [PAYMENT_SUCCEEDED_TOPIC] },
           consumers: {
             retryDelaysMs: config.consumerRetryDelaysMs,

@@ -1,6 +1,7 @@
 import type { LogLevel } from '@nestjs/common';
 import { type FaultPoint, parseFaults } from '@app/faults';
 import { PAY_SERVICE_DEFAULTS } from './pay-service.defaults';
+import { MqCredentials, mqCredentialsFromEnv } from '@app/mq';
 
 /** Injection token of the PayServiceConfig the application was started with. */
 export const PAY_SERVICE_CONFIG = Symbol('PAY_SERVICE_CONFIG');
@@ -11,6 +12,8 @@ export interface PayServiceConfig {
   host: string;
   databaseUrl: string;
   mqEndpoints: string;
+  /** Broker credentials (env `MQ_ACCESS_KEY`, `MQ_SECRET_KEY`), for a broker with authentication on. */
+  mqCredentials: MqCredentials | undefined;
   /** Fault points to fire (`FAULTS`): name -> the occurrence that fires (1 = the first). */
   faults: ReadonlyMap<FaultPoint, number>;
   /** LOG_LEVEL and every more severe Nest level. */
@@ -51,6 +54,7 @@ export function loadPayServiceConfig(env: NodeJS.ProcessEnv = process.env): PayS
     host: value('HOST') ?? PAY_SERVICE_DEFAULTS.host,
     databaseUrl,
     mqEndpoints: value('MQ_ENDPOINTS') ?? PAY_SERVICE_DEFAULTS.mqEndpoints,
+    mqCredentials: credentials(env),
     faults: parseFaultsVariable(value('FAULTS') ?? ''),
     logLevels: parseLogLevel(value('LOG_LEVEL') ?? PAY_SERVICE_DEFAULTS.logLevel),
     merchantCallbackUrl: value('MERCHANT_CALLBACK_URL') ?? PAY_SERVICE_DEFAULTS.merchantCallbackUrl,
@@ -118,4 +122,12 @@ function parseBoolean(name: string, raw: string | undefined, fallback: boolean):
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
   throw new PayServiceConfigError(`${name}: expected true or false, got ${JSON.stringify(raw)}`);
+}
+
+function credentials(env: NodeJS.ProcessEnv): MqCredentials | undefined {
+  try {
+    return mqCredentialsFromEnv(env);
+  } catch (error) {
+    throw new PayServiceConfigError((error as Error).message);
+  }
 }

@@ -16,6 +16,8 @@ export { MQ_MODULE_OPTIONS } from './mq.module-definition';
 export { type ResolvedMqOptions, MQ_DEFAULTS, resolveMqOptions } from './mq.defaults';
 /** Module options. */
 export type { MqModuleOptions } from './mq.options';
+/** ACL credentials, and reading them from MQ_ACCESS_KEY / MQ_SECRET_KEY. */
+export { type MqCredentials, mqCredentialsFromEnv } from './mq-credentials';
 /** Injectable producer: `send(topic, payload, options)`, optional batching (`producer.lingerMs`). */
 export { MqProducer } from './mq.producer';
 /** Injectable transactional producer: `sendHalf()`, `registerChecker(topic, checker)`. */

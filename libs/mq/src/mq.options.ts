@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import { MqSerializer } from './mq-serializer';
+import type { MqCredentials } from './mq-credentials';
 
 /**
  * Options of `MqModule.forRoot()` / `forRootAsync()`. Defaults live in `mq.defaults.ts`
@@ -11,7 +12,7 @@ export interface MqModuleOptions {
   /** RocketMQ namespace (default ''). */
   namespace?: string;
   /** Access key and secret for ACL-enabled clusters (none by default). */
-  credentials?: { accessKey: string; accessSecret: string; securityToken?: string };
+  credentials?: MqCredentials;
   /** TLS to the endpoints (default false). */
   tls?: boolean;
   /** Timeout of one RPC (default 3000 ms). */

@@ -87,6 +87,30 @@ export const DOUBLE_PAY_SCENARIO: Scenario = {
   },
 };
 
+/**
+ * Broker authentication and authorization on (`npm run demo -- --acl`): each service signs as its
+ * own broker user and may only publish its own topics and consume its own group's, so the whole
+ * flow, check-back registration included, must fit the ACL entries DEMO_ACL lists; a caller
+ * without credentials is refused.
+ */
+export const ACL_SCENARIO: Scenario = {
+  name: 'acl',
+  title: 'broker authentication and ACLs on, each service under its own user -> a paid order, as without',
+  fast: true,
+  stack: { acl: true },
+  run: async (context) => {
+    const { stack, shop, timeline } = context;
+    const anonymous = await fetch(`${stack.urls.brokerAdmin}/topics`);
+    timeline.add('client', `GET /topics on the broker admin API without credentials -> ${anonymous.status}`);
+    context.expect('the admin API refuses a caller without credentials', anonymous.status === 401, String(anonymous.status));
+    const order = await createKnownOrder(context, 'alice', 3_300);
+    const paid = await shop.pay(order.id);
+    context.expect('the payment is accepted', paid.status === 201, String(paid.status));
+    await waitUntil('the order is PAID', async () => (await orderStatus(context, order.id)) === 'PAID', 30_000);
+    context.expect('exactly one payment', (await paymentCount(stack, order.id)) === 1);
+  },
+};
+
 async function groupBacklog(admin: AdminClient, group: string): Promise<number> {
   const detail = await admin.get<{ totalLag: number; inFlight: number }>(['groups', group]);
   return detail.totalLag + detail.inFlight;

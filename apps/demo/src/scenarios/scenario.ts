@@ -22,7 +22,7 @@ export interface Scenario {
   /** Part of the fast subset `npm test` runs (test/demo-scenarios.e2e-spec.ts). */
   fast: boolean;
   /** Stack options over the scenario defaults (env per service, broker settings, order timeout). */
-  stack?: Partial<Pick<DemoStackOptions, 'env' | 'brokerSettings' | 'orderTimeoutMs' | 'reconcileAfterMs' | 'notifyRetryLadderMs'>>;
+  stack?: Partial<Pick<DemoStackOptions, 'env' | 'brokerSettings' | 'orderTimeoutMs' | 'reconcileAfterMs' | 'notifyRetryLadderMs' | 'acl'>>;
   /** Pay-service notifies through a CallbackProxy refusing the first N attempts of each notification. */
   proxyFailFirst?: number;
   /** How long the invariants may take to settle after the script (default DEMO_DEFAULTS.settleTimeoutMs). */
