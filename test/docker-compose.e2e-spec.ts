@@ -1,9 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { parseBrokerCommandLine } from '../apps/broker/src/config/broker-command-line';
 import { loadBrokerConfig } from '../apps/broker/src/config/broker-config-loader';
-import { DEMO_TOPICS, DEMO_GROUPS } from '../apps/demo/src/demo.defaults';
+import { DEMO_ACL, DEMO_TOPICS, DEMO_GROUPS } from '../apps/demo/src/demo.defaults';
 import { loadOrderServiceConfig } from '../apps/order-service/src/order-service.config';
 import { loadPayServiceConfig } from '../apps/pay-service/src/pay-service.config';
 import { ORDER_SERVICE_GROUP } from '../apps/order-service/src/order-service.topics';
@@ -55,7 +56,10 @@ function publishedContainerPorts(name: string): number[] {
 
 describe('docker-compose.yml against the apps (parsed only: no Docker engine here)', () => {
   const brokerArgs = commandOf('broker').slice(2);
-  const broker = loadBrokerConfig({ commandLine: parseBrokerCommandLine(brokerArgs).settings }).config;
+  const brokerCommandLine = parseBrokerCommandLine(brokerArgs);
+  // The broker.conf the container reads is a file of this repository, mounted read-only.
+  const confMount = (services.broker.volumes ?? []).map((volume) => volume.split(':')).find(([, target]) => target === brokerCommandLine.configFile);
+  const broker = loadBrokerConfig({ configFile: confMount && join(ROOT, confMount[0]), commandLine: brokerCommandLine.settings }).config;
 
   it("publishes every port on the host's loopback only", () => {
     const published = Object.entries(services).flatMap(([name, service]) => (service.ports ?? []).map((mapping) => `${name} ${mapping}`));
@@ -80,8 +84,11 @@ describe('docker-compose.yml against the apps (parsed only: no Docker engine her
     const imageConfig = JSON.parse(read(loop![2])) as { extends: string; exclude: string[] };
     expect(imageConfig.extends).toBe('../tsconfig.build.json');
     expect(dockerfile).toContain(`COPY ${loop![2]} ./docker/`);
+    // The image runs the broker as the compose file does, less the broker.conf only the compose file mounts.
     const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)![1];
-    expect(JSON.parse(cmd)).toEqual(commandOf('broker'));
+    const composeCommand = commandOf('broker');
+    const config = composeCommand.indexOf('--config');
+    expect(JSON.parse(cmd)).toEqual([...composeCommand.slice(0, config), ...composeCommand.slice(config + 2)]);
   });
 
   it('the broker listens on all interfaces where the compose file publishes and health-checks it', () => {
@@ -136,7 +143,8 @@ describe('docker-compose.yml against the apps (parsed only: no Docker engine her
 
   it('every environment variable the compose file sets is one the service reads', () => {
     for (const name of ['order-service', 'pay-service']) {
-      const config = read(`apps/${name}/src/${name}.config.ts`);
+      // MQ_ACCESS_KEY and MQ_SECRET_KEY are read by libs/mq's mqCredentialsFromEnv, which the config calls.
+      const config = read(`apps/${name}/src/${name}.config.ts`) + read('libs/mq/src/mq-credentials.ts').replace(/env\.(MQ_\w+)/g, "'$1'");
       for (const variable of Object.keys(services[name].environment!))
         expect({ variable, read: config.includes(`'${variable}'`) }).toEqual({ variable, read: true });
     }
@@ -159,5 +167,32 @@ describe('docker-compose.yml against the apps (parsed only: no Docker engine her
     expect(services['pay-service'].depends_on).toEqual(expected);
     expect(services.postgres.volumes).toContain('./docker/postgres-init:/docker-entrypoint-initdb.d:ro');
     expect(services.postgres.healthcheck!.test).toEqual(['CMD', 'pg_isready', '-U', 'demo', '-d', 'payments']);
+  });
+  it("runs the broker with authentication and authorization on; the topics step gives each service the user it signs as and exactly DEMO_ACL's grants", () => {
+    expect(confMount?.[0]).toBe('./docker/broker.conf');
+    expect(broker).toMatchObject({ authenticationEnabled: true, authorizationEnabled: true });
+    const superUser = JSON.parse(broker.initAuthenticationUser) as { username: string; password: string };
+    expect(services.topics.environment).toEqual({ MQADMIN_ACCESS_KEY: superUser.username, MQADMIN_SECRET_KEY: superUser.password });
+    // The step's script, with each mqadmin call printed instead of run.
+    const script = (services.topics.command as string[]).join(' ').replace(/\$\$/g, '$').replaceAll('node dist/apps/broker/src/cli/mqadmin.js', 'echo mqadmin');
+    const calls = execFileSync('sh', ['-c', script], { encoding: 'utf8' }).trim().split('\n');
+    const flag = (call: string, name: string): string => new RegExp(`${name} (\\S+)`).exec(call)![1];
+    for (const name of ['order-service', 'pay-service'] as const) {
+      const env = services[name].environment!;
+      expect(env.MQ_ACCESS_KEY).toBe(name);
+      const created = calls.find((call) => call.startsWith('mqadmin createUser') && flag(call, '-u') === name)!;
+      expect(flag(created, '-p')).toBe(env.MQ_SECRET_KEY);
+      const grants = calls
+        .filter((call) => call.startsWith('mqadmin createAcl') && flag(call, '-s') === `User:${name}`)
+        .map((call) => `${flag(call, '-r')} ${flag(call, '-a')} ${flag(call, '-d')}`)
+        .sort();
+      const access = DEMO_ACL.services[name];
+      const actions = (topic: string): string =>
+        [(access.publish as readonly string[]).includes(topic) ? 'Pub' : '', (access.subscribe as readonly string[]).includes(topic) ? 'Sub' : '']
+          .filter(Boolean)
+          .join(',');
+      const expected = [...new Set([...access.publish, ...access.subscribe])].map((topic) => `Topic:${topic} ${actions(topic)} Allow`);
+      expect(grants).toEqual([...expected, `Group:${name} Sub Allow`].sort());
+    }
   });
 });
