@@ -12,6 +12,7 @@ const MIB = 1024 * 1024;
 /** Small segments keep the requests near the store's batch limit a few MiB. */
 const SEGMENT_BYTES = 4 * MIB;
 const IN_FLIGHT_SEND_BYTES = 2 * MIB;
+const IN_FLIGHT_SEND_BYTES_PER_CONNECTION = 1.75 * MIB;
 
 /**
  * How the broker refuses what it has no room for: a long poll past the waiter bound and a send
@@ -26,7 +27,12 @@ describe('gRPC busy statuses and request limits', () => {
     broker = await startTestBroker(
       { segmentSizeBytes: SEGMENT_BYTES },
       {
-        messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 5_000, maxInFlightSendBytes: IN_FLIGHT_SEND_BYTES },
+        messaging: {
+          minLongPollingTimeoutMs: 100,
+          maxLongPollingTimeoutMs: 5_000,
+          maxInFlightSendBytes: IN_FLIGHT_SEND_BYTES,
+          maxInFlightSendBytesPerConnection: IN_FLIGHT_SEND_BYTES_PER_CONNECTION,
+        },
         delivery: { maxLongPollingWaiters: 1 },
       },
     );
@@ -148,6 +154,34 @@ describe('gRPC busy statuses and request limits', () => {
     } finally {
       open();
       spy.mockRestore();
+    }
+  });
+  it("bounds one connection's share of the in-flight bytes: its next send is refused while another connection's is served", async () => {
+    const other = new RawMessagingClient(broker.grpcEndpoint, undefined, undefined, { 'grpc.use_local_subchannel_pool': 1 });
+    const store = broker.broker.store;
+    const append = store.append.bind(store);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let held = 0;
+    const spy = jest.spyOn(store, 'append').mockImplementationOnce(async (messages) => {
+      held++;
+      await gate;
+      return append(messages);
+    });
+    try {
+      const first = client.unary<SendMessageResponse>('SendMessage', { messages: [bulkMessage(1.5 * MIB)] });
+      while (held === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      // 1.5 + 0.4 MiB fits the 2 MiB total but not this connection's 1.75 MiB share.
+      const refused = await client.unary<SendMessageResponse>('SendMessage', { messages: [bulkMessage(0.4 * MIB)] });
+      expect(refused.status).toEqual({ code: 'TOO_MANY_REQUESTS', message: 'flow limit' });
+      expect((await other.unary<SendMessageResponse>('SendMessage', { messages: [bulkMessage(0.4 * MIB)] })).status.code).toBe('OK');
+      open();
+      expect((await first).status.code).toBe('OK');
+      expect((await client.unary<SendMessageResponse>('SendMessage', { messages: [bulkMessage(0.4 * MIB)] })).status.code).toBe('OK');
+    } finally {
+      open();
+      spy.mockRestore();
+      other.close();
     }
   });
 });

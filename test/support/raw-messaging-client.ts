@@ -1,4 +1,4 @@
-import { ChannelCredentials, ClientDuplexStream, ClientReadableStream, credentials, Client, Metadata, MethodDefinition } from '@grpc/grpc-js';
+import { ChannelCredentials, ChannelOptions, ClientDuplexStream, ClientReadableStream, credentials, Client, Metadata, MethodDefinition } from '@grpc/grpc-js';
 import { loadMessagingService } from '../../apps/broker/src/grpc/proto-loader';
 import { TelemetryCommand } from '../../apps/broker/src/grpc/messaging.types';
 
@@ -25,8 +25,10 @@ export class RawMessagingClient {
     endpoint: string,
     readonly clientId = `raw-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     channelCredentials: ChannelCredentials = credentials.createInsecure(),
+    /** grpc-js channel options; `{ 'grpc.use_local_subchannel_pool': 1 }` gives this client a connection of its own. */
+    channelOptions: ChannelOptions = {},
   ) {
-    this.client = new Client(endpoint, channelCredentials);
+    this.client = new Client(endpoint, channelCredentials, channelOptions);
   }
 
   unary<Response>(method: string, request: object, options: RawCallOptions = {}): Promise<Response> {

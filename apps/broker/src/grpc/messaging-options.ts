@@ -60,6 +60,8 @@ export interface MessagingOptions {
    * which does not bound memory when requests are large.
    */
   maxInFlightSendBytes: number;
+  /** The share of it one connection may hold (the project's own bound: one fast producer cannot starve the others). */
+  maxInFlightSendBytesPerConnection: number;
   /** On stop, how long in-flight calls may take to finish before they are cancelled. */
   shutdownGraceMs: number;
 }

@@ -262,10 +262,12 @@ export class MessagingServer {
 
   /** What a handler knows about a new call. */
   private contextOf(rpc: string, call: ServerCall, signal?: AbortSignal): RequestContext {
+    const peer = call.getPeer();
     return {
       rpc,
       clientId: headerValue(call.metadata, CLIENT_ID_HEADER),
-      peerHost: peerHostOf(call.getPeer()),
+      peerHost: peerHostOf(peer),
+      peer,
       signal,
       logger: this.logger,
       cancelled: () => call.cancelled,

@@ -33,6 +33,8 @@ export const MESSAGING_DEFAULTS: Readonly<MessagingOptions> = {
   maxInboundMessageBytes: 130 * 1024 * 1024,
   /** 128 MiB: two of the largest batches a 64 MiB-segment store takes, or thousands of ordinary ones. */
   maxInFlightSendBytes: 128 * 1024 * 1024,
+  /** 64 MiB: half of the total, still one of the largest batches. */
+  maxInFlightSendBytesPerConnection: 64 * 1024 * 1024,
   /** 5 s: long polls are ended at once on stop, so only ordinary calls use it. */
   shutdownGraceMs: 5_000,
 };

@@ -16,6 +16,8 @@ export interface RequestContext {
   readonly clientId: string;
   /** The client's address without port, e.g. `127.0.0.1`. */
   readonly peerHost: string;
+  /** The connection's peer, address and port (`127.0.0.1:53412`): one per HTTP/2 connection. */
+  readonly peer: string;
   /** The authenticated user, with authentication on (set before the handler runs). */
   principal?: User;
   /**

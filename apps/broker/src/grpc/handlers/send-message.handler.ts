@@ -21,24 +21,25 @@ import { encodeRecallHandle } from '../recall-handle';
  * TRANSACTION, to a TRANSACTION topic) to the transaction layer as a half message: its entry then
  * carries the transaction id the client ends the transaction with.
  *
- * The body bytes of requests being processed at once are bounded (`maxInFlightSendBytes`): past
- * it a request is answered TOO_MANY_REQUESTS "flow limit" at once, and the client retries later.
+ * The body bytes of requests being processed at once are bounded, in total (`maxInFlightSendBytes`)
+ * and per connection (`maxInFlightSendBytesPerConnection`): past either a request is answered
+ * TOO_MANY_REQUESTS "flow limit" at once, and the client retries later.
  */
 export class SendMessageHandler implements UnaryHandler<SendMessageRequest, SendMessageResponse> {
   private readonly inFlight: InFlightBytesLimit;
 
   constructor(private readonly parts: MessagingParts) {
-    this.inFlight = new InFlightBytesLimit(parts.options.maxInFlightSendBytes);
+    this.inFlight = new InFlightBytesLimit(parts.options.maxInFlightSendBytes, parts.options.maxInFlightSendBytesPerConnection);
   }
 
   async handle(request: SendMessageRequest, context: RequestContext): Promise<SendMessageResponse> {
     const messages = request.messages ?? [];
     const bytes = bodyBytesOf(messages);
-    if (!this.inFlight.tryAcquire(bytes)) return this.failure(Statuses.flowLimit());
+    if (!this.inFlight.tryAcquire(bytes, context.peer)) return this.failure(Statuses.flowLimit());
     try {
       return await this.send(messages, context);
     } finally {
-      this.inFlight.release(bytes);
+      this.inFlight.release(bytes, context.peer);
     }
   }
 
