@@ -98,6 +98,7 @@ export class Broker {
       ...MESSAGING_DEFAULTS,
       minLongPollingTimeoutMs: config.minLongPollingTimeoutMs,
       maxLongPollingTimeoutMs: config.maxLongPollingTimeoutMs,
+      maxConnections: config.maxConnections,
       ...tuning.messaging,
     };
     this.store = new FileMessageStore(storeOptionsFromConfig(config), logger.child({ component: 'store' }));

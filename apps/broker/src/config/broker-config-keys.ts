@@ -59,6 +59,7 @@ const FIELDS: { [F in keyof BrokerConfig]: FieldSpec<BrokerConfig[F]> } = {
   initAuthenticationUser: { kind: 'text' },
   authenticationMaxClockSkewMs: { kind: 'positive-integer' },
   authorizationEnabled: { kind: 'boolean' },
+  maxConnections: { kind: 'positive-integer' },
 };
 
 const FIELD_BY_KEY: ReadonlyMap<string, keyof BrokerConfig> = new Map(

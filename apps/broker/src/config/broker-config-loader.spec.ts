@@ -57,6 +57,7 @@ describe('loadBrokerConfig', () => {
       initAuthenticationUser: '',
       authenticationMaxClockSkewMs: 900_000,
       authorizationEnabled: false,
+      maxConnections: 10_000,
     };
     expect(loadBrokerConfig({})).toEqual({ config: expected, warnings: [] });
   });

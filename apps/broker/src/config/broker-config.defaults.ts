@@ -71,4 +71,6 @@ export const BROKER_CONFIG_DEFAULTS: Readonly<BrokerConfig> = {
   authenticationMaxClockSkewMs: 15 * 60_000,
   /** Off, as Apache. */
   authorizationEnabled: false,
+  /** 10,000 (the messaging server's own default). */
+  maxConnections: MESSAGING_DEFAULTS.maxConnections,
 };

@@ -90,6 +90,8 @@ export interface BrokerConfig {
   initAuthenticationUser: string;
   /** A signed request further than this from the broker's clock is refused as a replay (the project's addition). */
   authenticationMaxClockSkewMs: number;
+  /** gRPC connections served at once; past it a new connection is closed at accept (the project's own bound). */
+  maxConnections: number;
   /** Whether an authenticated Normal user needs an ACL entry for each topic and group it uses (Apache's name; needs authenticationEnabled). */
   authorizationEnabled: boolean;
 }

@@ -7,6 +7,12 @@ interface Http2ServersHolder {
   http2Servers?: Map<Http2Server, { sessions?: Set<ServerHttp2Session> }>;
 }
 
+/** grpc-js's HTTP/2 servers (its private `http2Servers` map), or undefined when a grpc-js upgrade moved them. */
+export function grpcHttp2Servers(server: Server): Map<Http2Server, { sessions?: Set<ServerHttp2Session> }> | undefined {
+  const http2Servers = (server as unknown as Http2ServersHolder).http2Servers;
+  return http2Servers instanceof Map && http2Servers.size > 0 ? http2Servers : undefined;
+}
+
 /**
  * Gives every HTTP/2 connection of `server` a receive window of `windowBytes`, per stream and for
  * the connection. Call it right after bindAsync, before the first connection is served.
@@ -23,8 +29,8 @@ interface Http2ServersHolder {
  * test/grpc-flow-control.e2e-spec.ts fails.
  */
 export function applyServerFlowControlWindow(server: Server, windowBytes: number, logger: Logger): boolean {
-  const http2Servers = (server as unknown as Http2ServersHolder).http2Servers;
-  if (!(http2Servers instanceof Map) || http2Servers.size === 0) {
+  const http2Servers = grpcHttp2Servers(server);
+  if (!http2Servers) {
     logger.warn({ windowBytes }, "grpc-js's HTTP/2 servers are not reachable; connections keep the 64 KiB default flow-control window");
     return false;
   }

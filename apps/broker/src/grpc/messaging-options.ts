@@ -62,6 +62,8 @@ export interface MessagingOptions {
   maxInFlightSendBytes: number;
   /** The share of it one connection may hold (the project's own bound: one fast producer cannot starve the others). */
   maxInFlightSendBytesPerConnection: number;
+  /** gRPC connections served at once; a new one past it is closed at accept (connection-limit.ts). */
+  maxConnections: number;
   /** On stop, how long in-flight calls may take to finish before they are cancelled. */
   shutdownGraceMs: number;
 }

@@ -28,6 +28,7 @@ import { TelemetryHandler } from './handlers/telemetry.handler';
 import { UpdateOffsetHandler } from './handlers/update-offset.handler';
 import { Status, TelemetryCommand } from './messaging.types';
 import { applyServerFlowControlWindow } from './flow-control-window';
+import { applyServerConnectionLimit } from './connection-limit';
 import { maxReceiveMessageBytes } from './inbound-message-limit';
 import { MessagingParts } from './messaging-parts';
 import { loadMessagingService } from './proto-loader';
@@ -81,6 +82,8 @@ export class MessagingServer {
   private readonly server: Server;
   private state = ServerState.Created;
   private boundPort = 0;
+  /** Connections closed at accept because maxConnections were open (connection-limit.ts). */
+  refusedConnections = 0;
   /** Calls in progress (not telemetry), for the shutdown log. */
   private callsInProgress = 0;
   /** Abort controllers of the long polls in progress (ReceiveMessage, PullMessage), aborted on stop. */
@@ -113,6 +116,7 @@ export class MessagingServer {
       this.server.bindAsync(target, credentials, (error, port) => (error ? reject(error) : resolve(port)));
     });
     applyServerFlowControlWindow(this.server, this.parts.options.flowControlWindowBytes, this.logger);
+    applyServerConnectionLimit(this.server, this.parts.options.maxConnections, this.logger, () => (this.refusedConnections += 1));
     this.sessions.startExpiry();
     this.state = ServerState.Running;
     this.logger.info(

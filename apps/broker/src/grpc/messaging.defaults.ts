@@ -35,6 +35,8 @@ export const MESSAGING_DEFAULTS: Readonly<MessagingOptions> = {
   maxInFlightSendBytes: 128 * 1024 * 1024,
   /** 64 MiB: half of the total, still one of the largest batches. */
   maxInFlightSendBytesPerConnection: 64 * 1024 * 1024,
+  /** 10,000: far above what one broker's clients open, far below a process's file-descriptor limit. */
+  maxConnections: 10_000,
   /** 5 s: long polls are ended at once on stop, so only ordinary calls use it. */
   shutdownGraceMs: 5_000,
 };
