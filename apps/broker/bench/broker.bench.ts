@@ -42,6 +42,7 @@ import {
   upsertTypedTopic,
 } from './broker-bench-transaction';
 import { measureTxTransport, TxTransportFigure } from './broker-bench-tx-transport';
+import { measureOverload, OVERLOAD_CHILD_SOURCES, OVERLOAD_RSS_CEILING_MB, OverloadFigures } from './broker-bench-overload';
 import {
   BrokerBenchChild as BrokerChild,
   buildForBench,
@@ -59,7 +60,7 @@ import {
   upsertTopic,
 } from '@app/testkit';
 
-const CASES = ['echo', 'producer', 'batch', 'consume', 'latency', 'rss', 'transaction', 'tx-transport'] as const;
+const CASES = ['echo', 'producer', 'batch', 'consume', 'latency', 'rss', 'transaction', 'tx-transport', 'overload'] as const;
 type Case = (typeof CASES)[number];
 
 const USAGE = `usage: npm run bench:broker -- [--quick] [--only ${CASES.join(',')}] [--cpu-prof] [--dir DIR]
@@ -69,7 +70,8 @@ const USAGE = `usage: npm run bench:broker -- [--quick] [--only ${CASES.join(','
               T1, normal vs transactional end to end on the main broker, and T2, the check-back
               after a producer SIGKILL, on a broker child of its own with a short broker.conf);
               tx-transport runs T3, one transaction's two calls by client wire stack (official
-              client, raw grpc-js, node:http2 + protobufjs) at 1 and 32 in flight
+              client, raw grpc-js, node:http2 + protobufjs) at 1 and 32 in flight; overload runs two
+              sender processes flat out with no consumer on a broker child of its own
   --cpu-prof  run the main broker child under node --cpu-prof and print its hotspots at the end
   --dir       parent directory of the run's stores (default: <repo>/.bench)
   --ref       build the broker (apps/broker/src) from this commit, e.g. HEAD, not the working tree
@@ -182,6 +184,7 @@ interface Results {
   transaction?: TransactionThroughputFigures;
   checkBack?: CheckBackFigures;
   txTransport?: TxTransportFigure[];
+  overload?: OverloadFigures;
   mainBrokerRssMb?: number;
 }
 
@@ -312,6 +315,17 @@ function summaryRows(results: Results, options: Options): SummaryRow[] {
       target: '(diagnostic)',
       ratio: `CPU/tx client ${fixed(figure.clientCpuMsPerTx, 2)} ms (${fixed(figure.clientCpuMsPerTx / official.clientCpuMsPerTx, 2)}x official), broker ${fixed(figure.brokerCpuMsPerTx, 2)} ms`,
       verdict: '',
+    });
+  }
+  const o = results.overload;
+  if (o) {
+    const ok = o.peakRssMb <= OVERLOAD_RSS_CEILING_MB && o.failed === 0 && o.servingAfter;
+    rows.push({
+      figure: `O. overload: 2 senders flat out ${o.seconds} s, no consumer`,
+      value: `${count(o.storedPerSecond)} msgs/s, RSS peak ${fixed(o.peakRssMb, 0)} MB`,
+      target: `RSS <= ${OVERLOAD_RSS_CEILING_MB} MB, no failure, serving after`,
+      ratio: `${o.busy} busy answers, ${o.failed} failures, ${fixed(o.rssAfterMb, 0)} MB 5 s after`,
+      verdict: options.quick ? '' : ok ? 'PASS' : 'MISS',
     });
   }
   const cb = results.checkBack;
@@ -449,6 +463,16 @@ async function runBrokerCases(
   }
 }
 
+async function runOverload(build: Awaited<ReturnType<typeof buildForBench>>, runDir: string, options: Options, results: Results): Promise<void> {
+  const broker = await startBrokerChild(build, { name: 'broker (overload)', storeDir: path.join(runDir, 'store-overload') });
+  try {
+    results.overload = await measureOverload(build, broker, 'BenchOverload', options.quick ? 5 : 30);
+  } finally {
+    await broker.process.stop();
+  }
+  await fs.rm(path.join(runDir, 'store-overload'), { recursive: true, force: true });
+}
+
 async function runRss(build: Awaited<ReturnType<typeof buildForBench>>, runDir: string, options: Options, results: Results): Promise<void> {
   const broker = await startBrokerChild(build, { name: 'broker (rss)', storeDir: path.join(runDir, 'store-rss') });
   try {
@@ -490,7 +514,10 @@ async function main(): Promise<void> {
 
   const brokerSource = 'apps/broker/src';
   console.log(`broker built from: ${describeSource(options.ref, brokerSource)}`);
-  const childSources = options.cases.has('transaction') ? TRANSACTION_CHILD_SOURCES : [];
+  const childSources = [
+    ...(options.cases.has('transaction') ? TRANSACTION_CHILD_SOURCES : []),
+    ...(options.cases.has('overload') ? OVERLOAD_CHILD_SOURCES : []),
+  ];
   const build = await buildForBench([brokerSource, 'apps/broker/bench/broker-bench-echo-server.ts', ...childSources], {
     ref: options.ref,
     refDirs: [brokerSource],
@@ -504,6 +531,7 @@ async function main(): Promise<void> {
     const brokerWindows = measuredWindows.slice(firstBrokerWindow);
     if (options.cases.has('transaction')) results.checkBack = await measureCheckBack(build, runDir, options.transaction);
     if (options.cases.has('rss')) await runRss(build, runDir, options, results);
+    if (options.cases.has('overload')) await runOverload(build, runDir, options, results);
 
     console.log(`\n== 7. Summary${options.quick ? ' (--quick: not comparable to the targets)' : ''} ==`);
     printTable(summaryRows(results, options));
