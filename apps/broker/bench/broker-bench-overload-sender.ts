@@ -10,7 +10,7 @@ import { ProtoMessageFactory, RawBenchClient } from './broker-bench-clients';
 async function main(): Promise<void> {
   const [endpoint, topic, secondsText, inFlightText, batchText] = process.argv.slice(2);
   const client = new RawBenchClient(endpoint, { ownConnection: true });
-  const factory = new ProtoMessageFactory(topic, 1);
+  const factory = new ProtoMessageFactory(topic, 8);
   const stopAt = performance.now() + Number(secondsText) * 1000;
   let stored = 0;
   let busy = 0;
