@@ -20,7 +20,9 @@ async function main(): Promise<void> {
     Array.from({ length: Number(inFlightText) }, async () => {
       while (performance.now() < stopAt) {
         try {
-          stored += await client.send(factory.batch(Number(batchText)));
+          // Not `stored += await ...`: that reads `stored` before the await and loses the other workers' counts.
+          const count = await client.send(factory.batch(Number(batchText)));
+          stored += count;
         } catch (error) {
           const text = String(error);
           if (text.includes('TOO_MANY_REQUESTS')) busy++;
