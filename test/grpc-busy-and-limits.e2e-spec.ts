@@ -93,6 +93,22 @@ describe('gRPC busy statuses and request limits', () => {
     }
   });
 
+  /** Holds the store's next append until open(): `held` resolves once a send reached it. */
+  function holdNextAppend(): { held: Promise<void>; open: () => void; restore: () => void } {
+    const store = broker.broker.store;
+    const append = store.append.bind(store);
+    let open!: () => void;
+    let reached!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const held = new Promise<void>((resolve) => (reached = resolve));
+    const spy = jest.spyOn(store, 'append').mockImplementationOnce(async (messages) => {
+      reached();
+      await gate;
+      return append(messages);
+    });
+    return { held, open, restore: () => spy.mockRestore() };
+  }
+
   function bulkMessage(bodyBytes: number): Message {
     return { topic: { name: 'bulk' }, body: Buffer.alloc(bodyBytes, 7), systemProperties: { messageId: randomUUID(), queueId: 0, messageType: 'NORMAL' } };
   }
@@ -131,19 +147,10 @@ describe('gRPC busy statuses and request limits', () => {
   });
 
   it('answers TOO_MANY_REQUESTS "flow limit" while other sends hold the in-flight bytes, and OK once they finish', async () => {
-    const store = broker.broker.store;
-    const append = store.append.bind(store);
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    let held = 0;
-    const spy = jest.spyOn(store, 'append').mockImplementationOnce(async (messages) => {
-      held++;
-      await gate;
-      return append(messages);
-    });
+    const { held, open, restore } = holdNextAppend();
     try {
       const first = client.unary<SendMessageResponse>('SendMessage', { messages: [bulkMessage(1.5 * MIB)] });
-      while (held === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await held;
       const refused = await client.unary<SendMessageResponse>('SendMessage', { messages: [bulkMessage(MIB)] });
       expect(refused.status).toEqual({ code: 'TOO_MANY_REQUESTS', message: 'flow limit' });
       // Small sends still fit beside the held one.
@@ -153,24 +160,15 @@ describe('gRPC busy statuses and request limits', () => {
       expect((await client.unary<SendMessageResponse>('SendMessage', { messages: [bulkMessage(MIB)] })).status.code).toBe('OK');
     } finally {
       open();
-      spy.mockRestore();
+      restore();
     }
   });
   it("bounds one connection's share of the in-flight bytes: its next send is refused while another connection's is served", async () => {
     const other = new RawMessagingClient(broker.grpcEndpoint, undefined, undefined, { 'grpc.use_local_subchannel_pool': 1 });
-    const store = broker.broker.store;
-    const append = store.append.bind(store);
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    let held = 0;
-    const spy = jest.spyOn(store, 'append').mockImplementationOnce(async (messages) => {
-      held++;
-      await gate;
-      return append(messages);
-    });
+    const { held, open, restore } = holdNextAppend();
     try {
       const first = client.unary<SendMessageResponse>('SendMessage', { messages: [bulkMessage(1.5 * MIB)] });
-      while (held === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await held;
       // 1.5 + 0.4 MiB fits the 2 MiB total but not this connection's 1.75 MiB share.
       const refused = await client.unary<SendMessageResponse>('SendMessage', { messages: [bulkMessage(0.4 * MIB)] });
       expect(refused.status).toEqual({ code: 'TOO_MANY_REQUESTS', message: 'flow limit' });
@@ -180,7 +178,7 @@ describe('gRPC busy statuses and request limits', () => {
       expect((await client.unary<SendMessageResponse>('SendMessage', { messages: [bulkMessage(0.4 * MIB)] })).status.code).toBe('OK');
     } finally {
       open();
-      spy.mockRestore();
+      restore();
       other.close();
     }
   });

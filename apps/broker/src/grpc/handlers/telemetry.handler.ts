@@ -75,7 +75,10 @@ export class TelemetryHandler {
 
   private async settingsReply(settings: Settings, stream: CallStream, context: RequestContext): Promise<TelemetryCommand> {
     // Authorization: a producer only declares (and so only answers check-backs for) topics it may publish to.
-    const unauthorized = this.parts.authorizer?.check(context.principal, settingsPermissions(settings), context.peerHost, { rpc: 'Telemetry' });
+    const authorizer = this.parts.authorizer;
+    const unauthorized = authorizer?.enabled
+      ? authorizer.check(context.principal, settingsPermissions(settings), context.peerHost, { rpc: 'Telemetry' })
+      : undefined;
     if (unauthorized) return { status: Statuses.unauthorized(unauthorized) };
     if (settings.publishing) {
       for (const topic of settings.publishing.topics ?? []) {
