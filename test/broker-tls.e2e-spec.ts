@@ -108,7 +108,7 @@ describe('broker on TLS (tlsMode enforcing)', () => {
   const clients: RawMessagingClient[] = [];
 
   beforeAll(async () => {
-    build = await buildForChildren(['apps/broker/src']);
+    build = await buildForChildren(['apps/broker/src', 'libs/mq/src', 'test/support']);
     dir = await mkdtemp(join(tmpdir(), 'broker-tls-'));
     files = makeCertificates(dir);
     broker = new BrokerChild(build, [
@@ -185,6 +185,26 @@ describe('broker on TLS (tlsMode enforcing)', () => {
     await child.exited;
     expect(JSON.stringify(done)).toContain('"msg":"done"'); // the whole line on failure: it carries the error
     expect(done.received).toEqual([{ id: done.sent, body: 'over tls' }]);
+  }, 90_000);
+
+  it("libs/mq's transactional producer with tls: half message on its node:http2 wire, commit, delivery (GRPC_DEFAULT_SSL_ROOTS_FILE_PATH)", async () => {
+    const topic = 'tls-tx-orders';
+    const created = await httpsGet(
+      `${adminUrl}/topics/${topic}`,
+      readFileSync(files.ca),
+      'PUT',
+      JSON.stringify({ readQueueNums: 1, writeQueueNums: 1, messageType: 'TRANSACTION' }),
+    );
+    expect(created.status).toBe(200);
+    const child = new JsonLineChild({
+      name: 'mq-tls-tx',
+      args: [build.script('test/support/mq-tls-transaction-child.ts'), grpcEndpoint, topic],
+      env: { ...build.env, GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: files.ca },
+    });
+    const done = await child.waitForLine((line) => line.msg === 'done' || line.msg === 'failed', 60_000);
+    await child.exited;
+    expect(JSON.stringify(done)).toContain('"msg":"done"'); // the whole line on failure: it carries the error
+    expect(done.received).toEqual([{ id: done.sent, body: JSON.stringify({ orderId: 'over tls' }) }]);
   }, 90_000);
 
   it('a certificate that cannot be read stops the broker with exit code 2, naming the key', async () => {

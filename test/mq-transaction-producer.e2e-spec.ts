@@ -31,9 +31,10 @@ class RecordingCheckers implements OnModuleInit {
  * MqTransactionProducer against the in-process broker: a committed half message is delivered, a
  * rolled-back one never; a half message nobody ends is checked back through the checker registered
  * for its topic (a throwing checker answers UNKNOWN, so the broker asks again); a broker that is
- * gone is MQ_ERR_BROKER_UNAVAILABLE within the request timeout.
+ * gone is MQ_ERR_BROKER_UNAVAILABLE within the request timeout. All of it on both transactional
+ * wires: node:http2 (the default) and the official client's own calls.
  */
-describe('libs/mq: MqTransactionProducer', () => {
+describe.each(['http2', 'official'] as const)('libs/mq: MqTransactionProducer (transactionWire %s)', (transactionWire) => {
   let broker: TestBroker;
   let moduleRef: TestingModule;
   let producer: MqTransactionProducer;
@@ -51,7 +52,7 @@ describe('libs/mq: MqTransactionProducer', () => {
     await broker.broker.topics.upsert({ name: 'mq-tx-normal', messageType: 'NORMAL', readQueueNums: 1, writeQueueNums: 1 });
     clients = new OfficialClients(broker.grpcEndpoint);
     moduleRef = await Test.createTestingModule({
-      imports: [MqModule.forRoot({ endpoints: broker.grpcEndpoint, logger: false })],
+      imports: [MqModule.forRoot({ endpoints: broker.grpcEndpoint, logger: false, producer: { transactionWire } })],
       providers: [RecordingCheckers],
     }).compile();
     await moduleRef.init();
@@ -136,7 +137,9 @@ describe('libs/mq: MqTransactionProducer', () => {
   it('is MQ_ERR_BROKER_UNAVAILABLE, quickly, when the broker is gone', async () => {
     const lonely = await startTestBroker();
     await lonely.broker.topics.upsert({ name: TOPIC, messageType: 'TRANSACTION', readQueueNums: 1, writeQueueNums: 1 });
-    const app = await Test.createTestingModule({ imports: [MqModule.forRoot({ endpoints: lonely.grpcEndpoint, logger: false })] }).compile();
+    const app = await Test.createTestingModule({
+      imports: [MqModule.forRoot({ endpoints: lonely.grpcEndpoint, logger: false, producer: { transactionWire } })],
+    }).compile();
     await app.init();
     try {
       const alone = app.get(MqTransactionProducer);

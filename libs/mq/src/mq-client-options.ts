@@ -14,6 +14,11 @@ export function buildClientOptions(options: ResolvedMqOptions): BaseClientOption
       requestTimeoutMs: options.requestTimeoutMs,
     });
   }
+  if (!['http2', 'official'].includes(options.producer.transactionWire)) {
+    throw new MqError('MQ_ERR_INVALID_OPTIONS', `producer.transactionWire must be 'http2' or 'official' (got ${String(options.producer.transactionWire)})`, {
+      transactionWire: options.producer.transactionWire,
+    });
+  }
   return {
     endpoints: options.endpoints,
     namespace: options.namespace,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { MessageView, Producer } from 'rocketmq-client-nodejs';
+import { MessageOptions, MessageView, Producer } from 'rocketmq-client-nodejs';
 import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
 import { anyEndpointReachable } from './broker-probe';
 import { buildMessageOptions } from './build-message-options';
@@ -12,6 +12,7 @@ import { buildClientOptions } from './mq-client-options';
 import { MqSendOptions } from './mq-message';
 import { OfficialProducer } from './official-clients';
 import { MqHalfMessage, MqTransactionChecker, MqTransactionResolution } from './mq-transaction.types';
+import { Http2TransactionWire } from './transaction-wire/http2-transaction-wire';
 
 /** A broker that answered within this long is taken as reachable without probing it again. */
 const RECENTLY_REACHED_MS = 2_000;
@@ -38,7 +39,9 @@ const RESOLUTIONS: Record<MqTransactionResolution, TransactionResolution> = {
 export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(MqTransactionProducer.name);
   private readonly checkers = new Map<string, MqTransactionChecker>();
-  private client?: Producer;
+  private client?: OfficialProducer;
+  /** The half send and EndTransaction on node:http2 (`producer.transactionWire: 'http2'`); unset: through the official client. */
+  private wire?: Http2TransactionWire;
   private state: 'created' | 'starting' | 'running' | 'stopped' = 'created';
   private starting?: Promise<void>;
   /** When the broker last answered a send or an EndTransaction (performance.now()). */
@@ -66,6 +69,7 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
   async onApplicationShutdown(): Promise<void> {
     await this.starting?.catch(() => undefined);
     this.state = 'stopped';
+    this.wire?.close();
     await this.client?.shutdown().catch(() => undefined);
   }
 
@@ -102,6 +106,7 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
     const message = buildMessageOptions(topic, payload, options, this.options.serializer, true);
     const client = this.client;
     if (this.state !== 'running' || !client) throw new MqError('MQ_ERR_NOT_RUNNING', `the transaction producer is ${this.state}`, { topic });
+    if (this.wire) return this.sendHalfOnWire(this.wire, message);
     let transaction: ReturnType<Producer['beginTransaction']>;
     let receipt;
     try {
@@ -121,6 +126,27 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
       }
     };
     return { topic, messageId, transactionId, commit: () => end('commit'), rollback: () => end('rollback') };
+  }
+
+  private async sendHalfOnWire(wire: Http2TransactionWire, message: MessageOptions): Promise<MqHalfMessage> {
+    const { topic } = message;
+    let receipt;
+    try {
+      receipt = await wire.sendHalf(message);
+      this.lastReachedAt = performance.now();
+    } catch (error) {
+      throw mapClientError(error, { topic });
+    }
+    const { messageId, transactionId } = receipt;
+    const end = async (resolution: 'COMMIT' | 'ROLLBACK'): Promise<void> => {
+      try {
+        await wire.end(topic, receipt, resolution);
+        this.lastReachedAt = performance.now();
+      } catch (error) {
+        throw mapClientError(error, { topic, messageId, transactionId, resolution: resolution.toLowerCase() });
+      }
+    };
+    return { topic, messageId, transactionId, commit: () => end('COMMIT'), rollback: () => end('ROLLBACK') };
   }
 
   private async startClient(): Promise<void> {
@@ -144,6 +170,7 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
       );
     }
     this.client = client;
+    if (this.options.producer.transactionWire === 'http2') this.wire = new Http2TransactionWire(client, this.options.requestTimeoutMs);
     this.state = 'running';
   }
 

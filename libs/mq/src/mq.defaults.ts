@@ -29,6 +29,7 @@ export const MQ_DEFAULTS = {
     topics: [] as string[],
     /** The official client's default number of send attempts. */
     maxAttempts: 3,
+    transactionWire: 'http2' as 'http2' | 'official',
   },
   consumers: {
     enabled: true,
@@ -55,6 +56,7 @@ export function resolveMqOptions(options: MqModuleOptions): ResolvedMqOptions {
       maxBatchBytes: options.producer?.maxBatchBytes ?? MQ_DEFAULTS.producer.maxBatchBytes,
       topics: options.producer?.topics ?? [...MQ_DEFAULTS.producer.topics],
       maxAttempts: options.producer?.maxAttempts ?? MQ_DEFAULTS.producer.maxAttempts,
+      transactionWire: options.producer?.transactionWire ?? MQ_DEFAULTS.producer.transactionWire,
     },
     consumers: {
       enabled: options.consumers?.enabled ?? MQ_DEFAULTS.consumers.enabled,

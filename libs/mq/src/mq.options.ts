@@ -32,6 +32,12 @@ export interface MqModuleOptions {
     topics?: string[];
     /** Send attempts on a retriable failure (default 3). */
     maxAttempts?: number;
+    /**
+     * How MqTransactionProducer sends half messages and EndTransaction: 'http2' (default) on
+     * node:http2 with protobufjs codecs, everything else (route, headers, signing, check-backs)
+     * the official client's; 'official' through the official client's own calls.
+     */
+    transactionWire?: 'http2' | 'official';
   };
   consumers?: {
     /** Start @MqConsumer handlers with the application (default true). */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { BaseClient, Endpoints, Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
+import { BaseClient, Endpoints, Producer, SimpleConsumer, TopicRouteData } from 'rocketmq-client-nodejs';
 
 type TelemetryStream = ReturnType<BaseClient['createTelemetryStream']>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the mixin constructor shape TypeScript requires
@@ -45,8 +45,26 @@ function withCompleteShutdown<T extends BaseClient>(Client: ClientClass<T>) {
   return CompleteShutdown as unknown as ClientClass<T>;
 }
 
-/** The official Producer whose shutdown completes against a dead broker. */
-export class OfficialProducer extends (withCompleteShutdown(Producer) as unknown as typeof Producer) {}
+/**
+ * The official Producer whose shutdown completes against a dead broker, with the three protected
+ * parts the transactional wire (transaction-wire/) shares with the client's own sends.
+ */
+export class OfficialProducer extends (withCompleteShutdown(Producer) as unknown as typeof Producer) {
+  /** The topic's route from the client's cache (fetched on first use, refreshed by the client every 30 s). */
+  routeOf(topic: string): Promise<TopicRouteData> {
+    return this.getRouteData(topic);
+  }
+
+  /** Endpoints the client's queue choice skips after a failed send. */
+  isolatedEndpoints(): Map<string, Endpoints> {
+    return this.isolated;
+  }
+
+  /** Skips these endpoints in later queue choices until the client's health check clears them, as the client's own failed sends do. */
+  isolateEndpoints(endpoints: Endpoints): void {
+    this.isolated.set(endpoints.facade, endpoints);
+  }
+}
 
 /** The official SimpleConsumer whose shutdown completes against a dead broker. */
 export class OfficialSimpleConsumer extends (withCompleteShutdown(SimpleConsumer) as unknown as typeof SimpleConsumer) {}

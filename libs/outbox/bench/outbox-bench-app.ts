@@ -95,7 +95,9 @@ export class BenchPayments {
 
   @IdempotentConsumer({ topic: HALF_TOPIC, group: 'bench-half-payments', concurrency: CONSUMER_CONCURRENCY, groupCommit: GROUP_COMMIT })
   async onHalf(message: MqMessage<OrderCreated>): Promise<void> {
-    await this.pay(message.payload.orderId, 'half-message');
+    // 'half-message' or 'half-official' (the same topic through either transactional wire): the order id's prefix says which.
+    const { orderId } = message.payload;
+    await this.pay(orderId, orderId.slice(0, orderId.lastIndexOf('-')));
   }
 
   @IdempotentConsumer({ topic: OUTBOX_TOPIC, group: 'bench-outbox-payments', concurrency: CONSUMER_CONCURRENCY, groupCommit: GROUP_COMMIT })
@@ -131,8 +133,13 @@ export async function startBossWorkers(boss: PgBoss, dataSource: DataSource): Pr
   }
 }
 
-/** The Nest application: pool of `poolSize` connections, relay and consumers running. */
-export async function createBenchApp(databaseUrl: string, endpoints: string, poolSize: number): Promise<INestApplicationContext> {
+/**
+ * The Nest application: pool of `poolSize` connections, relay and consumers running, half messages
+ * on libs/mq's node:http2 transactional wire. With `officialWire`, a second application for the
+ * side-by-side flow: half messages through the official client's own calls, no consumers and no
+ * relay (the first application's consumers apply its messages).
+ */
+export async function createBenchApp(databaseUrl: string, endpoints: string, poolSize: number, officialWire = false): Promise<INestApplicationContext> {
   @Module({
     imports: [
       TypeOrmModule.forRoot({ type: 'postgres', url: databaseUrl, entities: [], synchronize: false, extra: { max: poolSize } }),
@@ -141,10 +148,10 @@ export async function createBenchApp(databaseUrl: string, endpoints: string, poo
         isGlobal: true,
         endpoints,
         logger: process.env.OUTBOX_BENCH_LOG ? undefined : false,
-        consumers: { shutdownTimeoutMs: 5_000 },
-        producer: { lingerMs: Number(process.env.OUTBOX_BENCH_LINGER_MS ?? 2) },
+        consumers: { shutdownTimeoutMs: 5_000, enabled: !officialWire },
+        producer: { lingerMs: Number(process.env.OUTBOX_BENCH_LINGER_MS ?? 2), transactionWire: officialWire ? 'official' : 'http2' },
       }),
-      OutboxModule.forRoot({ isGlobal: true, migrationsRun: true, relay: { batchSize: 64 } }),
+      OutboxModule.forRoot({ isGlobal: true, migrationsRun: !officialWire, relay: { batchSize: 64, enabled: !officialWire } }),
     ],
     providers: [BenchOrders, BenchPayments],
   })

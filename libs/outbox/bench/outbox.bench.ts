@@ -3,9 +3,12 @@
  * [-- --latency-rate 300] [-- --latency-seconds 5]`.
  *
  * Business transactions per second, each one "insert an order" in a local transaction, measured
- * end to end (until the consumer side has inserted the matching payment) in four flows:
+ * end to end (until the consumer side has inserted the matching payment) in five flows:
  *   (a) bare insert, no messaging: the baseline;
- *   (b) half-message mode: @TransactionalMessage + @IdempotentConsumer inserting the payment;
+ *   (b) half-message mode: @TransactionalMessage + @IdempotentConsumer inserting the payment, the
+ *       half message and EndTransaction on libs/mq's node:http2 wire (the default);
+ *   (b') half-official: the same, through the official client's own calls
+ *       (`producer.transactionWire: 'official'`), from a second application in this process;
  *   (c) outbox mode: @TransactionalMessage({ mode: 'outbox' }) + the relay + @IdempotentConsumer;
  *   (d) pg-boss 10: the job inserted in the business transaction through the same connection,
  *       a worker inserting the payment.
@@ -50,13 +53,15 @@ import {
 } from '@app/testkit';
 
 const TARGETS = { halfOverPgBoss: 1.5, halfOverBare: 0.5 };
-const FLOWS = ['bare', 'half-message', 'outbox', 'pg-boss'] as const;
+const FLOWS = ['bare', 'half-message', 'half-official', 'outbox', 'pg-boss'] as const;
 type Flow = (typeof FLOWS)[number];
+const FLOW_LABELS: Record<Flow, string> = { bare: 'a', 'half-message': 'b', 'half-official': "b'", outbox: 'c', 'pg-boss': 'd' };
 
 interface Options {
   concurrency: number;
   measureMs: number;
-  warmupCalls: number;
+  /** Warm-up of each flow: a closed loop this long (JIT of the application and the broker, pools, routes). */
+  warmupMs: number;
   drainMaxMs: number;
   flows: Flow[];
   /** Business calls per second of the latency run (0: none). */
@@ -107,6 +112,7 @@ function parseOptions(argv: string[]): Options {
       only: { type: 'string' },
       'latency-rate': { type: 'string' },
       'latency-seconds': { type: 'string' },
+      'warmup-seconds': { type: 'string' },
     },
   });
   const quick = values.quick === true;
@@ -116,7 +122,7 @@ function parseOptions(argv: string[]): Options {
   return {
     concurrency: Number(values.concurrency ?? 32),
     measureMs: Number(values.seconds ?? (quick ? 2 : 5)) * 1000,
-    warmupCalls: quick ? 100 : 300,
+    warmupMs: Number(values['warmup-seconds'] ?? (quick ? 1 : 5)) * 1000,
     drainMaxMs: quick ? 20_000 : 60_000,
     flows,
     latencyRate: Number(values['latency-rate'] ?? 300),
@@ -190,8 +196,8 @@ async function measureFlow(
     await call(`${flow}-${next++}`);
     return 0;
   };
-  await runClosedLoop({ concurrency: options.concurrency, maxOperations: options.warmupCalls, maxMs: 60_000 }, issue);
-  if (consumed) await waitForPayments(consumed, options.warmupCalls, options.drainMaxMs);
+  await runClosedLoop({ concurrency: options.concurrency, maxOperations: Number.MAX_SAFE_INTEGER, maxMs: options.warmupMs }, issue);
+  if (consumed) await waitForPayments(consumed, next, options.drainMaxMs);
   const before = next;
   const cpu = new CpuMeter(broker.process);
   const logStart = await commitLogEnd(broker);
@@ -298,13 +304,21 @@ async function main(): Promise<void> {
 
     console.log(`outbox bench: PostgreSQL ${postgres.description}; broker child ${broker.grpcEndpoint} (ASYNC_FLUSH)`);
     console.log(
-      `concurrency ${options.concurrency} callers, ${options.measureMs / 1000} s per flow after ${options.warmupCalls} warm-up calls; load ${loadAverage()}`,
+      `concurrency ${options.concurrency} callers, ${options.measureMs / 1000} s per flow after ${options.warmupMs / 1000} s of warm-up; load ${loadAverage()}`,
     );
 
     const orders = app.get(BenchOrders);
+    // The side-by-side flow: the same half messages through the official client's calls, from an application of its own.
+    let officialOrders: BenchOrders | undefined;
+    if (options.flows.includes('half-official')) {
+      const official = await createBenchApp(databaseUrl, broker.grpcEndpoint, options.concurrency + 8, true);
+      cleanups.push(() => official.close());
+      officialOrders = official.get(BenchOrders);
+    }
     const calls: Record<Flow, (id: string) => Promise<unknown>> = {
       bare: (id) => orders.bare(id),
       'half-message': (id) => orders.halfMessage(id),
+      'half-official': (id) => officialOrders!.halfMessage(id),
       outbox: (id) => orders.outbox(id),
       'pg-boss': (id) => orders.pgBoss(boss, id),
     };
@@ -386,7 +400,7 @@ function printSummary(figures: Map<Flow, FlowFigures>): void {
   const boss = rate('pg-boss');
   const half = rate('half-message');
   const row = (flow: Flow): SummaryRow => ({
-    figure: `(${'abcd'[FLOWS.indexOf(flow)]}) ${flow} tx/s`,
+    figure: `(${FLOW_LABELS[flow]}) ${flow} tx/s`,
     value: fixed(rate(flow)),
     target: '',
     ratio: `${fixed(rate(flow) / bare, 2)}x bare, ${fixed(rate(flow) / boss, 2)}x pg-boss`,
@@ -396,6 +410,7 @@ function printSummary(figures: Map<Flow, FlowFigures>): void {
   printTable([
     row('bare'),
     row('half-message'),
+    row('half-official'),
     row('outbox'),
     row('pg-boss'),
     {
@@ -404,6 +419,13 @@ function printSummary(figures: Map<Flow, FlowFigures>): void {
       target: `>= ${TARGETS.halfOverPgBoss}`,
       ratio: '',
       verdict: half / boss >= TARGETS.halfOverPgBoss ? 'PASS' : 'MISS',
+    },
+    {
+      figure: 'half-message / half-official (the wire)',
+      value: fixed(half / rate('half-official'), 2),
+      target: '',
+      ratio: '',
+      verdict: '',
     },
     {
       figure: 'half-message / bare insert',

@@ -5,13 +5,18 @@
  * and the broker, so these are its writes and bytes on the wire), and counts of gRPC calls by
  * method and SQL statements, counted where the process makes them.
  *
- * The counters wrap the official client's and pg's client prototypes in this process: a measuring
- * instrument of the benchmark, never loaded by the libraries.
+ * The counters wrap node:http2's client session and pg's client prototypes in this process: a
+ * measuring instrument of the benchmark, never loaded by the libraries. Every gRPC call of this
+ * process is one HTTP/2 request whichever stack makes it (grpc-js under the official client, or
+ * libs/mq's node:http2 transactional wire), so requests are counted by their `:path`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { MessagingServiceClient, MessagingServiceService } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_grpc_pb';
+import * as http2 from 'node:http2';
 import { Client as PgClient } from 'pg';
 import { processCpuSeconds } from '@app/testkit';
+
+/** USER_HZ: the unit of /proc/<pid>/stat's CPU times on Linux. */
+const CLOCK_TICKS = 100;
 
 /** What /proc/<pid>/io counts for a process. */
 interface ProcessIo {
@@ -51,23 +56,22 @@ const rpcCounts = new Map<string, number>();
 let sqlCount = 0;
 let installed = false;
 
-/** Wraps the official RocketMQ client's RPC methods and pg's query in this process with counters (once). */
+/** Wraps node:http2's client requests and pg's query in this process with counters (once). */
 export function installCallCounters(): void {
   if (installed) return;
   installed = true;
-  // grpc-js's generated clients hold the request functions they were built with, so the count
-  // wraps the official client's generated methods (one per RPC) rather than grpc-js's Client.
-  const proto = MessagingServiceClient.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const [rpc, definition] of Object.entries(MessagingServiceService)) {
-    const name = (definition as { originalName?: string }).originalName ?? rpc;
-    const original = proto[name];
-    if (typeof original !== 'function') continue;
-    const rpcName = rpc.charAt(0).toUpperCase() + rpc.slice(1);
-    proto[name] = function (this: unknown, ...args: unknown[]) {
-      rpcCounts.set(rpcName, (rpcCounts.get(rpcName) ?? 0) + 1);
-      return original.apply(this, args);
-    };
-  }
+  // node:http2 does not export its session class: its prototype is taken from a session that never connects.
+  const probe = http2.connect('http://127.0.0.1:9');
+  probe.on('error', () => undefined);
+  const sessionProto = Object.getPrototypeOf(probe) as { request: (headers: http2.OutgoingHttpHeaders, ...rest: unknown[]) => unknown };
+  probe.destroy();
+  const request = sessionProto.request;
+  sessionProto.request = function (this: unknown, headers: http2.OutgoingHttpHeaders, ...rest: unknown[]) {
+    const path = String(headers?.[':path'] ?? '');
+    const rpcName = path.slice(path.lastIndexOf('/') + 1);
+    if (path.startsWith('/apache.rocketmq.v2.MessagingService/')) rpcCounts.set(rpcName, (rpcCounts.get(rpcName) ?? 0) + 1);
+    return request.call(this, headers, ...rest);
+  };
   const pgProto = PgClient.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const query = pgProto.query;
   pgProto.query = function (this: unknown, ...args: unknown[]) {
@@ -121,9 +125,17 @@ export class TierMeter {
   }
 }
 
-/** CPU seconds of the postmaster and every process it started (backends, checkpointer, WAL writer). */
+/**
+ * CPU seconds of the postmaster and every process it started (backends, checkpointer, WAL writer):
+ * the live ones read one by one, and the ended ones from the postmaster's cutime and cstime (the
+ * CPU of children it reaped). Without the second part a backend that ends inside a window (a pool
+ * closing an idle connection) takes its whole past CPU out of the difference, which can go negative.
+ */
 export function postgresCpuSeconds(postmasterPid: number): number {
-  let total = processCpuSeconds(postmasterPid);
+  const postmaster = readFileSync(`/proc/${postmasterPid}/stat`, 'utf8');
+  const own = postmaster.slice(postmaster.lastIndexOf(')') + 2).split(' ');
+  // utime, stime, cutime, cstime are fields 14-17 of /proc/<pid>/stat (11-14 after the command).
+  let total = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) / CLOCK_TICKS;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {

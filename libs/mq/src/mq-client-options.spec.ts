@@ -1,0 +1,25 @@
+import { resolveMqOptions } from './mq.defaults';
+import { MqModuleOptions } from './mq.options';
+import { buildClientOptions } from './mq-client-options';
+
+describe('buildClientOptions', () => {
+  const build = (options: Partial<MqModuleOptions>) => () => buildClientOptions(resolveMqOptions({ endpoints: '127.0.0.1:8081', logger: false, ...options }));
+
+  it('takes the module options, the http2 transactional wire by default', () => {
+    expect(resolveMqOptions({ endpoints: '127.0.0.1:8081' }).producer.transactionWire).toBe('http2');
+    expect(build({ namespace: 'ns', tls: true, requestTimeoutMs: 2_000 })()).toMatchObject({
+      endpoints: '127.0.0.1:8081',
+      namespace: 'ns',
+      sslEnabled: true,
+      requestTimeout: 2_000,
+    });
+  });
+
+  it.each([
+    ['an empty endpoints string', { endpoints: ' ' }, /endpoints/],
+    ['a request timeout under one second', { requestTimeoutMs: 999 }, /requestTimeoutMs/],
+    ['an unknown transactional wire', { producer: { transactionWire: 'grpc' as never } }, /transactionWire must be 'http2' or 'official'/],
+  ])('refuses %s with MQ_ERR_INVALID_OPTIONS', (_what, options, message) => {
+    expect(build(options)).toThrow(expect.objectContaining({ code: 'MQ_ERR_INVALID_OPTIONS', message: expect.stringMatching(message) }));
+  });
+});

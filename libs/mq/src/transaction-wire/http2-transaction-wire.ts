@@ -1,0 +1,155 @@
+import {
+  Endpoints,
+  MessageOptions,
+  MessageQueue,
+  PublishingLoadBalancer,
+  PublishingMessage,
+  StatusChecker,
+  TopicRouteData,
+  UserAgent,
+} from 'rocketmq-client-nodejs';
+import { Code, Encoding, MessageType, TransactionResolution, TransactionSource } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
+import { OfficialProducer } from '../official-clients';
+import { GrpcHttp2Channel } from './grpc-http2-channel';
+import { transactionCodecs, WireEndTransactionResponse, WireSendMessageResponse, WireStatus } from './messaging-codecs';
+
+const SEND_MESSAGE_PATH = '/apache.rocketmq.v2.MessagingService/SendMessage';
+const END_TRANSACTION_PATH = '/apache.rocketmq.v2.MessagingService/EndTransaction';
+
+/** A stored half message, and where its EndTransaction must go. */
+export interface WireHalfReceipt {
+  messageId: string;
+  transactionId: string;
+  endpoints: Endpoints;
+}
+
+interface TopicBalancer {
+  route: TopicRouteData;
+  balancer: PublishingLoadBalancer;
+}
+
+/**
+ * The transactional producer's two calls, SendMessage of a half message and EndTransaction, on
+ * node:http2 with protobufjs codecs instead of the official client's grpc-js and google-protobuf
+ * stack. Everything else stays the official Producer's, so that what the broker sees is what the
+ * official client sends: the client id, the signed headers (ACL), the namespace, the topic route
+ * and its queue choice (PublishingLoadBalancer, skipping isolated endpoints), the message id, body
+ * size check and born host (PublishingMessage), and the telemetry session that brings check-backs
+ * to this client id. As in the official client, a transactional send is attempted once (its
+ * `#send0` never retries a TRANSACTION message) and an endpoint that failed a send is isolated.
+ * Broker statuses are thrown through the official StatusChecker, so callers see the same
+ * exceptions either way (map-client-error.ts); transport failures are GrpcCallErrors shaped like
+ * grpc-js's.
+ */
+export class Http2TransactionWire {
+  private readonly channels = new Map<string, GrpcHttp2Channel>();
+  private readonly balancers = new Map<string, TopicBalancer>();
+  private readonly codecs = transactionCodecs();
+
+  constructor(
+    private readonly producer: OfficialProducer,
+    private readonly requestTimeoutMs: number,
+  ) {}
+
+  async sendHalf(options: MessageOptions): Promise<WireHalfReceipt> {
+    const message = new PublishingMessage(options, this.producer.publishingSettings, true);
+    const queue = await this.takeQueue(message.topic);
+    if (this.producer.publishingSettings.isValidateMessageType() && !queue.acceptMessageTypesList.includes(MessageType.TRANSACTION)) {
+      throw new TypeError(
+        `Current message type not match with topic accept message types, topic=${message.topic}, actualMessageType=${MessageType.TRANSACTION}, acceptMessageTypes=${JSON.stringify(queue.acceptMessageTypesList)}`,
+      );
+    }
+    const endpoints = queue.broker.endpoints;
+    const request = this.codecs.sendMessageRequest.encode({ messages: [this.toWireMessage(message, queue.queueId)] }).finish();
+    let response: WireSendMessageResponse;
+    try {
+      const bytes = await this.channel(endpoints).call(SEND_MESSAGE_PATH, request, this.headers(), this.requestTimeoutMs);
+      response = this.codecs.sendMessageResponse.decode(bytes) as unknown as WireSendMessageResponse;
+    } catch (error) {
+      this.producer.isolateEndpoints(endpoints);
+      throw error;
+    }
+    // As SendReceipt.processResponseInvocation: an entry's abnormal status wins over the response's.
+    const abnormal = response.entries.map((entry) => entry.status).find((status) => status?.code !== Code.OK);
+    checkStatus(abnormal ?? response.status);
+    const entry = response.entries[0];
+    if (!entry) throw new TypeError('the broker answered SendMessage without an entry');
+    return { messageId: entry.messageId, transactionId: entry.transactionId, endpoints };
+  }
+
+  async end(topic: string, receipt: WireHalfReceipt, resolution: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+    const request = this.codecs.endTransactionRequest
+      .encode({
+        topic: { name: topic, resourceNamespace: this.producer.namespace },
+        messageId: receipt.messageId,
+        transactionId: receipt.transactionId,
+        resolution: resolution === 'COMMIT' ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK,
+        source: TransactionSource.SOURCE_CLIENT,
+      })
+      .finish();
+    const bytes = await this.channel(receipt.endpoints).call(END_TRANSACTION_PATH, request, this.headers(), this.requestTimeoutMs);
+    checkStatus((this.codecs.endTransactionResponse.decode(bytes) as unknown as WireEndTransactionResponse).status);
+  }
+
+  /** Closes every session. */
+  close(): void {
+    for (const channel of this.channels.values()) channel.close();
+    this.channels.clear();
+  }
+
+  /** The official client's choice for a message without a group: the next queue of the route, isolated endpoints skipped. */
+  private async takeQueue(topic: string): Promise<MessageQueue> {
+    const route = await this.producer.routeOf(topic);
+    let entry = this.balancers.get(topic);
+    if (!entry) {
+      entry = { route, balancer: new PublishingLoadBalancer(route) };
+      this.balancers.set(topic, entry);
+    } else if (entry.route !== route) {
+      // The client refreshed the route (every 30 s, or on a telemetry notice): keep the rotation, take the new queues.
+      entry.route = route;
+      entry.balancer = entry.balancer.update(route);
+    }
+    return entry.balancer.takeMessageQueues(this.producer.isolatedEndpoints(), 1)[0];
+  }
+
+  /** PublishingMessage.toProtobuf's fields, as a plain object for protobufjs. */
+  private toWireMessage(message: PublishingMessage, queueId: number): object {
+    const now = Date.now();
+    return {
+      topic: { name: message.topic, resourceNamespace: this.producer.namespace },
+      body: message.body,
+      userProperties: message.properties ? Object.fromEntries(message.properties) : {},
+      systemProperties: {
+        ...(message.tag ? { tag: message.tag } : {}),
+        keys: message.keys,
+        messageId: message.messageId,
+        bornTimestamp: { seconds: Math.floor(now / 1000), nanos: (now % 1000) * 1_000_000 },
+        bornHost: UserAgent.INSTANCE.hostname,
+        bodyEncoding: Encoding.IDENTITY,
+        queueId,
+        messageType: message.messageType,
+      },
+    };
+  }
+
+  /** The official client's request headers for this call: client id, date, request id, namespace, signature. */
+  private headers(): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(this.producer.getRequestMetadata().getMap())) headers[name] = String(value);
+    return headers;
+  }
+
+  private channel(endpoints: Endpoints): GrpcHttp2Channel {
+    let channel = this.channels.get(endpoints.facade);
+    if (!channel) {
+      channel = new GrpcHttp2Channel(endpoints.addressesList, this.producer.sslEnabled);
+      this.channels.set(endpoints.facade, channel);
+    }
+    return channel;
+  }
+}
+
+/** The official StatusChecker's verdict on a broker status (throws its ClientException subclasses). */
+function checkStatus(status: WireStatus | undefined): void {
+  StatusChecker.check(status ? { code: status.code, message: status.message } : undefined);
+}
