@@ -64,12 +64,12 @@ module.exports = {
       name: 'broker-store-and-topics-are-the-bottom',
       severity: 'error',
       from: { path: `^${BROKER}/(store|topics)/`, pathNot: SPEC },
-      to: { path: `^${BROKER}/(delivery|schedule|transaction|auth|grpc|admin|cli)/` },
+      to: { path: `^${BROKER}/(delivery|schedule|transaction|auth|trace|grpc|admin|cli)/` },
     },
     {
       name: 'broker-domain-layers-below-grpc-and-admin',
       severity: 'error',
-      from: { path: `^${BROKER}/(delivery|schedule|transaction|auth)/`, pathNot: SPEC },
+      from: { path: `^${BROKER}/(delivery|schedule|transaction|auth|trace)/`, pathNot: SPEC },
       to: { path: `^${BROKER}/(grpc|admin|cli)/` },
     },
     {

@@ -1,3 +1,4 @@
+import { TraceRecorder } from './trace/trace-recorder';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { Registry } from 'prom-client';
@@ -21,7 +22,19 @@ import { DeliveryApi } from './delivery/delivery.types';
 import { DelaySchedulerApi } from './schedule/delay-scheduler.types';
 import { TopicsApi } from './topics/topic-config';
 import { TransactionApi } from './transaction/transaction.types';
-import { ACLS, AUTHENTICATOR, BROKER_CONFIG, DELAY_SCHEDULER, DELIVERY, MESSAGE_STORE, METRICS_REGISTRY, TOPICS, TRANSACTIONS, USERS } from './broker.tokens';
+import {
+  ACLS,
+  AUTHENTICATOR,
+  BROKER_CONFIG,
+  DELAY_SCHEDULER,
+  DELIVERY,
+  MESSAGE_STORE,
+  METRICS_REGISTRY,
+  TOPICS,
+  TRANSACTIONS,
+  USERS,
+  TRACE,
+} from './broker.tokens';
 
 /** The broker's parts, built and opened by Broker, provided to controllers under broker.tokens. */
 export interface BrokerModuleOptions {
@@ -37,6 +50,8 @@ export interface BrokerModuleOptions {
   acls?: AclRegistry;
   /** With authentication enabled, every route but /health needs credentials (AdminAuthGuard). */
   authenticator?: Authenticator;
+  /** The message trace: `GET /messages/:id/timeline` reads it. */
+  trace?: TraceRecorder;
 }
 
 /**
@@ -72,6 +87,7 @@ export class BrokerModule {
         { provide: USERS, useValue: options.users },
         { provide: ACLS, useValue: options.acls },
         { provide: AUTHENTICATOR, useValue: options.authenticator },
+        { provide: TRACE, useValue: options.trace },
         { provide: APP_GUARD, useClass: AdminAuthGuard },
       ],
     };

@@ -20,3 +20,5 @@ export const USERS = Symbol('USERS');
 export const AUTHENTICATOR = Symbol('AUTHENTICATOR');
 /** AclRegistry (auth/acl-registry.ts). */
 export const ACLS = Symbol('ACLS');
+/** TraceRecorder (trace/trace-recorder.ts), or undefined with traceTopicEnable=false. */
+export const TRACE = Symbol('TRACE');

@@ -1,3 +1,4 @@
+import { TRACE_RECORDER_DEFAULTS, TraceRecorder } from './trace/trace-recorder';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -82,6 +83,8 @@ export class Broker {
   /** ACLs (`<storeDir>/config/acls.json`) and their check, with authorizationEnabled. */
   readonly acls: AclRegistry;
   readonly authorizer: Authorizer;
+  /** The broker's message trace into the trace topic; undefined with traceTopicEnable=false. */
+  readonly trace: TraceRecorder | undefined;
   private app: INestApplication | undefined;
   /** Closers of the parts opened so far, last opened first. */
   private readonly opened: Array<{ name: string; close: () => Promise<void> }> = [];
@@ -143,6 +146,15 @@ export class Broker {
     );
     this.acls = new AclRegistry(stateDir, logger.child({ component: 'auth' }));
     this.authorizer = new Authorizer(this.acls, config.authorizationEnabled, logger.child({ component: 'auth' }), this.transactionMetrics.registry);
+    this.trace = config.traceTopicEnable
+      ? new TraceRecorder(
+          this.store,
+          { ...TRACE_RECORDER_DEFAULTS, topic: config.msgTraceTopicName },
+          { storeHost: `${config.host}:${config.grpcPort}` },
+          logger.child({ component: 'trace' }),
+          this.transactionMetrics.registry,
+        )
+      : undefined;
     this.transactions = new TransactionService(
       this.store,
       channels,
@@ -170,9 +182,12 @@ export class Broker {
         sessions,
         authenticator: this.authenticator,
         authorizer: this.authorizer,
+        trace: this.trace,
       },
       grpcLogger,
     );
+    this.transactions.setTraceSink(this.trace);
+    this.delivery.setTraceSink(this.trace);
   }
 
   /** Opens every part and starts listening. On failure, releases whatever was opened and rethrows. */
@@ -185,8 +200,14 @@ export class Broker {
       const tls = readTlsMaterial(this.config);
       this.logRecovery(await this.store.open());
       this.opened.push({ name: 'store', close: () => this.store.close() });
+      // Closed after every part that records (they all close first) and before the store: what is queued is appended.
+      const trace = this.trace;
+      if (trace) this.opened.push({ name: 'trace', close: () => trace.close() });
       await this.topics.open();
       this.opened.push({ name: 'topics', close: () => this.topics.close() });
+      if (trace && !this.topics.get(trace.topic)) {
+        await this.topics.upsert({ name: trace.topic, readQueueNums: 1, writeQueueNums: 1, messageType: 'NORMAL', system: true });
+      }
       await this.users.open(initAuthenticationUserOf(this.config));
       this.opened.push({ name: 'users', close: () => this.users.close() });
       await this.acls.open();
@@ -251,6 +272,7 @@ export class Broker {
       delivery: this.delivery,
       scheduler: this.scheduler,
       transactions: this.transactions,
+      trace: this.trace,
       metricsRegistry: this.transactionMetrics.registry,
       users: this.users,
       authenticator: this.authenticator,

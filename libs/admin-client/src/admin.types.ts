@@ -137,6 +137,50 @@ export interface MessageQueryResponse {
   records: MessageView[];
 }
 
+/**
+ * One step of a message's trace (`GET /messages/:id/timeline`): what the broker recorded, when,
+ * and the time since the first step and since the one before. `type` is Apache RocketMQ's trace
+ * type where it has one (Pub: stored; SubBefore: delivered; SubAfter: acknowledged;
+ * EndTransaction) or the broker's own (CheckBack, DeadLetter); the other fields are the type's.
+ */
+export interface TimelineStepView {
+  type: 'Pub' | 'CheckBack' | 'EndTransaction' | 'SubBefore' | 'SubAfter' | 'DeadLetter';
+  timeMs: number;
+  messageId: string;
+  topic: string;
+  keys: readonly string[];
+  sinceFirstMs: number;
+  sincePreviousMs: number;
+  /** Pub: the tag, Apache's trace message type (Normal_Msg, Trans_Msg_Half, ...), body size, queue, commit-log offset, time to store. */
+  tag?: string;
+  messageType?: string;
+  bodyLength?: number;
+  queueId?: number;
+  commitLogOffset?: number;
+  costMs?: number;
+  /** Pub, CheckBack, SubBefore, SubAfter: the client (`x-mq-client-id`) that sent, was asked, received or acknowledged. */
+  clientId?: string;
+  /** CheckBack, EndTransaction. */
+  transactionId?: string;
+  checkCount?: number;
+  resolution?: 'COMMIT' | 'ROLLBACK';
+  /** EndTransaction: client (the producer), server-check (a check-back's answer) or admin (an operator). */
+  source?: string;
+  /** SubBefore, SubAfter, DeadLetter: the consumer group; the delivery attempt, or the attempts before the dead-letter queue. */
+  group?: string;
+  attempt?: number;
+  deadLetterTopic?: string;
+  attempts?: number;
+}
+
+/** `GET /messages/:messageId/timeline`. */
+export interface MessageTimelineResponse {
+  messageId: string;
+  steps: TimelineStepView[];
+  /** The step limit was reached: later steps may be missing. */
+  truncated: boolean;
+}
+
 /** `GET /topics/:name/messages?key=`: newest first. */
 export interface MessageKeyQueryResponse {
   topic: string;

@@ -1,13 +1,32 @@
-import { Controller, Get, Inject, NotFoundException, Param } from '@nestjs/common';
-import { MESSAGE_STORE } from '../broker.tokens';
+import { Controller, Get, Inject, NotFoundException, Optional, Param } from '@nestjs/common';
+import { MESSAGE_STORE, TRACE } from '../broker.tokens';
 import { MessageStore } from '../store/message-store';
+import { timelineOf } from '../trace/timeline';
+import { TraceRecorder } from '../trace/trace-recorder';
 import { toMessageView } from './message-view';
-import type { MessageQueryResponse } from '@app/admin-client';
+import type { MessageQueryResponse, MessageTimelineResponse } from '@app/admin-client';
 
-/** Messages by id (mqadmin queryMsgById). */
+/** Messages by id (mqadmin queryMsgById), and their trace (mqadmin queryMsgTraceById). */
 @Controller('messages')
 export class MessagesController {
-  constructor(@Inject(MESSAGE_STORE) private readonly store: MessageStore) {}
+  constructor(
+    @Inject(MESSAGE_STORE) private readonly store: MessageStore,
+    @Optional() @Inject(TRACE) private readonly trace: TraceRecorder | undefined,
+  ) {}
+
+  /**
+   * The message's trace, oldest step first, with the time between steps (trace/timeline.ts).
+   * 404 when the broker records no trace (traceTopicEnable=false) or none names this id.
+   */
+  @Get(':messageId/timeline')
+  async timeline(@Param('messageId') messageId: string): Promise<MessageTimelineResponse> {
+    if (!this.trace) throw new NotFoundException('the broker records no message trace (traceTopicEnable=false)');
+    // What was recorded a moment ago is still queued: append it first, so the timeline is current.
+    await this.trace.flush();
+    const timeline = await timelineOf(this.store, this.trace.topic, messageId);
+    if (timeline.steps.length === 0) throw new NotFoundException(`no trace of message ${JSON.stringify(messageId)}`);
+    return timeline;
+  }
 
   /** Every stored record with this id, oldest first: a retried or resent message has several. */
   @Get(':messageId')

@@ -7,6 +7,8 @@ import type {
   GroupListResponse,
   MessageKeyQueryResponse,
   MessageQueryResponse,
+  MessageTimelineResponse,
+  TimelineStepView,
   MessageView,
   GroupUpsertResponse,
   ResetOffsetResponse,
@@ -195,6 +197,41 @@ export async function queryMsgById(client: AdminClient, options: { msgId: string
   for (const id of ids) {
     const { records } = await client.get<MessageQueryResponse>(['messages', id]);
     print(records.map(describeMessage).join('\n'));
+  }
+}
+
+/** Apache's queryMsgTraceById: the message's trace as one table, oldest step first (`GET /messages/:id/timeline`). */
+export async function queryMsgTraceById(client: AdminClient, options: { msgId: string }, print: Print): Promise<void> {
+  const id = options.msgId.trim();
+  if (id === '') throw new UsageError('-i needs a message id');
+  const { steps, truncated } = await client.get<MessageTimelineResponse>(['messages', id, 'timeline']);
+  const rows = steps.map((step) => [
+    step.type,
+    formatTimestamp(step.timeMs),
+    `+${step.sinceFirstMs}`,
+    step.group ?? step.topic,
+    step.clientId ?? '',
+    describeStep(step),
+  ]);
+  print(formatTable(['Type', 'Time', 'Since First (ms)', 'Group / Topic', 'Client', 'Detail'], rows));
+  if (truncated) print('(more steps than the broker reads at once: the latest may be missing)\n');
+}
+
+/** What a timeline step adds besides its type, time and client. */
+function describeStep(step: TimelineStepView): string {
+  switch (step.type) {
+    case 'Pub':
+      return `stored ${step.messageType ?? ''} queue ${step.queueId ?? '?'} in ${step.costMs ?? '?'} ms, ${step.bodyLength ?? 0} bytes`;
+    case 'CheckBack':
+      return `check-back #${step.checkCount ?? '?'} of transaction ${step.transactionId ?? ''}`;
+    case 'EndTransaction':
+      return `${step.resolution ?? ''} by ${step.source ?? ''}`;
+    case 'SubBefore':
+      return `delivered, attempt ${step.attempt ?? '?'}`;
+    case 'SubAfter':
+      return 'acknowledged';
+    case 'DeadLetter':
+      return `to ${step.deadLetterTopic ?? ''} after ${step.attempts ?? '?'} attempts`;
   }
 }
 

@@ -9,6 +9,7 @@ import {
   listHalfMessages,
   Print,
   queryMsgById,
+  queryMsgTraceById,
   queryMsgByKey,
   resetOffsetByTime,
   topicList,
@@ -197,6 +198,10 @@ function buildProgram(io: MqadminIo): Command {
   command(program, 'queryMsgById', 'Query messages by id')
     .requiredOption('-i, --msgId <id>', 'message id (several: comma-separated)')
     .action((options: OptionsOf<typeof queryMsgById>) => queryMsgById(client(options), options, io.stdout));
+
+  command(program, 'queryMsgTraceById', 'Query a message trace by message id')
+    .requiredOption('-i, --msgId <id>', 'message id')
+    .action((options: OptionsOf<typeof queryMsgTraceById>) => queryMsgTraceById(client(options), options, io.stdout));
 
   command(program, 'queryMsgByKey', 'Query messages by key')
     .requiredOption('-t, --topic <topic>', 'topic name')

@@ -60,6 +60,8 @@ const FIELDS: { [F in keyof BrokerConfig]: FieldSpec<BrokerConfig[F]> } = {
   authenticationMaxClockSkewMs: { kind: 'positive-integer' },
   authorizationEnabled: { kind: 'boolean' },
   maxConnections: { kind: 'positive-integer' },
+  traceTopicEnable: { kind: 'boolean' },
+  msgTraceTopicName: { kind: 'text' },
 };
 
 const FIELD_BY_KEY: ReadonlyMap<string, keyof BrokerConfig> = new Map(

@@ -58,6 +58,8 @@ describe('loadBrokerConfig', () => {
       authenticationMaxClockSkewMs: 900_000,
       authorizationEnabled: false,
       maxConnections: 10_000,
+      traceTopicEnable: true,
+      msgTraceTopicName: 'RMQ_SYS_TRACE_TOPIC',
     };
     expect(loadBrokerConfig({})).toEqual({ config: expected, warnings: [] });
   });

@@ -1,3 +1,4 @@
+import { DEFAULT_TRACE_TOPIC } from '../trace/trace-events';
 import { DELIVERY_DEFAULTS } from '../delivery/delivery.defaults';
 import { MESSAGING_DEFAULTS } from '../grpc/messaging.defaults';
 import { TELEMETRY_SESSIONS_DEFAULTS } from '../grpc/telemetry-sessions';
@@ -73,4 +74,7 @@ export const BROKER_CONFIG_DEFAULTS: Readonly<BrokerConfig> = {
   authorizationEnabled: false,
   /** 10,000 (the messaging server's own default). */
   maxConnections: MESSAGING_DEFAULTS.maxConnections,
+  /** On, unlike Apache (off there): the timeline of every message needs no client setting. */
+  traceTopicEnable: true,
+  msgTraceTopicName: DEFAULT_TRACE_TOPIC,
 };

@@ -94,4 +94,8 @@ export interface BrokerConfig {
   maxConnections: number;
   /** Whether an authenticated Normal user needs an ACL entry for each topic and group it uses (Apache's name; needs authenticationEnabled). */
   authorizationEnabled: boolean;
+  /** Whether the broker records its message trace (stored, checks, ends, deliveries, acks, dead letters) in the trace topic (Apache's name). */
+  traceTopicEnable: boolean;
+  /** The trace topic (Apache's name and default, RMQ_SYS_TRACE_TOPIC). */
+  msgTraceTopicName: string;
 }

@@ -1,3 +1,4 @@
+import { TraceSink } from '../trace/trace-events';
 import { Logger } from 'pino';
 import { copyMessage, MessageInput, StoredMessage } from '../store/message-record';
 import { MessageStore } from '../store/message-store';
@@ -30,6 +31,9 @@ export class DeadLetterQueue {
     private readonly logger: Logger,
   ) {}
 
+  /** Where a move is reported as a DeadLetter trace event (the broker's TraceRecorder). */
+  trace: TraceSink | undefined;
+
   async forward(group: string, message: StoredMessage, attempts: number): Promise<DeadLetterResult> {
     const topic = dlqTopicOf(group);
     try {
@@ -43,6 +47,16 @@ export class DeadLetterQueue {
       this.logger.error({ group, topic, messageId: message.messageId, result }, 'cannot append dead-letter message');
       return { status: 'failed', reason: `cannot append to ${topic}: ${result.status}` };
     }
+    this.trace?.record({
+      type: 'DeadLetter',
+      timeMs: Date.now(),
+      messageId: message.messageId,
+      topic: message.topic,
+      keys: message.keys,
+      group,
+      deadLetterTopic: topic,
+      attempts,
+    });
     this.logger.info(
       { group, topic: message.topic, queueId: message.queueId, queueOffset: message.queueOffset, messageId: message.messageId, attempts },
       'message moved to dead-letter queue',

@@ -1,3 +1,4 @@
+import { TraceSink } from '../trace/trace-events';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Logger } from 'pino';
@@ -117,6 +118,11 @@ export class DeliveryService implements DeliveryApi {
   async persist(): Promise<void> {
     await this.persistence.persist(this.table, this.ids);
     await this.offsets.persist();
+  }
+
+  /** Reports moves to a dead-letter queue to the broker's trace (TraceRecorder); unset: no trace. */
+  setTraceSink(trace: TraceSink | undefined): void {
+    this.deadLetters.trace = trace;
   }
 
   async receive(request: ReceiveRequest): Promise<ReceiveResult> {

@@ -1,3 +1,4 @@
+import { TraceSink } from '../trace/trace-events';
 import { Logger } from 'pino';
 import { BrokerConfig } from '../config/broker-config';
 import { DeliveryApi } from '../delivery/delivery.types';
@@ -34,6 +35,8 @@ export interface MessagingParts {
   authenticator?: Authenticator;
   /** Checks an authenticated request's permissions when authorization is enabled. */
   authorizer?: Authorizer;
+  /** The broker's message trace (trace/trace-recorder.ts); absent when traceTopicEnable is off. */
+  trace?: TraceSink;
   /** Known once the server is bound (port 0 picks a free port). */
   address(): AdvertisedAddress;
   logger: Logger;

@@ -1,3 +1,4 @@
+import { TraceSink } from '../trace/trace-events';
 import { Logger } from 'pino';
 import { StoredMessage } from '../store/message-record';
 import { MessageStore } from '../store/message-store';
@@ -42,6 +43,9 @@ export class CheckBackScanner {
     private readonly now: () => number,
     private readonly metrics: TransactionMetrics | undefined,
   ) {}
+
+  /** Where a check-back sent is reported as a CheckBack trace event (the broker's TraceRecorder). */
+  trace: TraceSink | undefined;
 
   /** Runs one scan; a call while one is under way joins it. */
   run(): Promise<CheckBackScanResult> {
@@ -118,6 +122,16 @@ export class CheckBackScanner {
     this.table.recordCheck(entry, clientId !== undefined);
     if (clientId === undefined) return 'no-producer';
     this.metrics?.recordCheckSent();
+    this.trace?.record({
+      type: 'CheckBack',
+      timeMs: this.now(),
+      messageId: entry.messageId,
+      topic: entry.topic,
+      keys: half.keys,
+      transactionId,
+      clientId,
+      checkCount: entry.checkCount,
+    });
     this.logger.debug({ topic: entry.topic, messageId: entry.messageId, transactionId, clientId, checkCount: entry.checkCount }, 'check-back sent');
     return 'sent';
   }

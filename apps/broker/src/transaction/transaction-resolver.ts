@@ -1,3 +1,4 @@
+import { TraceSink } from '../trace/trace-events';
 import { Logger } from 'pino';
 import { MessageInput, RecordType, StoredMessage } from '../store/message-record';
 import { MessageStore } from '../store/message-store';
@@ -44,6 +45,9 @@ export class TransactionResolver {
     private readonly now: () => number,
     private readonly metrics: TransactionMetrics | undefined,
   ) {}
+
+  /** Where a resolution is reported as an EndTransaction trace event (the broker's TraceRecorder). */
+  trace: TraceSink | undefined;
 
   end(request: EndTransactionRequest): Promise<EndTransactionResult> {
     const id = decodeTransactionId(request.transactionId);
@@ -140,6 +144,16 @@ export class TransactionResolver {
     this.table.applyOp(request.resolution === 'COMMIT' ? 'commit' : 'rollback', entry.offset);
     const finishSeconds = (this.now() - entry.storeTimestampMs) / 1000;
     this.metrics?.recordResolution(request.resolution, request.source, finishSeconds);
+    this.trace?.record({
+      type: 'EndTransaction',
+      timeMs: this.now(),
+      messageId: entry.messageId,
+      topic: entry.topic,
+      keys: half.keys,
+      transactionId: request.transactionId,
+      resolution: request.resolution,
+      source: request.source,
+    });
     const context = { topic: entry.topic, messageId: entry.messageId, transactionId: request.transactionId, source: request.source, finishSeconds };
     if (wasCheckMax || request.source === 'admin') this.logger.info({ ...context, wasCheckMax }, `transaction resolved by an operator: ${request.resolution}`);
     else this.logger.debug(context, `transaction ${request.resolution}`);

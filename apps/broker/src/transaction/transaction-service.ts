@@ -1,3 +1,4 @@
+import { TraceSink } from '../trace/trace-events';
 import { LifecycleState } from '../lifecycle-state';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'pino';
@@ -142,6 +143,12 @@ export class TransactionService implements TransactionApi {
     } finally {
       this.currentState = LifecycleState.Closed;
     }
+  }
+
+  /** Reports resolutions and check-backs to the broker's trace (TraceRecorder); unset: no trace. */
+  setTraceSink(trace: TraceSink | undefined): void {
+    this.resolver.trace = trace;
+    this.scanner.trace = trace;
   }
 
   async sendHalfMessage(message: Omit<MessageInput, 'type'>, options: { producerGroup?: string; checkImmunityMs?: number }): Promise<SendHalfResult> {

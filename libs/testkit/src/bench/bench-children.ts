@@ -169,10 +169,12 @@ export async function startBrokerChild(
   // Extra node flags for experiments (a preload patch, heap limits); empty by default.
   const extraFlags = process.env.BROKER_BENCH_NODE_FLAGS?.trim();
   if (extraFlags) nodeFlags.push(...extraFlags.split(/\s+/));
+  // A broker.conf for experiments (e.g. traceTopicEnable=false to measure the trace's cost) when the caller gives none.
+  const configFile = options.configFile ?? (process.env.BROKER_BENCH_CONF?.trim() || undefined);
   const args = [
     ...nodeFlags,
     build.script('apps/broker/src/main.ts'),
-    ...(options.configFile ? ['--config', options.configFile] : []),
+    ...(configFile ? ['--config', configFile] : []),
     '--store',
     options.storeDir,
     '--port',

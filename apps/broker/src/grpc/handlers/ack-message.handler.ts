@@ -13,14 +13,14 @@ import { UnaryHandler } from './handler.types';
 export class AckMessageHandler implements UnaryHandler<AckMessageRequest, AckMessageResponse> {
   constructor(private readonly parts: MessagingParts) {}
 
-  async handle(request: AckMessageRequest, _context: RequestContext): Promise<AckMessageResponse> {
+  async handle(request: AckMessageRequest, context: RequestContext): Promise<AckMessageResponse> {
     const topic = validTopic(request.topic);
     if ('status' in topic) return this.failure(topic.status);
     const group = validGroup(request.group);
     if ('status' in group) return this.failure(group.status);
     const entries = request.entries ?? [];
     if (entries.length === 0) return this.failure(Statuses.badRequest('no entry to acknowledge'));
-    const results = await Promise.all(entries.map((entry) => this.ackOne(group.name, topic.name, entry)));
+    const results = await Promise.all(entries.map((entry) => this.ackOne(group.name, topic.name, entry, context.clientId)));
     return { status: batchStatus(results.map((result) => result.status)), entries: results };
   }
 
@@ -28,11 +28,12 @@ export class AckMessageHandler implements UnaryHandler<AckMessageRequest, AckMes
     return { status };
   }
 
-  private async ackOne(group: string, topic: string, entry: AckMessageEntry): Promise<AckMessageResultEntry> {
+  private async ackOne(group: string, topic: string, entry: AckMessageEntry, clientId: string): Promise<AckMessageResultEntry> {
     const messageId = entry.messageId ?? '';
     const receiptHandle = entry.receiptHandle ?? '';
     if (receiptHandle === '') return { messageId, receiptHandle, status: Statuses.invalidReceiptHandle('receipt handle cannot be empty') };
     const result = await this.parts.delivery.ack(group, topic, receiptHandle);
+    if (result.status === 'ok') this.parts.trace?.record({ type: 'SubAfter', timeMs: Date.now(), messageId, topic, keys: [], group, clientId });
     return { messageId, receiptHandle, status: receiptStatus(result, topic) };
   }
 }

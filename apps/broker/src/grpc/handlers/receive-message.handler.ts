@@ -55,7 +55,18 @@ export class ReceiveMessageHandler implements StreamHandler<ReceiveMessageReques
     if (context.cancelled()) return this.giveBack(group, topic, result.messages, context);
     write({ status: OK_STATUS });
     const storeHost = this.storeHost();
+    const trace = this.parts.trace;
     for (const received of result.messages) {
+      trace?.record({
+        type: 'SubBefore',
+        timeMs: Date.now(),
+        messageId: received.message.messageId,
+        topic,
+        keys: received.message.keys,
+        group,
+        clientId: context.clientId,
+        attempt: received.deliveryAttempt,
+      });
       const message = toProtoMessage(received.message, {
         receiptHandle: received.receiptHandle,
         deliveryAttempt: received.deliveryAttempt,

@@ -1,3 +1,4 @@
+import { TraceMessageType } from '../../trace/trace-events';
 import { MessageInput } from '../../store/message-record';
 import { queueForMessageGroup } from '../../topics/write-queue';
 import { AppendResult } from '../../store/message-store';
@@ -33,11 +34,12 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
   }
 
   async handle(request: SendMessageRequest, context: RequestContext): Promise<SendMessageResponse> {
+    const startedAtMs = Date.now();
     const messages = request.messages ?? [];
     const bytes = bodyBytesOf(messages);
     if (!this.inFlight.tryAcquire(bytes, context.peer)) return this.failure(Statuses.flowLimit());
     try {
-      return await this.send(messages, context);
+      return await this.send(messages, context, startedAtMs);
     } finally {
       this.inFlight.release(bytes, context.peer);
     }
@@ -47,7 +49,7 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
     return { status };
   }
 
-  private async send(messages: Message[], context: RequestContext): Promise<SendMessageResponse> {
+  private async send(messages: Message[], context: RequestContext, startedAtMs: number): Promise<SendMessageResponse> {
     if (messages.length === 0) return this.failure(Statuses.noMessageToSend());
     const topicName = validTopic(messages[0].topic);
     if ('status' in topicName) return this.failure(topicName.status);
@@ -59,7 +61,7 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
     const inbound = this.checkAll(messages, topic, context);
     if ('status' in inbound) return this.failure(inbound.status);
     this.notePublished(context.clientId, topic.name);
-    if (inbound[0].messageType === 'TRANSACTION') return this.sendHalfMessage(messages[0], inbound, topic);
+    if (inbound[0].messageType === 'TRANSACTION') return this.sendHalfMessage(messages[0], inbound, topic, context, startedAtMs);
     const delayed = inbound.filter((message) => message.delayed);
     if (delayed.length > 0 && inbound.length > 1) {
       return this.failure(status('BAD_REQUEST', 'delayed messages cannot be sent in a batch'));
@@ -70,6 +72,9 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
       delayed.length > 0,
     );
     if (result.status !== 'ok') return this.failure(appendFailureStatus(result, this.parts.config.maxMessageSizeBytes));
+    if (this.parts.trace) {
+      result.records.forEach((record, index) => this.tracePub(inbound[index], record.offset, context, startedAtMs));
+    }
     const entries = result.records.map((record, index) => ({
       status: OK_STATUS,
       messageId: inbound[index].input.messageId,
@@ -86,7 +91,13 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
    * SendMessageActivity sets it: v2 clients declare no producer group, and the check-back goes to
    * any live producer of the topic.
    */
-  private async sendHalfMessage(message: Message, inbound: InboundMessage[], topic: TopicConfig): Promise<SendMessageResponse> {
+  private async sendHalfMessage(
+    message: Message,
+    inbound: InboundMessage[],
+    topic: TopicConfig,
+    context: RequestContext,
+    startedAtMs: number,
+  ): Promise<SendMessageResponse> {
     if (inbound.length > 1) return this.failure(Statuses.transactionalBatch());
     const [half] = inbound;
     if (half.input.deliveryTimestampMs !== undefined || half.input.messageGroup !== undefined) {
@@ -97,6 +108,7 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
 
     const result = await this.parts.transactions.sendHalfMessage(half.input, { producerGroup: topic.name, checkImmunityMs: immunity.checkImmunityMs });
     if (result.status !== 'ok') return this.failure(appendFailureStatus(result, this.parts.config.maxMessageSizeBytes));
+    this.tracePub(half, result.offset, context, startedAtMs);
     // A half message has no queue offset until it is committed; 0 stands in, as nothing reads it.
     const entry = { status: OK_STATUS, messageId: half.input.messageId, transactionId: result.transactionId, offset: 0, recallHandle: '' };
     return { status: OK_STATUS, entries: [entry] };
@@ -123,6 +135,26 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
     return checked;
   }
 
+  /** The Pub trace event of a stored message (a delayed one as stored for its scheduler, a half message before its end). */
+  private tracePub(inbound: InboundMessage, commitLogOffset: number, context: RequestContext, startedAtMs: number): void {
+    const { input } = inbound;
+    const nowMs = Date.now();
+    this.parts.trace?.record({
+      type: 'Pub',
+      timeMs: nowMs,
+      messageId: input.messageId,
+      topic: input.topic,
+      keys: input.keys ?? [],
+      tag: input.tag,
+      messageType: TRACE_MESSAGE_TYPES[inbound.messageType],
+      bodyLength: input.body.length,
+      clientId: context.clientId,
+      queueId: input.queueId,
+      commitLogOffset,
+      costMs: nowMs - startedAtMs,
+    });
+  }
+
   private recallHandleOf(input: MessageInput): string {
     return encodeRecallHandle({
       topic: input.topic,
@@ -145,6 +177,14 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
     return this.parts.store.append(inputs.length === 1 ? inputs[0] : inputs);
   }
 }
+
+/** The trace's name of each message type (Apache's trace `MessageType`). */
+const TRACE_MESSAGE_TYPES: Record<InboundMessage['messageType'], TraceMessageType> = {
+  NORMAL: 'Normal_Msg',
+  FIFO: 'Order_Msg',
+  DELAY: 'Delay_Msg',
+  TRANSACTION: 'Trans_Msg_Half',
+};
 
 /** What a request holds in memory, counted by its message bodies (properties are bounded small). */
 function bodyBytesOf(messages: readonly Message[]): number {

@@ -1,0 +1,42 @@
+import { MessageStore } from '../store/message-store';
+import { decodeTraceEvents, TRACE_EVENT_PROPERTY } from './trace-codec';
+import { TraceEvent } from './trace-events';
+
+/** Most trace records one timeline reads (each holds up to TRACE_RECORDER_DEFAULTS.maxEventsPerRecord events): a message redelivered without end stays bounded. */
+export const MAX_TIMELINE_EVENTS = 1_000;
+
+/** One step of a message's timeline. */
+export type TimelineStep = TraceEvent & {
+  /** Since the first step, ms. */
+  sinceFirstMs: number;
+  /** Since the step before, ms (0 for the first). */
+  sincePreviousMs: number;
+};
+
+export interface Timeline {
+  messageId: string;
+  steps: TimelineStep[];
+  /** True when MAX_TIMELINE_EVENTS records were read: older or later steps may be missing. */
+  truncated: boolean;
+}
+
+/**
+ * A message's trace, in time order: the records of the trace topic keyed by its id (trace-recorder.ts),
+ * each the event the broker recorded, with the time from the first step and from the one before.
+ * Ties keep the order the broker recorded them in (the commit-log order).
+ */
+export async function timelineOf(store: MessageStore, traceTopic: string, messageId: string): Promise<Timeline> {
+  const records = await store.queryByKey(traceTopic, messageId, MAX_TIMELINE_EVENTS);
+  const events = records
+    .sort((a, b) => a.offset - b.offset)
+    .flatMap((record) => decodeTraceEvents(record.properties[TRACE_EVENT_PROPERTY]))
+    .filter((event) => event.messageId === messageId);
+  const ordered = events.map((event, index) => ({ event, index })).sort((a, b) => a.event.timeMs - b.event.timeMs || a.index - b.index);
+  const first = ordered[0]?.event.timeMs ?? 0;
+  const steps = ordered.map(({ event }, index) => ({
+    ...event,
+    sinceFirstMs: event.timeMs - first,
+    sincePreviousMs: index === 0 ? 0 : event.timeMs - ordered[index - 1].event.timeMs,
+  }));
+  return { messageId, steps, truncated: records.length >= MAX_TIMELINE_EVENTS };
+}
