@@ -1,3 +1,4 @@
+import { MessageInput } from '../apps/broker/src/store/message-record';
 import { ClientReadableStream, MethodDefinition, status as GrpcStatus } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { TooManyRequestsException } from 'rocketmq-client-nodejs';
@@ -101,9 +102,15 @@ describe('gRPC busy statuses and request limits', () => {
     let reached!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const held = new Promise<void>((resolve) => (reached = resolve));
-    const spy = jest.spyOn(store, 'append').mockImplementationOnce(async (messages) => {
-      reached();
-      await gate;
+    let gated = false;
+    // The next append of a test message: the broker's own appends (its message trace) pass by.
+    const spy = jest.spyOn(store, 'append').mockImplementation(async (messages) => {
+      const first = Array.isArray(messages) ? (messages as readonly MessageInput[])[0] : (messages as MessageInput);
+      if (!gated && first?.topic === 'bulk') {
+        gated = true;
+        reached();
+        await gate;
+      }
       return append(messages);
     });
     return { held, open, restore: () => spy.mockRestore() };

@@ -149,7 +149,7 @@ export class Broker {
     this.trace = config.traceTopicEnable
       ? new TraceRecorder(
           this.store,
-          { ...TRACE_RECORDER_DEFAULTS, topic: config.msgTraceTopicName },
+          { ...TRACE_RECORDER_DEFAULTS, topic: config.msgTraceTopicName, appTopic: config.appTraceTopicName },
           { storeHost: `${config.host}:${config.grpcPort}` },
           logger.child({ component: 'trace' }),
           this.transactionMetrics.registry,
@@ -207,6 +207,10 @@ export class Broker {
       this.opened.push({ name: 'topics', close: () => this.topics.close() });
       if (trace && !this.topics.get(trace.topic)) {
         await this.topics.upsert({ name: trace.topic, readQueueNums: 1, writeQueueNums: 1, messageType: 'NORMAL', system: true });
+      }
+      // Applications' trace events (libs/mq) come over gRPC, which refuses system topics: a normal topic.
+      if (trace && !this.topics.get(this.config.appTraceTopicName)) {
+        await this.topics.upsert({ name: this.config.appTraceTopicName, readQueueNums: 1, writeQueueNums: 1, messageType: 'NORMAL' });
       }
       await this.users.open(initAuthenticationUserOf(this.config));
       this.opened.push({ name: 'users', close: () => this.users.close() });

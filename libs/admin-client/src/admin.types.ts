@@ -141,10 +141,11 @@ export interface MessageQueryResponse {
  * One step of a message's trace (`GET /messages/:id/timeline`): what the broker recorded, when,
  * and the time since the first step and since the one before. `type` is Apache RocketMQ's trace
  * type where it has one (Pub: stored; SubBefore: delivered; SubAfter: acknowledged;
- * EndTransaction) or the broker's own (CheckBack, DeadLetter); the other fields are the type's.
+ * EndTransaction), the broker's own (CheckBack, DeadLetter), or an application's
+ * (LocalTransaction, Consumed, Notification); the other fields are the type's.
  */
 export interface TimelineStepView {
-  type: 'Pub' | 'CheckBack' | 'EndTransaction' | 'SubBefore' | 'SubAfter' | 'DeadLetter';
+  type: 'Pub' | 'CheckBack' | 'EndTransaction' | 'SubBefore' | 'SubAfter' | 'DeadLetter' | 'LocalTransaction' | 'Consumed' | 'Notification';
   timeMs: number;
   messageId: string;
   topic: string;
@@ -171,6 +172,15 @@ export interface TimelineStepView {
   attempt?: number;
   deadLetterTopic?: string;
   attempts?: number;
+  /**
+   * Application steps (libs/mq's MqTraceReporter): LocalTransaction committed | rolled-back,
+   * Consumed applied | duplicate | failed (with the group), Notification delivered | failed; how
+   * long it took, and the error's code when it failed.
+   */
+  outcome?: string;
+  durationMs?: number;
+  errorCode?: string;
+  endpoint?: string;
 }
 
 /** `GET /messages/:messageId/timeline`. */

@@ -24,6 +24,8 @@ export { MqProducer } from './mq.producer';
 export { MqTransactionProducer } from './mq-transaction.producer';
 /** The @nestjs/microservices client: `client.emit(topic, payload)` produces. */
 export { ClientRocketMQ, MqRecord } from './client-rocketmq';
+/** The application's side of the message trace: `report(event)` (local transactions, consumer outcomes, notifications). */
+export { MqTraceReporter, type MqTraceEvent } from './mq-trace-reporter';
 /** Message, send options and receipt shapes. */
 export type { MqMessage, MqSendOptions, MqSendReceipt } from './mq-message';
 /** Half message, checker and resolution types. */

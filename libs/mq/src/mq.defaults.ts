@@ -12,6 +12,7 @@ export interface ResolvedMqOptions {
   logger: NonNullable<MqModuleOptions['logger']>;
   serializer: NonNullable<MqModuleOptions['serializer']>;
   producer: Required<NonNullable<MqModuleOptions['producer']>>;
+  trace: Required<NonNullable<MqModuleOptions['trace']>>;
   consumers: Required<NonNullable<MqModuleOptions['consumers']>>;
 }
 
@@ -30,6 +31,15 @@ export const MQ_DEFAULTS = {
     /** The official client's default number of send attempts. */
     maxAttempts: 3,
     transactionWire: 'http2' as 'http2' | 'official',
+  },
+  trace: {
+    enabled: true,
+    /**
+     * The broker's `appTraceTopicName`. Not Apache's RMQ_SYS_TRACE_TOPIC: its gRPC proxy refuses
+     * system topics to clients, and so does the broker.
+     */
+    topic: 'MQ_APP_TRACE_TOPIC',
+    maxPendingEvents: 10_000,
   },
   consumers: {
     enabled: true,
@@ -57,6 +67,11 @@ export function resolveMqOptions(options: MqModuleOptions): ResolvedMqOptions {
       topics: options.producer?.topics ?? [...MQ_DEFAULTS.producer.topics],
       maxAttempts: options.producer?.maxAttempts ?? MQ_DEFAULTS.producer.maxAttempts,
       transactionWire: options.producer?.transactionWire ?? MQ_DEFAULTS.producer.transactionWire,
+    },
+    trace: {
+      enabled: options.trace?.enabled ?? MQ_DEFAULTS.trace.enabled,
+      topic: options.trace?.topic ?? MQ_DEFAULTS.trace.topic,
+      maxPendingEvents: options.trace?.maxPendingEvents ?? MQ_DEFAULTS.trace.maxPendingEvents,
     },
     consumers: {
       enabled: options.consumers?.enabled ?? MQ_DEFAULTS.consumers.enabled,

@@ -7,6 +7,7 @@ import { MQ_MODULE_OPTIONS, MQ_RAW_OPTIONS, MqConfigurableModule } from './mq.mo
 import { MqModuleOptions } from './mq.options';
 import { MqProducer } from './mq.producer';
 import { MqTransactionProducer } from './mq-transaction.producer';
+import { MqTraceReporter } from './mq-trace-reporter';
 
 /**
  * `MqModule.forRoot({ endpoints })` / `forRootAsync({ useFactory, inject })`, `isGlobal: true` to
@@ -19,9 +20,10 @@ import { MqTransactionProducer } from './mq-transaction.producer';
     { provide: MQ_MODULE_OPTIONS, useFactory: (options: MqModuleOptions) => resolveMqOptions(options), inject: [MQ_RAW_OPTIONS] },
     MqProducer,
     MqTransactionProducer,
+    MqTraceReporter,
     MqConsumerRegistry,
     MqConsumerExplorer,
   ],
-  exports: [MQ_MODULE_OPTIONS, MqProducer, MqTransactionProducer, MqConsumerRegistry],
+  exports: [MQ_MODULE_OPTIONS, MqProducer, MqTransactionProducer, MqTraceReporter, MqConsumerRegistry],
 })
 export class MqModule extends MqConfigurableModule {}

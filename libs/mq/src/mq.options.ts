@@ -39,6 +39,20 @@ export interface MqModuleOptions {
      */
     transactionWire?: 'http2' | 'official';
   };
+  /**
+   * The application's side of the message trace (MqTraceReporter): local transactions, consumer
+   * handlers' outcomes and notification attempts, sent to the broker's trace topic so its
+   * timeline (`GET /messages/:id/timeline`) shows them. Off the business path; dropped and
+   * counted under pressure.
+   */
+  trace?: {
+    /** Default true. */
+    enabled?: boolean;
+    /** Default 'MQ_APP_TRACE_TOPIC' (the broker's `appTraceTopicName`, which it creates; on another cluster, create it or turn this off). */
+    topic?: string;
+    /** Events waiting past this many are dropped (default 10000). */
+    maxPendingEvents?: number;
+  };
   consumers?: {
     /** Start @MqConsumer handlers with the application (default true). */
     enabled?: boolean;

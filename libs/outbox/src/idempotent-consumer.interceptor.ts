@@ -1,11 +1,12 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Inject, Injectable, Logger, NestInterceptor, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { MqMessage } from '@app/mq';
+import { type MqMessage, MqTraceReporter } from '@app/mq';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { OutboxDatabase } from './outbox-database';
 import { OUTBOX_RELAY_OPTIONS, ResolvedOutboxRelayOptions } from './outbox-relay.options';
 import { insertConsumedKey } from './sql/consumed.sql';
 import { IdempotentConsumerGroupCommit } from './idempotent-consumer-group-commit';
+import { errorCodeOf } from './transactional-message.executor';
 
 /** Metadata key of @IdempotentConsumer (idempotent-consumer.decorator.ts), read here. */
 export const IDEMPOTENT_CONSUMER_METADATA = 'app/outbox:idempotent-consumer';
@@ -35,6 +36,8 @@ export class IdempotentConsumerInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     private readonly database: OutboxDatabase,
     @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: ResolvedOutboxRelayOptions,
+    /** Each delivery's outcome goes to the message's trace (absent outside MqModule: none). */
+    @Optional() private readonly trace?: MqTraceReporter,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -43,11 +46,34 @@ export class IdempotentConsumerInterceptor implements NestInterceptor {
     if (!settings) return next.handle();
     const message = context.getArgByIndex<MqMessage>(0);
     const key = settings.key ? settings.key(message) : (message.keys[0] ?? message.messageId);
-    const run = (): Promise<unknown> => lastValueFrom<unknown, undefined>(next.handle(), { defaultValue: undefined });
-    if (settings.groupCommitMessages !== undefined && settings.groupCommitMessages > 1) {
-      return from(this.groupCommitOf(settings).submit(key, run));
+    // Whether the handler ran tells an applied delivery from a skipped duplicate (both resolve).
+    let ran = false;
+    const run = (): Promise<unknown> => {
+      ran = true;
+      return lastValueFrom<unknown, undefined>(next.handle(), { defaultValue: undefined });
+    };
+    const startedAt = performance.now();
+    const groupCommit = settings.groupCommitMessages !== undefined && settings.groupCommitMessages > 1;
+    const done = groupCommit ? this.groupCommitOf(settings).submit(key, run) : this.runAlone(settings.group, key, run);
+    if (this.trace?.enabled) {
+      const report = (outcome: string, error?: unknown): void =>
+        this.trace!.report({
+          type: 'Consumed',
+          timeMs: Date.now(),
+          messageId: message.messageId,
+          topic: message.topic,
+          keys: message.keys,
+          group: settings.group,
+          outcome,
+          durationMs: Math.round(performance.now() - startedAt),
+          ...(error === undefined ? {} : { errorCode: errorCodeOf(error) }),
+        });
+      done.then(
+        () => report(ran ? 'applied' : 'duplicate'),
+        (error: unknown) => report('failed', error),
+      );
     }
-    return from(this.runAlone(settings.group, key, run));
+    return from(done);
   }
 
   /** The ordinary path: this delivery in a transaction of its own. */

@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { MqHalfMessage, MqSendOptions, MqTransactionProducer } from '@app/mq';
+import { MqHalfMessage, MqSendOptions, MqTraceReporter, MqTransactionProducer } from '@app/mq';
 import { OutboxDatabase } from './outbox-database';
 import { ResolvedOutboxOptions } from './outbox.defaults';
 import { OutboxError } from './outbox.errors';
@@ -39,6 +39,8 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
     private readonly producer: MqTransactionProducer,
     private readonly moduleRef: ModuleRef,
     @Inject(OUTBOX_MODULE_OPTIONS) private readonly options: ResolvedOutboxOptions,
+    /** The local transaction's outcome goes to the message's trace (absent outside MqModule: none). */
+    @Optional() private readonly trace?: MqTraceReporter,
   ) {}
 
   invoke(options: TransactionalMessageOptions, instance: object, method: Method, args: unknown[]): Promise<unknown> {
@@ -51,11 +53,14 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
   private async runLocal(options: TransactionalMessageOptions, call: () => Promise<unknown>, args: unknown[]): Promise<unknown> {
     await ensureBrokerReachable(this.producer, options.topic);
     let half: MqHalfMessage | undefined;
+    let keys: readonly string[] = [];
     let committing = false;
     let result: unknown;
+    const startedAt = performance.now();
     try {
       result = await this.database.runner.inTransaction(async (sql) => {
         const value = await call();
+        keys = this.messageOf(options, value, args).send.keys ?? [];
         half = await this.sendHalf(options, value, args);
         await this.claimCommitted(sql, half);
         committing = true;
@@ -64,9 +69,13 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
     } catch (error) {
       // A failure while committing leaves the outcome unknown: only the check-back, reading the
       // row, may decide then. Before that, nothing of the transaction can have committed.
-      if (half && !committing) await endHalfMessage(half, 'ROLLBACK', this.options.logger);
+      if (half && !committing) {
+        this.traceLocal(half, keys, 'rolled-back', startedAt, error);
+        await endHalfMessage(half, 'ROLLBACK', this.options.logger);
+      }
       throw error;
     }
+    this.traceLocal(half!, keys, 'committed', startedAt);
     await this.step('local-committed', half!);
     await endHalfMessage(half!, 'COMMIT', this.options.logger);
     return result;
@@ -75,6 +84,7 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
   /** Inside an outer transaction: the message is ended after the outer commit or rollback. */
   private async runJoined(options: TransactionalMessageOptions, call: () => Promise<unknown>, args: unknown[]): Promise<unknown> {
     await ensureBrokerReachable(this.producer, options.topic);
+    const startedAt = performance.now();
     return this.database.runner.inTransaction(async (sql) => {
       const value = await call();
       const half = await this.sendHalf(options, value, args);
@@ -84,7 +94,9 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
         await endHalfMessage(half, 'ROLLBACK', this.options.logger);
         throw error;
       }
+      const keys = this.messageOf(options, value, args).send.keys ?? [];
       this.database.runner.afterCompletion(async (committed) => {
+        this.traceLocal(half, keys, committed ? 'committed' : 'rolled-back', startedAt);
         if (committed) await this.step('local-committed', half).catch(() => undefined);
         await endHalfMessage(half, committed ? 'COMMIT' : 'ROLLBACK', this.options.logger);
       });
@@ -99,6 +111,20 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
       const message = this.messageOf(options, value, args);
       await writer.enqueue({ topic: options.topic, payload: message.payload, ...message.send });
       return value;
+    });
+  }
+
+  /** The local transaction around a half message, for its trace: committed or rolled back, and how long it took. */
+  private traceLocal(half: MqHalfMessage, keys: readonly string[], outcome: 'committed' | 'rolled-back', startedAt: number, error?: unknown): void {
+    this.trace?.report({
+      type: 'LocalTransaction',
+      timeMs: Date.now(),
+      messageId: half.messageId,
+      topic: half.topic,
+      keys,
+      outcome,
+      durationMs: Math.round(performance.now() - startedAt),
+      ...(error ? { errorCode: errorCodeOf(error) } : {}),
     });
   }
 
@@ -147,4 +173,11 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
       );
     }
   }
+}
+
+/** An error's stable code (OutboxError, MqError, pg's SQLSTATE), else its name. */
+export function errorCodeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code !== '') return code;
+  return error instanceof Error ? error.name : typeof error;
 }

@@ -23,7 +23,7 @@ export class MessagesController {
     if (!this.trace) throw new NotFoundException('the broker records no message trace (traceTopicEnable=false)');
     // What was recorded a moment ago is still queued: append it first, so the timeline is current.
     await this.trace.flush();
-    const timeline = await timelineOf(this.store, this.trace.topic, messageId);
+    const timeline = await timelineOf(this.store, this.trace.topics, messageId);
     if (timeline.steps.length === 0) throw new NotFoundException(`no trace of message ${JSON.stringify(messageId)}`);
     return timeline;
   }

@@ -232,6 +232,10 @@ function describeStep(step: TimelineStepView): string {
       return 'acknowledged';
     case 'DeadLetter':
       return `to ${step.deadLetterTopic ?? ''} after ${step.attempts ?? '?'} attempts`;
+    case 'LocalTransaction':
+    case 'Consumed':
+    case 'Notification':
+      return `${step.outcome ?? ''} in ${step.durationMs ?? '?'} ms${step.errorCode ? ` (${step.errorCode})` : ''}`;
   }
 }
 

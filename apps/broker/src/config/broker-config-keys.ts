@@ -62,6 +62,7 @@ const FIELDS: { [F in keyof BrokerConfig]: FieldSpec<BrokerConfig[F]> } = {
   maxConnections: { kind: 'positive-integer' },
   traceTopicEnable: { kind: 'boolean' },
   msgTraceTopicName: { kind: 'text' },
+  appTraceTopicName: { kind: 'text' },
 };
 
 const FIELD_BY_KEY: ReadonlyMap<string, keyof BrokerConfig> = new Map(

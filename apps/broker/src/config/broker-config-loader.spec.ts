@@ -60,6 +60,7 @@ describe('loadBrokerConfig', () => {
       maxConnections: 10_000,
       traceTopicEnable: true,
       msgTraceTopicName: 'RMQ_SYS_TRACE_TOPIC',
+      appTraceTopicName: 'MQ_APP_TRACE_TOPIC',
     };
     expect(loadBrokerConfig({})).toEqual({ config: expected, warnings: [] });
   });

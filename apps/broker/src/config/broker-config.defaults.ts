@@ -1,4 +1,4 @@
-import { DEFAULT_TRACE_TOPIC } from '../trace/trace-events';
+import { DEFAULT_APP_TRACE_TOPIC, DEFAULT_TRACE_TOPIC } from '../trace/trace-events';
 import { DELIVERY_DEFAULTS } from '../delivery/delivery.defaults';
 import { MESSAGING_DEFAULTS } from '../grpc/messaging.defaults';
 import { TELEMETRY_SESSIONS_DEFAULTS } from '../grpc/telemetry-sessions';
@@ -77,4 +77,5 @@ export const BROKER_CONFIG_DEFAULTS: Readonly<BrokerConfig> = {
   /** On, unlike Apache (off there): the timeline of every message needs no client setting. */
   traceTopicEnable: true,
   msgTraceTopicName: DEFAULT_TRACE_TOPIC,
+  appTraceTopicName: DEFAULT_APP_TRACE_TOPIC,
 };

@@ -98,4 +98,6 @@ export interface BrokerConfig {
   traceTopicEnable: boolean;
   /** The trace topic (Apache's name and default, RMQ_SYS_TRACE_TOPIC). */
   msgTraceTopicName: string;
+  /** The topic applications send their trace events to (libs/mq's `trace.topic`), a normal topic created at start (the project's own). */
+  appTraceTopicName: string;
 }

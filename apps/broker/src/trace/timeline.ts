@@ -1,12 +1,12 @@
 import { MessageStore } from '../store/message-store';
 import { decodeTraceEvents, TRACE_EVENT_PROPERTY } from './trace-codec';
-import { TraceEvent } from './trace-events';
+import { RecordedTraceEvent } from './trace-events';
 
 /** Most trace records one timeline reads (each holds up to TRACE_RECORDER_DEFAULTS.maxEventsPerRecord events): a message redelivered without end stays bounded. */
 export const MAX_TIMELINE_EVENTS = 1_000;
 
 /** One step of a message's timeline. */
-export type TimelineStep = TraceEvent & {
+export type TimelineStep = RecordedTraceEvent & {
   /** Since the first step, ms. */
   sinceFirstMs: number;
   /** Since the step before, ms (0 for the first). */
@@ -21,12 +21,12 @@ export interface Timeline {
 }
 
 /**
- * A message's trace, in time order: the records of the trace topic keyed by its id (trace-recorder.ts),
+ * A message's trace, in time order: the records of the trace topics keyed by its id (the broker's, trace-recorder.ts, and the applications'),
  * each the event the broker recorded, with the time from the first step and from the one before.
  * Ties keep the order the broker recorded them in (the commit-log order).
  */
-export async function timelineOf(store: MessageStore, traceTopic: string, messageId: string): Promise<Timeline> {
-  const records = await store.queryByKey(traceTopic, messageId, MAX_TIMELINE_EVENTS);
+export async function timelineOf(store: MessageStore, traceTopics: readonly string[], messageId: string): Promise<Timeline> {
+  const records = (await Promise.all(traceTopics.map((topic) => store.queryByKey(topic, messageId, MAX_TIMELINE_EVENTS)))).flat();
   const events = records
     .sort((a, b) => a.offset - b.offset)
     .flatMap((record) => decodeTraceEvents(record.properties[TRACE_EVENT_PROPERTY]))
@@ -38,5 +38,5 @@ export async function timelineOf(store: MessageStore, traceTopic: string, messag
     sinceFirstMs: event.timeMs - first,
     sincePreviousMs: index === 0 ? 0 : event.timeMs - ordered[index - 1].event.timeMs,
   }));
-  return { messageId, steps, truncated: records.length >= MAX_TIMELINE_EVENTS };
+  return { messageId, steps, truncated: records.length >= MAX_TIMELINE_EVENTS * traceTopics.length };
 }

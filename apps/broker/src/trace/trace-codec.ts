@@ -1,4 +1,4 @@
-import { TraceEvent, TraceMessageType } from './trace-events';
+import { RecordedTraceEvent, TraceEvent, TraceMessageType } from './trace-events';
 
 /** Apache's `TraceConstants.CONTENT_SPLITOR` and `FIELD_SPLITOR`. */
 const CONTENT = '\u0001';
@@ -55,7 +55,7 @@ export function encodeTraceBody(event: TraceEvent, origin: TraceOrigin): string 
 }
 
 /** The events a trace record holds, from its TRACE_EVENT property; none for a record written by another client or damaged. */
-export function decodeTraceEvents(property: string | undefined): TraceEvent[] {
+export function decodeTraceEvents(property: string | undefined): RecordedTraceEvent[] {
   if (property === undefined) return [];
   let parsed: unknown;
   try {
@@ -66,8 +66,8 @@ export function decodeTraceEvents(property: string | undefined): TraceEvent[] {
   return (Array.isArray(parsed) ? parsed : [parsed]).filter(isTraceEvent);
 }
 
-function isTraceEvent(value: unknown): value is TraceEvent {
-  const event = value as Partial<TraceEvent> | null;
+function isTraceEvent(value: unknown): value is RecordedTraceEvent {
+  const event = value as Partial<RecordedTraceEvent> | null;
   return (
     typeof event === 'object' && event !== null && typeof event.type === 'string' && typeof event.timeMs === 'number' && typeof event.messageId === 'string'
   );

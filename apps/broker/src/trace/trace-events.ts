@@ -11,6 +11,13 @@
 /** Apache RocketMQ's trace topic (`TopicValidator.RMQ_SYS_TRACE_TOPIC`). */
 export const DEFAULT_TRACE_TOPIC = 'RMQ_SYS_TRACE_TOPIC';
 
+/**
+ * Where applications send their side of the trace. Not the system trace topic: Apache's gRPC
+ * proxy refuses every system topic to clients (GrpcValidator: "cannot access system topic"), and
+ * so does this broker, so an application that moves to an Apache cluster keeps working.
+ */
+export const DEFAULT_APP_TRACE_TOPIC = 'MQ_APP_TRACE_TOPIC';
+
 /** The kind of a stored message, as Apache's trace `MessageType` names them (their ordinals are stored). */
 export type TraceMessageType = 'Normal_Msg' | 'Trans_Msg_Half' | 'Trans_msg_Commit' | 'Delay_Msg' | 'Order_Msg';
 
@@ -83,6 +90,24 @@ export interface DeadLetterEvent extends TraceEventBase {
 }
 
 export type TraceEvent = PubEvent | CheckBackEvent | EndTransactionEvent | SubBeforeEvent | SubAfterEvent | DeadLetterEvent;
+
+/**
+ * What applications add to the trace topic (libs/mq's MqTraceReporter): the local transaction
+ * around a half message, a consumer handler's outcome, a notification attempt. The broker only
+ * reads them back into timelines.
+ */
+export interface ApplicationTraceEvent extends TraceEventBase {
+  type: 'LocalTransaction' | 'Consumed' | 'Notification';
+  outcome: string;
+  durationMs: number;
+  group?: string;
+  errorCode?: string;
+  endpoint?: string;
+  attempt?: number;
+}
+
+/** Any event a trace record may hold: the broker's own or an application's. */
+export type RecordedTraceEvent = TraceEvent | ApplicationTraceEvent;
 
 /** Where the broker's parts report trace events. `record` must not throw or wait: it is on the request path. */
 export interface TraceSink {

@@ -38,7 +38,7 @@ describe('TraceRecorder', () => {
   afterEach(() => store.close());
 
   it('appends what was recorded in one turn as one record, keyed by the message ids and keys, read back as a timeline', async () => {
-    const recorder = new TraceRecorder(store, { ...TRACE_RECORDER_DEFAULTS, topic: TOPIC }, { storeHost: 'h:1' }, logger);
+    const recorder = new TraceRecorder(store, { ...TRACE_RECORDER_DEFAULTS, topic: TOPIC, appTopic: 'APP' }, { storeHost: 'h:1' }, logger);
     recorder.record(event('m-1', 1_000));
     recorder.record(event('m-2', 1_001));
     recorder.record(event('m-1', 1_005, 'SubAfter'));
@@ -49,7 +49,7 @@ describe('TraceRecorder', () => {
     const [record] = await store.queryByKey(TOPIC, 'k', 10);
     expect([...record.keys].sort()).toEqual(['k', 'm-1', 'm-2']);
     expect((await store.queryByKey(TOPIC, 'm-2', 10)).map((found) => found.offset)).toEqual([record.offset]);
-    const timeline = await timelineOf(store, TOPIC, 'm-1');
+    const timeline = await timelineOf(store, [TOPIC], 'm-1');
     expect(timeline.steps.map((step) => [step.type, step.sinceFirstMs, step.sincePreviousMs])).toEqual([
       ['SubBefore', 0, 0],
       ['SubAfter', 5, 5],
@@ -58,7 +58,7 @@ describe('TraceRecorder', () => {
   });
 
   it('flushes by itself after flushIntervalMs', async () => {
-    const recorder = new TraceRecorder(store, { ...TRACE_RECORDER_DEFAULTS, topic: TOPIC, flushIntervalMs: 5 }, { storeHost: 'h:1' }, logger);
+    const recorder = new TraceRecorder(store, { ...TRACE_RECORDER_DEFAULTS, topic: TOPIC, appTopic: 'APP', flushIntervalMs: 5 }, { storeHost: 'h:1' }, logger);
     recorder.record(event('m-3', 1_000));
     for (let waited = 0; waited < 2_000 && appends.length === 0; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(appends).toHaveLength(1);
@@ -67,7 +67,13 @@ describe('TraceRecorder', () => {
 
   it('drops and counts events past maxPendingEvents, never blocking the caller', async () => {
     const registry = new Registry();
-    const recorder = new TraceRecorder(store, { ...TRACE_RECORDER_DEFAULTS, topic: TOPIC, maxPendingEvents: 3 }, { storeHost: 'h:1' }, logger, registry);
+    const recorder = new TraceRecorder(
+      store,
+      { ...TRACE_RECORDER_DEFAULTS, topic: TOPIC, appTopic: 'APP', maxPendingEvents: 3 },
+      { storeHost: 'h:1' },
+      logger,
+      registry,
+    );
     for (let i = 0; i < 5; i++) recorder.record(event(`m-${i}`, 1_000 + i));
     await recorder.flush();
     expect(await metric(registry, 'rocketmq_trace_events_total')).toBe(3);
@@ -77,7 +83,7 @@ describe('TraceRecorder', () => {
 
   it('drops and counts a batch the store refuses, and keeps recording', async () => {
     const registry = new Registry();
-    const recorder = new TraceRecorder(store, { ...TRACE_RECORDER_DEFAULTS, topic: TOPIC }, { storeHost: 'h:1' }, logger, registry);
+    const recorder = new TraceRecorder(store, { ...TRACE_RECORDER_DEFAULTS, topic: TOPIC, appTopic: 'APP' }, { storeHost: 'h:1' }, logger, registry);
     const append = store.append.bind(store);
     store.append = () => Promise.resolve({ status: 'store-failed', reason: 'disk gone' });
     recorder.record(event('m-5', 1_000));
@@ -91,7 +97,7 @@ describe('TraceRecorder', () => {
   });
 
   it("ignores events about the trace topic's own records, and everything after close", async () => {
-    const recorder = new TraceRecorder(store, { ...TRACE_RECORDER_DEFAULTS, topic: TOPIC }, { storeHost: 'h:1' }, logger);
+    const recorder = new TraceRecorder(store, { ...TRACE_RECORDER_DEFAULTS, topic: TOPIC, appTopic: 'APP' }, { storeHost: 'h:1' }, logger);
     recorder.record({ ...event('m-7', 1_000), topic: TOPIC });
     await recorder.close();
     recorder.record(event('m-8', 1_001));

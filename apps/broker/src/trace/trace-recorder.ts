@@ -9,6 +9,8 @@ import { TraceEvent, TraceSink } from './trace-events';
 export interface TraceRecorderOptions {
   /** The topic the records go to (broker.conf `msgTraceTopicName`). */
   topic: string;
+  /** The topic applications send their events to (broker.conf `appTraceTopicName`): timelines read it too. */
+  appTopic: string;
   /** Records waiting longer than this are appended (one append for all of them). */
   flushIntervalMs: number;
   /** Events packed into one trace record (one body of Apache's layout, one key set), as Apache's trace dispatcher packs them. */
@@ -19,7 +21,7 @@ export interface TraceRecorderOptions {
   maxPendingEvents: number;
 }
 
-export const TRACE_RECORDER_DEFAULTS: Omit<TraceRecorderOptions, 'topic'> = {
+export const TRACE_RECORDER_DEFAULTS: Omit<TraceRecorderOptions, 'topic' | 'appTopic'> = {
   flushIntervalMs: 20,
   maxEventsPerRecord: 32,
   maxBatchRecords: 64,
@@ -66,8 +68,13 @@ export class TraceRecorder implements TraceSink {
     return this.options.topic;
   }
 
+  /** The topics a timeline reads: the broker's own records and the applications'. */
+  get topics(): readonly string[] {
+    return [this.options.topic, this.options.appTopic];
+  }
+
   record(event: TraceEvent): void {
-    if (this.closed || event.topic === this.options.topic) return;
+    if (this.closed || event.topic === this.options.topic || event.topic === this.options.appTopic) return;
     if (this.pending.length >= this.options.maxPendingEvents) {
       this.dropped.inc();
       return;
