@@ -1,6 +1,6 @@
 import { FilterExpression, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
-import { MessageKeyQueryResponse, MessageTimelineResponse, TimelineStepView } from '@app/admin-client';
+import { MessageKeyQueryResponse, MessageTimelineResponse, MessageTimelinesByKeyResponse, TimelineStepView } from '@app/admin-client';
 import { run } from '../apps/broker/src/cli/mqadmin';
 import { startTestBroker, TestBroker } from './support/broker-harness';
 import { receiveAndAck, waitFor } from './support/transaction-test-support';
@@ -130,6 +130,25 @@ describe('broker message trace (traceTopicEnable)', () => {
       ['Pub', undefined, undefined],
       ['EndTransaction', 'ROLLBACK', 'client'],
     ]);
+  });
+
+  it('finds the timelines of every message sent with a business key, newest first; 400 without a key, 404 for an unknown one', async () => {
+    const producer = await clients.producer({ topics: [TOPIC], checker: { check: () => Promise.resolve(TransactionResolution.COMMIT) } });
+    const sent: string[] = [];
+    for (const body of ['first', 'second']) {
+      const transaction = producer.beginTransaction();
+      sent.push((await producer.send({ topic: TOPIC, keys: ['customer-42'], body: Buffer.from(body) }, transaction)).messageId);
+      await transaction.rollback();
+      // Newest first is by the first step's millisecond: keep the two apart.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const response = await fetch(`${adminUrl}/messages/timeline?key=customer-42`);
+    expect(response.status).toBe(200);
+    const found = (await response.json()) as MessageTimelinesByKeyResponse;
+    expect(found.timelines.map((timeline) => timeline.messageId)).toEqual([...sent].reverse());
+    expect(found.timelines[0].steps.map((step) => step.type)).toEqual(['Pub', 'EndTransaction']);
+    expect((await fetch(`${adminUrl}/messages/timeline`)).status).toBe(400);
+    expect((await fetch(`${adminUrl}/messages/timeline?key=nobody`)).status).toBe(404);
   });
 
   it('answers 404 for a message it has no trace of', async () => {

@@ -191,6 +191,14 @@ export interface MessageTimelineResponse {
   truncated: boolean;
 }
 
+/** `GET /messages/timeline?key=`: the timelines of the messages sent with that business key, newest first. */
+export interface MessageTimelinesByKeyResponse {
+  key: string;
+  timelines: MessageTimelineResponse[];
+  /** More messages had the key than one answer shows (32). */
+  truncated: boolean;
+}
+
 /** `GET /topics/:name/messages?key=`: newest first. */
 export interface MessageKeyQueryResponse {
   topic: string;

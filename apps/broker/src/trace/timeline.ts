@@ -5,6 +5,32 @@ import { RecordedTraceEvent } from './trace-events';
 /** Most trace records one timeline reads (each holds up to TRACE_RECORDER_DEFAULTS.maxEventsPerRecord events): a message redelivered without end stays bounded. */
 export const MAX_TIMELINE_EVENTS = 1_000;
 
+/** Most messages one timeline-by-key query shows. */
+export const MAX_TIMELINES_BY_KEY = 32;
+
+/**
+ * The timelines of the messages a business key names (the `keys` of a send), newest message
+ * first: the trace records carrying the key lead to the message ids, each read as timelineOf.
+ */
+export async function timelinesByKey(
+  store: MessageStore,
+  traceTopics: readonly string[],
+  key: string,
+): Promise<{ key: string; timelines: Timeline[]; truncated: boolean }> {
+  const records = (await Promise.all(traceTopics.map((topic) => store.queryByKey(topic, key, MAX_TIMELINE_EVENTS)))).flat();
+  const firstSeen = new Map<string, number>();
+  for (const record of records) {
+    for (const event of decodeTraceEvents(record.properties[TRACE_EVENT_PROPERTY])) {
+      if (event.messageId !== key && !event.keys.includes(key)) continue;
+      const seen = firstSeen.get(event.messageId);
+      if (seen === undefined || event.timeMs < seen) firstSeen.set(event.messageId, event.timeMs);
+    }
+  }
+  const ids = [...firstSeen.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+  const timelines = await Promise.all(ids.slice(0, MAX_TIMELINES_BY_KEY).map((id) => timelineOf(store, traceTopics, id)));
+  return { key, timelines, truncated: ids.length > MAX_TIMELINES_BY_KEY };
+}
+
 /** One step of a message's timeline. */
 export type TimelineStep = RecordedTraceEvent & {
   /** Since the first step, ms. */
