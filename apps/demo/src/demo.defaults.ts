@@ -47,7 +47,8 @@ export const DEMO_GROUPS: readonly string[] = ['order-service', 'pay-service'];
 export const DEMO_ACL = {
   adminUser: 'rocketmq',
   services: {
-    'order-service': { publish: ['order-created', 'order-closed', 'order-timeout'], subscribe: ['order-timeout', 'payment-succeeded'] },
-    'pay-service': { publish: ['payment-succeeded'], subscribe: ['order-created', 'order-closed'] },
+    // MQ_APP_TRACE_TOPIC: where libs/mq sends the service's side of the message trace.
+    'order-service': { publish: ['order-created', 'order-closed', 'order-timeout', 'MQ_APP_TRACE_TOPIC'], subscribe: ['order-timeout', 'payment-succeeded'] },
+    'pay-service': { publish: ['payment-succeeded', 'MQ_APP_TRACE_TOPIC'], subscribe: ['order-created', 'order-closed'] },
   },
 } as const;
