@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { MessageOptions, MessageView, Producer } from 'rocketmq-client-nodejs';
+import { MessageView } from 'rocketmq-client-nodejs';
 import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
 import { anyEndpointReachable } from './broker-probe';
 import { buildMessageOptions } from './build-message-options';
@@ -13,6 +13,7 @@ import { MqSendOptions } from './mq-message';
 import { OfficialProducer } from './official-clients';
 import { MqHalfMessage, MqTransactionChecker, MqTransactionResolution } from './mq-transaction.types';
 import { Http2TransactionWire } from './transaction-wire/http2-transaction-wire';
+import { OfficialTransactionWire, TransactionWire, WireHalf } from './transaction-wire/transaction-wire';
 
 /** A broker that answered within this long is taken as reachable without probing it again. */
 const RECENTLY_REACHED_MS = 2_000;
@@ -40,8 +41,8 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
   private readonly logger = new Logger(MqTransactionProducer.name);
   private readonly checkers = new Map<string, MqTransactionChecker>();
   private client?: OfficialProducer;
-  /** The half send and EndTransaction on node:http2 (`producer.transactionWire: 'http2'`); unset: through the official client. */
-  private wire?: Http2TransactionWire;
+  /** How the half send and EndTransaction go (`producer.transactionWire`); set once the client runs. */
+  private wire?: TransactionWire;
   private state: 'created' | 'starting' | 'running' | 'stopped' = 'created';
   private starting?: Promise<void>;
   /** When the broker last answered a send or an EndTransaction (performance.now()). */
@@ -104,43 +105,19 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
   /** Sends a half message; MQ_ERR_BROKER_UNAVAILABLE when the broker cannot be reached, MQ_ERR_SEND_FAILED when it refuses. */
   async sendHalf<T>(topic: string, payload: T, options?: MqSendOptions): Promise<MqHalfMessage> {
     const message = buildMessageOptions(topic, payload, options, this.options.serializer, true);
-    const client = this.client;
-    if (this.state !== 'running' || !client) throw new MqError('MQ_ERR_NOT_RUNNING', `the transaction producer is ${this.state}`, { topic });
-    if (this.wire) return this.sendHalfOnWire(this.wire, message);
-    let transaction: ReturnType<Producer['beginTransaction']>;
-    let receipt;
+    const wire = this.wire;
+    if (this.state !== 'running' || !wire) throw new MqError('MQ_ERR_NOT_RUNNING', `the transaction producer is ${this.state}`, { topic });
+    let half: WireHalf;
     try {
-      transaction = client.beginTransaction();
-      receipt = await client.send(message, transaction);
+      half = await wire.sendHalf(message);
       this.lastReachedAt = performance.now();
     } catch (error) {
       throw mapClientError(error, { topic });
     }
-    const { messageId, transactionId } = receipt;
-    const end = async (resolution: 'commit' | 'rollback'): Promise<void> => {
-      try {
-        await (resolution === 'commit' ? transaction.commit() : transaction.rollback());
-        this.lastReachedAt = performance.now();
-      } catch (error) {
-        throw mapClientError(error, { topic, messageId, transactionId, resolution });
-      }
-    };
-    return { topic, messageId, transactionId, commit: () => end('commit'), rollback: () => end('rollback') };
-  }
-
-  private async sendHalfOnWire(wire: Http2TransactionWire, message: MessageOptions): Promise<MqHalfMessage> {
-    const { topic } = message;
-    let receipt;
-    try {
-      receipt = await wire.sendHalf(message);
-      this.lastReachedAt = performance.now();
-    } catch (error) {
-      throw mapClientError(error, { topic });
-    }
-    const { messageId, transactionId } = receipt;
+    const { messageId, transactionId } = half;
     const end = async (resolution: 'COMMIT' | 'ROLLBACK'): Promise<void> => {
       try {
-        await wire.end(topic, receipt, resolution);
+        await half.end(resolution);
         this.lastReachedAt = performance.now();
       } catch (error) {
         throw mapClientError(error, { topic, messageId, transactionId, resolution: resolution.toLowerCase() });
@@ -170,7 +147,8 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
       );
     }
     this.client = client;
-    if (this.options.producer.transactionWire === 'http2') this.wire = new Http2TransactionWire(client, this.options.requestTimeoutMs);
+    this.wire =
+      this.options.producer.transactionWire === 'http2' ? new Http2TransactionWire(client, this.options.requestTimeoutMs) : new OfficialTransactionWire(client);
     this.state = 'running';
   }
 

@@ -6,7 +6,7 @@ import { OutboxDatabase } from './outbox-database';
 import { OUTBOX_RELAY_OPTIONS, ResolvedOutboxRelayOptions } from './outbox-relay.options';
 import { insertConsumedKey } from './sql/consumed.sql';
 import { IdempotentConsumerGroupCommit } from './idempotent-consumer-group-commit';
-import { errorCodeOf } from './transactional-message.executor';
+import { errorCodeOf } from './outbox.errors';
 
 /** Metadata key of @IdempotentConsumer (idempotent-consumer.decorator.ts), read here. */
 export const IDEMPOTENT_CONSUMER_METADATA = 'app/outbox:idempotent-consumer';

@@ -65,3 +65,10 @@ export const RETRYABLE_OUTBOX_ERROR_CODES: ReadonlySet<OutboxErrorCode> = new Se
 export function isRetryableOutboxError(error: unknown): error is OutboxError {
   return error instanceof OutboxError && RETRYABLE_OUTBOX_ERROR_CODES.has(error.code);
 }
+
+/** An error's stable code (OutboxError, MqError, pg's SQLSTATE), else its name: what a trace event reports. */
+export function errorCodeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code !== '') return code;
+  return error instanceof Error ? error.name : typeof error;
+}

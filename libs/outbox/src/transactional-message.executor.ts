@@ -3,7 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { MqHalfMessage, MqSendOptions, MqTraceReporter, MqTransactionProducer } from '@app/mq';
 import { OutboxDatabase } from './outbox-database';
 import { ResolvedOutboxOptions } from './outbox.defaults';
-import { OutboxError } from './outbox.errors';
+import { errorCodeOf, OutboxError } from './outbox.errors';
 import { OUTBOX_MODULE_OPTIONS } from './outbox.module-definition';
 import { TransactionalMessageStep } from './outbox.options';
 import { OutboxWriter } from './outbox-writer';
@@ -173,11 +173,4 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
       );
     }
   }
-}
-
-/** An error's stable code (OutboxError, MqError, pg's SQLSTATE), else its name. */
-export function errorCodeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code !== '') return code;
-  return error instanceof Error ? error.name : typeof error;
 }

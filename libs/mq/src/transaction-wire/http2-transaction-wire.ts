@@ -11,17 +11,11 @@ import {
 import { Code, Encoding, MessageType, TransactionResolution, TransactionSource } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
 import { OfficialProducer } from '../official-clients';
 import { GrpcHttp2Channel } from './grpc-http2-channel';
+import { TransactionWire, WireHalf } from './transaction-wire';
 import { transactionCodecs, WireEndTransactionResponse, WireSendMessageResponse, WireStatus } from './messaging-codecs';
 
 const SEND_MESSAGE_PATH = '/apache.rocketmq.v2.MessagingService/SendMessage';
 const END_TRANSACTION_PATH = '/apache.rocketmq.v2.MessagingService/EndTransaction';
-
-/** A stored half message, and where its EndTransaction must go. */
-export interface WireHalfReceipt {
-  messageId: string;
-  transactionId: string;
-  endpoints: Endpoints;
-}
 
 interface TopicBalancer {
   route: TopicRouteData;
@@ -41,7 +35,7 @@ interface TopicBalancer {
  * exceptions either way (map-client-error.ts); transport failures are GrpcCallErrors shaped like
  * grpc-js's.
  */
-export class Http2TransactionWire {
+export class Http2TransactionWire implements TransactionWire {
   private readonly channels = new Map<string, GrpcHttp2Channel>();
   private readonly balancers = new Map<string, TopicBalancer>();
   private readonly codecs = transactionCodecs();
@@ -51,7 +45,7 @@ export class Http2TransactionWire {
     private readonly requestTimeoutMs: number,
   ) {}
 
-  async sendHalf(options: MessageOptions): Promise<WireHalfReceipt> {
+  async sendHalf(options: MessageOptions): Promise<WireHalf> {
     const message = new PublishingMessage(options, this.producer.publishingSettings, true);
     const queue = await this.takeQueue(message.topic);
     if (this.producer.publishingSettings.isValidateMessageType() && !queue.acceptMessageTypesList.includes(MessageType.TRANSACTION)) {
@@ -74,20 +68,22 @@ export class Http2TransactionWire {
     checkStatus(abnormal ?? response.status);
     const entry = response.entries[0];
     if (!entry) throw new TypeError('the broker answered SendMessage without an entry');
-    return { messageId: entry.messageId, transactionId: entry.transactionId, endpoints };
+    const { messageId, transactionId } = entry;
+    return { messageId, transactionId, end: (resolution) => this.end(message.topic, endpoints, messageId, transactionId, resolution) };
   }
 
-  async end(topic: string, receipt: WireHalfReceipt, resolution: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+  /** EndTransaction to the endpoints that stored the half message. */
+  private async end(topic: string, endpoints: Endpoints, messageId: string, transactionId: string, resolution: 'COMMIT' | 'ROLLBACK'): Promise<void> {
     const request = this.codecs.endTransactionRequest
       .encode({
         topic: { name: topic, resourceNamespace: this.producer.namespace },
-        messageId: receipt.messageId,
-        transactionId: receipt.transactionId,
+        messageId,
+        transactionId,
         resolution: resolution === 'COMMIT' ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK,
         source: TransactionSource.SOURCE_CLIENT,
       })
       .finish();
-    const bytes = await this.channel(receipt.endpoints).call(END_TRANSACTION_PATH, request, this.headers(), this.requestTimeoutMs);
+    const bytes = await this.channel(endpoints).call(END_TRANSACTION_PATH, request, this.headers(), this.requestTimeoutMs);
     checkStatus((this.codecs.endTransactionResponse.decode(bytes) as unknown as WireEndTransactionResponse).status);
   }
 
