@@ -80,6 +80,13 @@ module.exports = {
       to: { path: `^${BROKER}/(grpc|admin|cli)/`, pathNot: `^${BROKER}/$1/` },
     },
     {
+      name: 'broker-console-stands-alone',
+      comment: 'the console serves files; its pages reach the broker only through the admin API over HTTP',
+      severity: 'error',
+      from: { path: `^${BROKER}/console/` },
+      to: { path: `^${BROKER}/(?!console/)[^/]+/` },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: { path: '^(apps|libs)/' },

@@ -10,7 +10,7 @@ import tseslint from 'typescript-eslint';
  * format:check` runs Prettier). Part of `npm test` (`npm run lint`).
  */
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '**/*.js', '**/*.mjs', '!apps/broker/src/console/web/**/*.js'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
@@ -45,5 +45,12 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-enum-comparison': 'off',
     },
+  },
+  {
+    // The console's browser modules (plain ES modules, no build step): ESLint's recommended rules, browser globals, no type information.
+    files: ['apps/broker/src/console/web/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: { ...globals.browser }, sourceType: 'module', parserOptions: { projectService: false } },
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }] },
   },
 );

@@ -12,6 +12,7 @@ import { TopicsController } from './admin/topics.controller';
 import { TransactionsController } from './admin/transactions.controller';
 import { UsersController } from './admin/users.controller';
 import { AclsController } from './admin/acls.controller';
+import { ConsoleController } from './console/console.controller';
 import type { AclRegistry } from './auth/acl-registry';
 import { AdminAuthGuard } from './admin/admin-auth.guard';
 import type { Authenticator } from './auth/authenticator';
@@ -75,6 +76,7 @@ export class BrokerModule {
         MetricsController,
         UsersController,
         AclsController,
+        ConsoleController,
       ],
       providers: [
         { provide: MESSAGE_STORE, useValue: options.store },

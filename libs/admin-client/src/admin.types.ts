@@ -359,3 +359,88 @@ export interface AclDeleteResponse {
   deleted: boolean;
   subject: string;
 }
+
+/*
+ * Routes the console (apps/broker/src/console) reads beside the ones above.
+ */
+
+/** `GET /overview`: one poll of the console's overview page; rates are deltas between two polls. */
+export interface OverviewResponse {
+  brokerName: string;
+  version: string;
+  nowMs: number;
+  startedAtMs: number;
+  store: {
+    /** Bytes of commit-log data between the oldest and the newest offset still held. */
+    commitLogBytes: number;
+    /** Bytes the store directory uses on disk (commit log, consume queues, indexes, config). */
+    diskUsedBytes: number;
+    /** Free and total bytes of the file system holding the store (statfs). */
+    diskFreeBytes: number;
+    diskTotalBytes: number;
+    damagedRecords: number;
+  };
+  /** Messages stored in non-system topics since the store began (sum of queue max offsets). */
+  messagesStored: number;
+  /** Messages acknowledged (or dead-lettered) by every group (sum of consumer offsets). */
+  messagesConsumed: number;
+  topicCount: number;
+  halfMessages: HalfMessageCounts;
+  /** Every group, with lag, largest lag first. */
+  groups: GroupSummaryView[];
+}
+
+/** A client connected to the broker (telemetry session), as a group's detail shows it. */
+export interface ClientView {
+  clientId: string;
+  /** PRODUCER, PUSH_CONSUMER, SIMPLE_CONSUMER (the client's settings). */
+  clientType: string;
+  /** Remote address as host:port. */
+  address: string;
+  connectedAtMs: number;
+  lastSeenMs: number;
+}
+
+/** `GET /groups/:group` carries the clients of the group connected now. */
+export interface GroupClientsView {
+  clients: ClientView[];
+}
+
+/** `POST /transactions/:transactionId/check`: a check-back sent now, to a connected producer of the group. */
+export interface TransactionCheckResponse {
+  transactionId: string;
+  messageId: string;
+  topic: string;
+  /** The client the check went to. */
+  clientId: string;
+}
+
+/**
+ * `GET /topics/:name/messages?since=&until=[&max=&cursor=]`: the topic's messages stored in
+ * [since, until), oldest first, at most `max` (server limit 100); `nextCursor` fetches the next page.
+ */
+export interface TopicMessagesPageResponse {
+  topic: string;
+  sinceMs: number;
+  untilMs: number;
+  messages: MessageView[];
+  /** Pass as `cursor` for the next page; null when the range is exhausted. */
+  nextCursor: string | null;
+}
+
+/** `POST /topics/:name/messages` body: a test message (the console's "send a test message"). */
+export interface TestMessageRequest {
+  body: string;
+  tag?: string;
+  keys?: string[];
+  /** Required for a FIFO topic. */
+  messageGroup?: string;
+}
+
+/** `POST /topics/:name/messages`. */
+export interface TestMessageResponse {
+  messageId: string;
+  topic: string;
+  queueId: number;
+  queueOffset: number;
+}

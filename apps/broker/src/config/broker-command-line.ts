@@ -11,7 +11,7 @@ export interface BrokerCommandLine {
 
 /** Value flags and the field each sets; all are validated by the loader, like config-file values. */
 const VALUE_FLAGS: ReadonlyArray<{ flag: string; field: keyof BrokerConfig; argument: string; description: string }> = [
-  { flag: '--port', field: 'grpcPort', argument: '<port>', description: 'gRPC port (not served yet; reserved for the protocol)' },
+  { flag: '--port', field: 'grpcPort', argument: '<port>', description: 'RocketMQ v2 gRPC port (where the official clients connect)' },
   { flag: '--http-port', field: 'httpPort', argument: '<port>', description: 'admin HTTP port' },
   { flag: '--host', field: 'host', argument: '<address>', description: 'address to bind' },
   { flag: '--store', field: 'storeDir', argument: '<dir>', description: 'message store directory' },
