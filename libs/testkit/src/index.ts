@@ -13,3 +13,4 @@ export * from './postgres-server';
 export * from './official-client';
 export * from './bench/bench-children';
 export * from './bench/bench-figures';
+export * from './browser';
