@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CallbackProxy } from './callback-proxy';
+import { captureConsole } from './console-screenshots';
 import { DemoStack, freeStackPorts } from './demo-stack';
 import { waitForInterrupt } from './interrupt';
 import { DemoToolchain } from './demo-toolchain';
@@ -20,6 +21,8 @@ export interface DemoCommandOptions {
   freePorts?: boolean;
   /** Authentication and authorization on the broker, a user and ACL per service (DemoStackOptions.acl). */
   acl?: boolean;
+  /** A directory to save console screenshots in after the story (console-screenshots.ts). */
+  screenshots?: string;
 }
 
 /**
@@ -56,6 +59,7 @@ export async function runDemo(options: DemoCommandOptions): Promise<number> {
     timeline.write(`\n${formatFinalTables(verdict.snapshot)}`);
     timeline.write(`Invariants (settled after ${(verdict.waitedMs / 1000).toFixed(1)} s):\n${formatVerdict(verdict)}`);
     timeline.write(verdict.ok ? '\nEvery invariant holds.' : '\nSOME INVARIANTS DO NOT HOLD.');
+    if (options.screenshots) await captureConsole(stack, options.screenshots, timeline);
     if (!options.once) await keepRunningUntilSignal(stack, timeline);
     return verdict.ok ? 0 : 1;
   } finally {
@@ -73,7 +77,8 @@ async function keepRunningUntilSignal(stack: DemoStack, timeline: Timeline): Pro
       '\nRunning. Try it yourself:',
       `  order-service     ${stack.urls.orderService}  (GET /orders, POST /orders {"buyerId":"alice","amount":1500})`,
       `  pay-service       ${stack.urls.payService}  (POST /payments {"orderId":"..."}, GET /accounts, GET /payments)`,
-      `  broker admin API  ${stack.urls.brokerAdmin}  (GET /topics, GET /transactions, GET /groups)`,
+      `  broker console    ${stack.urls.brokerAdmin}/console  (topics, groups, messages, transactions, dead letters, timelines)`,
+      `  broker admin API  ${stack.urls.brokerAdmin}  (GET /topics, GET /transactions, GET /groups, GET /metrics)`,
       `  broker gRPC       ${stack.urls.brokerGrpc}`,
       'Notifications still go through the failing receiver (2 refusals each). Ctrl-C stops everything.',
     ].join('\n'),

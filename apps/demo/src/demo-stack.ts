@@ -68,6 +68,11 @@ export class DemoStack {
   };
   readonly buyers: Record<string, number>;
 
+  /** The runner's super user for the admin API and the console (HTTP Basic), when the broker has authentication on. */
+  get adminCredentials(): { username: string; password: string } | undefined {
+    return this.options.acl ? { username: DEMO_ACL.adminUser, password: this.secrets.admin } : undefined;
+  }
+
   private constructor(
     private readonly options: DemoStackOptions,
     readonly ports: StackPorts,

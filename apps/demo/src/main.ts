@@ -25,9 +25,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--data-dir <dir>', 'logs and broker store (wiped at start)', './.data/demo')
     .option('--free-ports', 'free loopback ports instead of 8081, 8080, 3001 and 3002 (tests running beside a demo)')
     .option('--acl', "broker authentication and authorization on: a user and ACL per service, the runner's own super user")
-    .action(async (options: { once?: boolean; databaseUrl?: string; dataDir: string; freePorts?: boolean; acl?: boolean }) => {
-      const { once, databaseUrl, dataDir, freePorts, acl } = options;
-      exitCode = await runDemo({ once: once === true, databaseUrl, dataDir, freePorts: freePorts === true, acl: acl === true });
+    .option('--screenshots <dir>', "after the story, save screenshots of the broker's console there (needs Debian's chromium)")
+    .action(async (options: { once?: boolean; databaseUrl?: string; dataDir: string; freePorts?: boolean; acl?: boolean; screenshots?: string }) => {
+      const { once, databaseUrl, dataDir, freePorts, acl, screenshots } = options;
+      exitCode = await runDemo({ once: once === true, databaseUrl, dataDir, freePorts: freePorts === true, acl: acl === true, screenshots });
     });
   program
     .command('scenario')
