@@ -218,6 +218,15 @@ describeInBrowser('console (browser)', () => {
     const [again] = await receiveAndAck(poison, 1, 10_000);
     expect(again.messageId).toBe(messageId);
     expect(again.body.toString()).toBe('poison pill');
+    // The message's timeline tells the whole way: delivered, dead-lettered, resent by an operator, delivered again.
+    await waitFor('the second ack traced', async () =>
+      (await admin<MessageTimelineResponse>(`/messages/${messageId}/timeline`)).steps.some((s) => s.type === 'SubAfter'),
+    );
+    const { steps } = await admin<MessageTimelineResponse>(`/messages/${messageId}/timeline`);
+    expect(steps.map((s) => s.type)).toEqual(['Pub', 'SubBefore', 'DeadLetter', 'Resent', 'SubBefore', 'SubAfter']);
+    expect(steps[3]).toMatchObject({ group: 'console-poison', deadLetterTopic: '%DLQ%console-poison', topic: PLAIN_TOPIC });
+    await open(`timeline?id=${messageId}`);
+    await page.getByText(`Resent from %DLQ%console-poison to ${PLAIN_TOPIC}`).waitFor();
   }, 60_000);
 
   it('creates a topic, sends it a test message, finds it by time, and deletes the topic only after its name is typed', async () => {

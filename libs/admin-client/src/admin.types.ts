@@ -141,11 +141,11 @@ export interface MessageQueryResponse {
  * One step of a message's trace (`GET /messages/:id/timeline`): what the broker recorded, when,
  * and the time since the first step and since the one before. `type` is Apache RocketMQ's trace
  * type where it has one (Pub: stored; SubBefore: delivered; SubAfter: acknowledged;
- * EndTransaction), the broker's own (CheckBack, DeadLetter), or an application's
+ * EndTransaction), the broker's own (CheckBack, DeadLetter, Resent), or an application's
  * (LocalTransaction, Consumed, Notification); the other fields are the type's.
  */
 export interface TimelineStepView {
-  type: 'Pub' | 'CheckBack' | 'EndTransaction' | 'SubBefore' | 'SubAfter' | 'DeadLetter' | 'LocalTransaction' | 'Consumed' | 'Notification';
+  type: 'Pub' | 'CheckBack' | 'EndTransaction' | 'SubBefore' | 'SubAfter' | 'DeadLetter' | 'Resent' | 'LocalTransaction' | 'Consumed' | 'Notification';
   timeMs: number;
   messageId: string;
   topic: string;
@@ -167,7 +167,7 @@ export interface TimelineStepView {
   resolution?: 'COMMIT' | 'ROLLBACK';
   /** EndTransaction: client (the producer), server-check (a check-back's answer) or admin (an operator). */
   source?: string;
-  /** SubBefore, SubAfter, DeadLetter: the consumer group; the delivery attempt, or the attempts before the dead-letter queue. */
+  /** SubBefore, SubAfter, DeadLetter, Resent: the consumer group; the delivery attempt, or the attempts before the dead-letter queue. Resent: `topic` is where it went back to, with `queueId` and `commitLogOffset`. */
   group?: string;
   attempt?: number;
   deadLetterTopic?: string;

@@ -9,16 +9,18 @@ import {
   NotFoundException,
   Param,
   Post,
+  Optional,
   Query,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { DELIVERY, MESSAGE_STORE, TOPICS } from '../broker.tokens';
+import { DELIVERY, MESSAGE_STORE, TOPICS, TRACE } from '../broker.tokens';
 import { DeadLetterProperty } from '../delivery/dead-letter-queue';
 import { DeliveryApi } from '../delivery/delivery.types';
 import { copyMessage, MessageInput, StoredMessage } from '../store/message-record';
 import { AppendResult, MessageStore } from '../store/message-store';
 import { dlqTopicOf, PERM_WRITE, TopicsApi } from '../topics/topic-config';
 import { writeQueueFor } from '../topics/write-queue';
+import type { TraceSink } from '../trace/trace-events';
 import { bodyObject, parseMax } from './admin-request';
 import { toMessageView } from './message-view';
 import type { DeadLetterListResponse, DeadLetterResendResponse } from '@app/admin-client';
@@ -39,6 +41,7 @@ export class DeadLetterController {
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
     @Inject(TOPICS) private readonly topics: TopicsApi | undefined,
     @Inject(DELIVERY) private readonly delivery: DeliveryApi | undefined,
+    @Optional() @Inject(TRACE) private readonly trace: TraceSink | undefined,
   ) {}
 
   @Get()
@@ -78,6 +81,17 @@ export class DeadLetterController {
     const queueId = this.targetQueue(target, dead);
     const result = await this.store.append(resendInput(dead, target, queueId));
     const [record] = assertAppended(result);
+    this.trace?.record({
+      type: 'Resent',
+      timeMs: Date.now(),
+      messageId,
+      topic: target,
+      keys: dead.keys,
+      group,
+      deadLetterTopic: dlqTopicOf(group),
+      queueId,
+      commitLogOffset: record.offset,
+    });
     return { group, messageId, topic: target, queueId, queueOffset: record.queueOffset, commitLogOffset: record.offset };
   }
 

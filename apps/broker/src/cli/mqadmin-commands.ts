@@ -232,6 +232,8 @@ function describeStep(step: TimelineStepView): string {
       return 'acknowledged';
     case 'DeadLetter':
       return `to ${step.deadLetterTopic ?? ''} after ${step.attempts ?? '?'} attempts`;
+    case 'Resent':
+      return `resent from ${step.deadLetterTopic ?? ''} to queue ${step.queueId ?? '?'} by an operator`;
     case 'LocalTransaction':
     case 'Consumed':
     case 'Notification':

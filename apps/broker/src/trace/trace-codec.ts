@@ -19,7 +19,7 @@ export interface TraceOrigin {
 /**
  * The body of a trace record in the layout of Apache RocketMQ's `TraceDataEncoder` (fields split
  * by \u0001, the record closed by \u0002; keys joined by a space), field by field as its client
- * writes them for Pub, SubBefore, SubAfter and EndTransaction. CheckBack and DeadLetter are this
+ * writes them for Pub, SubBefore, SubAfter and EndTransaction. CheckBack, DeadLetter and Resent are this
  * broker's own types in the same layout: type, time, region, group, topic, message id, keys, then
  * their own fields.
  */
@@ -49,6 +49,9 @@ export function encodeTraceBody(event: TraceEvent, origin: TraceOrigin): string 
       break;
     case 'DeadLetter':
       fields.push(event.timeMs, REGION, event.group, event.topic, event.messageId, keys, event.deadLetterTopic, event.attempts);
+      break;
+    case 'Resent':
+      fields.push(event.timeMs, REGION, event.group, event.topic, event.messageId, keys, event.deadLetterTopic, event.queueId, event.commitLogOffset);
       break;
   }
   return fields.join(CONTENT) + FIELD;

@@ -5,7 +5,7 @@
  *
  * Four types are Apache RocketMQ's (its client's `TraceType`: Pub, SubBefore, SubAfter,
  * EndTransaction) and are stored in its `TraceDataEncoder` layout, so its dashboard reads them;
- * CheckBack and DeadLetter are this broker's own, in the same layout.
+ * CheckBack, DeadLetter and Resent are this broker's own, in the same layout.
  */
 
 /** Apache RocketMQ's trace topic (`TopicValidator.RMQ_SYS_TRACE_TOPIC`). */
@@ -89,7 +89,16 @@ export interface DeadLetterEvent extends TraceEventBase {
   attempts: number;
 }
 
-export type TraceEvent = PubEvent | CheckBackEvent | EndTransactionEvent | SubBeforeEvent | SubAfterEvent | DeadLetterEvent;
+/** An operator resent a dead letter (admin API, console): back on `topic`, for `group` to consume again. */
+export interface ResentEvent extends TraceEventBase {
+  type: 'Resent';
+  group: string;
+  deadLetterTopic: string;
+  queueId: number;
+  commitLogOffset: number;
+}
+
+export type TraceEvent = PubEvent | CheckBackEvent | EndTransactionEvent | SubBeforeEvent | SubAfterEvent | DeadLetterEvent | ResentEvent;
 
 /**
  * What applications add to the trace topic (libs/mq's MqTraceReporter): the local transaction

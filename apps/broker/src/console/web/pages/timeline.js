@@ -24,6 +24,8 @@ export function describeStep(s) {
       return { lane: s.group, text: `Acknowledged by ${s.group}${s.clientId ? ` at ${s.clientId}` : ''}` };
     case 'DeadLetter':
       return { lane: s.group, text: `Dead-lettered to ${s.deadLetterTopic} after ${s.attempts} attempt(s)` };
+    case 'Resent':
+      return { lane: s.group, text: `Resent from ${s.deadLetterTopic} to ${s.topic} queue ${s.queueId} by an operator` };
     case 'LocalTransaction':
       return { lane: 'producer', text: `Local transaction ${s.outcome}${s.durationMs !== undefined ? ` in ${formatDuration(s.durationMs)}` : ''}` };
     case 'Consumed':
