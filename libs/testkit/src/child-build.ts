@@ -51,7 +51,7 @@ export interface ChildBuild {
 
 /**
  * Transpiles a .ts file or a folder of them (specs and .d.ts skipped) into `outDir`, keeping each
- * file's path relative to `root`. Inline source maps make stack traces and CPU profiles of a
+ * file's path relative to `root`; a folder's .js, .mjs, .css and .html files are copied as they are. Inline source maps make stack traces and CPU profiles of a
  * child point at the TypeScript. Also used by the broker benchmark, whose `root` may be a git
  * snapshot rather than the working tree.
  */
@@ -59,6 +59,7 @@ export async function transpileTree(source: string, root: string, outDir: string
   if ((await fs.stat(source)).isDirectory()) {
     for (const entry of await fs.readdir(source, { withFileTypes: true })) {
       if (entry.isDirectory() || isTranspiled(entry.name)) await transpileTree(path.join(source, entry.name), root, outDir, built);
+      else if (isAsset(entry.name)) await copyAsset(path.join(source, entry.name), root, outDir);
     }
     return;
   }
@@ -109,6 +110,17 @@ export async function transpileAliasClosure(root: string, outDir: string, built:
 
 function isTranspiled(name: string): boolean {
   return name.endsWith('.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.d.ts');
+}
+
+/** Files a module reads at run time as they are (the broker console's pages and styles, console/web). */
+function isAsset(name: string): boolean {
+  return /\.(js|mjs|css|html)$/.test(name);
+}
+
+async function copyAsset(source: string, root: string, outDir: string): Promise<void> {
+  const target = path.join(outDir, path.relative(root, source));
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  await fs.copyFile(source, target);
 }
 
 /**
