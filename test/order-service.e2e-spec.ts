@@ -289,4 +289,24 @@ describe('order-service', () => {
   it('GET /health is 200 with database and broker up', async () => {
     expect((await http.get('/health').expect(200)).body).toMatchObject({ status: 'ok', service: 'order-service' });
   });
+
+  it("GET /metrics serves libs/mq's and libs/outbox's metrics for what the cases above did, and Node's defaults", async () => {
+    const response = await http.get('/metrics').expect(200);
+    expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = response.text;
+    const value = (series: string): number => Number(new RegExp(`^${series.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    // POST /orders: a @TransactionalMessage committed, its half message sent.
+    expect(value(`mq_local_transactions_total{topic="${ORDER_CREATED_TOPIC}",result="committed"}`)).toBeGreaterThanOrEqual(1);
+    expect(value(`mq_messages_sent_total{topic="${ORDER_CREATED_TOPIC}",result="success"}`)).toBeGreaterThanOrEqual(1);
+    // payment-succeeded three times for one order: handled, and the repeats skipped by the idempotent consumer.
+    expect(
+      value(`mq_messages_consumed_total{topic="${PAYMENT_SUCCEEDED_TOPIC}",consumer_group="${ORDER_SERVICE_GROUP}",result="success"}`),
+    ).toBeGreaterThanOrEqual(3);
+    expect(value(`mq_consumer_duplicates_skipped_total{consumer_group="${ORDER_SERVICE_GROUP}"}`)).toBeGreaterThanOrEqual(2);
+    expect(value('mq_outbox_pending_rows')).toBe(0);
+    expect(text).toContain('# TYPE mq_transaction_check_backs_total counter');
+    expect(text).toContain('# TYPE mq_notification_rows gauge');
+    expect(text).toContain('# TYPE process_cpu_user_seconds_total counter');
+    expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
+  });
 });

@@ -186,6 +186,14 @@ describe('pay-service', () => {
     expect(health.body).toMatchObject({ status: 'ok', service: 'pay-service' });
   });
 
+  it('GET /metrics serves the payments sent, the merchant notifications and the outbox backlog', async () => {
+    const text = (await http().get('/metrics').expect(200)).text;
+    expect(text).toMatch(/^mq_messages_sent_total\{topic="payment-succeeded",result="success"\} [1-9]/m);
+    expect(text).toMatch(/^mq_local_transactions_total\{topic="payment-succeeded",result="committed"\} [1-9]/m);
+    expect(text).toMatch(/^mq_notification_attempts_total\{outcome="2xx"\} [1-9]/m);
+    expect(text).toContain('mq_outbox_pending_rows 0');
+  });
+
   it('lists a notification that used up its ladder, shows its attempts, and re-sends it by hand', async () => {
     receiver.responder = () => ({ status: 500, body: 'merchant down' });
     try {

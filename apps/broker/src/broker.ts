@@ -23,6 +23,9 @@ import { DelayScheduler } from './schedule/delay-scheduler';
 import { FileMessageStore } from './store/file-message-store';
 import { MessageStore, RecoveryReport } from './store/message-store';
 import { registerStoreMetrics } from './store/store-metrics';
+import { registerDeliveryMetrics } from './delivery/delivery-metrics';
+import { MessageCounters } from './trace/message-counters';
+import { TraceFanOut } from './trace/trace-fan-out';
 import { TopicRegistry } from './topics/topic-registry';
 import { TransactionMetrics } from './transaction/transaction-metrics';
 import { TransactionService, TransactionServiceOptions } from './transaction/transaction-service';
@@ -155,6 +158,10 @@ export class Broker {
           this.transactionMetrics.registry,
         )
       : undefined;
+    // What SendMessage, ReceiveMessage, AckMessage and the dead-letter queue report goes to the
+    // message trace (when on) and to the message counters of GET /metrics (always).
+    const messageEvents = new TraceFanOut(this.trace, new MessageCounters(this.transactionMetrics.registry));
+    registerDeliveryMetrics(this.transactionMetrics.registry, this.delivery, this.topics, this.store);
     this.transactions = new TransactionService(
       this.store,
       channels,
@@ -182,12 +189,12 @@ export class Broker {
         sessions,
         authenticator: this.authenticator,
         authorizer: this.authorizer,
-        trace: this.trace,
+        trace: messageEvents,
       },
       grpcLogger,
     );
     this.transactions.setTraceSink(this.trace);
-    this.delivery.setTraceSink(this.trace);
+    this.delivery.setTraceSink(messageEvents);
   }
 
   /** Opens every part and starts listening. On failure, releases whatever was opened and rethrows. */

@@ -2,11 +2,13 @@ import { BadRequestException, DynamicModule, Module, ValidationError, Validation
 import { APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { FaultInjector } from '@app/faults';
 import { MqHealthIndicator, MqModule } from '@app/mq';
 import { NotificationModule, outboxClsModule, OutboxModule } from '@app/outbox';
 import { FaultsModule } from './faults/faults.module';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 import { ORDER_SERVICE_MIGRATIONS } from './migrations/0001-create-orders.migration';
 import { ORDER_SERVICE_CONFIG, type OrderServiceConfig } from './order-service.config';
 import { Order } from './orders/order.entity';
@@ -27,6 +29,9 @@ function validationFailed(errors: ValidationError[]): BadRequestException {
 @Module({})
 export class AppModule {
   static forRoot(config: OrderServiceConfig): DynamicModule {
+    // One registry per application, served by GET /metrics: libs/mq's and libs/outbox's metrics and Node's defaults.
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
     return {
       module: AppModule,
       global: true,
@@ -45,6 +50,7 @@ export class AppModule {
           isGlobal: true,
           endpoints: config.mqEndpoints,
           credentials: config.mqCredentials,
+          metrics: { registry: metrics },
           consumers: {
             retryDelaysMs: config.consumerRetryDelaysMs,
             longPollingTimeoutMs: config.consumerLongPollingTimeoutMs,
@@ -57,18 +63,20 @@ export class AppModule {
           inject: [FaultInjector],
           useFactory: (faults: FaultInjector) => ({
             migrationsRun: true,
+            metrics: { registry: metrics },
             hooks: { onStep: (step) => faults.atStep(step) },
           }),
         }),
         // The receiver side only: order-service sends no notifications.
-        NotificationModule.forRoot({ isGlobal: true, workerEnabled: false }),
+        NotificationModule.forRoot({ isGlobal: true, workerEnabled: false, metricsRegistry: metrics }),
         TerminusModule,
         OrdersModule,
         PaymentsModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: ORDER_SERVICE_CONFIG, useValue: config },
+        { provide: Registry, useValue: metrics },
         MqHealthIndicator,
         { provide: APP_PIPE, useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, exceptionFactory: validationFailed }) },
       ],

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { FaultInjector } from '@app/faults';
 import { MqHealthIndicator, MqModule } from '@app/mq';
 import { NotificationModule, outboxClsModule, OutboxModule } from '@app/outbox';
@@ -9,6 +10,7 @@ import { Account } from './accounts/account.entity';
 import { AccountsController } from './accounts/accounts.controller';
 import { AccountsService } from './accounts/accounts.service';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 import { NotificationsController } from './notifications/notifications.controller';
 import { PayService0001Tables1767312000001 } from './migrations/0001-pay-service-tables.migration';
 import { KnownOrder } from './orders/known-order.entity';
@@ -30,6 +32,9 @@ import { createValidationPipe } from './validation.pipe';
 export class AppModule {
   static forRoot(config: PayServiceConfig): DynamicModule {
     const faults = new FaultInjector(config.faults);
+    // One registry per application, served by GET /metrics: libs/mq's and libs/outbox's metrics and Node's defaults.
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
     return {
       module: AppModule,
       imports: [
@@ -48,13 +53,14 @@ export class AppModule {
           endpoints: config.mqEndpoints,
           credentials: config.mqCredentials,
           producer: { topics: [PAYMENT_SUCCEEDED_TOPIC] },
+          metrics: { registry: metrics },
           consumers: {
             retryDelaysMs: config.consumerRetryDelaysMs,
             longPollingTimeoutMs: config.consumerLongPollingTimeoutMs,
             shutdownTimeoutMs: config.consumerShutdownTimeoutMs,
           },
         }),
-        OutboxModule.forRoot({ migrationsRun: true, hooks: { onStep: (step) => faults.atStep(step) } }),
+        OutboxModule.forRoot({ migrationsRun: true, metrics: { registry: metrics }, hooks: { onStep: (step) => faults.atStep(step) } }),
         NotificationModule.forRoot({
           retryLadderMs: config.notifyRetryLadderMs,
           // The demo's short ladder should not be overruled by the 60 s floor after a timeout or a 503.
@@ -62,12 +68,14 @@ export class AppModule {
           allowedAddresses: config.notifyAllowedAddresses,
           pollIntervalMs: config.notifyPollIntervalMs,
           timeoutMs: config.notifyTimeoutMs,
+          metricsRegistry: metrics,
         }),
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [PaymentsController, AccountsController, NotificationsController, HealthController],
+      controllers: [PaymentsController, AccountsController, NotificationsController, HealthController, MetricsController],
       providers: [
         { provide: PAY_SERVICE_CONFIG, useValue: config },
+        { provide: Registry, useValue: metrics },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         PaymentsService,
         MerchantCallback,

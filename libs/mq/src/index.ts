@@ -30,6 +30,8 @@ export { MqTraceReporter, type MqTraceEvent } from './mq-trace-reporter';
 export type { MqMessage, MqSendOptions, MqSendReceipt } from './mq-message';
 /** Half message, checker and resolution types. */
 export type { MqHalfMessage, MqTransactionChecker, MqTransactionResolution } from './mq-transaction.types';
+/** Prometheus metrics on `metrics.registry` (sends, consumes, check-back answers, trace drops), and their label values. */
+export { MqMetrics, type MqSendResult, type MqConsumeResult, type MqCheckBackResult } from './mq.metrics';
 /** Operating errors with stable codes (docs/errors.md). */
 export { MqError, type MqErrorCode } from './mq.errors';
 /** Payload <-> body (pluggable). */

@@ -11,6 +11,7 @@ import { MAX_RECEIVE_BATCH, ResolvedMqConsumerOptions, validateRetryDelays } fro
 import { ResolvedMqOptions } from './mq.defaults';
 import { MqMessage } from './mq-message';
 import { MqSerializer } from './mq-serializer';
+import { MqMetrics } from './mq.metrics';
 
 /** What a runner calls for each message; resolving acknowledges it, throwing retries it. */
 export type MqMessageHandler = (message: MqMessage) => Promise<unknown>;
@@ -27,6 +28,8 @@ export interface MqConsumerRunnerSettings {
   shutdownTimeoutMs: number;
   longPollingTimeoutMs: number;
   logger?: LoggerService;
+  /** Where each delivery's outcome is counted (a no-op without `metrics.registry`). */
+  metrics: MqMetrics;
 }
 
 /** Pause after a failed receive, so a broker that is down is not asked in a tight loop. */
@@ -233,6 +236,7 @@ export class MqConsumerRunner {
       message = toMqMessage(view, this.settings.serializer, this.options.group);
     } catch (error) {
       // A body that cannot be decoded will not decode on a retry either.
+      this.settings.metrics.messageConsumed(this.options.topic, this.options.group, 'failure');
       this.settings.logger?.error?.(`${this.name}: message ${view.messageId} cannot be decoded, dead-lettering it: ${String(error)}`);
       await this.deadLetter(client, view);
       return undefined;
@@ -244,9 +248,11 @@ export class MqConsumerRunner {
       await this.handler(message);
     } catch (error) {
       await renewal.stop();
+      this.settings.metrics.messageConsumed(this.options.topic, this.options.group, 'failure');
       return this.settleFailure(client, view, error);
     }
     await renewal.stop();
+    this.settings.metrics.messageConsumed(this.options.topic, this.options.group, 'success');
     try {
       await this.acks!.ack(view);
     } catch (error) {
@@ -298,5 +304,6 @@ export function consumerRunnerSettings(options: ResolvedMqOptions): MqConsumerRu
     shutdownTimeoutMs: options.consumers.shutdownTimeoutMs,
     longPollingTimeoutMs: options.consumers.longPollingTimeoutMs,
     logger: options.logger === false ? undefined : options.logger,
+    metrics: options.metrics,
   };
 }

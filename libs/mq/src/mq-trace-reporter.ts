@@ -116,6 +116,7 @@ export class MqTraceReporter implements BeforeApplicationShutdown {
 
   private drop(count: number, why: string): void {
     this.droppedEvents += count;
+    this.options.metrics.traceEventsDropped(count);
     const now = performance.now();
     if (now - this.lastWarnedAt < 60_000) return;
     this.lastWarnedAt = now;

@@ -106,14 +106,19 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
   async sendHalf<T>(topic: string, payload: T, options?: MqSendOptions): Promise<MqHalfMessage> {
     const message = buildMessageOptions(topic, payload, options, this.options.serializer, true);
     const wire = this.wire;
-    if (this.state !== 'running' || !wire) throw new MqError('MQ_ERR_NOT_RUNNING', `the transaction producer is ${this.state}`, { topic });
+    if (this.state !== 'running' || !wire) {
+      this.options.metrics.messageSent(topic, 'failure');
+      throw new MqError('MQ_ERR_NOT_RUNNING', `the transaction producer is ${this.state}`, { topic });
+    }
     let half: WireHalf;
     try {
       half = await wire.sendHalf(message);
       this.lastReachedAt = performance.now();
     } catch (error) {
+      this.options.metrics.messageSent(topic, 'failure');
       throw mapClientError(error, { topic });
     }
+    this.options.metrics.messageSent(topic, 'success');
     const { messageId, transactionId } = half;
     const end = async (resolution: 'COMMIT' | 'ROLLBACK'): Promise<void> => {
       try {
@@ -160,15 +165,19 @@ export class MqTransactionProducer implements OnApplicationBootstrap, OnApplicat
    */
   async answerCheckBack(view: MessageView): Promise<TransactionResolution> {
     const checker = this.checkers.get(view.topic);
+    const metrics = this.options.metrics;
     if (!checker) {
+      metrics.checkBackAnswered(view.topic, 'no-checker');
       this.logger.warn(`check-back for message ${view.messageId} of topic ${view.topic}, which has no checker: answering UNKNOWN`);
       return RESOLUTIONS.UNKNOWN;
     }
     try {
       const resolution = await checker(toMqMessage(view, this.options.serializer));
       if (!(resolution in RESOLUTIONS)) throw new Error(`the checker answered ${String(resolution)}`);
+      metrics.checkBackAnswered(view.topic, resolution);
       return RESOLUTIONS[resolution];
     } catch (error) {
+      metrics.checkBackAnswered(view.topic, 'error');
       this.logger.error(`the checker of topic ${view.topic} failed for message ${view.messageId}; answering UNKNOWN: ${(error as Error).message}`);
       return RESOLUTIONS.UNKNOWN;
     }

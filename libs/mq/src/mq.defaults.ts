@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { JsonSerializer } from './json.serializer';
 import { MqModuleOptions } from './mq.options';
+import { MqMetrics } from './mq.metrics';
 
 /** MqModuleOptions with every default filled in: what `MQ_MODULE_OPTIONS` resolves to. */
 export interface ResolvedMqOptions {
@@ -14,6 +15,8 @@ export interface ResolvedMqOptions {
   producer: Required<NonNullable<MqModuleOptions['producer']>>;
   trace: Required<NonNullable<MqModuleOptions['trace']>>;
   consumers: Required<NonNullable<MqModuleOptions['consumers']>>;
+  /** The metrics on `metrics.registry`; a no-op without one. */
+  metrics: MqMetrics;
 }
 
 /** Defaults of MqModuleOptions (STYLE 12), merged once by `resolveMqOptions`. */
@@ -79,5 +82,6 @@ export function resolveMqOptions(options: MqModuleOptions): ResolvedMqOptions {
       shutdownTimeoutMs: options.consumers?.shutdownTimeoutMs ?? MQ_DEFAULTS.consumers.shutdownTimeoutMs,
       longPollingTimeoutMs: options.consumers?.longPollingTimeoutMs ?? MQ_DEFAULTS.consumers.longPollingTimeoutMs,
     },
+    metrics: new MqMetrics(options.metrics?.registry),
   };
 }

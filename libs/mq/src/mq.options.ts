@@ -1,4 +1,5 @@
 import { LoggerService } from '@nestjs/common';
+import type { Registry } from 'prom-client';
 import { MqSerializer } from './mq-serializer';
 import type { MqCredentials } from './mq-credentials';
 
@@ -52,6 +53,14 @@ export interface MqModuleOptions {
     topic?: string;
     /** Events waiting past this many are dropped (default 10000). */
     maxPendingEvents?: number;
+  };
+  /**
+   * Prometheus metrics (sends, consumes, check-back answers, trace drops; mq.metrics.ts) on this
+   * prom-client registry, which the application serves on its /metrics. Default none: nothing is
+   * counted or registered, and the global registry is never touched.
+   */
+  metrics?: {
+    registry: Registry;
   };
   consumers?: {
     /** Start @MqConsumer handlers with the application (default true). */

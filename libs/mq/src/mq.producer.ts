@@ -77,13 +77,18 @@ export class MqProducer implements OnApplicationBootstrap, OnApplicationShutdown
   async send<T>(topic: string, payload: T, options?: MqSendOptions): Promise<MqSendReceipt> {
     const message = buildMessageOptions(topic, payload, options, this.options.serializer);
     const client = this.client;
-    if (this.state !== 'running' || !client) throw new MqError('MQ_ERR_NOT_RUNNING', `the producer is ${this.state}`, { topic });
+    if (this.state !== 'running' || !client) {
+      this.options.metrics.messageSent(topic, 'failure');
+      throw new MqError('MQ_ERR_NOT_RUNNING', `the producer is ${this.state}`, { topic });
+    }
     try {
       let receipt: SendReceipt;
       if (this.batcher && !message.deliveryTimestamp) receipt = await this.batcher.enqueue(client.prepare(message));
       else receipt = await client.send(message);
+      this.options.metrics.messageSent(topic, 'success');
       return { messageId: receipt.messageId, offset: receipt.offset };
     } catch (error) {
+      this.options.metrics.messageSent(topic, 'failure');
       throw mapClientError(error, { topic });
     }
   }
@@ -121,6 +126,7 @@ export class MqProducer implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async answerCheckBack(view: MessageView): Promise<TransactionResolution> {
     if (this.transactions) return this.transactions.answerCheckBack(view);
+    this.options.metrics.checkBackAnswered(view.topic, 'no-checker');
     this.logger.warn(`check-back for message ${view.messageId} of topic ${view.topic}, and no transaction producer here: answering UNKNOWN`);
     return TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED;
   }

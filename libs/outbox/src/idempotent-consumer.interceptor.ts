@@ -7,6 +7,7 @@ import { OUTBOX_RELAY_OPTIONS, ResolvedOutboxRelayOptions } from './outbox-relay
 import { insertConsumedKey } from './sql/consumed.sql';
 import { IdempotentConsumerGroupCommit } from './idempotent-consumer-group-commit';
 import { errorCodeOf } from './outbox.errors';
+import { OutboxMetrics } from './outbox.metrics';
 
 /** Metadata key of @IdempotentConsumer (idempotent-consumer.decorator.ts), read here. */
 export const IDEMPOTENT_CONSUMER_METADATA = 'app/outbox:idempotent-consumer';
@@ -36,6 +37,7 @@ export class IdempotentConsumerInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     private readonly database: OutboxDatabase,
     @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: ResolvedOutboxRelayOptions,
+    private readonly metrics: OutboxMetrics,
     /** Each delivery's outcome goes to the message's trace (absent outside MqModule: none). */
     @Optional() private readonly trace?: MqTraceReporter,
   ) {}
@@ -55,6 +57,13 @@ export class IdempotentConsumerInterceptor implements NestInterceptor {
     const startedAt = performance.now();
     const groupCommit = settings.groupCommitMessages !== undefined && settings.groupCommitMessages > 1;
     const done = groupCommit ? this.groupCommitOf(settings).submit(key, run) : this.runAlone(settings.group, key, run);
+    // A delivery that resolved without running the handler was a duplicate (as the trace tells it).
+    done.then(
+      () => {
+        if (!ran) this.metrics.duplicateSkipped(settings.group);
+      },
+      () => undefined,
+    );
     if (this.trace?.enabled) {
       const report = (outcome: string, error?: unknown): void =>
         this.trace!.report({

@@ -18,6 +18,8 @@ export { outboxClsModule } from './outbox-cls.module';
 export { OUTBOX_MODULE_OPTIONS, OUTBOX_RAW_OPTIONS } from './outbox.module-definition';
 /** Options of OutboxModule, and the fault-injection steps of `hooks.onStep`. */
 export type { OutboxModuleOptions, TransactionalMessageStep, TransactionalMessageStepContext } from './outbox.options';
+/** The module's Prometheus metrics (on `metrics.registry`): relay backlog, rows relayed, duplicates skipped, local transactions. */
+export { OutboxMetrics, type LocalTransactionResult } from './outbox.metrics';
 /** The defaults (schema 'public', lock timeout 5 s) and the resolved options type. */
 export { OUTBOX_DEFAULTS, type ResolvedOutboxOptions } from './outbox.defaults';
 /** The package's typed error: match on `code` (docs/errors.md). */

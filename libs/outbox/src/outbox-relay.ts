@@ -13,6 +13,7 @@ import {
 } from './sql/outbox.sql';
 import { PeriodicPrune, PRUNE_BATCH_ROWS } from './prune-in-batches';
 import { isBrokerUnreachable } from './send-half-message';
+import { OutboxMetrics } from './outbox.metrics';
 
 /** What one claimed batch came to. */
 interface BatchOutcome {
@@ -56,6 +57,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly database: OutboxDatabase,
     private readonly producer: MqProducer,
     @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: ResolvedOutboxRelayOptions,
+    private readonly metrics: OutboxMetrics,
   ) {
     this.schema = options.schema;
     this.relayOptions = options.relay;
@@ -158,6 +160,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     );
     await markOutboxMessagesSent(this.database.autocommit, this.schema, sent);
     this.sent += sent.length;
+    this.metrics.relayedRows('sent', sent.length);
     return { sent: sent.length, brokerUnavailable };
   }
 
@@ -166,6 +169,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     if (!brokerUnavailable && row.attempts >= this.relayOptions.maxAttempts) {
       this.logger.error(`outbox row ${row.id} (topic ${row.topic}) refused ${row.attempts} times, marked failed: ${message}`);
       await markOutboxMessageFailed(this.database.autocommit, this.schema, row.id, message);
+      this.metrics.relayedRows('failed');
       return;
     }
     if (!brokerUnavailable) this.logger.warn(`outbox row ${row.id} (topic ${row.topic}) refused, attempt ${row.attempts}: ${message}`);

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { Registry } from 'prom-client';
 import { OutboxError } from './outbox.errors';
 import { OutboxModuleOptions } from './outbox.options';
 
@@ -11,6 +12,8 @@ export interface ResolvedOutboxOptions {
   readonly checkBack: { readonly lockTimeoutMs: number; readonly retentionMs: number; readonly pruneIntervalMs: number };
   readonly logger: NonNullable<OutboxModuleOptions['logger']>;
   readonly hooks: NonNullable<OutboxModuleOptions['hooks']>;
+  /** `metrics.registry`, or undefined: no metrics. */
+  readonly metricsRegistry: Registry | undefined;
 }
 
 /** The defaults, each documented on OutboxModuleOptions. */
@@ -55,5 +58,6 @@ export function resolveOutboxOptions(options: OutboxModuleOptions): ResolvedOutb
     checkBack: { lockTimeoutMs, retentionMs, pruneIntervalMs },
     logger: options.logger ?? new Logger('Outbox'),
     hooks: options.hooks ?? {},
+    metricsRegistry: options.metrics?.registry,
   };
 }

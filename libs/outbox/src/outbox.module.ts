@@ -15,6 +15,9 @@ import { OutboxRelay } from './outbox-relay';
 import { IdempotentConsumerInterceptor } from './idempotent-consumer.interceptor';
 import { ConsumedPruner } from './consumed-pruner';
 import { TransactionPruner } from './transaction-pruner';
+import { OutboxMetrics } from './outbox.metrics';
+import { ResolvedOutboxOptions } from './outbox.defaults';
+import { selectOutboxBacklog } from './sql/outbox.sql';
 
 /**
  * `OutboxModule.forRoot({ schema, migrationsRun, ... })` / `forRootAsync(...)`, `isGlobal: true`
@@ -27,6 +30,12 @@ import { TransactionPruner } from './transaction-pruner';
   providers: [
     { provide: OUTBOX_MODULE_OPTIONS, useFactory: (options: OutboxModuleOptions) => resolveOutboxOptions(options), inject: [OUTBOX_RAW_OPTIONS] },
     OutboxDatabase,
+    {
+      provide: OutboxMetrics,
+      inject: [OUTBOX_MODULE_OPTIONS, OutboxDatabase],
+      useFactory: (options: ResolvedOutboxOptions, database: OutboxDatabase) =>
+        new OutboxMetrics(options.metricsRegistry, () => selectOutboxBacklog(database.autocommit, options.schema), options.logger),
+    },
     TransactionalMessageExecutor,
     TransactionalMessageExplorer,
     TransactionListenerExplorer,
@@ -43,6 +52,8 @@ import { TransactionPruner } from './transaction-pruner';
     TransactionalSender,
     OUTBOX_RELAY_OPTIONS,
     OutboxDatabase,
+    // The interceptor @IdempotentConsumer applies is built in the consumer's module: what it injects must be exported.
+    OutboxMetrics,
     OutboxWriter,
     OutboxRelay,
     IdempotentConsumerInterceptor,

@@ -1,4 +1,5 @@
 import { LoggerService } from '@nestjs/common';
+import type { Registry } from 'prom-client';
 import type { OutboxRelayOptions } from './outbox-relay.options';
 
 /**
@@ -52,6 +53,14 @@ export interface OutboxModuleOptions extends Omit<OutboxRelayOptions, 'schema' |
     retentionMs?: number;
     /** How often old decisions are pruned (default 3600000 ms); 0 disables pruning in this instance. */
     pruneIntervalMs?: number;
+  };
+  /**
+   * Prometheus metrics (relay backlog, rows relayed, duplicates skipped, local transactions;
+   * outbox.metrics.ts) on this prom-client registry, which the application serves on its /metrics.
+   * Default none: nothing is counted or registered, and the global registry is never touched.
+   */
+  metrics?: {
+    registry: Registry;
   };
   /** Where the module logs (default `new Logger('Outbox')`). */
   logger?: LoggerService;

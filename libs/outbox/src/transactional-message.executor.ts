@@ -11,6 +11,7 @@ import { endHalfMessage, ensureBrokerReachable, sendHalfMessage } from './send-h
 import { insertCommittedTransaction } from './sql/transaction.sql';
 import { TransactionalMessageInvoker, TransactionalMessageOptions } from './transactional-message.decorator';
 import { SqlClient } from './transaction-runner';
+import { OutboxMetrics } from './outbox.metrics';
 
 /** PostgreSQL's unique_violation: the check-back inserted the message's row first. */
 const UNIQUE_VIOLATION = '23505';
@@ -39,6 +40,7 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
     private readonly producer: MqTransactionProducer,
     private readonly moduleRef: ModuleRef,
     @Inject(OUTBOX_MODULE_OPTIONS) private readonly options: ResolvedOutboxOptions,
+    private readonly metrics: OutboxMetrics,
     /** The local transaction's outcome goes to the message's trace (absent outside MqModule: none). */
     @Optional() private readonly trace?: MqTraceReporter,
   ) {}
@@ -69,12 +71,14 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
     } catch (error) {
       // A failure while committing leaves the outcome unknown: only the check-back, reading the
       // row, may decide then. Before that, nothing of the transaction can have committed.
+      this.metrics.localTransactionEnded(options.topic, committing ? 'unknown' : 'rolled_back');
       if (half && !committing) {
         this.traceLocal(half, keys, 'rolled-back', startedAt, error);
         await endHalfMessage(half, 'ROLLBACK', this.options.logger);
       }
       throw error;
     }
+    this.metrics.localTransactionEnded(options.topic, 'committed');
     this.traceLocal(half!, keys, 'committed', startedAt);
     await this.step('local-committed', half!);
     await endHalfMessage(half!, 'COMMIT', this.options.logger);
@@ -91,11 +95,14 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
       try {
         await this.claimCommitted(sql, half);
       } catch (error) {
+        // The message is rolled back whatever the outer transaction does next.
+        this.metrics.localTransactionEnded(options.topic, 'rolled_back');
         await endHalfMessage(half, 'ROLLBACK', this.options.logger);
         throw error;
       }
       const keys = this.messageOf(options, value, args).send.keys ?? [];
       this.database.runner.afterCompletion(async (committed) => {
+        this.metrics.localTransactionEnded(options.topic, committed ? 'committed' : 'rolled_back');
         this.traceLocal(half, keys, committed ? 'committed' : 'rolled-back', startedAt);
         if (committed) await this.step('local-committed', half).catch(() => undefined);
         await endHalfMessage(half, committed ? 'COMMIT' : 'ROLLBACK', this.options.logger);

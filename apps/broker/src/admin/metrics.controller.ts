@@ -5,8 +5,11 @@ import { required } from './admin-request';
 
 /**
  * `GET /metrics`: the broker's metrics in the Prometheus text format (version 0.0.4), for a
- * Prometheus scrape job pointed at the admin port. The transaction layer's gauges, counters and
- * histogram (transaction/transaction-metrics.ts) are registered in this registry.
+ * Prometheus scrape job pointed at the admin port. Every part registers in this registry: messages
+ * in, out, acknowledged and dead-lettered (trace/message-counters.ts), consumer lag and in-flight
+ * messages (delivery/delivery-metrics.ts), the store's latencies and dispatch backlog
+ * (store/store-metrics.ts), transactions, the trace and authentication; docs/architecture.md,
+ * "Metrics", lists them all.
  *
  * The text goes out as a StreamableFile rather than a string: Express rewrites the Content-Type of
  * a string answer (moving `charset` before `version`), and the exposition format's media type is

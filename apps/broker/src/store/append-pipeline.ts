@@ -1,8 +1,10 @@
+import { performance } from 'node:perf_hooks';
 import { CommitLog } from './commit-log';
 import { ConsumeQueueTable } from './consume-queue-table';
 import { DispatchRequest, Dispatcher } from './dispatcher';
 import { MessageInput, RecordType } from './message-record';
 import { AppendResult, AppendedRecord } from './message-store';
+import { StoreLatencyObserver } from './store-latency-observer';
 import { FlushDiskType } from './store-options';
 import { BLANK_MIN_SIZE, MeasuredRecord, encodeBlank, encodeRecord, measureRecord } from './record-codec';
 import { StoreWriteFailure } from './store-write-failure';
@@ -25,6 +27,8 @@ interface StagingChunk {
 interface Waiter {
   resolve: (result: AppendResult) => void;
   records: AppendedRecord[];
+  /** performance.now() when append() was called: the acknowledgement's latency is measured from it. */
+  startedAtMs: number;
 }
 
 /**
@@ -52,6 +56,8 @@ export class AppendPipeline {
   private writing = false;
   private scheduled = false;
   private idleWaiters: Array<() => void> = [];
+  /** Told each acknowledged append's latency (the store's StoreLatencyObserver); unset: nobody asks. */
+  latencyObserver: StoreLatencyObserver | undefined;
 
   constructor(
     private readonly log: CommitLog,
@@ -68,6 +74,11 @@ export class AppendPipeline {
   /** Offset the next staged byte will get. */
   get stagedEndOffset(): number {
     return this.writeOffset;
+  }
+
+  /** Bytes staged or being written and synced whose records are not dispatched yet. */
+  get undispatchedBytes(): number {
+    return Math.max(0, this.writeOffset - this.dispatcher.dispatchedOffset);
   }
 
   append(messages: readonly MessageInput[]): Promise<AppendResult> {
@@ -90,8 +101,9 @@ export class AppendPipeline {
     if (total > segmentCapacity) {
       return Promise.resolve({ status: 'batch-too-large', sizeBytes: total, maxBytes: segmentCapacity });
     }
+    const startedAtMs = performance.now();
     return new Promise<AppendResult>((resolve) => {
-      this.stage(measured, total, resolve);
+      this.stage(measured, total, resolve, startedAtMs);
       this.schedule();
     });
   }
@@ -102,7 +114,7 @@ export class AppendPipeline {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private stage(measured: MeasuredRecord[], total: number, resolve: (r: AppendResult) => void): void {
+  private stage(measured: MeasuredRecord[], total: number, resolve: (r: AppendResult) => void, startedAtMs: number): void {
     const segmentSize = this.log.segmentSizeBytes;
     let segmentBase = this.writeSegmentBase;
     const segmentEnd = segmentBase + segmentSize;
@@ -121,7 +133,7 @@ export class AppendPipeline {
     }
     const chunk = this.chunkFor(segmentBase, total);
     const storeTimestampMs = Date.now();
-    const waiter: Waiter = { resolve, records: [] };
+    const waiter: Waiter = { resolve, records: [], startedAtMs };
     for (let i = 0; i < measured.length; i++) {
       const record = measured[i];
       const input = record.input;
@@ -218,9 +230,15 @@ export class AppendPipeline {
     const last = round[round.length - 1];
     const roundEnd = last.segmentBase + last.filePos + last.length;
     if (this.flushDiskType === 'SYNC_FLUSH') await this.log.flush(roundEnd);
+    // One clock read per round: every append of the round is acknowledged now.
+    const acknowledgedAtMs = performance.now();
+    const observer = this.latencyObserver;
     for (const chunk of round) {
       for (const record of chunk.records) this.dispatcher.dispatch(record);
-      for (const waiter of chunk.waiters) waiter.resolve({ status: 'ok', records: waiter.records });
+      for (const waiter of chunk.waiters) {
+        waiter.resolve({ status: 'ok', records: waiter.records });
+        observer?.appendAcknowledged((acknowledgedAtMs - waiter.startedAtMs) / 1000);
+      }
       this.recycle(chunk.buffer);
     }
     this.dispatcher.dispatchedOffset = roundEnd;

@@ -1,6 +1,8 @@
+import { performance } from 'node:perf_hooks';
 import { listOffsetFiles } from './consume-queue';
 import { CommitLogSegment } from './commit-log-segment';
 import { makeDirectoryDurable } from './atomic-file';
+import { StoreLatencyObserver } from './store-latency-observer';
 import { StoreFileSystem } from './store-file-system';
 import { TailCache } from './tail-cache';
 
@@ -16,6 +18,8 @@ export class CommitLog {
   private segments: CommitLogSegment[] = [];
   /** Offset below which every byte is known to be fdatasync'ed. */
   flushedOffset = 0;
+  /** Told how long each flush took (the store's StoreLatencyObserver); unset: nobody asks. */
+  latencyObserver: StoreLatencyObserver | undefined;
   /** The last bytes written, for reads of what was just written (tail-cache.ts). */
   private readonly tail: TailCache;
 
@@ -112,13 +116,15 @@ export class CommitLog {
     return read === available ? buffer : buffer.subarray(0, read);
   }
 
-  /** fdatasyncs every segment that may hold unflushed bytes, then advances flushedOffset. */
+  /** fdatasyncs every segment that may hold unflushed bytes, then advances flushedOffset; reports how long that took. */
   async flush(upTo: number): Promise<void> {
     if (upTo <= this.flushedOffset) return;
+    const startedAtMs = performance.now();
     for (const segment of this.segments) {
       if (segment.endOffset > this.flushedOffset && segment.baseOffset < upTo) await segment.datasync();
     }
     this.flushedOffset = Math.max(this.flushedOffset, upTo);
+    this.latencyObserver?.flushed((performance.now() - startedAtMs) / 1000);
   }
 
   /**

@@ -13,6 +13,7 @@ import { Dispatcher } from './dispatcher';
 import { MessageIndex } from './message-index';
 import { MessageInput, QueueEntry, StoredMessage } from './message-record';
 import { AppendResult, DispatchListener, MessageStore, QueueBounds, RecoveryReport, StoreState } from './message-store';
+import { StoreLatencyObserver } from './store-latency-observer';
 import { readStoreTimestamp } from './record-codec';
 import { LogReader } from './log-reader';
 import { keyHash, messageIdHash } from './segment-index';
@@ -44,6 +45,7 @@ export class FileMessageStore implements MessageStore {
   private readonly diskUsage: DiskUsageGuard;
   private readonly reader: LogReader;
   private pipeline: AppendPipeline | undefined;
+  private latencyObserver: StoreLatencyObserver | undefined;
   private currentState = StoreState.Created;
   private timers: NodeJS.Timeout[] = [];
   /** Checkpoints, flushes and retention run one at a time. */
@@ -77,6 +79,16 @@ export class FileMessageStore implements MessageStore {
 
   onDispatch(listener: DispatchListener): void {
     this.dispatcher.addListener(listener);
+  }
+
+  observeLatency(observer: StoreLatencyObserver): void {
+    this.latencyObserver = observer;
+    this.log.latencyObserver = observer;
+    if (this.pipeline) this.pipeline.latencyObserver = observer;
+  }
+
+  dispatchBacklogBytes(): number {
+    return this.pipeline?.undispatchedBytes ?? 0;
   }
 
   /** Opens the store; if recovery fails (e.g. corruption), releases files and lock and rethrows. */
@@ -118,6 +130,7 @@ export class FileMessageStore implements MessageStore {
     await this.checkpoint();
     const maxRecordSize = Math.min(this.options.maxMessageSizeBytes, this.options.segmentSizeBytes - 8);
     this.pipeline = new AppendPipeline(this.log, this.queues, this.dispatcher, this.options.flushDiskType, maxRecordSize, this.writeFailure);
+    this.pipeline.latencyObserver = this.latencyObserver;
     // A broker started on a nearly full disk refuses appends from the first one.
     await this.checkDiskUsage();
     this.startTimers();

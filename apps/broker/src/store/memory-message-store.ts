@@ -60,6 +60,14 @@ export class MemoryMessageStore implements MessageStore {
     this.listeners.push(listener);
   }
 
+  /** No disk and no write loop: there are no latencies to report. */
+  observeLatency(): void {}
+
+  /** Appends dispatch before they resolve: nothing ever waits. */
+  dispatchBacklogBytes(): number {
+    return 0;
+  }
+
   async open(): Promise<RecoveryReport> {
     if (this.currentState !== StoreState.Created) throw new StoreOpenError(`store cannot be opened in state ${this.currentState}`);
     this.currentState = StoreState.Running;

@@ -1,6 +1,7 @@
 import { ScanPage } from './commit-log-scanner';
 import { DamagedRecord } from './damaged-records';
 import { MessageInput, QueueEntry, StoredMessage } from './message-record';
+import { StoreLatencyObserver } from './store-latency-observer';
 
 /** Lifecycle of a store (STYLE 8). */
 export enum StoreState {
@@ -171,6 +172,15 @@ export interface MessageStore {
 
   /** Registers a dispatch listener; call before open() to see recovery's re-dispatch too. */
   onDispatch(listener: DispatchListener): void;
+
+  /** Reports append and flush latencies to `observer` (one observer; a later call replaces it). */
+  observeLatency(observer: StoreLatencyObserver): void;
+
+  /**
+   * Bytes appended (accepted by append(): staged, being written or synced) but not yet dispatched
+   * to consume queues and indexes, so not yet visible to consumers. 0 when the store keeps up.
+   */
+  dispatchBacklogBytes(): number;
 
   /** Applies retention now (it also runs on a timer); returns the deleted segment count. */
   deleteExpiredFiles(nowMs?: number): Promise<number>;

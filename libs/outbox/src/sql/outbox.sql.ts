@@ -166,3 +166,27 @@ export async function pruneSentOutboxMessages(sql: SqlClient, schema: string, re
   });
   return rows[0].deleted;
 }
+
+/** The relay's backlog: pending rows, and how long the oldest has waited (0 when none). */
+export interface OutboxBacklog {
+  pending: number;
+  oldestPendingSeconds: number;
+}
+
+/**
+ * Reads the backlog for the metrics, at scrape time. Both subqueries use the partial index on
+ * pending rows (`mq_outbox_pending_idx`): the count reads only pending entries, however many sent
+ * rows wait for pruning, and the oldest is the first entry in id order (ids follow insertion).
+ */
+export async function selectOutboxBacklog(sql: SqlClient, schema: string): Promise<OutboxBacklog> {
+  const table = `"${schema}".mq_outbox`;
+  const rows = await sql.query<{ pending: number; oldest_pending_seconds: number | null }>({
+    name: `mq_outbox_backlog.${schema}`,
+    text: `
+      SELECT
+        (SELECT count(*) FROM ${table} WHERE status = 'pending')::int AS pending,
+        (SELECT EXTRACT(EPOCH FROM now() - created_at) FROM ${table} WHERE status = 'pending' ORDER BY id LIMIT 1)::float8 AS oldest_pending_seconds`,
+    values: [],
+  });
+  return { pending: rows[0].pending, oldestPendingSeconds: Math.max(0, rows[0].oldest_pending_seconds ?? 0) };
+}
