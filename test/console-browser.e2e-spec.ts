@@ -170,10 +170,13 @@ describeInBrowser('console (browser)', () => {
   });
 
   it('sends a check-back now from the transactions page: the producer is asked again at once and its answer commits', async () => {
-    const reader = await consumer('console-check-now');
+    // A topic of its own: check-backs go to any live producer of the topic, and earlier tests' producers answer COMMIT.
+    const topic = 'console-checked';
+    await broker.broker.topics.upsert({ name: topic, messageType: 'TRANSACTION', readQueueNums: 1, writeQueueNums: 1 });
+    const reader = await consumer('console-check-now', topic);
     let answer = TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED;
-    const producer = await clients.producer({ topics: [TX_TOPIC], checker: { check: () => Promise.resolve(answer) } });
-    const receipt = await producer.send({ topic: TX_TOPIC, body: Buffer.from('checked') }, producer.beginTransaction());
+    const producer = await clients.producer({ topics: [topic], checker: { check: () => Promise.resolve(answer) } });
+    const receipt = await producer.send({ topic, body: Buffer.from('checked') }, producer.beginTransaction());
     // The first check-back (after 1 s) hears UNKNOWN; the next would be a minute later.
     await waitFor('the first check-back', async () => ((await pendingHalf(receipt.transactionId))?.checkCount ?? 0) >= 1);
     answer = TransactionResolution.COMMIT;

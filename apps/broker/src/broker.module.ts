@@ -13,6 +13,7 @@ import { TransactionsController } from './admin/transactions.controller';
 import { UsersController } from './admin/users.controller';
 import { AclsController } from './admin/acls.controller';
 import { ConsoleController } from './console/console.controller';
+import { OverviewController } from './admin/overview.controller';
 import type { AclRegistry } from './auth/acl-registry';
 import { AdminAuthGuard } from './admin/admin-auth.guard';
 import type { Authenticator } from './auth/authenticator';
@@ -35,6 +36,8 @@ import {
   TRANSACTIONS,
   USERS,
   TRACE,
+  CLIENTS,
+  ClientsApi,
 } from './broker.tokens';
 
 /** The broker's parts, built and opened by Broker, provided to controllers under broker.tokens. */
@@ -53,6 +56,8 @@ export interface BrokerModuleOptions {
   authenticator?: Authenticator;
   /** The message trace: `GET /messages/:id/timeline` reads it. */
   trace?: TraceRecorder;
+  /** The clients the gRPC layer knows: `GET /groups/:group` lists a group's. */
+  clients?: ClientsApi;
 }
 
 /**
@@ -76,6 +81,7 @@ export class BrokerModule {
         MetricsController,
         UsersController,
         AclsController,
+        OverviewController,
         ConsoleController,
       ],
       providers: [
@@ -90,6 +96,7 @@ export class BrokerModule {
         { provide: ACLS, useValue: options.acls },
         { provide: AUTHENTICATOR, useValue: options.authenticator },
         { provide: TRACE, useValue: options.trace },
+        { provide: CLIENTS, useValue: options.clients },
         { provide: APP_GUARD, useClass: AdminAuthGuard },
       ],
     };

@@ -1,3 +1,4 @@
+import type { ClientView } from '@app/admin-client';
 /**
  * Injection tokens of the broker's Nest module. Symbols, not classes, because the services are
  * provided as interfaces (MessageStore has two implementations) or plain objects.
@@ -22,3 +23,10 @@ export const AUTHENTICATOR = Symbol('AUTHENTICATOR');
 export const ACLS = Symbol('ACLS');
 /** TraceRecorder (trace/trace-recorder.ts), or undefined with traceTopicEnable=false. */
 export const TRACE = Symbol('TRACE');
+/** ClientsApi: the clients the gRPC layer knows (its telemetry sessions), for the admin API. */
+export const CLIENTS = Symbol('CLIENTS');
+
+/** What the admin API reads of the connected clients; Broker adapts the gRPC layer's sessions to it. */
+export interface ClientsApi {
+  list(): ClientView[];
+}

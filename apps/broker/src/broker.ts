@@ -17,6 +17,7 @@ import { MessagingOptions } from './grpc/messaging-options';
 import { MESSAGING_DEFAULTS } from './grpc/messaging.defaults';
 import { TelemetryProducerChannels } from './grpc/producer-channels';
 import { TelemetrySessions, TelemetrySessionsOptions } from './grpc/telemetry-sessions';
+import type { ClientsApi } from './broker.tokens';
 import { PinoNestLogger } from './pino-nest-logger';
 import { DelaySchedulerSettings } from './schedule/delay-scheduler.defaults';
 import { DelayScheduler } from './schedule/delay-scheduler';
@@ -91,6 +92,8 @@ export class Broker {
   private app: INestApplication | undefined;
   /** Closers of the parts opened so far, last opened first. */
   private readonly opened: Array<{ name: string; close: () => Promise<void> }> = [];
+  /** The gRPC layer's clients as the admin API lists them. */
+  private readonly clients: ClientsApi;
   private started = false;
   private stopping: Promise<void> | undefined;
 
@@ -138,6 +141,12 @@ export class Broker {
     const grpcLogger = logger.child({ component: 'grpc' });
     const sessions = new TelemetrySessions(grpcLogger, { channelExpiredTimeoutMs: config.channelExpiredTimeoutMs, ...tuning.sessions });
     const channels = new TelemetryProducerChannels(sessions, () => ({ host: config.host, port: this.messaging.port }), grpcLogger);
+    this.clients = {
+      list: () =>
+        sessions
+          .list()
+          .map((c) => ({ clientId: c.clientId, clientType: c.role, group: c.group, topics: c.topics, connected: c.connected, lastSeenMs: c.lastSeenMs })),
+    };
     this.transactionMetrics = new TransactionMetrics();
     registerStoreMetrics(this.transactionMetrics.registry, this.store);
     this.users = new UserRegistry(stateDir, logger.child({ component: 'auth' }));
@@ -284,6 +293,7 @@ export class Broker {
       scheduler: this.scheduler,
       transactions: this.transactions,
       trace: this.trace,
+      clients: this.clients,
       metricsRegistry: this.transactionMetrics.registry,
       users: this.users,
       authenticator: this.authenticator,

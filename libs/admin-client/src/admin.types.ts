@@ -225,6 +225,8 @@ export interface GroupListResponse {
 /** `GET /groups/:group`. */
 export interface GroupDetailResponse extends GroupSummaryView {
   progress: QueueProgress[];
+  /** The group's consumers the broker knows now (telemetry sessions not expired). */
+  clients: ClientView[];
 }
 
 /** `PUT /groups/:group`: the group's configuration after the change, and whether it was new. */
@@ -390,20 +392,19 @@ export interface OverviewResponse {
   groups: GroupSummaryView[];
 }
 
-/** A client connected to the broker (telemetry session), as a group's detail shows it. */
+/** A client the broker knows (its telemetry session), as a group's detail shows it. */
 export interface ClientView {
+  /** `x-mq-client-id`. */
   clientId: string;
-  /** PRODUCER, PUSH_CONSUMER, SIMPLE_CONSUMER (the client's settings). */
+  /** PRODUCER, PUSH_CONSUMER, SIMPLE_CONSUMER (from the client's settings), or UNKNOWN. */
   clientType: string;
-  /** Remote address as host:port. */
-  address: string;
-  connectedAtMs: number;
+  /** Consumer group (consumers only). */
+  group?: string;
+  /** Topics it subscribes to or has sent to. */
+  topics: string[];
+  /** Its telemetry stream is open (check-backs and settings reach it). */
+  connected: boolean;
   lastSeenMs: number;
-}
-
-/** `GET /groups/:group` carries the clients of the group connected now. */
-export interface GroupClientsView {
-  clients: ClientView[];
 }
 
 /** `POST /transactions/:transactionId/check`: a check-back sent now, to a connected producer of the group. */

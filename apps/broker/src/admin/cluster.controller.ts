@@ -35,7 +35,7 @@ export class ClusterController {
  * The `version` of the repository's package.json, found by walking up from this file (the
  * layout differs between ts-node and `nest build` output); read once per controller.
  */
-function readBrokerVersion(): string {
+export function readBrokerVersion(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     try {
       const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version?: unknown };

@@ -11,17 +11,17 @@ import {
   Post,
   Optional,
   Query,
-  ServiceUnavailableException,
 } from '@nestjs/common';
 import { DELIVERY, MESSAGE_STORE, TOPICS, TRACE } from '../broker.tokens';
 import { DeadLetterProperty } from '../delivery/dead-letter-queue';
 import { DeliveryApi } from '../delivery/delivery.types';
 import { copyMessage, MessageInput, StoredMessage } from '../store/message-record';
-import { AppendResult, MessageStore } from '../store/message-store';
+import { MessageStore } from '../store/message-store';
 import { dlqTopicOf, PERM_WRITE, TopicsApi } from '../topics/topic-config';
 import { writeQueueFor } from '../topics/write-queue';
 import type { TraceSink } from '../trace/trace-events';
 import { bodyObject, parseMax } from './admin-request';
+import { assertAppended } from './append-result';
 import { toMessageView } from './message-view';
 import type { DeadLetterListResponse, DeadLetterResendResponse } from '@app/admin-client';
 
@@ -135,13 +135,4 @@ export class DeadLetterController {
 function resendInput(dead: StoredMessage, topic: string, queueId: number): MessageInput {
   const properties = Object.fromEntries(Object.entries(dead.properties).filter(([name]) => !DEAD_LETTER_PROPERTIES.has(name)));
   return copyMessage(dead, { topic, queueId, properties });
-}
-
-function assertAppended(result: AppendResult): Extract<AppendResult, { status: 'ok' }>['records'] {
-  if (result.status === 'ok') return result.records;
-  if (result.status === 'invalid') throw new BadRequestException(`the store refused the message: ${result.reason}`);
-  if (result.status === 'message-too-large' || result.status === 'batch-too-large') {
-    throw new BadRequestException(`the message is too large for the store (${result.sizeBytes} > ${result.maxBytes} bytes)`);
-  }
-  throw new ServiceUnavailableException(`the store is not accepting messages (${result.status})`);
 }

@@ -1,9 +1,24 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Post, Put, UseFilters } from '@nestjs/common';
-import { DELIVERY, TOPICS } from '../broker.tokens';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Optional,
+  Param,
+  Post,
+  Put,
+  UseFilters,
+} from '@nestjs/common';
+import { CLIENTS, ClientsApi, DELIVERY, TOPICS } from '../broker.tokens';
 import { DeliveryApi, QueueProgress } from '../delivery/delivery.types';
 import { SubscriptionGroupConfig, TopicsApi } from '../topics/topic-config';
 import { groupNameProblem } from '../topics/topic-validator';
 import { bodyObject, optionalInteger, parseTimestamp, required, requireString } from './admin-request';
+import { groupSummary, knownGroups } from './group-summary';
 import { StoreWriteErrorFilter } from './store-write-error.filter';
 import { TopicConfigErrorFilter } from './topic-config-error.filter';
 import type {
@@ -29,22 +44,23 @@ export class GroupsController {
   constructor(
     @Inject(TOPICS) private readonly topics: TopicsApi | undefined,
     @Inject(DELIVERY) private readonly delivery: DeliveryApi | undefined,
+    @Optional() @Inject(CLIENTS) private readonly clients: ClientsApi | undefined,
   ) {}
 
   /** Every known group with its total lag and in-flight count. */
   @Get()
   list(): GroupListResponse {
-    const names = new Set<string>([...(this.topics?.listGroups() ?? []).map((g) => g.group), ...(this.delivery?.listGroups() ?? [])]);
-    return { groups: [...names].sort().map((group) => this.summary(group, this.delivery?.progress(group) ?? [])) };
+    return { groups: knownGroups(this.topics, this.delivery).map((group) => this.summary(group, this.delivery?.progress(group) ?? [])) };
   }
 
-  /** Configuration and progress per topic-queue (brokerOffset, consumerOffset, inFlight, lag). */
+  /** Configuration, progress per topic-queue (brokerOffset, consumerOffset, inFlight, lag) and the group's consumers the broker knows now. */
   @Get(':group')
   detail(@Param('group') group: string): GroupDetailResponse {
     const delivery = required(this.delivery, 'delivery engine');
     this.assertKnown(group);
     const progress = delivery.progress(group);
-    return { ...this.summary(group, progress), progress };
+    const clients = (this.clients?.list() ?? []).filter((client) => client.group === group).sort((a, b) => a.clientId.localeCompare(b.clientId));
+    return { ...this.summary(group, progress), progress, clients };
   }
 
   /**
@@ -103,13 +119,7 @@ export class GroupsController {
   }
 
   private summary(group: string, progress: QueueProgress[]): GroupSummaryView {
-    return {
-      group,
-      config: this.config(group),
-      topics: [...new Set(progress.map((p) => p.topic))].sort(),
-      totalLag: progress.reduce((sum, p) => sum + p.lag, 0),
-      inFlight: progress.reduce((sum, p) => sum + p.inFlight, 0),
-    };
+    return groupSummary(group, this.topics, progress);
   }
 
   private config(group: string): SubscriptionGroupConfig | null {

@@ -1,14 +1,47 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Put, Query, UseFilters } from '@nestjs/common';
-import { MESSAGE_STORE, TOPICS, TRANSACTIONS } from '../broker.tokens';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Optional,
+  Param,
+  Post,
+  Put,
+  Query,
+  UseFilters,
+} from '@nestjs/common';
+import { BROKER_CONFIG, MESSAGE_STORE, TOPICS, TRACE, TRANSACTIONS } from '../broker.tokens';
+import { BrokerConfig } from '../config/broker-config';
+import { PERM_WRITE } from '../topics/topic-config';
+import { queueForMessageGroup } from '../topics/write-queue';
+import type { TraceSink } from '../trace/trace-events';
+import { newAdminMessageId } from './admin-message-id';
+import { assertAppended } from './append-result';
+import { decodeCursor, encodeCursor, MAX_MESSAGES_PER_PAGE, readMessagePage } from './topic-message-pages';
 import { MessageStore } from '../store/message-store';
 import { TopicConfig, TopicMessageType, TopicsApi } from '../topics/topic-config';
 import { TransactionApi } from '../transaction/transaction.types';
-import { bodyObject, optionalInteger, parseMax, required } from './admin-request';
+import { bodyObject, optionalInteger, parseMax, parseTimestamp, required } from './admin-request';
 import { toMessageView } from './message-view';
 import { StoreWriteErrorFilter } from './store-write-error.filter';
 import { TopicConfigErrorFilter } from './topic-config-error.filter';
 import { halfMessageCounts } from './half-message-counts';
-import type { MessageKeyQueryResponse, QueueStatusView, TopicListResponse, TopicStatusResponse, TopicUpsertResponse } from '@app/admin-client';
+import type {
+  MessageKeyQueryResponse,
+  QueueStatusView,
+  TestMessageResponse,
+  TopicListResponse,
+  TopicMessagesPageResponse,
+  TopicStatusResponse,
+  TopicUpsertResponse,
+} from '@app/admin-client';
+
+/** Fields `POST /topics/:name/messages` accepts (TestMessageRequest). */
+const TEST_MESSAGE_FIELDS = new Set(['body', 'tag', 'keys', 'messageGroup']);
 
 /** Fields `PUT /topics/:name` accepts; anything else is a 400, so a typo is not silently ignored. */
 const UPSERT_FIELDS = new Set(['readQueueNums', 'writeQueueNums', 'perm', 'messageType']);
@@ -24,6 +57,8 @@ export class TopicsController {
     @Inject(TOPICS) private readonly topics: TopicsApi | undefined,
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
     @Inject(TRANSACTIONS) private readonly transactions: TransactionApi | undefined,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+    @Optional() @Inject(TRACE) private readonly trace: TraceSink | undefined,
   ) {}
 
   @Get()
@@ -81,16 +116,120 @@ export class TopicsController {
     return { deleted: name };
   }
 
-  /** Messages whose keys include `key`, newest first (mqadmin queryMsgByKey). */
+  /**
+   * With `?key=`: the messages whose keys include it, newest first (mqadmin queryMsgByKey).
+   * Without: `?since=&until=[&max=&cursor=]`, the messages stored in [since, until) (ms since the
+   * epoch; until defaults to now), oldest first, at most `max` a page (default 32, cut to 100);
+   * `nextCursor` continues where the page stopped (topic-message-pages.ts).
+   */
   @Get(':name/messages')
-  async byKey(@Param('name') name: string, @Query('key') key: unknown, @Query('max') max: unknown): Promise<MessageKeyQueryResponse> {
-    if (typeof key !== 'string' || key === '') throw new BadRequestException('key is required (?key=...)');
+  async messages(
+    @Param('name') name: string,
+    @Query('key') key: unknown,
+    @Query('max') max: unknown,
+    @Query('since') since: unknown,
+    @Query('until') until: unknown,
+    @Query('cursor') cursor: unknown,
+  ): Promise<MessageKeyQueryResponse | TopicMessagesPageResponse> {
     const maxCount = parseMax(typeof max === 'string' ? max : max === undefined ? undefined : JSON.stringify(max));
+    if (key === undefined && since !== undefined) return this.byTime(name, { since, until, cursor, maxCount });
+    if (typeof key !== 'string' || key === '') throw new BadRequestException('key is required (?key=...), or a time range (?since=...[&until=...])');
+    this.assertStored(name);
+    const messages = await this.store.queryByKey(name, key, maxCount);
+    return { topic: name, key, messages: messages.map(toMessageView) };
+  }
+
+  /**
+   * Sends one message to the topic as the console's "send a test message" (a NORMAL or FIFO
+   * topic): a message id made here in the clients' layout, born host `admin`, the message group's
+   * queue for FIFO, else one spread by the id; traced as a Pub step from client `admin`. 400 for a
+   * TRANSACTION or DELAY topic, a FIFO topic without messageGroup, an empty or too large body, a
+   * topic without write permission; 404 for an unknown topic.
+   */
+  @Post(':name/messages')
+  @HttpCode(200)
+  async sendTestMessage(@Param('name') name: string, @Body() rawBody: unknown): Promise<TestMessageResponse> {
+    const topic = this.existing(name);
+    const body = bodyObject(rawBody);
+    const unknown = Object.keys(body).filter((field) => !TEST_MESSAGE_FIELDS.has(field));
+    if (unknown.length > 0) throw new BadRequestException(`unknown field(s) ${unknown.join(', ')}; accepted: ${[...TEST_MESSAGE_FIELDS].join(', ')}`);
+    if (typeof body.body !== 'string' || body.body === '') throw new BadRequestException('body is required (a non-empty string)');
+    const payload = Buffer.from(body.body, 'utf8');
+    if (payload.length > this.config.maxMessageSizeBytes) {
+      throw new BadRequestException(`body is ${payload.length} bytes; the broker accepts at most ${this.config.maxMessageSizeBytes} (maxMessageSize)`);
+    }
+    for (const field of ['tag', 'messageGroup'] as const) {
+      if (body[field] !== undefined && (typeof body[field] !== 'string' || body[field] === ''))
+        throw new BadRequestException(`${field} must be a non-empty string`);
+    }
+    if (body.keys !== undefined && (!Array.isArray(body.keys) || body.keys.some((k) => typeof k !== 'string' || k === '' || /\s/.test(k)))) {
+      throw new BadRequestException('keys must be an array of non-empty strings without whitespace');
+    }
+    if (topic.messageType === 'TRANSACTION' || topic.messageType === 'DELAY') {
+      throw new BadRequestException(
+        `topic ${JSON.stringify(name)} takes ${topic.messageType} messages; a test message is NORMAL (or FIFO with a messageGroup)`,
+      );
+    }
+    const messageGroup = body.messageGroup as string | undefined;
+    if (topic.messageType === 'FIFO' && messageGroup === undefined)
+      throw new BadRequestException(`topic ${JSON.stringify(name)} is FIFO: messageGroup is required`);
+    if (topic.messageType === 'NORMAL' && messageGroup !== undefined)
+      throw new BadRequestException(`topic ${JSON.stringify(name)} is NORMAL: a messageGroup needs a FIFO topic`);
+    if ((topic.perm & PERM_WRITE) === 0) throw new BadRequestException(`topic ${JSON.stringify(name)} is not writable (perm ${topic.perm})`);
+    const startedAtMs = Date.now();
+    const messageId = newAdminMessageId(startedAtMs);
+    const queueId = messageGroup !== undefined ? queueForMessageGroup(messageGroup, topic.writeQueueNums) : startedAtMs % topic.writeQueueNums;
+    const keys = (body.keys as string[] | undefined) ?? [];
+    const result = await this.store.append({
+      topic: name,
+      queueId,
+      messageId,
+      bornTimestampMs: startedAtMs,
+      tag: body.tag as string | undefined,
+      keys,
+      messageGroup,
+      properties: { __BORNHOST: 'admin' },
+      body: payload,
+    });
+    const [record] = assertAppended(result);
+    this.trace?.record({
+      type: 'Pub',
+      timeMs: Date.now(),
+      messageId,
+      topic: name,
+      keys,
+      tag: body.tag as string | undefined,
+      messageType: messageGroup !== undefined ? 'Order_Msg' : 'Normal_Msg',
+      bodyLength: payload.length,
+      clientId: 'admin',
+      queueId,
+      commitLogOffset: record.offset,
+      costMs: Date.now() - startedAtMs,
+    });
+    return { messageId, topic: name, queueId, queueOffset: record.queueOffset };
+  }
+
+  private async byTime(name: string, query: { since: unknown; until: unknown; cursor: unknown; maxCount: number }): Promise<TopicMessagesPageResponse> {
+    const nowMs = Date.now();
+    const sinceMs = parseTimestamp(query.since, nowMs);
+    const untilMs = query.until === undefined ? nowMs : parseTimestamp(query.until, nowMs);
+    if (untilMs < sinceMs) throw new BadRequestException(`until (${untilMs}) is before since (${sinceMs})`);
+    if (query.cursor !== undefined && typeof query.cursor !== 'string') throw new BadRequestException('cursor must be a string');
+    const from = query.cursor ? decodeCursor(query.cursor) : undefined;
+    this.assertStored(name);
+    const queueIds = this.store
+      .listQueues()
+      .filter(([topic]) => topic === name)
+      .map(([, queueId]) => queueId)
+      .sort((a, b) => a - b);
+    const page = await readMessagePage(this.store, name, queueIds, { sinceMs, untilMs, max: Math.min(query.maxCount, MAX_MESSAGES_PER_PAGE), from });
+    return { topic: name, sinceMs, untilMs, messages: page.messages.map(toMessageView), nextCursor: page.next ? encodeCursor(page.next) : null };
+  }
+
+  private assertStored(name: string): void {
     if (this.topics?.get(name) === undefined && !this.store.listQueues().some(([topic]) => topic === name)) {
       throw new NotFoundException(`topic ${JSON.stringify(name)} does not exist`);
     }
-    const messages = await this.store.queryByKey(name, key, maxCount);
-    return { topic: name, key, messages: messages.map(toMessageView) };
   }
 
   private registry(): TopicsApi {

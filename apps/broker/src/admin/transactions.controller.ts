@@ -16,7 +16,7 @@ import { TRANSACTIONS } from '../broker.tokens';
 import { HalfMessageState, HalfMessageView, TransactionApi, TransactionResolution } from '../transaction/transaction.types';
 import { bodyObject, parseMax, required } from './admin-request';
 import { halfMessageCounts } from './half-message-counts';
-import type { TransactionListResponse, TransactionResolveResponse } from '@app/admin-client';
+import type { TransactionCheckResponse, TransactionListResponse, TransactionResolveResponse } from '@app/admin-client';
 
 /** The states `GET /transactions?state=` filters on: the unresolved ones. */
 const LISTED_STATES: ReadonlySet<HalfMessageState> = new Set(['pending', 'check-max']);
@@ -59,6 +59,29 @@ export class TransactionsController {
   @HttpCode(200)
   rollback(@Param('transactionId') transactionId: string, @Body() body: unknown): Promise<TransactionResolveResponse> {
     return this.resolve(transactionId, 'ROLLBACK', body);
+  }
+
+  /**
+   * Checks back now (the console's "check now"): one RecoverOrphanedTransactionCommand to a live
+   * producer of the half message's topic, counted and traced as a scheduled check; the producer's
+   * answer commits or rolls back as any check-back's does. 404 for a transaction not unresolved,
+   * 409 when it is in check-max or no producer of its topic is connected.
+   */
+  @Post(':transactionId/check')
+  @HttpCode(200)
+  async check(@Param('transactionId') transactionId: string): Promise<TransactionCheckResponse> {
+    const service = this.service();
+    if (!service.checkNow) throw new ServiceUnavailableException('this transaction service cannot send a check-back on request');
+    const result = await service.checkNow(transactionId);
+    switch (result.status) {
+      case 'sent':
+        return { transactionId, messageId: result.messageId, topic: result.topic, clientId: result.clientId };
+      case 'not-found':
+        throw new NotFoundException(result.reason);
+      case 'not-pending':
+      case 'no-producer':
+        throw new ConflictException(result.reason);
+    }
   }
 
   private async resolve(transactionId: string, resolution: TransactionResolution, rawBody: unknown): Promise<TransactionResolveResponse> {

@@ -6,7 +6,7 @@ import { HalfEntry, HalfMessageTable } from './half-message-table';
 import { encodeTransactionId } from './transaction-id';
 import { TransactionMetrics } from './transaction-metrics';
 import { TransactionResolver } from './transaction-resolver';
-import { ProducerChannels } from './transaction.types';
+import { CheckNowResult, ProducerChannels } from './transaction.types';
 
 /** What one scan did. */
 export interface CheckBackScanResult {
@@ -91,7 +91,28 @@ export class CheckBackScanner {
     return result;
   }
 
-  private async check(entry: HalfEntry): Promise<'sent' | 'no-producer' | 'skipped'> {
+  /**
+   * An operator's "check now" (admin API, console): one check-back for the pending half message at
+   * `offset`, at once, counted and traced as a scheduled one; the next scheduled check moves a full
+   * interval on. The answer comes back as any check-back's does (EndTransaction, source
+   * server-check).
+   */
+  async checkNow(offset: number): Promise<CheckNowResult> {
+    const entry = this.table.get(offset);
+    if (!entry) return { status: 'not-found', reason: 'no unresolved half message has this transaction id' };
+    if (entry.state !== 'pending')
+      return { status: 'not-pending', reason: `the half message is in ${entry.state}: only an operator's commit or rollback resolves it` };
+    this.table.reschedule(entry, this.now() + this.settings.transactionCheckIntervalMs);
+    let clientId: string | undefined;
+    const outcome = await this.check(entry, (sent) => (clientId = sent));
+    if (outcome === 'sent') return { status: 'sent', clientId: clientId!, topic: entry.topic, messageId: entry.messageId };
+    if (outcome === 'no-producer') {
+      return { status: 'no-producer', reason: `no producer of topic ${JSON.stringify(entry.topic)} is connected to answer a check-back` };
+    }
+    return { status: 'not-found', reason: 'the half message was resolved or deleted while it was read' };
+  }
+
+  private async check(entry: HalfEntry, onSent?: (clientId: string) => void): Promise<'sent' | 'no-producer' | 'skipped'> {
     let half: StoredMessage | undefined;
     try {
       half = await this.store.readMessage(entry.offset, entry.size);
@@ -133,6 +154,7 @@ export class CheckBackScanner {
       checkCount: entry.checkCount,
     });
     this.logger.debug({ topic: entry.topic, messageId: entry.messageId, transactionId, clientId, checkCount: entry.checkCount }, 'check-back sent');
+    onSent?.(clientId);
     return 'sent';
   }
 }

@@ -178,6 +178,13 @@ export class HalfMessageTable {
     return due;
   }
 
+  /** An operator's check now (CheckBackScanner.checkNow): the next scheduled check moves to `nextAtMs`. */
+  reschedule(entry: HalfEntry, nextAtMs: number): void {
+    if (this.halves.get(entry.offset) !== entry || entry.state !== 'pending') return;
+    this.setNextCheck(entry, nextAtMs);
+    this.compactSchedule();
+  }
+
   /** After a check-back attempt: counted only if it reached a live producer. */
   recordCheck(entry: HalfEntry, sent: boolean): void {
     entry.waitingForProducer = !sent;

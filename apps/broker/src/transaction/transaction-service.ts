@@ -7,13 +7,14 @@ import { DispatchedRecord, MessageStore, StoreState } from '../store/message-sto
 import { TRANS_CHECK_MAX_TIME_TOPIC } from '../topics/topic-config';
 import { CheckBackScanner, CheckBackScanResult } from './check-back-scanner';
 import { HalfMessageTable, HalfRecordFacts } from './half-message-table';
-import { encodeTransactionId } from './transaction-id';
+import { decodeTransactionId, encodeTransactionId } from './transaction-id';
 import { TransactionMetrics } from './transaction-metrics';
 import { HalfMessageDetails, TransactionRecordFacts, checkCountOf, halfMessageDetailsOf, halfMessageRecord, opKindOf } from './transaction-records';
 import { TransactionResolver } from './transaction-resolver';
 import { TransactionStateDocument, TransactionStateFile } from './transaction-state-file';
 import { TRANSACTION_DEFAULTS, TransactionSettings, checkTransactionSettings } from './transaction.defaults';
 import {
+  CheckNowResult,
   EndTransactionRequest,
   EndTransactionResult,
   HalfMessageView,
@@ -215,6 +216,13 @@ export class TransactionService implements TransactionApi {
     if (this.currentState !== LifecycleState.Running) return;
     const woken = this.table.wakeTopic(topic, this.now());
     if (woken > 0) this.logger.debug({ topic, woken }, "a producer connected: its topic's waiting check-backs are due now");
+  }
+
+  async checkNow(transactionId: string): Promise<CheckNowResult> {
+    const parts = decodeTransactionId(transactionId);
+    if (this.currentState !== LifecycleState.Running) return { status: 'not-found', reason: 'the transaction service is not running' };
+    if (!parts) return { status: 'not-found', reason: `${JSON.stringify(transactionId)} is not a transaction id of this broker` };
+    return this.scanner.checkNow(parts.offset);
   }
 
   /**

@@ -64,6 +64,10 @@ export interface ProducerChannels {
   sendCheck(half: StoredMessage, transactionId: string): string | undefined;
 }
 
+/** What an operator's check now did (TransactionApi.checkNow). */
+export type CheckNowResult =
+  { status: 'sent'; clientId: string; topic: string; messageId: string } | { status: 'not-found' | 'not-pending' | 'no-producer'; reason: string };
+
 export interface TransactionApi {
   /**
    * Stores a half message durably (same flush policy as any append), invisible to consumers.
@@ -82,4 +86,9 @@ export interface TransactionApi {
    * this contract; implementations without it simply retry on their interval.
    */
   producerAvailable?(topic: string): void;
+  /**
+   * An operator's check now: one check-back for the unresolved half message the transaction id
+   * names, sent at once to a live producer of its topic (counted and traced like a scheduled one).
+   */
+  checkNow?(transactionId: string): Promise<CheckNowResult>;
 }

@@ -124,12 +124,12 @@ export function GroupPage({ group }) {
         testId="clients-table"
         rows=${d.clients ?? []}
         rowKey=${(c) => c.clientId}
-        empty="No client of this group is connected."
+        empty="No consumer of this group is connected."
         columns=${[
           { title: 'Client id', render: (c) => c.clientId },
           { title: 'Type', render: (c) => c.clientType },
-          { title: 'Address', render: (c) => c.address },
-          { title: 'Connected', render: (c) => formatTime(c.connectedAtMs) },
+          { title: 'Topics', render: (c) => c.topics.join(', ') || '-' },
+          { title: 'Stream', render: (c) => (c.connected ? 'open' : 'reconnecting') },
           { title: 'Last seen', render: (c) => formatTime(c.lastSeenMs) },
         ]}
       />
