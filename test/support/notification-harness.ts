@@ -7,7 +7,13 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { mqConsumedMigration, mqNotificationDeliveredIndexMigration, mqNotificationMigration, runSelectedMigrations } from '@app/outbox/testing';
+import {
+  mqConsumedMigration,
+  mqNotificationDeliveredIndexMigration,
+  mqNotificationMigration,
+  mqNotificationSourceMessageMigration,
+  runSelectedMigrations,
+} from '@app/outbox/testing';
 import { ManualClock, NOTIFICATION_METRICS_REGISTRY, NotificationDeliveryWorker, NotificationModule, NotificationService, outboxClsModule } from '@app/outbox';
 import type { NotificationModuleOptions } from '@app/outbox';
 
@@ -49,6 +55,7 @@ export async function migrateNotificationTables(databaseUrl: string): Promise<vo
       mqConsumedMigration('public'),
       mqNotificationMigration('public'),
       mqNotificationDeliveredIndexMigration('public'),
+      mqNotificationSourceMessageMigration('public'),
     ]);
     await dataSource.query(PAYMENTS_DDL);
   } finally {

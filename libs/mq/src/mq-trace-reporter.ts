@@ -16,7 +16,7 @@ export interface MqTraceEvent {
   messageId: string;
   topic: string;
   keys: readonly string[];
-  /** LocalTransaction: committed | rolled-back; Consumed: applied | duplicate | failed; Notification: delivered | failed. */
+  /** LocalTransaction: committed | rolled-back; Consumed: applied | duplicate | failed; Notification: delivered | retry (failed, tried again later) | failed (given up). */
   outcome: string;
   durationMs: number;
   /** Consumed: the consumer group. */

@@ -8,6 +8,7 @@ import { insertConsumedKey } from './sql/consumed.sql';
 import { IdempotentConsumerGroupCommit } from './idempotent-consumer-group-commit';
 import { errorCodeOf } from './outbox.errors';
 import { OutboxMetrics } from './outbox.metrics';
+import { runConsuming } from './notification/notification-source';
 
 /** Metadata key of @IdempotentConsumer (idempotent-consumer.decorator.ts), read here. */
 export const IDEMPOTENT_CONSUMER_METADATA = 'app/outbox:idempotent-consumer';
@@ -50,9 +51,11 @@ export class IdempotentConsumerInterceptor implements NestInterceptor {
     const key = settings.key ? settings.key(message) : (message.keys[0] ?? message.messageId);
     // Whether the handler ran tells an applied delivery from a skipped duplicate (both resolve).
     let ran = false;
+    // Notifications the handler creates belong to this message (their attempts go to its trace).
+    const source = { messageId: message.messageId, topic: message.topic, keys: message.keys };
     const run = (): Promise<unknown> => {
       ran = true;
-      return lastValueFrom<unknown, undefined>(next.handle(), { defaultValue: undefined });
+      return runConsuming(source, () => lastValueFrom<unknown, undefined>(next.handle(), { defaultValue: undefined }));
     };
     const startedAt = performance.now();
     const groupCommit = settings.groupCommitMessages !== undefined && settings.groupCommitMessages > 1;

@@ -9,6 +9,8 @@ import { TransactionalMessageStep } from './outbox.options';
 import { OutboxWriter } from './outbox-writer';
 import { endHalfMessage, ensureBrokerReachable, sendHalfMessage } from './send-half-message';
 import { insertCommittedTransaction } from './sql/transaction.sql';
+import { linkNotificationsToMessage } from './sql/notification.sql';
+import { runProducing } from './notification/notification-source';
 import { TransactionalMessageInvoker, TransactionalMessageOptions } from './transactional-message.decorator';
 import { SqlClient } from './transaction-runner';
 import { OutboxMetrics } from './outbox.metrics';
@@ -59,11 +61,13 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
     let committing = false;
     let result: unknown;
     const startedAt = performance.now();
+    const notifications: string[] = [];
     try {
       result = await this.database.runner.inTransaction(async (sql) => {
-        const value = await call();
+        const value = await runProducing(notifications, call);
         keys = this.messageOf(options, value, args).send.keys ?? [];
         half = await this.sendHalf(options, value, args);
+        await this.linkNotifications(sql, notifications, half, keys);
         await this.claimCommitted(sql, half);
         committing = true;
         return value;
@@ -90,9 +94,11 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
     await ensureBrokerReachable(this.producer, options.topic);
     const startedAt = performance.now();
     return this.database.runner.inTransaction(async (sql) => {
-      const value = await call();
+      const notifications: string[] = [];
+      const value = await runProducing(notifications, call);
       const half = await this.sendHalf(options, value, args);
       try {
+        await this.linkNotifications(sql, notifications, half, this.messageOf(options, value, args).send.keys ?? []);
         await this.claimCommitted(sql, half);
       } catch (error) {
         // The message is rolled back whatever the outer transaction does next.
@@ -119,6 +125,16 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
       await writer.enqueue({ topic: options.topic, payload: message.payload, ...message.send });
       return value;
     });
+  }
+
+  /**
+   * Notifications the business method created (NotificationService.notify) belong to the message
+   * it sent: linked in the same database transaction, once the half message has its id, so each
+   * of their delivery attempts shows on the message's trace timeline. No statement when none.
+   */
+  private async linkNotifications(sql: SqlClient, ids: readonly string[], half: MqHalfMessage, keys: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await linkNotificationsToMessage(sql, this.options.schema, ids, { messageId: half.messageId, topic: half.topic, keys });
   }
 
   /** The local transaction around a half message, for its trace: committed or rolled back, and how long it took. */

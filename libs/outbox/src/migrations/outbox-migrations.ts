@@ -4,6 +4,7 @@ import { mqConsumedMigration } from './0002-mq-consumed.migration';
 import { mqOutboxMigration } from './0003-mq-outbox.migration';
 import { mqNotificationMigration } from './0004-mq-notification.migration';
 import { mqNotificationDeliveredIndexMigration } from './0005-mq-notification-delivered-index.migration';
+import { mqNotificationSourceMessageMigration } from './0006-mq-notification-source-message.migration';
 import { OutboxMigrationClass, OutboxMigrationFactory } from './outbox-migration';
 
 /** Every outbox migration, in order. New migrations are appended, never inserted or edited. */
@@ -13,6 +14,7 @@ const OUTBOX_MIGRATIONS: readonly OutboxMigrationFactory[] = [
   mqOutboxMigration,
   mqNotificationMigration,
   mqNotificationDeliveredIndexMigration,
+  mqNotificationSourceMessageMigration,
 ];
 
 /**

@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { MqTraceReporter } from '@app/mq';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as sql from '../sql/notification.sql';
@@ -29,6 +30,8 @@ export class NotificationDeliveryWorker implements OnApplicationBootstrap, OnApp
     @Inject(NOTIFICATION_TRANSACTION_RUNNER) private readonly runner: TransactionRunner,
     @Inject(NOTIFICATION_OPTIONS) private readonly options: ResolvedNotificationOptions,
     private readonly metrics: NotificationMetrics,
+    /** Attempts of a notification that belongs to a message go to that message's trace (absent outside MqModule: none). */
+    @Optional() private readonly trace?: MqTraceReporter,
   ) {
     this.sender = new WebhookSender(new SsrfGuard(options.allowedAddresses), options.responseExcerptBytes);
   }
@@ -98,6 +101,7 @@ export class NotificationDeliveryWorker implements OnApplicationBootstrap, OnApp
       row.manual,
       { ...this.options, ladderMs: row.retry_ladder_ms ?? this.options.retryLadderMs },
     );
+    this.traceAttempt(row, response, step);
     try {
       await this.record(row, token, response, step);
     } catch (error) {
@@ -105,6 +109,32 @@ export class NotificationDeliveryWorker implements OnApplicationBootstrap, OnApp
         `could not record attempt ${row.attempt_count} of ${row.id}: ${error instanceof Error ? error.message : String(error)}; it is retried when its claim expires`,
       );
     }
+  }
+
+  /** One attempt as a Notification step of its message's timeline: delivered, retry or failed, with its latency and what went wrong. */
+  private traceAttempt(row: sql.ClaimedNotification, response: WebhookResponse, step: NextStep): void {
+    const source = row.source_message;
+    if (!source || !this.trace?.enabled) return;
+    const errorCode =
+      step.action === 'delivered'
+        ? undefined
+        : response.timedOut
+          ? 'TIMEOUT'
+          : response.statusCode !== undefined
+            ? `HTTP_${response.statusCode}`
+            : 'CONNECTION_FAILED';
+    this.trace.report({
+      type: 'Notification',
+      timeMs: this.options.clock.now().getTime(),
+      messageId: source.messageId,
+      topic: source.topic,
+      keys: source.keys,
+      outcome: step.action,
+      durationMs: response.latencyMs,
+      endpoint: row.endpoint_id,
+      attempt: row.attempt_count,
+      ...(errorCode === undefined ? {} : { errorCode }),
+    });
   }
 
   private async record(row: sql.ClaimedNotification, token: string, response: WebhookResponse, step: NextStep): Promise<void> {

@@ -5,6 +5,7 @@ import type { SqlClient, TransactionRunner } from '../transaction-runner';
 import { OutboxError } from '../outbox.errors';
 import type { ResolvedNotificationOptions } from './notification.defaults';
 import { NOTIFICATION_OPTIONS, NOTIFICATION_TRANSACTION_RUNNER } from './notification.module-definition';
+import { currentNotificationSource, noteNotificationCreated } from './notification-source';
 import { assertWebhookSecrets } from './webhook-signature';
 
 /** What `notify()` takes. */
@@ -32,7 +33,9 @@ export class NotificationService {
 
   /**
    * Writes the notification in the caller's transaction, so it exists iff the business change
-   * commits; the worker sends it after the commit. Returns the notification id (the
+   * commits; the worker sends it after the commit. Called from an @IdempotentConsumer handler or
+   * inside a @TransactionalMessage method, it belongs to that message: each delivery attempt is
+   * then a Notification step of the message's trace (notification-source.ts). Returns the notification id (the
    * `webhook-id`) and whether this call created it.
    */
   async notify(request: NotifyRequest): Promise<{ id: string; created: boolean }> {
@@ -46,14 +49,19 @@ export class NotificationService {
       if (!(await sql.findNotificationEndpoint(client, this.options.schema, request.endpoint))) {
         throw new OutboxError('OUTBOX_ERR_NOTIFY_UNKNOWN_ENDPOINT', `unknown notification endpoint ${request.endpoint}`, { endpoint: request.endpoint });
       }
-      return sql.insertNotification(client, this.options.schema, {
+      const source = currentNotificationSource();
+      const result = await sql.insertNotification(client, this.options.schema, {
         id: `msg_${randomUUID().replace(/-/g, '')}`,
         endpointId: request.endpoint,
         event: request.event,
         payload: request.payload,
         idempotencyKey: request.idempotencyKey,
         now: this.options.clock.now(),
+        sourceMessage: source,
       });
+      // In a local transaction of @TransactionalMessage the message id comes after: linked then.
+      if (result.created && !source) noteNotificationCreated(result.id);
+      return result;
     });
   }
 

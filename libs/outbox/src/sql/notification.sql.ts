@@ -83,6 +83,8 @@ export interface NewNotification {
   payload: unknown;
   idempotencyKey: string;
   now: Date;
+  /** The message it belongs to (notification-source.ts), when known at insert. */
+  sourceMessage?: { messageId: string; topic: string; keys: readonly string[] };
 }
 
 /**
@@ -95,11 +97,19 @@ export async function insertNotification(sql: SqlClient, schema: string, row: Ne
   const inserted = await sql.query<{ id: string }>({
     name: `mq_notification_insert.${schema}`,
     text: `
-      INSERT INTO ${table} (id, endpoint_id, event, payload, idempotency_key, next_attempt_at, created_at)
-      VALUES ($1, $2, $3, $4::jsonb, $5, $6, $6)
+      INSERT INTO ${table} (id, endpoint_id, event, payload, idempotency_key, next_attempt_at, created_at, source_message)
+      VALUES ($1, $2, $3, $4::jsonb, $5, $6, $6, $7::jsonb)
       ON CONFLICT (idempotency_key) DO NOTHING
       RETURNING id`,
-    values: [row.id, row.endpointId, row.event, JSON.stringify(row.payload ?? null), row.idempotencyKey, row.now],
+    values: [
+      row.id,
+      row.endpointId,
+      row.event,
+      JSON.stringify(row.payload ?? null),
+      row.idempotencyKey,
+      row.now,
+      row.sourceMessage ? JSON.stringify(row.sourceMessage) : null,
+    ],
   });
   if (inserted.length === 1) return { id: inserted[0].id, created: true };
   const existing = await sql.query<{ id: string }>({
@@ -108,6 +118,23 @@ export async function insertNotification(sql: SqlClient, schema: string, row: Ne
     values: [row.idempotencyKey],
   });
   return { id: existing[0].id, created: false };
+}
+
+/**
+ * Links notifications created in a local transaction to the transactional message it sent, once
+ * that message's id is known (same database transaction, before the commit).
+ */
+export async function linkNotificationsToMessage(
+  sql: SqlClient,
+  schema: string,
+  ids: readonly string[],
+  source: { messageId: string; topic: string; keys: readonly string[] },
+): Promise<void> {
+  await sql.query({
+    name: `mq_notification_link_source.${schema}`,
+    text: `UPDATE ${qualifiedTable(schema, 'mq_notification')} SET source_message = $2::jsonb WHERE id = ANY($1::text[]) AND source_message IS NULL`,
+    values: [ids, JSON.stringify(source)],
+  });
 }
 
 /** A claimed notification with what sending it needs. */
@@ -123,6 +150,8 @@ export interface ClaimedNotification {
   secrets: string[];
   retry_ladder_ms: number[] | null;
   timeout_ms: number | null;
+  /** The message whose trace its attempts go to (notification-source.ts); null when none. */
+  source_message: { messageId: string; topic: string; keys: string[] } | null;
 }
 
 /**
@@ -155,7 +184,7 @@ export async function claimDueNotifications(
       SET status = 'delivering', claimed_until = $2, claim_token = $3, attempt_count = n.attempt_count + 1
       FROM due, ${endpoints} e
       WHERE n.id = due.id AND e.id = n.endpoint_id
-      RETURNING n.id, n.event, n.payload, n.attempt_count, n.manual, n.created_at,
+      RETURNING n.id, n.event, n.payload, n.attempt_count, n.manual, n.created_at, n.source_message,
         e.id AS endpoint_id, e.url, e.secrets, e.retry_ladder_ms, e.timeout_ms`,
     values: [now, claimedUntil, claimToken, limit],
   });

@@ -33,11 +33,13 @@ export function describeStep(s) {
         lane: s.group ?? 'consumer',
         text: `Handler ${s.outcome}${s.group ? ` in ${s.group}` : ''}${s.errorCode ? ` (${s.errorCode})` : ''}${s.durationMs !== undefined ? ` in ${formatDuration(s.durationMs)}` : ''}`,
       };
-    case 'Notification':
+    case 'Notification': {
+      const result = { delivered: 'delivered', retry: 'failed, tried again later', failed: 'failed, given up' }[s.outcome] ?? s.outcome;
       return {
         lane: 'notification',
-        text: `Notification ${s.outcome}${s.endpoint ? ` to ${s.endpoint}` : ''}${s.errorCode ? ` (${s.errorCode})` : ''}${s.durationMs !== undefined ? ` in ${formatDuration(s.durationMs)}` : ''}`,
+        text: `Notification attempt ${s.attempt ?? '?'}${s.endpoint ? ` to ${s.endpoint}` : ''}: ${result}${s.errorCode ? ` (${s.errorCode})` : ''}${s.durationMs !== undefined ? ` in ${formatDuration(s.durationMs)}` : ''}`,
       };
+    }
     default:
       return { lane: 'other', text: s.type };
   }
