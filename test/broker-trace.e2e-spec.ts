@@ -151,6 +151,17 @@ describe('broker message trace (traceTopicEnable)', () => {
     expect((await fetch(`${adminUrl}/messages/timeline?key=nobody`)).status).toBe(404);
   });
 
+  it('shows when a delayed message is due on its Pub step', async () => {
+    await broker.broker.topics.upsert({ name: 'trace-reminders', messageType: 'DELAY', readQueueNums: 1, writeQueueNums: 1 });
+    const producer = await clients.producer();
+    const deliveryTimestamp = new Date(Date.now() + 60_000);
+    const receipt = await producer.send({ topic: 'trace-reminders', deliveryTimestamp, body: Buffer.from('later') });
+    // The trace is written in batches off the send path (every 20 ms).
+    await waitFor('the Pub step', async () => (await timeline(receipt.messageId)).status === 200, 5_000);
+    const { body } = await timeline(receipt.messageId);
+    expect(body.steps[0]).toMatchObject({ type: 'Pub', messageType: 'Delay_Msg', deliveryTimestampMs: deliveryTimestamp.getTime() });
+  });
+
   it('answers 404 for a message it has no trace of', async () => {
     const { status } = await timeline('0000000000000000000000000000DEAD');
     expect(status).toBe(404);

@@ -159,6 +159,8 @@ export interface TimelineStepView {
   queueId?: number;
   commitLogOffset?: number;
   costMs?: number;
+  /** Pub of a delayed message: when it is due for delivery. */
+  deliveryTimestampMs?: number;
   /** Pub, CheckBack, SubBefore, SubAfter: the client (`x-mq-client-id`) that sent, was asked, received or acknowledged. */
   clientId?: string;
   /** CheckBack, EndTransaction. */

@@ -33,16 +33,21 @@ export class ClusterController {
 
 /**
  * The `version` of the repository's package.json, found by walking up from this file (the
- * layout differs between ts-node and `nest build` output); read once per controller.
+ * layout differs between ts-node and `nest build` output), else from the working directory (a
+ * transpiled copy in a temporary folder, as the demo and the benchmarks run the broker); read
+ * once per controller.
  */
 export function readBrokerVersion(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version?: unknown };
-      if (typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // No package.json here; keep walking up.
+  for (const start of [__dirname, process.cwd()]) {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+      try {
+        const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version?: unknown };
+        if (typeof pkg.version === 'string') return pkg.version;
+      } catch {
+        // No package.json here; keep walking up.
+      }
+      if (path.dirname(dir) === dir) break;
     }
-    if (path.dirname(dir) === dir) return 'unknown';
   }
+  return 'unknown';
 }

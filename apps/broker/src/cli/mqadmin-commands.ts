@@ -221,7 +221,7 @@ export async function queryMsgTraceById(client: AdminClient, options: { msgId: s
 function describeStep(step: TimelineStepView): string {
   switch (step.type) {
     case 'Pub':
-      return `stored ${step.messageType ?? ''} queue ${step.queueId ?? '?'} in ${step.costMs ?? '?'} ms, ${step.bodyLength ?? 0} bytes`;
+      return `stored ${step.messageType ?? ''} queue ${step.queueId ?? '?'} in ${step.costMs ?? '?'} ms, ${step.bodyLength ?? 0} bytes${step.deliveryTimestampMs ? `, due ${formatTimestamp(step.deliveryTimestampMs)}` : ''}`;
     case 'CheckBack':
       return `check-back #${step.checkCount ?? '?'} of transaction ${step.transactionId ?? ''}`;
     case 'EndTransaction':

@@ -46,6 +46,8 @@ export interface PubEvent extends TraceEventBase {
   commitLogOffset: number;
   /** From the request's arrival to the append's acknowledgement. */
   costMs: number;
+  /** A delayed message: when it is due (scheduled for delivery then). */
+  deliveryTimestampMs?: number;
 }
 
 /** A check-back command sent to a producer about a half message. */

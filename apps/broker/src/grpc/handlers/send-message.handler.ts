@@ -152,6 +152,7 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
       queueId: input.queueId,
       commitLogOffset,
       costMs: nowMs - startedAtMs,
+      ...(inbound.delayed ? { deliveryTimestampMs: input.deliveryTimestampMs } : {}),
     });
   }
 

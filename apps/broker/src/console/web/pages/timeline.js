@@ -12,7 +12,7 @@ export function describeStep(s) {
     case 'Pub':
       return {
         lane: 'broker',
-        text: `${s.messageType === 'Trans_Msg_Half' ? 'Half message stored' : 'Stored'} on ${s.topic} queue ${s.queueId}${s.clientId ? ` from ${s.clientId}` : ''}`,
+        text: `${s.messageType === 'Trans_Msg_Half' ? 'Half message stored' : 'Stored'} on ${s.topic} queue ${s.queueId}${s.clientId ? ` from ${s.clientId}` : ''}${s.deliveryTimestampMs ? `, due ${formatTime(s.deliveryTimestampMs)}` : ''}`,
       };
     case 'CheckBack':
       return { lane: 'broker', text: `Check-back #${s.checkCount ?? '?'} sent${s.clientId ? ` to ${s.clientId}` : ''}` };
