@@ -63,7 +63,7 @@ describeInBrowser('console timeline of a demo payment (browser)', () => {
           let audited = false;
           const seen: string[] = [];
           let lastError = '';
-          for (const deadline = Date.now() + 30_000; !audited && Date.now() < deadline; ) {
+          for (const deadline = Date.now() + 30_000; !audited && Date.now() < deadline;) {
             try {
               for (const message of await audit.receive(16, 30_000)) {
                 await audit.ack(message);
