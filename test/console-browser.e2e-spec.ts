@@ -84,6 +84,15 @@ describeInBrowser('console (browser)', () => {
     await dialog.getByTestId('confirm-ok').click();
   }
 
+  /**
+   * A transaction topic of the test's own: check-backs go to any live producer of the topic, and
+   * earlier tests' producers (still connected) answer COMMIT.
+   */
+  async function transactionTopic(name: string): Promise<string> {
+    await broker.broker.topics.upsert({ name, messageType: 'TRANSACTION', readQueueNums: 1, writeQueueNums: 1 });
+    return name;
+  }
+
   async function pendingHalf(transactionId: string): Promise<TransactionListResponse['transactions'][number] | undefined> {
     return (await admin<TransactionListResponse>('/transactions')).transactions.find((t) => t.transactionId === transactionId);
   }
@@ -127,12 +136,13 @@ describeInBrowser('console (browser)', () => {
   }, 60_000);
 
   it('commits a stuck half message from the transactions page, recorded as an operator decision', async () => {
-    const reader = await consumer('console-manual');
+    const topic = await transactionTopic('console-stuck');
+    const reader = await consumer('console-manual', topic);
     const producer = await clients.producer({
-      topics: [TX_TOPIC],
+      topics: [topic],
       checker: { check: () => Promise.resolve(TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED) },
     });
-    const receipt = await producer.send({ topic: TX_TOPIC, body: Buffer.from('stuck') }, producer.beginTransaction());
+    const receipt = await producer.send({ topic, body: Buffer.from('stuck') }, producer.beginTransaction());
     // The producer is gone: nobody answers a check-back, the message waits for an operator.
     await clients.shutdown(producer);
     expect(await pendingHalf(receipt.transactionId)).toMatchObject({ state: 'pending' });
@@ -153,11 +163,12 @@ describeInBrowser('console (browser)', () => {
   }, 60_000);
 
   it('does nothing when the confirmation is cancelled', async () => {
+    const topic = await transactionTopic('console-kept');
     const producer = await clients.producer({
-      topics: [TX_TOPIC],
+      topics: [topic],
       checker: { check: () => Promise.resolve(TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED) },
     });
-    const receipt = await producer.send({ topic: TX_TOPIC, body: Buffer.from('kept') }, producer.beginTransaction());
+    const receipt = await producer.send({ topic, body: Buffer.from('kept') }, producer.beginTransaction());
     await clients.shutdown(producer);
     await open('transactions');
     const row = page.locator(`tr[data-row="${receipt.transactionId}"]`);
@@ -170,9 +181,7 @@ describeInBrowser('console (browser)', () => {
   });
 
   it('sends a check-back now from the transactions page: the producer is asked again at once and its answer commits', async () => {
-    // A topic of its own: check-backs go to any live producer of the topic, and earlier tests' producers answer COMMIT.
-    const topic = 'console-checked';
-    await broker.broker.topics.upsert({ name: topic, messageType: 'TRANSACTION', readQueueNums: 1, writeQueueNums: 1 });
+    const topic = await transactionTopic('console-checked');
     const reader = await consumer('console-check-now', topic);
     let answer = TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED;
     const producer = await clients.producer({ topics: [topic], checker: { check: () => Promise.resolve(answer) } });

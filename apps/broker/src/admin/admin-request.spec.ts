@@ -10,11 +10,15 @@ describe('admin request parsing', () => {
     for (const bad of ['0', '1025', '-1', '1.5', 'ten']) expect(() => parseMax(bad)).toThrow(BadRequestException);
   });
 
-  it('parses timestamps as milliseconds, digit strings or "now"', () => {
+  it('parses timestamps as milliseconds, digit strings, ISO 8601 dates or "now"', () => {
     expect(parseTimestamp('now', 42)).toBe(42);
     expect(parseTimestamp(1700000000000, 42)).toBe(1700000000000);
     expect(parseTimestamp('1700000000000', 42)).toBe(1700000000000);
-    for (const bad of [-1, 1.5, 'yesterday', null, {}, '99999999999999999999']) expect(() => parseTimestamp(bad, 42)).toThrow(BadRequestException);
+    expect(parseTimestamp('2023-11-14', 42)).toBe(Date.UTC(2023, 10, 14));
+    expect(parseTimestamp('2023-11-14T22:13:20Z', 42)).toBe(1700000000000);
+    expect(parseTimestamp('2023-11-14T23:13:20.000+01:00', 42)).toBe(1700000000000);
+    const bad = [-1, 1.5, 'yesterday', null, {}, '99999999999999999999', '2023-11-14T22:13:20', '2023-13-45', '1969-12-31'];
+    for (const value of bad) expect(() => parseTimestamp(value, 42)).toThrow(BadRequestException);
   });
 
   it('accepts only JSON objects as bodies, treating no body as empty', () => {

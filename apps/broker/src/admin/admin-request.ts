@@ -19,12 +19,25 @@ export function parseMax(raw: string | undefined): number {
   return value;
 }
 
-/** A timestamp in ms since the epoch (number or digit string), or `"now"`. */
+/**
+ * An ISO 8601 date (`2026-12-04`, midnight UTC) or date and time with its zone
+ * (`2026-12-04T19:30:00Z`, `...+01:00`): a time without a zone is refused, as it would depend on
+ * the broker's time zone.
+ */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** A timestamp in ms since the epoch (number or digit string), an ISO 8601 date (ISO_DATE), or `"now"`. */
 export function parseTimestamp(raw: unknown, nowMs: number): number {
   if (raw === 'now') return nowMs;
   if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return raw;
   if (typeof raw === 'string' && /^\d+$/.test(raw) && Number.isSafeInteger(Number(raw))) return Number(raw);
-  throw new BadRequestException(`timestamp must be milliseconds since the epoch or "now", got ${JSON.stringify(raw)}`);
+  if (typeof raw === 'string' && ISO_DATE.test(raw)) {
+    const ms = Date.parse(raw);
+    if (Number.isSafeInteger(ms) && ms >= 0) return ms;
+  }
+  throw new BadRequestException(
+    `timestamp must be milliseconds since the epoch, an ISO 8601 date (with Z or an offset after a time) or "now", got ${JSON.stringify(raw)}`,
+  );
 }
 
 /** The request body as an object (Express leaves it undefined when there is none). */

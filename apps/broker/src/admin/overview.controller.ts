@@ -6,6 +6,7 @@ import { BrokerConfig } from '../config/broker-config';
 import { DeliveryApi } from '../delivery/delivery.types';
 import { MessageStore } from '../store/message-store';
 import { TopicsApi } from '../topics/topic-config';
+import { isSystemTopicName } from '../topics/topic-validator';
 import { TransactionApi } from '../transaction/transaction.types';
 import { readBrokerVersion } from './cluster.controller';
 import { groupSummary, knownGroups } from './group-summary';
@@ -69,8 +70,10 @@ export class OverviewController {
     };
   }
 
+  /** Not a system topic (as the registry and Apache's TopicValidator name them, `rmq_sys_...` and `%...` included), nor a trace topic. */
   private isUserTopic(topic: string): boolean {
-    if (topic.startsWith('%') || topic === this.config.msgTraceTopicName || topic === this.config.appTraceTopicName) return false;
+    if (topic.startsWith('%') || isSystemTopicName(topic)) return false;
+    if (topic === this.config.msgTraceTopicName || topic === this.config.appTraceTopicName) return false;
     return this.topics?.get(topic)?.system !== true;
   }
 }

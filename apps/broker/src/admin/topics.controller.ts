@@ -16,11 +16,12 @@ import {
 } from '@nestjs/common';
 import { BROKER_CONFIG, MESSAGE_STORE, TOPICS, TRACE, TRANSACTIONS } from '../broker.tokens';
 import { BrokerConfig } from '../config/broker-config';
-import { PERM_WRITE } from '../topics/topic-config';
-import { queueForMessageGroup } from '../topics/write-queue';
+import { BORN_HOST_PROPERTY } from '../store/message-properties';
+import { writeQueueFor } from '../topics/write-queue';
 import type { TraceSink } from '../trace/trace-events';
 import { newAdminMessageId } from './admin-message-id';
 import { assertAppended } from './append-result';
+import { parseTestMessage } from './test-message-request';
 import { decodeCursor, encodeCursor, MAX_MESSAGES_PER_PAGE, readMessagePage } from './topic-message-pages';
 import { MessageStore } from '../store/message-store';
 import { TopicConfig, TopicMessageType, TopicsApi } from '../topics/topic-config';
@@ -40,8 +41,8 @@ import type {
   TopicUpsertResponse,
 } from '@app/admin-client';
 
-/** Fields `POST /topics/:name/messages` accepts (TestMessageRequest). */
-const TEST_MESSAGE_FIELDS = new Set(['body', 'tag', 'keys', 'messageGroup']);
+/** Born host of a test message and client of its Pub trace step: how an operator tells it from a producer's. */
+const ADMIN_CLIENT_ID = 'admin';
 
 /** Fields `PUT /topics/:name` accepts; anything else is a 400, so a typo is not silently ignored. */
 const UPSERT_FIELDS = new Set(['readQueueNums', 'writeQueueNums', 'perm', 'messageType']);
@@ -150,46 +151,20 @@ export class TopicsController {
   @HttpCode(200)
   async sendTestMessage(@Param('name') name: string, @Body() rawBody: unknown): Promise<TestMessageResponse> {
     const topic = this.existing(name);
-    const body = bodyObject(rawBody);
-    const unknown = Object.keys(body).filter((field) => !TEST_MESSAGE_FIELDS.has(field));
-    if (unknown.length > 0) throw new BadRequestException(`unknown field(s) ${unknown.join(', ')}; accepted: ${[...TEST_MESSAGE_FIELDS].join(', ')}`);
-    if (typeof body.body !== 'string' || body.body === '') throw new BadRequestException('body is required (a non-empty string)');
-    const payload = Buffer.from(body.body, 'utf8');
-    if (payload.length > this.config.maxMessageSizeBytes) {
-      throw new BadRequestException(`body is ${payload.length} bytes; the broker accepts at most ${this.config.maxMessageSizeBytes} (maxMessageSize)`);
-    }
-    for (const field of ['tag', 'messageGroup'] as const) {
-      if (body[field] !== undefined && (typeof body[field] !== 'string' || body[field] === ''))
-        throw new BadRequestException(`${field} must be a non-empty string`);
-    }
-    if (body.keys !== undefined && (!Array.isArray(body.keys) || body.keys.some((k) => typeof k !== 'string' || k === '' || /\s/.test(k)))) {
-      throw new BadRequestException('keys must be an array of non-empty strings without whitespace');
-    }
-    if (topic.messageType === 'TRANSACTION' || topic.messageType === 'DELAY') {
-      throw new BadRequestException(
-        `topic ${JSON.stringify(name)} takes ${topic.messageType} messages; a test message is NORMAL (or FIFO with a messageGroup)`,
-      );
-    }
-    const messageGroup = body.messageGroup as string | undefined;
-    if (topic.messageType === 'FIFO' && messageGroup === undefined)
-      throw new BadRequestException(`topic ${JSON.stringify(name)} is FIFO: messageGroup is required`);
-    if (topic.messageType === 'NORMAL' && messageGroup !== undefined)
-      throw new BadRequestException(`topic ${JSON.stringify(name)} is NORMAL: a messageGroup needs a FIFO topic`);
-    if ((topic.perm & PERM_WRITE) === 0) throw new BadRequestException(`topic ${JSON.stringify(name)} is not writable (perm ${topic.perm})`);
+    const { body, tag, keys, messageGroup } = parseTestMessage(bodyObject(rawBody), topic, this.config.maxMessageSizeBytes);
     const startedAtMs = Date.now();
     const messageId = newAdminMessageId(startedAtMs);
-    const queueId = messageGroup !== undefined ? queueForMessageGroup(messageGroup, topic.writeQueueNums) : startedAtMs % topic.writeQueueNums;
-    const keys = (body.keys as string[] | undefined) ?? [];
+    const queueId = writeQueueFor(topic, { messageId, messageGroup });
     const result = await this.store.append({
       topic: name,
       queueId,
       messageId,
       bornTimestampMs: startedAtMs,
-      tag: body.tag as string | undefined,
+      tag,
       keys,
       messageGroup,
-      properties: { __BORNHOST: 'admin' },
-      body: payload,
+      properties: { [BORN_HOST_PROPERTY]: ADMIN_CLIENT_ID },
+      body,
     });
     const [record] = assertAppended(result);
     this.trace?.record({
@@ -198,10 +173,10 @@ export class TopicsController {
       messageId,
       topic: name,
       keys,
-      tag: body.tag as string | undefined,
+      tag,
       messageType: messageGroup !== undefined ? 'Order_Msg' : 'Normal_Msg',
-      bodyLength: payload.length,
-      clientId: 'admin',
+      bodyLength: body.length,
+      clientId: ADMIN_CLIENT_ID,
       queueId,
       commitLogOffset: record.offset,
       costMs: Date.now() - startedAtMs,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DELAY_LEVEL_PROPERTY, deliveryTimestampFor } from '../schedule/delay-level';
-import { isReservedPropertyName } from '../store/message-properties';
+import { BORN_HOST_PROPERTY, isReservedPropertyName } from '../store/message-properties';
 import { MessageInput, RecordType, StoredMessage } from '../store/message-record';
 import { TopicMessageType } from '../topics/topic-config';
 import { HALF_MESSAGE_PROPERTY_NAMES } from '../transaction/transaction-records';
@@ -19,7 +19,7 @@ import { status, Statuses } from './status-codes';
  */
 export const StoredSystemProperty = {
   /** RocketMQ's PROPERTY_BORN_HOST. */
-  BornHost: '__BORNHOST',
+  BornHost: BORN_HOST_PROPERTY,
   /** RocketMQ's PROPERTY_TRACE_CONTEXT. */
   TraceContext: 'TRACE_CONTEXT',
   /** The body is gzip-compressed (RocketMQ keeps this in the record's sysFlag, which the store has no field for). */

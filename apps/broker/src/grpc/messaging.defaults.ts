@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_MESSAGE_GROUP_BYTES } from '../store/message-field-validator';
 import { MessagingOptions } from './messaging-options';
 
 /** Defaults of MessagingOptions, merged once by the Broker: Apache RocketMQ proxy's values. */
@@ -19,7 +20,7 @@ export const MESSAGING_DEFAULTS: Readonly<MessagingOptions> = {
   /** 16 KiB. */
   maxUserPropertyBytes: 16 * 1024,
   /** 64 bytes. */
-  maxMessageGroupBytes: 64,
+  maxMessageGroupBytes: DEFAULT_MAX_MESSAGE_GROUP_BYTES,
   /** 3 attempts, backing off 10 ms, 20 ms, ... up to 1 s. */
   producerMaxAttempts: 3,
   producerBackoffInitialMs: 10,

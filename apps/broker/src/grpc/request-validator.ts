@@ -1,3 +1,4 @@
+import * as messageFields from '../store/message-field-validator';
 import { isReservedSystemTopic, TOPIC_NAME_MAX_LENGTH, GROUP_NAME_MAX_LENGTH, VALID_NAME_PATTERN } from '../topics/topic-validator';
 import { Resource, Status } from './messaging.types';
 import { status } from './status-codes';
@@ -11,12 +12,7 @@ import { status } from './status-codes';
 /** RocketMQ's `MixAll.isSysConsumerGroup` prefix. */
 const SYSTEM_GROUP_PREFIX = 'CID_RMQ_SYS_';
 
-/** Java's `CharMatcher.javaIsoControl()`: U+0000..U+001F and U+007F..U+009F. */
-const ISO_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-export function containsControlCharacter(value: string): boolean {
-  return ISO_CONTROL.test(value);
-}
+export const containsControlCharacter = messageFields.containsControlCharacter;
 
 function isBlank(value: string): boolean {
   return value.trim() === '';
@@ -70,28 +66,20 @@ export function validGroup(resource: Resource | undefined, field = 'group'): { n
   return problem ? { status: problem } : named;
 }
 
-/** `GrpcValidator.validateTag`. An empty tag means "no tag". */
+/** `GrpcValidator.validateTag` (store/message-field-validator.ts), as ILLEGAL_MESSAGE_TAG. */
 export function tagProblem(tag: string): Status | undefined {
-  if (tag === '') return undefined;
-  if (isBlank(tag)) return status('ILLEGAL_MESSAGE_TAG', 'tag cannot be the char sequence of whitespace');
-  if (tag.includes('|')) return status('ILLEGAL_MESSAGE_TAG', "tag cannot contain '|'");
-  if (containsControlCharacter(tag)) return status('ILLEGAL_MESSAGE_TAG', 'tag cannot contain control character');
-  return undefined;
+  const reason = messageFields.tagProblem(tag);
+  return reason === undefined ? undefined : status('ILLEGAL_MESSAGE_TAG', reason);
 }
 
-/** `SendMessageActivity.validateMessageKey`. */
+/** `SendMessageActivity.validateMessageKey` (store/message-field-validator.ts), as ILLEGAL_MESSAGE_KEY. */
 export function keyProblem(key: string): Status | undefined {
-  if (key === '') return undefined;
-  if (isBlank(key)) return status('ILLEGAL_MESSAGE_KEY', 'key cannot be the char sequence of whitespace');
-  if (containsControlCharacter(key)) return status('ILLEGAL_MESSAGE_KEY', 'key cannot contain control character');
-  return undefined;
+  const reason = messageFields.keyProblem(key);
+  return reason === undefined ? undefined : status('ILLEGAL_MESSAGE_KEY', reason);
 }
 
-/** `SendMessageActivity.validateMessageGroup`. */
+/** `SendMessageActivity.validateMessageGroup` (store/message-field-validator.ts), as ILLEGAL_MESSAGE_GROUP. */
 export function messageGroupProblem(messageGroup: string, maxBytes: number): Status | undefined {
-  if (messageGroup === '') return undefined;
-  if (isBlank(messageGroup)) return status('ILLEGAL_MESSAGE_GROUP', 'message group cannot be the char sequence of whitespace');
-  if (Buffer.byteLength(messageGroup, 'utf8') >= maxBytes) return status('ILLEGAL_MESSAGE_GROUP', `message group exceed the max size ${maxBytes}`);
-  if (containsControlCharacter(messageGroup)) return status('ILLEGAL_MESSAGE_GROUP', 'message group cannot contain control character');
-  return undefined;
+  const reason = messageFields.messageGroupProblem(messageGroup, maxBytes);
+  return reason === undefined ? undefined : status('ILLEGAL_MESSAGE_GROUP', reason);
 }

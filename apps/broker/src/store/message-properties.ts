@@ -18,6 +18,12 @@ export const SystemProperty = {
 
 const RESERVED = new Set<string>(Object.values(SystemProperty));
 
+/**
+ * RocketMQ's PROPERTY_BORN_HOST, stored as a property: the address a message was sent from (a
+ * client's, or `admin` for the admin API's test message). A client may not set it as its own.
+ */
+export const BORN_HOST_PROPERTY = '__BORNHOST';
+
 /** True if `name` is reserved for a system field and may not be set as a user property. */
 export function isReservedPropertyName(name: string): boolean {
   return RESERVED.has(name);
