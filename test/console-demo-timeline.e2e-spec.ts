@@ -80,9 +80,18 @@ describeInBrowser('console timeline of a demo payment (browser)', () => {
             if (!response.ok) return undefined;
             return ((await response.json()) as MessageTimelinesByKeyResponse).timelines.find((t) => t.steps[0]?.topic === PAYMENT_TOPIC);
           };
-          await waitUntil('the delivered notification in the trace', async () =>
-            ((await paymentTimeline())?.steps ?? []).some((s) => s.type === 'Notification' && s.outcome === 'delivered'),
-          );
+          // Every source reports on its own schedule (the broker every 20 ms, each application every
+          // 100 ms): wait for the last step of each before reading the timeline the page will draw.
+          await waitUntil('every step in the trace', async () => {
+            const traced = (await paymentTimeline())?.steps ?? [];
+            const has = (predicate: (s: TimelineStepView) => boolean): boolean => traced.some(predicate);
+            return (
+              has((s) => s.type === 'Notification' && s.outcome === 'delivered') &&
+              has((s) => s.type === 'Consumed' && s.group === 'order-service') &&
+              has((s) => s.type === 'SubAfter' && s.group === 'order-service') &&
+              has((s) => s.type === 'SubAfter' && s.group === AUDIT_GROUP)
+            );
+          });
           const payment = (await paymentTimeline())!;
           steps = payment.steps;
 
