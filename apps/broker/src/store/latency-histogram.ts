@@ -26,7 +26,10 @@ export const STORE_LATENCY_BUCKETS_SECONDS: readonly number[] = [
  * object, closure or label hash per call, which prom-client's Histogram#observe makes), and the
  * buckets are turned into the exposition's `_bucket`, `_sum` and `_count` lines at scrape time.
  * It has no labels. Registered in a prom-client Registry as a custom metric (its `get()` is the
- * shape the registry reads from its own metrics).
+ * shape the registry reads from its own metrics). Why not prom-client's Histogram: 23-36 ns per
+ * observe() here against 480-747 ns for prom-client 15.1.3's with the same buckets (2 million
+ * observations after 200,000 of warm-up, three rounds, ts-node, this 2-core VM, 2026-12-04), on
+ * every append the store acknowledges.
  */
 export class LatencyHistogram {
   /** Non-cumulative: counts[i] holds observations in (bounds[i-1], bounds[i]]; the last slot is +Inf. */
