@@ -166,6 +166,9 @@ describe('admin API for the console', () => {
       return steps.length > 0;
     });
     expect(steps[0]).toMatchObject({ type: 'Pub', clientId: 'admin', messageType: 'Normal_Msg', queueId: sent.body.queueId });
+    // Counted as any stored message is (the broker's one sink for message events, not the trace alone).
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('rocketmq_messages_in_total{topic="plain-test",message_type="normal"} 1');
   });
 
   it('shows a group’s connected consumers, and the overview counts what users sent and consumed', async () => {

@@ -13,6 +13,7 @@ import { TransactionsController } from './admin/transactions.controller';
 import { UsersController } from './admin/users.controller';
 import { AclsController } from './admin/acls.controller';
 import { ConsoleController } from './console/console.controller';
+import type { TraceSink } from './trace/trace-events';
 import { OverviewController } from './admin/overview.controller';
 import type { AclRegistry } from './auth/acl-registry';
 import { AdminAuthGuard } from './admin/admin-auth.guard';
@@ -38,6 +39,7 @@ import {
   TRACE,
   CLIENTS,
   ClientsApi,
+  MESSAGE_EVENTS,
 } from './broker.tokens';
 
 /** The broker's parts, built and opened by Broker, provided to controllers under broker.tokens. */
@@ -56,6 +58,8 @@ export interface BrokerModuleOptions {
   authenticator?: Authenticator;
   /** The message trace: `GET /messages/:id/timeline` reads it. */
   trace?: TraceRecorder;
+  /** Where admin routes report what they did to a message (MESSAGE_EVENTS). */
+  messageEvents?: TraceSink;
   /** The clients the gRPC layer knows: `GET /groups/:group` lists a group's. */
   clients?: ClientsApi;
 }
@@ -97,6 +101,7 @@ export class BrokerModule {
         { provide: AUTHENTICATOR, useValue: options.authenticator },
         { provide: TRACE, useValue: options.trace },
         { provide: CLIENTS, useValue: options.clients },
+        { provide: MESSAGE_EVENTS, useValue: options.messageEvents },
         { provide: APP_GUARD, useClass: AdminAuthGuard },
       ],
     };

@@ -23,6 +23,12 @@ export const AUTHENTICATOR = Symbol('AUTHENTICATOR');
 export const ACLS = Symbol('ACLS');
 /** TraceRecorder (trace/trace-recorder.ts), or undefined with traceTopicEnable=false. */
 export const TRACE = Symbol('TRACE');
+/**
+ * TraceSink: where a part reports what happened to a message (the message trace when on, and the
+ * message counters of GET /metrics always, trace/trace-fan-out.ts). Admin routes that store or
+ * move messages (a test message, a dead-letter resend) report here, as the gRPC handlers do.
+ */
+export const MESSAGE_EVENTS = Symbol('MESSAGE_EVENTS');
 /** ClientsApi: the clients the gRPC layer knows (its telemetry sessions), for the admin API. */
 export const CLIENTS = Symbol('CLIENTS');
 

@@ -27,6 +27,7 @@ import { registerStoreMetrics } from './store/store-metrics';
 import { registerDeliveryMetrics } from './delivery/delivery-metrics';
 import { MessageCounters } from './trace/message-counters';
 import { TraceFanOut } from './trace/trace-fan-out';
+import type { TraceSink } from './trace/trace-events';
 import { TopicRegistry } from './topics/topic-registry';
 import { TransactionMetrics } from './transaction/transaction-metrics';
 import { TransactionService, TransactionServiceOptions } from './transaction/transaction-service';
@@ -92,6 +93,8 @@ export class Broker {
   private app: INestApplication | undefined;
   /** Closers of the parts opened so far, last opened first. */
   private readonly opened: Array<{ name: string; close: () => Promise<void> }> = [];
+  /** What every part reports about messages: the trace (when on) and the message counters. */
+  private readonly messageEvents: TraceSink;
   /** The gRPC layer's clients as the admin API lists them. */
   private readonly clients: ClientsApi;
   private started = false;
@@ -170,6 +173,7 @@ export class Broker {
     // What SendMessage, ReceiveMessage, AckMessage and the dead-letter queue report goes to the
     // message trace (when on) and to the message counters of GET /metrics (always).
     const messageEvents = new TraceFanOut(this.trace, new MessageCounters(this.transactionMetrics.registry));
+    this.messageEvents = messageEvents;
     registerDeliveryMetrics(this.transactionMetrics.registry, this.delivery, this.topics, this.store);
     this.transactions = new TransactionService(
       this.store,
@@ -294,6 +298,7 @@ export class Broker {
       transactions: this.transactions,
       trace: this.trace,
       clients: this.clients,
+      messageEvents: this.messageEvents,
       metricsRegistry: this.transactionMetrics.registry,
       users: this.users,
       authenticator: this.authenticator,

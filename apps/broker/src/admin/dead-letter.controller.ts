@@ -12,7 +12,7 @@ import {
   Optional,
   Query,
 } from '@nestjs/common';
-import { DELIVERY, MESSAGE_STORE, TOPICS, TRACE } from '../broker.tokens';
+import { DELIVERY, MESSAGE_EVENTS, MESSAGE_STORE, TOPICS } from '../broker.tokens';
 import { DeadLetterProperty } from '../delivery/dead-letter-queue';
 import { DeliveryApi } from '../delivery/delivery.types';
 import { copyMessage, MessageInput, StoredMessage } from '../store/message-record';
@@ -41,7 +41,7 @@ export class DeadLetterController {
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
     @Inject(TOPICS) private readonly topics: TopicsApi | undefined,
     @Inject(DELIVERY) private readonly delivery: DeliveryApi | undefined,
-    @Optional() @Inject(TRACE) private readonly trace: TraceSink | undefined,
+    @Optional() @Inject(MESSAGE_EVENTS) private readonly events: TraceSink | undefined,
   ) {}
 
   @Get()
@@ -81,7 +81,7 @@ export class DeadLetterController {
     const queueId = this.targetQueue(target, dead);
     const result = await this.store.append(resendInput(dead, target, queueId));
     const [record] = assertAppended(result);
-    this.trace?.record({
+    this.events?.record({
       type: 'Resent',
       timeMs: Date.now(),
       messageId,

@@ -14,7 +14,7 @@ import {
   Query,
   UseFilters,
 } from '@nestjs/common';
-import { BROKER_CONFIG, MESSAGE_STORE, TOPICS, TRACE, TRANSACTIONS } from '../broker.tokens';
+import { BROKER_CONFIG, MESSAGE_STORE, TOPICS, MESSAGE_EVENTS, TRANSACTIONS } from '../broker.tokens';
 import { BrokerConfig } from '../config/broker-config';
 import { BORN_HOST_PROPERTY } from '../store/message-properties';
 import { writeQueueFor } from '../topics/write-queue';
@@ -59,7 +59,7 @@ export class TopicsController {
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
     @Inject(TRANSACTIONS) private readonly transactions: TransactionApi | undefined,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
-    @Optional() @Inject(TRACE) private readonly trace: TraceSink | undefined,
+    @Optional() @Inject(MESSAGE_EVENTS) private readonly events: TraceSink | undefined,
   ) {}
 
   @Get()
@@ -167,7 +167,7 @@ export class TopicsController {
       body,
     });
     const [record] = assertAppended(result);
-    this.trace?.record({
+    this.events?.record({
       type: 'Pub',
       timeMs: Date.now(),
       messageId,
