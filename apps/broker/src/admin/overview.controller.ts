@@ -13,6 +13,9 @@ import { groupSummary, knownGroups } from './group-summary';
 import { halfMessageCounts } from './half-message-counts';
 import type { GroupSummaryView, OverviewResponse } from '@app/admin-client';
 
+/** How long a walk of the store directory's disk use is reused. */
+const DISK_WALK_INTERVAL_MS = 10_000;
+
 /** Most files the disk-use walk visits: a store holds a few hundred; a pathological one is not walked forever. */
 const MAX_FILES_WALKED = 20_000;
 
@@ -26,6 +29,7 @@ const MAX_FILES_WALKED = 20_000;
 export class OverviewController {
   private readonly version = readBrokerVersion();
   private readonly startedAtMs = Date.now();
+  private diskWalk: { atMs: number; bytes: Promise<number> } | undefined;
 
   constructor(
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
@@ -49,7 +53,7 @@ export class OverviewController {
     }
     groups.sort((a, b) => b.totalLag - a.totalLag || a.group.localeCompare(b.group));
     const { minOffset, maxOffset } = this.store.getCommitLogBounds();
-    const [diskUsedBytes, disk] = await Promise.all([directoryBytes(this.config.storeDir), fs.statfs(this.config.storeDir)]);
+    const [diskUsedBytes, disk] = await Promise.all([this.storeDiskBytes(), fs.statfs(this.config.storeDir)]);
     return {
       brokerName: this.config.brokerName,
       version: this.version,
@@ -71,6 +75,18 @@ export class OverviewController {
   }
 
   /** Not a system topic (as the registry and Apache's TopicValidator name them, `rmq_sys_...` and `%...` included), nor a trace topic. */
+  /**
+   * The store directory's disk use, walked at most every DISK_WALK_INTERVAL_MS: the console polls
+   * every 2 s, and a large store has thousands of files to stat; concurrent polls share one walk.
+   */
+  private storeDiskBytes(): Promise<number> {
+    const nowMs = Date.now();
+    if (!this.diskWalk || nowMs - this.diskWalk.atMs >= DISK_WALK_INTERVAL_MS) {
+      this.diskWalk = { atMs: nowMs, bytes: directoryBytes(this.config.storeDir) };
+    }
+    return this.diskWalk.bytes;
+  }
+
   private isUserTopic(topic: string): boolean {
     if (topic.startsWith('%') || isSystemTopicName(topic)) return false;
     if (topic === this.config.msgTraceTopicName || topic === this.config.appTraceTopicName) return false;
