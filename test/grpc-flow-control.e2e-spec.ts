@@ -1,7 +1,4 @@
-import { Server } from '@grpc/grpc-js';
 import { connect, ClientHttp2Session } from 'node:http2';
-import { pino } from 'pino';
-import { applyServerFlowControlWindow } from '../apps/broker/src/grpc/flow-control-window';
 import { startTestBroker, TestBroker } from './support/broker-harness';
 
 /** Opens a bare HTTP/2 connection and waits for the broker's SETTINGS. */
@@ -26,8 +23,8 @@ async function windowsOf(session: ClientHttp2Session, bytes: number): Promise<{ 
 }
 
 /**
- * The broker's HTTP/2 receive window (grpc/flow-control-window.ts): grpc-js leaves servers at
- * 64 KiB, which throttles batched sends; the broker widens it per stream and per connection.
+ * The broker's HTTP/2 receive window (GrpcHttp2Server, `flowControlWindowBytes`): HTTP/2's 64 KiB
+ * default throttles batched sends; the broker widens it per stream and per connection.
  */
 describe('gRPC server flow-control window', () => {
   const brokers: TestBroker[] = [];
@@ -52,12 +49,5 @@ describe('gRPC server flow-control window', () => {
     const session = await openSession(broker.grpcPort);
     sessions.push(session);
     expect(await windowsOf(session, 256 * 1024)).toEqual({ stream: 256 * 1024, connection: 256 * 1024 });
-  });
-
-  it('warns and changes nothing when grpc-js has no HTTP/2 server to reach', () => {
-    const warnings: string[] = [];
-    const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line).msg as string) });
-    expect(applyServerFlowControlWindow(new Server(), 1024 * 1024, logger)).toBe(false);
-    expect(warnings).toEqual([expect.stringContaining('64 KiB default flow-control window')]);
   });
 });

@@ -1,13 +1,3 @@
-import {
-  handleServerStreamingCall,
-  handleUnaryCall,
-  Server,
-  ServerCredentials,
-  Deadline,
-  Metadata,
-  ServerDuplexStream,
-  UntypedServiceImplementation,
-} from '@grpc/grpc-js';
 import { Logger } from 'pino';
 import { AckMessageHandler } from './handlers/ack-message.handler';
 import { ChangeInvisibleDurationHandler } from './handlers/change-invisible-duration.handler';
@@ -27,27 +17,17 @@ import { SendMessageHandler } from './handlers/send-message.handler';
 import { TelemetryHandler } from './handlers/telemetry.handler';
 import { UpdateOffsetHandler } from './handlers/update-offset.handler';
 import { Status, TelemetryCommand } from './messaging.types';
-import { applyServerFlowControlWindow } from './flow-control-window';
-import { applyServerConnectionLimit } from './connection-limit';
 import { maxReceiveMessageBytes } from './inbound-message-limit';
 import { MessagingParts } from './messaging-parts';
 import { loadMessagingService } from './proto-loader';
-import { AUTHORIZATION_HEADER, CLIENT_ID_HEADER, DATE_TIME_HEADER, headerValue, peerHostOf, remainingUntil, RequestContext } from './request-context';
+import { AUTHORIZATION_HEADER, CLIENT_ID_HEADER, DATE_TIME_HEADER, peerHostOf, remainingUntil, RequestContext } from './request-context';
+import { GrpcHttp2Server, RequestHandler } from './server/grpc-http2-server';
+import { GrpcServerCall, IncomingGrpcCall } from './server/grpc-server-call';
 import { errorStatus, Statuses, unsafeNumberStatus } from './status-codes';
 import { TelemetrySessions } from './telemetry-sessions';
 import { findUnsafeNumber } from './unsafe-number-guard';
 import { requiredPermissions } from './required-permissions';
 import type { TlsMaterial } from '../config/tls-material';
-
-/** What every kind of server call has (part of grpc-js's ServerSurfaceCall, which it does not export). */
-interface ServerCall {
-  readonly cancelled: boolean;
-  readonly metadata: Metadata;
-  getPeer(): string;
-  getDeadline(): Deadline;
-  on(event: 'cancelled', listener: () => void): unknown;
-  removeListener(event: 'cancelled', listener: () => void): unknown;
-}
 
 /** The broker parts the server needs; the server adds its address and logger. */
 export type MessagingServerParts = Omit<MessagingParts, 'address' | 'logger'>;
@@ -61,8 +41,8 @@ enum ServerState {
 
 /**
  * The gRPC server of `apache.rocketmq.v2.MessagingService`: one handler per RPC (handlers/),
- * served on `config.host:config.grpcPort`. SyncLiteSubscription (lite topics) has no handler, so
- * grpc-js answers it UNIMPLEMENTED.
+ * served on `config.host:config.grpcPort` by GrpcHttp2Server (server/). SyncLiteSubscription (lite
+ * topics) has no handler, so it is answered UNIMPLEMENTED.
  *
  * Every call must carry `x-mq-client-id` (CLIENT_ID_REQUIRED otherwise, as the proxy's
  * GrpcMessagingApplication.validateContext), and a request holding an int64 the decoder rounded is
@@ -76,10 +56,10 @@ enum ServerState {
  */
 export class MessagingServer {
   readonly sessions: TelemetrySessions;
-  /** Longest request grpc-js reads; longer ones fail with RESOURCE_EXHAUSTED unread (inbound-message-limit.ts). */
+  /** Longest request message read; longer ones fail with RESOURCE_EXHAUSTED unread (inbound-message-limit.ts). */
   readonly maxReceiveMessageBytes: number;
   private readonly parts: MessagingParts;
-  private readonly server: Server;
+  private readonly server: GrpcHttp2Server;
   private state = ServerState.Created;
   private boundPort = 0;
   /** Connections closed at accept because maxConnections were open (connection-limit.ts). */
@@ -96,7 +76,16 @@ export class MessagingServer {
     this.sessions = parts.sessions;
     this.parts = { ...parts, logger, address: () => ({ host: parts.config.host, port: this.boundPort }) };
     this.maxReceiveMessageBytes = maxReceiveMessageBytes(parts.options.maxInboundMessageBytes, parts.config.segmentSizeBytes);
-    this.server = new Server({ 'grpc.max_receive_message_length': this.maxReceiveMessageBytes });
+    this.server = new GrpcHttp2Server({
+      maxReceiveMessageBytes: this.maxReceiveMessageBytes,
+      flowControlWindowBytes: parts.options.flowControlWindowBytes,
+      maxConnections: parts.options.maxConnections,
+      onConnectionRefused: (remoteAddress, remotePort) => {
+        this.refusedConnections += 1;
+        logger.warn({ remoteAddress, remotePort, maxConnections: parts.options.maxConnections }, 'gRPC connection refused: maxConnections are open');
+      },
+      logger,
+    });
     this.server.addService(loadMessagingService(), this.implementation());
   }
 
@@ -109,14 +98,7 @@ export class MessagingServer {
   async start(tls?: TlsMaterial): Promise<number> {
     if (this.state !== ServerState.Created) throw new Error('MessagingServer.start() may be called once');
     const { host, grpcPort } = this.parts.config;
-    const target = `${host.includes(':') ? `[${host}]` : host}:${grpcPort}`;
-    this.boundPort = await new Promise<number>((resolve, reject) => {
-      // No client certificates: Apache's proxy serves gRPC TLS with ClientAuth.NONE too.
-      const credentials = tls ? ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : ServerCredentials.createInsecure();
-      this.server.bindAsync(target, credentials, (error, port) => (error ? reject(error) : resolve(port)));
-    });
-    applyServerFlowControlWindow(this.server, this.parts.options.flowControlWindowBytes, this.logger);
-    applyServerConnectionLimit(this.server, this.parts.options.maxConnections, this.logger, () => (this.refusedConnections += 1));
+    this.boundPort = await this.server.listen(host, grpcPort, tls);
     this.sessions.startExpiry();
     this.state = ServerState.Running;
     this.logger.info(
@@ -131,7 +113,7 @@ export class MessagingServer {
     if (this.state === ServerState.Stopping || this.state === ServerState.Stopped) return;
     const wasRunning = this.state === ServerState.Running;
     this.state = ServerState.Stopping;
-    const drained = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    const drained = this.server.tryShutdown();
     for (const longPoll of this.longPolls) longPoll.abort();
     this.sessions.endAll();
     let timer: NodeJS.Timeout | undefined;
@@ -146,7 +128,7 @@ export class MessagingServer {
     if (wasRunning) this.logger.info('gRPC messaging service stopped');
   }
 
-  private implementation(): UntypedServiceImplementation {
+  private implementation(): Record<string, RequestHandler | { stream: (call: GrpcServerCall) => void }> {
     const parts = this.parts;
     return {
       QueryRoute: this.unary('QueryRoute', new QueryRouteHandler(parts)),
@@ -168,52 +150,52 @@ export class MessagingServer {
     };
   }
 
-  private unary<Request, Response>(rpc: string, handler: UnaryHandler<Request, Response>): handleUnaryCall<Request, Response> {
-    return (call, callback) => {
+  private unary<Request, Response>(rpc: string, handler: UnaryHandler<Request, Response>): RequestHandler {
+    return (received, call) => {
+      const request = received as Request;
       const context = this.contextOf(rpc, call);
       this.callsInProgress++;
       this.noteActivity(context);
-      const refusal = this.refusalOf(context, call.request, call.metadata);
+      const refusal = this.refusalOf(context, request, call);
       const answer = refusal
         ? Promise.resolve(handler.failure(refusal))
         : Promise.resolve()
-            .then(() => handler.handle(call.request, context))
+            .then(() => handler.handle(request, context))
             .catch((error: unknown) => handler.failure(errorStatus(error, this.logger, rpc)));
       void answer.then((response) => {
         this.callsInProgress--;
-        callback(null, response);
+        call.respond(response);
       });
     };
   }
 
   /** Server-streaming calls are the long polls: only they get an abort signal. */
-  private stream<Request, Frame>(rpc: string, handler: StreamHandler<Request, Frame>): handleServerStreamingCall<Request, Frame> {
-    return (call) => {
+  private stream<Request, Frame>(rpc: string, handler: StreamHandler<Request, Frame>): RequestHandler {
+    return (received, call) => {
+      const request = received as Request;
       const { signal, release } = this.longPoll(call);
       const context = this.contextOf(rpc, call, signal);
       this.callsInProgress++;
       this.noteActivity(context);
-      const write = (frame: Frame): void => {
-        if (!call.cancelled && call.writable) call.write(frame);
-      };
-      const refusal = this.refusalOf(context, call.request, call.metadata);
+      const write = (frame: Frame): void => call.write(frame);
+      const refusal = this.refusalOf(context, request, call);
       const answer = refusal
         ? Promise.resolve(handler.failure(refusal).forEach(write))
         : Promise.resolve()
-            .then(() => handler.handle(call.request, context, write))
+            .then(() => handler.handle(request, context, write))
             .catch((error: unknown) => handler.failure(errorStatus(error, this.logger, rpc)).forEach(write));
       void answer.then(() => {
         release();
         this.callsInProgress--;
-        if (!call.cancelled && call.writable) call.end();
+        call.end();
       });
     };
   }
 
-  private telemetry(handler: TelemetryHandler) {
-    return (call: ServerDuplexStream<TelemetryCommand, TelemetryCommand>): void => {
+  private telemetry(handler: TelemetryHandler): { stream: (call: GrpcServerCall) => void } {
+    const onStream = (call: GrpcServerCall<TelemetryCommand>): void => {
       const context = this.contextOf('Telemetry', call);
-      const refusal = context.clientId ? this.authenticationRefusal(context, call.metadata) : Statuses.clientIdRequired();
+      const refusal = context.clientId ? this.authenticationRefusal(context, call) : Statuses.clientIdRequired();
       if (refusal) {
         call.write({ status: refusal });
         call.end();
@@ -225,15 +207,16 @@ export class MessagingServer {
       }
       handler.handle(call, context);
     };
+    return { stream: onStream as (call: GrpcServerCall) => void };
   }
 
   /**
    * The status refusing a call before its handler runs: no client id, a failed authentication or
    * authorization (auth/), or a number the decoder could not carry exactly (unsafe-number-guard.ts).
    */
-  private refusalOf(context: RequestContext, request: unknown, metadata: Metadata): Status | undefined {
+  private refusalOf(context: RequestContext, request: unknown, call: IncomingGrpcCall): Status | undefined {
     if (!context.clientId) return Statuses.clientIdRequired();
-    const unauthenticated = this.authenticationRefusal(context, metadata);
+    const unauthenticated = this.authenticationRefusal(context, call);
     if (unauthenticated) return unauthenticated;
     // The permissions are only worked out when authorization is on: this runs for every call.
     const authorizer = this.parts.authorizer;
@@ -246,10 +229,10 @@ export class MessagingServer {
   }
 
   /** With authentication on: UNAUTHORIZED unless the request carries a valid signature of a known, enabled user. */
-  private authenticationRefusal(context: RequestContext, metadata: Metadata): Status | undefined {
+  private authenticationRefusal(context: RequestContext, call: IncomingGrpcCall): Status | undefined {
     const authenticator = this.parts.authenticator;
     if (!authenticator?.enabled) return undefined;
-    const outcome = authenticator.authenticateSigned(headerValue(metadata, AUTHORIZATION_HEADER), headerValue(metadata, DATE_TIME_HEADER), {
+    const outcome = authenticator.authenticateSigned(call.header(AUTHORIZATION_HEADER), call.header(DATE_TIME_HEADER), {
       rpc: context.rpc,
       peerHost: context.peerHost,
     });
@@ -267,17 +250,17 @@ export class MessagingServer {
   }
 
   /** What a handler knows about a new call. */
-  private contextOf(rpc: string, call: ServerCall, signal?: AbortSignal): RequestContext {
-    const peer = call.getPeer();
+  private contextOf(rpc: string, call: IncomingGrpcCall, signal?: AbortSignal): RequestContext {
+    const peer = call.peer;
     return {
       rpc,
-      clientId: headerValue(call.metadata, CLIENT_ID_HEADER),
+      clientId: call.header(CLIENT_ID_HEADER),
       peerHost: peerHostOf(peer),
       peer,
       signal,
       logger: this.logger,
       cancelled: () => call.cancelled,
-      remainingMs: () => remainingUntil(call.getDeadline()),
+      remainingMs: () => remainingUntil(call.deadline),
     };
   }
 
@@ -286,7 +269,7 @@ export class MessagingServer {
    * Unary calls never wait, so they go without one (an AbortController per send or ack was
    * measurable). `release` must be called when the call is answered.
    */
-  private longPoll(call: ServerCall): { signal: AbortSignal; release: () => void } {
+  private longPoll(call: GrpcServerCall): { signal: AbortSignal; release: () => void } {
     const controller = new AbortController();
     this.longPolls.add(controller);
     if (this.state !== ServerState.Running) controller.abort();

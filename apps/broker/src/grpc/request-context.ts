@@ -1,4 +1,3 @@
-import { Metadata } from '@grpc/grpc-js';
 import { Logger } from 'pino';
 import type { User } from '../auth/user-registry';
 
@@ -32,18 +31,11 @@ export interface RequestContext {
   remainingMs(): number;
 }
 
-/** The first value of a metadata header, or '' without one. */
-export function headerValue(metadata: Metadata, name: string): string {
-  const value = metadata.get(name)[0];
-  if (value === undefined) return '';
-  return typeof value === 'string' ? value : value.toString('utf8');
-}
-
 /** The last peer parsed: a connection's calls share one peer string, and this runs for every call. */
 let lastPeer: { peer: string; host: string } | undefined;
 
 /**
- * The host part of a grpc-js peer string (`127.0.0.1:5555`, `[::1]:5555`, `ipv4:...`,
+ * The host part of a peer string (`127.0.0.1:5555`, `[::1]:5555`, `ipv4:...`,
  * `unix:...`), or the string itself when it has no recognizable port.
  */
 export function peerHostOf(peer: string): string {
@@ -59,8 +51,7 @@ function parsePeerHost(peer: string): string {
   return hostPort ? hostPort[1] : withoutScheme;
 }
 
-/** Milliseconds from now to a grpc-js deadline (a Date, epoch ms, or Infinity). */
-export function remainingUntil(deadline: Date | number): number {
-  const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  return Number.isFinite(at) ? at - Date.now() : Infinity;
+/** Milliseconds from now to a deadline (epoch ms, or Infinity). */
+export function remainingUntil(deadline: number): number {
+  return Number.isFinite(deadline) ? deadline - Date.now() : Infinity;
 }

@@ -1,16 +1,16 @@
-import { ServerDuplexStream } from '@grpc/grpc-js';
 import { consumerSettings, producerSettings } from '../client-settings';
 import { compiledFilterProblem } from '../filter-converter';
 import { Settings, Status, TelemetryCommand } from '../messaging.types';
 import { MessagingParts } from '../messaging-parts';
 import { RequestContext } from '../request-context';
+import { GrpcServerCall } from '../server/grpc-server-call';
 import { topicProblem, validGroup } from '../request-validator';
 import { errorStatus, OK_STATUS, status, Statuses, unsafeNumberStatus } from '../status-codes';
 import { TelemetryStream } from '../telemetry-sessions';
 import { findUnsafeNumber } from '../unsafe-number-guard';
 import { settingsPermissions } from '../required-permissions';
 
-type TelemetryCall = ServerDuplexStream<TelemetryCommand, TelemetryCommand>;
+type TelemetryCall = GrpcServerCall<TelemetryCommand>;
 
 /**
  * Telemetry: the bidirectional stream each client opens at start (ClientActivity.telemetry). The
