@@ -126,7 +126,7 @@ export function messageOf(frame: ReceivedFrame, encoding: string | undefined, ma
     const options = { maxOutputLength: maxMessageBytes };
     return encoding === 'gzip' ? gunzipSync(frame.message, options) : inflateSync(frame.message, options);
   } catch (error) {
-    if (error instanceof RangeError) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       return { code: 'RESOURCE_EXHAUSTED', details: `Received message that decompresses to a size larger than ${maxMessageBytes}` };
     }
     return { code: 'INTERNAL', details: `Error decompressing request: ${(error as Error).message}` };
