@@ -207,7 +207,7 @@ export class MessagingServer {
       }
       handler.handle(call, context);
     };
-    return { stream: onStream as (call: GrpcServerCall) => void };
+    return { stream: onStream };
   }
 
   /**
