@@ -12,12 +12,14 @@ import { TopicsController } from './admin/topics.controller';
 import { TransactionsController } from './admin/transactions.controller';
 import { UsersController } from './admin/users.controller';
 import { AclsController } from './admin/acls.controller';
+import { TokensController } from './admin/tokens.controller';
 import { ConsoleController } from './console/console.controller';
 import type { TraceSink } from './trace/trace-events';
 import { OverviewController } from './admin/overview.controller';
 import type { AclRegistry } from './auth/acl-registry';
 import { AdminAuthGuard } from './admin/admin-auth.guard';
 import type { Authenticator } from './auth/authenticator';
+import type { BearerTokens } from './auth/bearer-tokens';
 import type { UserRegistry } from './auth/user-registry';
 import { BrokerConfig } from './config/broker-config';
 import { MessageStore } from './store/message-store';
@@ -28,6 +30,7 @@ import { TransactionApi } from './transaction/transaction.types';
 import {
   ACLS,
   AUTHENTICATOR,
+  BEARER_TOKENS,
   BROKER_CONFIG,
   DELAY_SCHEDULER,
   DELIVERY,
@@ -56,6 +59,8 @@ export interface BrokerModuleOptions {
   acls?: AclRegistry;
   /** With authentication enabled, every route but /health needs credentials (AdminAuthGuard). */
   authenticator?: Authenticator;
+  /** Issues the admin API's bearer tokens (`POST /auth/tokens`); opened only with authentication enabled. */
+  tokens?: BearerTokens;
   /** The message trace: `GET /messages/:id/timeline` reads it. */
   trace?: TraceRecorder;
   /** Where admin routes report what they did to a message (MESSAGE_EVENTS). */
@@ -85,6 +90,7 @@ export class BrokerModule {
         MetricsController,
         UsersController,
         AclsController,
+        TokensController,
         OverviewController,
         ConsoleController,
       ],
@@ -99,6 +105,7 @@ export class BrokerModule {
         { provide: USERS, useValue: options.users },
         { provide: ACLS, useValue: options.acls },
         { provide: AUTHENTICATOR, useValue: options.authenticator },
+        { provide: BEARER_TOKENS, useValue: options.tokens },
         { provide: TRACE, useValue: options.trace },
         { provide: CLIENTS, useValue: options.clients },
         { provide: MESSAGE_EVENTS, useValue: options.messageEvents },

@@ -19,6 +19,8 @@ export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 export const USERS = Symbol('USERS');
 /** Authenticator (auth/authenticator.ts): the admin API's guard asks it. */
 export const AUTHENTICATOR = Symbol('AUTHENTICATOR');
+/** BearerTokens (auth/bearer-tokens.ts): `POST /auth/tokens` issues the admin API's bearer tokens. */
+export const BEARER_TOKENS = Symbol('BEARER_TOKENS');
 /** AclRegistry (auth/acl-registry.ts). */
 export const ACLS = Symbol('ACLS');
 /** TraceRecorder (trace/trace-recorder.ts), or undefined with traceTopicEnable=false. */

@@ -34,6 +34,7 @@ import { TransactionService, TransactionServiceOptions } from './transaction/tra
 import { readTlsMaterial, TlsMaterial } from './config/tls-material';
 import { Authenticator } from './auth/authenticator';
 import { UserRegistry } from './auth/user-registry';
+import { BearerTokens } from './auth/bearer-tokens';
 import { AclRegistry } from './auth/acl-registry';
 import { Authorizer } from './auth/authorizer';
 import { initAuthenticationUserOf } from './config/broker-config-loader';
@@ -85,6 +86,8 @@ export class Broker {
   /** Users of authentication (`<storeDir>/config/users.json`), opened with the other registries. */
   readonly users: UserRegistry;
   readonly authenticator: Authenticator;
+  /** The admin API's bearer tokens, signed with `<storeDir>/config/token-signing.key` (made at the first start with authentication on). */
+  readonly tokens: BearerTokens;
   /** ACLs (`<storeDir>/config/acls.json`) and their check, with authorizationEnabled. */
   readonly acls: AclRegistry;
   readonly authorizer: Authorizer;
@@ -153,8 +156,10 @@ export class Broker {
     this.transactionMetrics = new TransactionMetrics();
     registerStoreMetrics(this.transactionMetrics.registry, this.store);
     this.users = new UserRegistry(stateDir, logger.child({ component: 'auth' }));
+    this.tokens = new BearerTokens(stateDir, logger.child({ component: 'auth' }));
     this.authenticator = new Authenticator(
       this.users,
+      this.tokens,
       { enabled: config.authenticationEnabled, maxClockSkewMs: config.authenticationMaxClockSkewMs },
       logger.child({ component: 'auth' }),
       this.transactionMetrics.registry,
@@ -234,6 +239,8 @@ export class Broker {
       }
       await this.users.open(initAuthenticationUserOf(this.config));
       this.opened.push({ name: 'users', close: () => this.users.close() });
+      // Only with authentication on: a broker that never checks credentials keeps no signing key.
+      if (this.config.authenticationEnabled) await this.tokens.open();
       await this.acls.open();
       this.opened.push({ name: 'acls', close: () => this.acls.close() });
       await this.scheduler.open();
@@ -302,6 +309,7 @@ export class Broker {
       metricsRegistry: this.transactionMetrics.registry,
       users: this.users,
       authenticator: this.authenticator,
+      tokens: this.tokens,
       acls: this.acls,
     });
     return NestFactory.create(module, new ExpressAdapter(), {

@@ -1,5 +1,6 @@
 import { Logger } from 'pino';
 import { Counter, Registry } from 'prom-client';
+import { BearerTokens } from './bearer-tokens';
 import { parseAuthorization, parseRequestDateTime, requestSignature, signatureMatches } from './request-signature';
 import { User, UserRegistry } from './user-registry';
 
@@ -11,17 +12,23 @@ export interface AuthenticationSettings {
 }
 
 /** Why a request was refused, as the refusal counter labels it. */
-export type RefusalKind = 'missing' | 'malformed' | 'unknown-user' | 'disabled' | 'bad-signature' | 'stale-date';
+export type RefusalKind =
+  'missing' | 'malformed' | 'unknown-user' | 'disabled' | 'bad-signature' | 'stale-date' | 'malformed-token' | 'bad-token-signature' | 'expired-token';
+
+/** A token check's status as the refusal counter labels it. */
+const TOKEN_REFUSAL_KINDS = { malformed: 'malformed-token', 'bad-signature': 'bad-token-signature', expired: 'expired-token' } as const;
 
 export type AuthenticationOutcome = { ok: true; user: User | undefined } | { ok: false; kind: RefusalKind; reason: string };
 
 /**
- * Authenticates gRPC requests by their v2 signature and admin HTTP requests by Basic credentials,
- * against the UserRegistry, as Apache's ACL 2.0 DefaultAuthenticationHandler does, with its
- * messages: the user must exist and be enabled, and the signature (HMAC-SHA1 of the date-time
- * header, keyed with the user's secret) must match, compared in constant time. Beyond Apache, a
- * signed date-time outside `maxClockSkewMs` of the broker's clock is refused, so a captured
- * request cannot be replayed later. Every refusal is logged and counted
+ * Authenticates gRPC requests by their v2 signature and admin HTTP requests by Basic credentials
+ * or a bearer token (BearerTokens), against the UserRegistry, as Apache's ACL 2.0
+ * DefaultAuthenticationHandler does, with its messages: the user must exist and be enabled, and
+ * the signature (HMAC-SHA1 of the date-time header, keyed with the user's secret) must match,
+ * compared in constant time. Beyond Apache, a signed date-time outside `maxClockSkewMs` of the
+ * broker's clock is refused, so a captured request cannot be replayed later. A bearer token names
+ * its user, who must still exist and be enabled, so deleting or disabling a user refuses its
+ * tokens too. Every refusal is logged and counted
  * (`rocketmq_broker_authentication_refusals_total{protocol, kind}`).
  */
 export class Authenticator {
@@ -29,6 +36,7 @@ export class Authenticator {
 
   constructor(
     private readonly users: UserRegistry,
+    private readonly tokens: BearerTokens,
     readonly settings: AuthenticationSettings,
     private readonly logger: Logger,
     registry: Registry,
@@ -62,6 +70,14 @@ export class Authenticator {
     return outcome;
   }
 
+  /** An admin HTTP request by its `Authorization: Bearer <token>` header (a token of POST /auth/tokens). */
+  authenticateBearer(authorization: string, what: { route: string; peerHost: string }): AuthenticationOutcome {
+    if (!this.settings.enabled) return { ok: true, user: undefined };
+    const outcome = this.checkBearer(authorization);
+    if (!outcome.ok) this.refused('http', outcome, what);
+    return outcome;
+  }
+
   private checkSigned(authorization: string, dateTime: string): AuthenticationOutcome {
     const parsed = parseAuthorization(authorization, dateTime);
     if (parsed.kind === 'absent') return { ok: false, kind: 'missing', reason: 'username cannot be null.' };
@@ -84,6 +100,9 @@ export class Authenticator {
 
   private checkBasic(authorization: string): AuthenticationOutcome {
     const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(authorization.trim());
+    if (!match && /^Bearer\s/i.test(authorization.trim())) {
+      return { ok: false, kind: 'missing', reason: 'Basic credentials (access key : secret key) are needed here, not a bearer token.' };
+    }
     if (!match) return { ok: false, kind: 'missing', reason: 'username cannot be null.' };
     const decoded = Buffer.from(match[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -95,6 +114,14 @@ export class Authenticator {
     if (!signatureMatches(expected, requestSignature(decoded.slice(colon + 1), 'basic')))
       return { ok: false, kind: 'bad-signature', reason: 'check signature failed.' };
     return known;
+  }
+
+  private checkBearer(authorization: string): AuthenticationOutcome {
+    const match = /^Bearer +(\S+)$/i.exec(authorization.trim());
+    if (!match) return { ok: false, kind: 'malformed-token', reason: 'the bearer token is malformed.' };
+    const check = this.tokens.verify(match[1]);
+    if (check.status !== 'ok') return { ok: false, kind: TOKEN_REFUSAL_KINDS[check.status], reason: check.reason };
+    return this.knownUser(check.claims.username);
   }
 
   private knownUser(accessKey: string): AuthenticationOutcome {

@@ -16,7 +16,8 @@ export interface User {
 /** The file, under `<storeDir>/config`, holding the users (readable by the broker's user only). */
 export const USERS_FILE = 'users.json';
 
-const USERNAME = /^[a-zA-Z0-9_-]{1,64}$/;
+/** What a username may be (1-64 letters, digits, _ or -). */
+export const USERNAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** A bad user or ACL definition, or an unknown or existing user; the admin API answers 400, 404 or 409. */
 export class UserRegistryError extends Error {
