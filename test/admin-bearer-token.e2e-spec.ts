@@ -7,8 +7,8 @@ import { startTestBroker, TestBroker } from './support/broker-harness';
 /**
  * The admin API's bearer tokens with authenticationEnabled: a user trades its Basic credentials
  * for a token (`POST /auth/tokens`), which then stands for the user with the same permissions
- * (reads for any user, changes for Super users), until it expires or the user is disabled or
- * deleted; a bad token gets 401 with RFC 6750's `invalid_token` challenge.
+ * (reads for any user, changes for Super users), until it expires, the user is disabled or
+ * deleted, or its secret changes; a bad token gets 401 with RFC 6750's `invalid_token` challenge.
  */
 
 const SUPER = { username: 'rocketmq', password: '12345678' };
@@ -117,7 +117,9 @@ describe('admin API bearer tokens (authenticationEnabled)', () => {
     // Signed with the broker's own key, as if issued an hour ago for a minute.
     const key = Buffer.from((await readFile(join(broker.storeDir, 'config', TOKEN_SIGNING_KEY_FILE), 'ascii')).trim(), 'base64');
     const hourAgo = Math.floor(Date.now() / 1000) - 3600;
-    const expired = new BearerTokenCodec(key).encode({ username: READER.username, issuedAtSeconds: hourAgo, expiresAtSeconds: hourAgo + 60 });
+    const codec = new BearerTokenCodec(key);
+    const secretFingerprint = codec.secretFingerprint(READER.username, READER.password);
+    const expired = codec.encode({ username: READER.username, issuedAtSeconds: hourAgo, expiresAtSeconds: hourAgo + 60, secretFingerprint });
     await expectInvalidToken(await send('GET', '/topics', bearer(expired)), /^the bearer token expired at \d{4}-.*Z\.$/);
 
     const metrics = await (await send('GET', '/metrics', basic(SUPER))).text();
@@ -139,6 +141,31 @@ describe('admin API bearer tokens (authenticationEnabled)', () => {
 
     expect((await send('DELETE', '/users/temp', basic(SUPER))).status).toBe(200);
     await expectInvalidToken(await send('GET', '/topics', bearer(token)), /^User:temp is not found\.$/);
+  });
+
+  it("changing a user's secret, or deleting it and creating it again with another, refuses the tokens issued before; new ones work", async () => {
+    const rotated = { username: 'rotated', password: 'first-secret' };
+    expect((await send('POST', '/users', basic(SUPER), rotated)).status).toBe(201);
+    const before = await tokenOf(rotated);
+    expect((await send('GET', '/topics', bearer(before))).status).toBe(200);
+    // Other changes (type, status back and forth) leave the secret, and so the token, alone.
+    expect((await send('PUT', '/users/rotated', basic(SUPER), { userType: 'Normal' })).status).toBe(200);
+    expect((await send('GET', '/topics', bearer(before))).status).toBe(200);
+
+    const changed = { ...rotated, password: 'second-secret' };
+    expect((await send('PUT', '/users/rotated', basic(SUPER), { password: changed.password })).status).toBe(200);
+    await expectInvalidToken(await send('GET', '/topics', bearer(before)), /^the bearer token was issued before the user's secret changed\.$/);
+    const after = await tokenOf(changed);
+    expect((await send('GET', '/topics', bearer(after))).status).toBe(200);
+
+    expect((await send('DELETE', '/users/rotated', basic(SUPER))).status).toBe(200);
+    const recreated = { ...rotated, password: 'third-secret' };
+    expect((await send('POST', '/users', basic(SUPER), recreated)).status).toBe(201);
+    await expectInvalidToken(await send('GET', '/topics', bearer(after)), /^the bearer token was issued before the user's secret changed\.$/);
+    expect((await send('GET', '/topics', bearer(await tokenOf(recreated)))).status).toBe(200);
+
+    const metrics = await (await send('GET', '/metrics', basic(SUPER))).text();
+    expect(metrics).toMatch(/rocketmq_broker_authentication_refusals_total\{protocol="http",kind="revoked-token"\} 2\n/);
   });
 });
 

@@ -6,15 +6,21 @@ import { DeliveryService } from '../apps/broker/src/delivery/delivery-service';
 import { FileMessageStore } from '../apps/broker/src/store/file-message-store';
 import { TopicRegistry } from '../apps/broker/src/topics/topic-registry';
 import { AdminApp, startAdminApp } from './support/admin-app';
+import { startTestBroker, TestBroker } from './support/broker-harness';
 import { freePort } from '@app/testkit';
 
 const ROOT = resolve(__dirname, '..');
 
 /** Runs the CLI in-process; resolves its exit code and what it printed. */
 async function mqadmin(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return mqadminWithEnv(undefined, ...argv);
+}
+
+/** As mqadmin(), reading MQADMIN_* from `env` instead of process.env when given. */
+async function mqadminWithEnv(env: NodeJS.ProcessEnv | undefined, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await run(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  const code = await run(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), ...(env ? { env } : {}) });
   return { code, stdout, stderr };
 }
 
@@ -240,5 +246,70 @@ describe('mqadmin CLI', () => {
           .filter((line) => line.startsWith('mqadmin:')),
       ).toEqual(['mqadmin: GET /topics/nope failed: HTTP 404: topic "nope" does not exist']);
     });
+  });
+});
+
+describe('mqadmin CLI with a bearer token (authenticationEnabled)', () => {
+  const SUPER = { username: 'rocketmq', password: '12345678' };
+  let broker: TestBroker;
+  let address: string;
+  let token: string;
+
+  beforeAll(async () => {
+    broker = await startTestBroker({ authenticationEnabled: true, initAuthenticationUser: JSON.stringify(SUPER) });
+    address = `127.0.0.1:${broker.httpPort}`;
+    const response = await fetch(`http://${address}/auth/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${SUPER.username}:${SUPER.password}`).toString('base64')}` },
+    });
+    expect(response.status).toBe(201);
+    token = ((await response.json()) as { token: string }).token;
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  it('runs commands with --token or MQADMIN_TOKEN instead of the keys', async () => {
+    const created = await mqadminWithEnv({}, 'updateTopic', '-n', address, '-t', 'by-token', '--token', token);
+    expect(created).toMatchObject({ code: 0, stderr: '', stdout: expect.stringContaining(`create topic to ${address} success.`) });
+    expect(broker.broker.topics.get('by-token')).toBeDefined();
+
+    const listed = await mqadminWithEnv({ MQADMIN_TOKEN: token }, 'topicList', '-n', address);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    expect(listed.stdout.split('\n')).toContain('by-token');
+
+    expect(await mqadminWithEnv({}, 'topicList', '-n', address)).toMatchObject({ code: 1, stderr: expect.stringContaining('HTTP 401') });
+  });
+
+  it('fails with exit code 1 for a token the broker refuses', async () => {
+    const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BA' : 'AA'}`;
+    const result = await mqadminWithEnv({}, 'topicList', '-n', address, '--token', tampered);
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'mqadmin: GET /topics failed: HTTP 401: the bearer token signature does not match.\n' });
+  });
+
+  it.each([
+    [['--token', 'TOKEN', '--accessKey', 'rocketmq', '--secretKey', '12345678'], {}],
+    [['--token', 'TOKEN'], { MQADMIN_ACCESS_KEY: 'rocketmq', MQADMIN_SECRET_KEY: '12345678' }],
+    [['--accessKey', 'rocketmq'], { MQADMIN_TOKEN: 'TOKEN' }],
+  ])('refuses Basic credentials and a token at once (%j, env %j) with exit code 2 and one line', async (flags, env) => {
+    const result = await mqadminWithEnv(env, 'topicList', '-n', address, ...flags.map((flag) => (flag === 'TOKEN' ? token : flag)));
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'mqadmin: give either an access key and a secret key (--accessKey/--secretKey or MQADMIN_ACCESS_KEY/MQADMIN_SECRET_KEY) or a bearer token (--token or MQADMIN_TOKEN), not both\n',
+    });
+  });
+
+  it('refuses an empty token, or one with spaces, with exit code 2', async () => {
+    for (const bad of ['', `Bearer ${token}`]) {
+      const result = await mqadminWithEnv({}, 'topicList', '-n', address, '--token', bad);
+      expect(result).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: 'mqadmin: the bearer token (--token or MQADMIN_TOKEN) must be one word of printable ASCII characters\n',
+      });
+    }
   });
 });

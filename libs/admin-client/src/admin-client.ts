@@ -21,11 +21,16 @@ export interface AdminCredentials {
   secretKey: string;
 }
 
+/** A bearer token of the broker's `POST /auth/tokens`, sent as `Authorization: Bearer <token>`. */
+export interface AdminBearerToken {
+  bearerToken: string;
+}
+
 /**
  * The broker's admin REST API over Node's fetch. `address` is `host:port` (mqadmin's `-n`) or a
  * full `http://` or `https://` URL. Path segments are URL-encoded here, so `%DLQ%g` reaches the
- * broker intact. With `credentials`, every request carries them as HTTP Basic (a broker with
- * `authenticationEnabled` needs them).
+ * broker intact. With `credentials`, every request carries them as HTTP Basic, or the bearer
+ * token (a broker with `authenticationEnabled` needs one or the other).
  */
 export class AdminClient {
   readonly baseUrl: string;
@@ -35,10 +40,10 @@ export class AdminClient {
   constructor(
     address: string,
     private readonly fetchImpl: typeof fetch = fetch,
-    credentials?: AdminCredentials,
+    credentials?: AdminCredentials | AdminBearerToken,
   ) {
     this.baseUrl = (/^https?:\/\//.test(address) ? address : `http://${address}`).replace(/\/+$/, '');
-    this.authorization = credentials ? `Basic ${Buffer.from(`${credentials.accessKey}:${credentials.secretKey}`).toString('base64')}` : undefined;
+    this.authorization = credentials && authorizationOf(credentials);
   }
 
   get<T>(path: readonly string[], query: Record<string, string | number | undefined> = {}): Promise<T> {
@@ -83,6 +88,12 @@ export class AdminClient {
       throw new AdminRequestError(`${method} ${url.pathname}: the answer is not JSON (is ${this.baseUrl} a broker admin port?)`, response.status);
     }
   }
+}
+
+/** The `Authorization` header value for Basic credentials or a bearer token. */
+function authorizationOf(credentials: AdminCredentials | AdminBearerToken): string {
+  if ('bearerToken' in credentials) return `Bearer ${credentials.bearerToken}`;
+  return `Basic ${Buffer.from(`${credentials.accessKey}:${credentials.secretKey}`).toString('base64')}`;
 }
 
 /**

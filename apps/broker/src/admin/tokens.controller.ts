@@ -17,7 +17,8 @@ const FIELDS = new Set(['lifetimeSeconds']);
 /**
  * Bearer tokens for the admin API, for callers that would rather not send the secret key with
  * every request. Reached with Basic credentials only, by any enabled user (AdminAuthGuard,
- * IssuesBearerTokens); the token carries that user's permissions as they are when it is used.
+ * IssuesBearerTokens); the token carries that user's permissions as they are when it is used, and
+ * stops working when the user's secret changes (a fingerprint of it is in the token).
  */
 @Controller('auth/tokens')
 export class TokensController {
@@ -39,7 +40,7 @@ export class TokensController {
     if (lifetimeSeconds < 1 || lifetimeSeconds > BEARER_TOKEN_LIFETIME.maxSeconds) {
       throw new BadRequestException(`lifetimeSeconds must be from 1 to ${BEARER_TOKEN_LIFETIME.maxSeconds}, got ${lifetimeSeconds}`);
     }
-    const issued = required(this.tokens, 'bearer token issuer').issue(user.username, lifetimeSeconds);
+    const issued = required(this.tokens, 'bearer token issuer').issue(user, lifetimeSeconds);
     return { token: issued.token, tokenType: 'Bearer', expiresAt: new Date(issued.expiresAtMs).toISOString() };
   }
 }

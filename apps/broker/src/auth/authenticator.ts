@@ -13,7 +13,16 @@ export interface AuthenticationSettings {
 
 /** Why a request was refused, as the refusal counter labels it. */
 export type RefusalKind =
-  'missing' | 'malformed' | 'unknown-user' | 'disabled' | 'bad-signature' | 'stale-date' | 'malformed-token' | 'bad-token-signature' | 'expired-token';
+  | 'missing'
+  | 'malformed'
+  | 'unknown-user'
+  | 'disabled'
+  | 'bad-signature'
+  | 'stale-date'
+  | 'malformed-token'
+  | 'bad-token-signature'
+  | 'expired-token'
+  | 'revoked-token';
 
 /** A token check's status as the refusal counter labels it. */
 const TOKEN_REFUSAL_KINDS = { malformed: 'malformed-token', 'bad-signature': 'bad-token-signature', expired: 'expired-token' } as const;
@@ -27,8 +36,9 @@ export type AuthenticationOutcome = { ok: true; user: User | undefined } | { ok:
  * the signature (HMAC-SHA1 of the date-time header, keyed with the user's secret) must match,
  * compared in constant time. Beyond Apache, a signed date-time outside `maxClockSkewMs` of the
  * broker's clock is refused, so a captured request cannot be replayed later. A bearer token names
- * its user, who must still exist and be enabled, so deleting or disabling a user refuses its
- * tokens too. Every refusal is logged and counted
+ * its user, who must still exist and be enabled, and carries a fingerprint of the secret the user
+ * had when it was issued, which must match the current one, so deleting or disabling a user, or
+ * changing its secret, refuses its tokens too. Every refusal is logged and counted
  * (`rocketmq_broker_authentication_refusals_total{protocol, kind}`).
  */
 export class Authenticator {
@@ -121,7 +131,12 @@ export class Authenticator {
     if (!match) return { ok: false, kind: 'malformed-token', reason: 'the bearer token is malformed.' };
     const check = this.tokens.verify(match[1]);
     if (check.status !== 'ok') return { ok: false, kind: TOKEN_REFUSAL_KINDS[check.status], reason: check.reason };
-    return this.knownUser(check.claims.username);
+    const known = this.knownUser(check.claims.username);
+    if (!known.ok) return known;
+    if (!this.tokens.secretMatches(check.claims, known.user!.password)) {
+      return { ok: false, kind: 'revoked-token', reason: "the bearer token was issued before the user's secret changed." };
+    }
+    return known;
   }
 
   private knownUser(accessKey: string): AuthenticationOutcome {

@@ -4,7 +4,8 @@ import { BearerTokenCodec, BearerTokenClaims } from './bearer-token-codec';
 describe('BearerTokenCodec', () => {
   const key = randomBytes(32);
   const codec = new BearerTokenCodec(key);
-  const claims: BearerTokenClaims = { username: 'app', issuedAtSeconds: 1_800_000_000, expiresAtSeconds: 1_800_003_600 };
+  const sfp = codec.secretFingerprint('app', 'app-secret');
+  const claims: BearerTokenClaims = { username: 'app', issuedAtSeconds: 1_800_000_000, expiresAtSeconds: 1_800_003_600, secretFingerprint: sfp };
   const during = 1_800_000_500 * 1000;
   const token = codec.encode(claims);
   const [header, body, signature] = token.split('.');
@@ -17,7 +18,7 @@ describe('BearerTokenCodec', () => {
 
   it('writes a JWT with HS256 that standard tools read', () => {
     expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });
-    expect(JSON.parse(Buffer.from(body, 'base64url').toString())).toEqual({ sub: 'app', iat: claims.issuedAtSeconds, exp: claims.expiresAtSeconds });
+    expect(JSON.parse(Buffer.from(body, 'base64url').toString())).toEqual({ sub: 'app', iat: claims.issuedAtSeconds, exp: claims.expiresAtSeconds, sfp });
     expect(Buffer.from(signature, 'base64url')).toHaveLength(32);
   });
 
@@ -26,9 +27,11 @@ describe('BearerTokenCodec', () => {
   });
 
   it('refuses claims changed after signing (another user, a later expiry)', () => {
-    const otherUser = base64url({ sub: 'rocketmq', iat: claims.issuedAtSeconds, exp: claims.expiresAtSeconds });
-    const longer = base64url({ sub: 'app', iat: claims.issuedAtSeconds, exp: claims.expiresAtSeconds + 86_400 });
-    for (const changed of [otherUser, longer]) expect(codec.decode(`${header}.${changed}.${signature}`, during)).toMatchObject({ status: 'bad-signature' });
+    const otherUser = base64url({ sub: 'rocketmq', iat: claims.issuedAtSeconds, exp: claims.expiresAtSeconds, sfp });
+    const longer = base64url({ sub: 'app', iat: claims.issuedAtSeconds, exp: claims.expiresAtSeconds + 86_400, sfp });
+    const otherSecret = base64url({ sub: 'app', iat: claims.issuedAtSeconds, exp: claims.expiresAtSeconds, sfp: codec.secretFingerprint('app', 'new') });
+    for (const changed of [otherUser, longer, otherSecret])
+      expect(codec.decode(`${header}.${changed}.${signature}`, during)).toMatchObject({ status: 'bad-signature' });
   });
 
   it('refuses a changed signature, including another spelling of the same bytes', () => {
@@ -68,21 +71,44 @@ describe('BearerTokenCodec', () => {
     }
   });
 
-  it('accepts a token any HS256 signer makes with the key, and refuses signed claims that are not a username and an expiry after the issue time', () => {
+  it('accepts a token any HS256 signer makes with the key, and refuses signed claims that are not a username, an expiry after the issue time and a fingerprint', () => {
     const signed = (value: object) => {
       const unsigned = `${header}.${base64url(value)}`;
       return `${unsigned}.${createHmac('sha256', key).update(unsigned).digest('base64url')}`;
     };
-    expect(codec.decode(signed({ sub: 'app', iat: 1, exp: 2_000_000_000 }), during)).toMatchObject({ status: 'ok', claims: { username: 'app' } });
+    expect(codec.decode(signed({ sub: 'app', iat: 1, exp: 2_000_000_000, sfp }), during)).toMatchObject({ status: 'ok', claims: { username: 'app' } });
+    // 16 bytes take 22 characters whose last carries 4 spare bits; only the spelling with them zero is accepted.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const sfpOtherSpelling = sfp.slice(0, -1) + alphabet[alphabet.indexOf(sfp.at(-1)!) + 1];
+    expect(Buffer.from(sfpOtherSpelling, 'base64url')).toEqual(Buffer.from(sfp, 'base64url'));
     for (const bad of [
-      { sub: 'bad name', iat: 1, exp: 2e9 },
-      { sub: 'app', iat: 2e9, exp: 2e9 },
-      { sub: 'app', iat: 1 },
-      { sub: 'app', iat: '1', exp: 2e9 },
+      { sub: 'bad name', iat: 1, exp: 2e9, sfp },
+      { sub: 'app', iat: 2e9, exp: 2e9, sfp },
+      { sub: 'app', iat: 1, sfp },
+      { sub: 'app', iat: '1', exp: 2e9, sfp },
+      { sub: 'app', iat: 1, exp: 2e9 },
+      { sub: 'app', iat: 1, exp: 2e9, sfp: 42 },
+      { sub: 'app', iat: 1, exp: 2e9, sfp: '' },
+      { sub: 'app', iat: 1, exp: 2e9, sfp: sfp.slice(1) },
+      { sub: 'app', iat: 1, exp: 2e9, sfp: `${sfp}A` },
+      { sub: 'app', iat: 1, exp: 2e9, sfp: `${sfp.slice(1)}=` },
+      { sub: 'app', iat: 1, exp: 2e9, sfp: sfpOtherSpelling },
       [],
     ]) {
       expect(codec.decode(signed(bad), during)).toEqual({ status: 'malformed', reason: 'the bearer token claims are malformed.' });
     }
+  });
+
+  it('fingerprints a secret per key and user, and matches a token only against the secret it was issued with', () => {
+    expect(sfp).toMatch(/^[\w-]{22}$/);
+    expect(Buffer.from(sfp, 'base64url')).toEqual(createHmac('sha256', key).update('app\0app-secret').digest().subarray(0, 16));
+    expect(codec.secretFingerprint('app', 'app-secret')).toBe(sfp);
+    expect(codec.secretFingerprint('app', 'app-secret2')).not.toBe(sfp);
+    expect(codec.secretFingerprint('ap', 'papp-secret')).not.toBe(sfp);
+    expect(new BearerTokenCodec(randomBytes(32)).secretFingerprint('app', 'app-secret')).not.toBe(sfp);
+    expect(codec.fingerprintMatches(claims, 'app-secret')).toBe(true);
+    expect(codec.fingerprintMatches(claims, 'app-secret2')).toBe(false);
+    expect(codec.fingerprintMatches({ ...claims, username: 'other' }, 'app-secret')).toBe(false);
   });
 
   it('takes a 32-byte key only', () => {

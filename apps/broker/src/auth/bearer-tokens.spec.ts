@@ -24,15 +24,19 @@ describe('BearerTokens', () => {
     const file = join(dir, 'config', TOKEN_SIGNING_KEY_FILE);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(Buffer.from((await readFile(file, 'ascii')).trim(), 'base64')).toHaveLength(32);
-    const issued = first.issue('app', 60);
+    const issued = first.issue({ username: 'app', password: 'app-secret' }, 60);
     expect(issued.expiresAtMs).toBe(nowMs + 60_000);
 
     const again = new BearerTokens(join(dir, 'config'), logger, clock);
     await again.open();
-    expect(again.verify(issued.token)).toEqual({
+    const verified = again.verify(issued.token);
+    expect(verified).toEqual({
       status: 'ok',
-      claims: { username: 'app', issuedAtSeconds: nowMs / 1000, expiresAtSeconds: nowMs / 1000 + 60 },
+      claims: { username: 'app', issuedAtSeconds: nowMs / 1000, expiresAtSeconds: nowMs / 1000 + 60, secretFingerprint: expect.stringMatching(/^[\w-]{22}$/) },
     });
+    if (verified.status !== 'ok') throw new Error('unreachable');
+    expect(again.secretMatches(verified.claims, 'app-secret')).toBe(true);
+    expect(again.secretMatches(verified.claims, 'changed')).toBe(false);
     nowMs += 60_000;
     expect(again.verify(issued.token)).toMatchObject({ status: 'expired' });
   });
@@ -50,6 +54,6 @@ describe('BearerTokens', () => {
   });
 
   it('is a programmer error to issue or verify before open()', () => {
-    expect(() => new BearerTokens(dir, logger).issue('app', 60)).toThrow('BearerTokens used before open()');
+    expect(() => new BearerTokens(dir, logger).issue({ username: 'app', password: 'secret' }, 60)).toThrow('BearerTokens used before open()');
   });
 });

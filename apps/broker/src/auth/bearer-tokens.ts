@@ -3,7 +3,7 @@ import { chmod, open, rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Logger } from 'pino';
 import { makeDirectoryDurable, readFileIfExists, syncDirectory } from '../store/atomic-file';
-import { BearerTokenCheck, BearerTokenCodec, TOKEN_SIGNING_KEY_BYTES } from './bearer-token-codec';
+import { BearerTokenCheck, BearerTokenClaims, BearerTokenCodec, TOKEN_SIGNING_KEY_BYTES } from './bearer-token-codec';
 
 /** The file, under `<storeDir>/config`, holding the key tokens are signed with (readable by the broker's user only). */
 export const TOKEN_SIGNING_KEY_FILE = 'token-signing.key';
@@ -12,7 +12,7 @@ export const TOKEN_SIGNING_KEY_FILE = 'token-signing.key';
 export const BEARER_TOKEN_LIFETIME = {
   /** Without `lifetimeSeconds`: one hour. */
   defaultSeconds: 3600,
-  /** At most a day: a token cannot be taken back one by one (only by disabling or deleting its user). */
+  /** At most a day: a token cannot be taken back one by one (only by disabling or deleting its user, or changing its secret). */
   maxSeconds: 86_400,
 } as const;
 
@@ -64,15 +64,26 @@ export class BearerTokens {
     this.logger.info({ file: this.file }, 'bearer token signing key created');
   }
 
-  /** A token for `username` valid for `lifetimeSeconds` (bounds checked by the caller, BEARER_TOKEN_LIFETIME). */
-  issue(username: string, lifetimeSeconds: number): IssuedBearerToken {
+  /**
+   * A token for `user` valid for `lifetimeSeconds` (bounds checked by the caller,
+   * BEARER_TOKEN_LIFETIME), carrying the fingerprint of its current secret.
+   */
+  issue(user: { username: string; password: string }, lifetimeSeconds: number): IssuedBearerToken {
+    const codec = this.opened();
     const issuedAtSeconds = Math.floor(this.now() / 1000);
     const expiresAtSeconds = issuedAtSeconds + lifetimeSeconds;
-    return { token: this.opened().encode({ username, issuedAtSeconds, expiresAtSeconds }), expiresAtMs: expiresAtSeconds * 1000 };
+    const secretFingerprint = codec.secretFingerprint(user.username, user.password);
+    return { token: codec.encode({ username: user.username, issuedAtSeconds, expiresAtSeconds, secretFingerprint }), expiresAtMs: expiresAtSeconds * 1000 };
   }
 
+  /** Signature, claims and expiry; the caller then checks the user and secretMatches(). */
   verify(token: string): BearerTokenCheck {
     return this.opened().decode(token, this.now());
+  }
+
+  /** Whether the token was issued while its user's secret was `password` (constant time). */
+  secretMatches(claims: BearerTokenClaims, password: string): boolean {
+    return this.opened().fingerprintMatches(claims, password);
   }
 
   private opened(): BearerTokenCodec {

@@ -27,7 +27,7 @@ import {
   getAcl,
   listAcl,
 } from './mqadmin-commands';
-import { AdminClient, AdminCredentials, AdminRequestError } from '@app/admin-client';
+import { AdminBearerToken, AdminClient, AdminCredentials, AdminRequestError } from '@app/admin-client';
 
 /**
  * `npm run mqadmin -- <command> [flags]`: Apache RocketMQ's mqadmin command names and flags,
@@ -50,14 +50,30 @@ export interface MqadminIo {
   stderr: Print;
   fetch?: typeof fetch;
   now?: () => number;
-  /** Where MQADMIN_ACCESS_KEY / MQADMIN_SECRET_KEY are read (default process.env). */
+  /** Where MQADMIN_ACCESS_KEY / MQADMIN_SECRET_KEY / MQADMIN_TOKEN are read (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
 
-/** `--accessKey`/`--secretKey`, else MQADMIN_ACCESS_KEY/MQADMIN_SECRET_KEY: a broker with authentication needs both. */
-function credentialsOf(options: NameServer, env: NodeJS.ProcessEnv): AdminCredentials | undefined {
+/**
+ * `--accessKey`/`--secretKey`, else MQADMIN_ACCESS_KEY/MQADMIN_SECRET_KEY: a broker with
+ * authentication needs both; or `--token`, else MQADMIN_TOKEN: a bearer token of `POST
+ * /auth/tokens`. Basic credentials and a token together are refused rather than one silently
+ * winning, so a token forgotten in the environment never stands in for the keys typed (or back).
+ */
+function credentialsOf(options: NameServer, env: NodeJS.ProcessEnv): AdminCredentials | AdminBearerToken | undefined {
   const accessKey = options.accessKey ?? env.MQADMIN_ACCESS_KEY;
   const secretKey = options.secretKey ?? env.MQADMIN_SECRET_KEY;
+  const token = options.token ?? env.MQADMIN_TOKEN;
+  if (token !== undefined) {
+    if (accessKey !== undefined || secretKey !== undefined) {
+      throw new UsageError(
+        'give either an access key and a secret key (--accessKey/--secretKey or MQADMIN_ACCESS_KEY/MQADMIN_SECRET_KEY) or a bearer token (--token or MQADMIN_TOKEN), not both',
+      );
+    }
+    // A header value cannot hold spaces or control characters; a token never does.
+    if (!/^[\x21-\x7e]+$/.test(token)) throw new UsageError('the bearer token (--token or MQADMIN_TOKEN) must be one word of printable ASCII characters');
+    return { bearerToken: token };
+  }
   if (accessKey === undefined && secretKey === undefined) return undefined;
   if (!accessKey || !secretKey)
     throw new UsageError('give both an access key and a secret key (--accessKey/--secretKey or MQADMIN_ACCESS_KEY/MQADMIN_SECRET_KEY)');
@@ -93,6 +109,7 @@ interface NameServer {
   namesrvAddr: string;
   accessKey?: string;
   secretKey?: string;
+  token?: string;
 }
 
 /** What commander parsed for a command whose handler takes (client, options, ...). */
@@ -247,7 +264,8 @@ function command(program: Command, name: string, description: string): Command {
     .addOption(new Option('-c, --clusterName <cluster>', 'accepted for compatibility (one cluster)').hideHelp())
     .addOption(new Option('-b, --brokerAddr <addr>', 'accepted for compatibility (one broker)').hideHelp())
     .option('--accessKey <accessKey>', 'user of a broker with authentication (or MQADMIN_ACCESS_KEY)')
-    .option('--secretKey <secretKey>', 'its secret key (or MQADMIN_SECRET_KEY)');
+    .option('--secretKey <secretKey>', 'its secret key (or MQADMIN_SECRET_KEY)')
+    .option('--token <token>', 'a bearer token of POST /auth/tokens instead of the keys (or MQADMIN_TOKEN)');
 }
 
 function integer(value: string): number {
