@@ -59,6 +59,14 @@ function makeCertificates(dir: string): { ca: string; cert: string; key: string;
     '-extfile',
     'san.cnf',
   );
+  // Client certificates: one signed by the CA, one by the other CA.
+  for (const [name, ca] of [
+    ['client', 'ca'],
+    ['stranger', 'other-ca'],
+  ]) {
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name} of broker-tls test`);
+    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '1');
+  }
   return { ca: join(dir, 'ca.crt'), cert: join(dir, 'broker.crt'), key: join(dir, 'broker.key'), otherCa: join(dir, 'other-ca.crt') };
 }
 
@@ -225,5 +233,92 @@ describe('broker on TLS (tlsMode enforcing)', () => {
     expect(await bad.exited).toEqual({ code: 2, signal: null });
     expect(bad.stderr).toContain('tlsCertPath');
     expect(bad.stderr).toContain('missing.crt');
+  });
+});
+
+describe('broker on TLS and plaintext on one port (tlsMode permissive), client certificates required on TLS', () => {
+  let build: ChildBuild;
+  let dir: string;
+  let files: ReturnType<typeof makeCertificates>;
+  let broker: BrokerChild;
+  let grpcEndpoint: string;
+  let adminUrl: string;
+  const clients: RawMessagingClient[] = [];
+  const route = { topic: { name: TOPIC }, endpoints: { scheme: 'IPv4', addresses: [] } };
+
+  beforeAll(async () => {
+    build = await buildForChildren(['apps/broker/src', 'libs/mq/src', 'test/support']);
+    dir = await mkdtemp(join(tmpdir(), 'broker-tls-permissive-'));
+    files = makeCertificates(dir);
+    broker = new BrokerChild(build, [
+      '--port',
+      '0',
+      '--http-port',
+      '0',
+      '--store',
+      join(dir, 'store'),
+      '--tls-mode',
+      'permissive',
+      '--tls-cert',
+      files.cert,
+      '--tls-key',
+      files.key,
+      '--tls-client-auth',
+      'require',
+      '--tls-trust-cert',
+      files.ca,
+    ]);
+    const ready = await broker.waitForLine((line) => line.msg === 'broker ready');
+    grpcEndpoint = `127.0.0.1:${String(ready.grpcPort)}`;
+    adminUrl = String(ready.adminUrl);
+    const created = await httpsGet(
+      `${adminUrl}/topics/${TOPIC}`,
+      readFileSync(files.ca),
+      'PUT',
+      JSON.stringify({ readQueueNums: 2, writeQueueNums: 2, messageType: 'NORMAL' }),
+    );
+    expect(created.status).toBe(200);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await broker?.stop('SIGKILL');
+    await build?.remove();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  function clientWith(channel: ReturnType<typeof credentials.createInsecure>): RawMessagingClient {
+    const client = new RawMessagingClient(grpcEndpoint, undefined, channel);
+    clients.push(client);
+    return client;
+  }
+
+  const file = (name: string): Buffer => readFileSync(join(dir, name));
+
+  it('answers a plaintext client and a TLS client with a certificate of the trusted CA on the same port', async () => {
+    const plaintext = await clientWith(credentials.createInsecure()).unary<QueryRouteResponse>('QueryRoute', route);
+    expect(plaintext.status.code).toBe('OK');
+    const withCertificate = await clientWith(credentials.createSsl(readFileSync(files.ca), file('client.key'), file('client.crt'))).unary<QueryRouteResponse>(
+      'QueryRoute',
+      route,
+    );
+    expect(withCertificate.status.code).toBe('OK');
+    expect(withCertificate.messageQueues).toHaveLength(2);
+  });
+
+  it('refuses a TLS client without a certificate, and one whose certificate another CA signed', async () => {
+    await expect(clientWith(credentials.createSsl(readFileSync(files.ca))).unary('QueryRoute', route, { deadlineMs: 3_000 })).rejects.toMatchObject({
+      code: status.UNAVAILABLE,
+    });
+    await expect(
+      clientWith(credentials.createSsl(readFileSync(files.ca), file('stranger.key'), file('stranger.crt'))).unary('QueryRoute', route, { deadlineMs: 3_000 }),
+    ).rejects.toMatchObject({ code: status.UNAVAILABLE });
+    // The broker still serves afterwards.
+    expect((await clientWith(credentials.createInsecure()).unary<QueryRouteResponse>('QueryRoute', route)).status.code).toBe('OK');
+  });
+
+  it('serves the admin API on HTTPS (client certificates are a gRPC setting)', async () => {
+    expect(adminUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect((await httpsGet(`${adminUrl}/health`, readFileSync(files.ca))).status).toBe(200);
   });
 });

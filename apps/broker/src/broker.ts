@@ -319,7 +319,7 @@ export class Broker {
       abortOnError: false,
       // Without this, close() waits for idle keep-alive connections and shutdown can hang.
       forceCloseConnections: true,
-      // The admin API on TLS with the gRPC endpoint's certificate (tlsMode enforcing).
+      // The admin API on TLS with the gRPC endpoint's certificate (tlsMode permissive or enforcing; client certificates are a gRPC setting).
       ...(tls ? { httpsOptions: { cert: tls.cert, key: tls.key } } : {}),
     });
   }
@@ -332,7 +332,7 @@ export class Broker {
       host,
       httpPort: address.port,
       grpcPort: this.messaging.port,
-      adminUrl: `${this.config.tlsMode === 'enforcing' ? 'https' : 'http'}://${urlHost}:${address.port}`,
+      adminUrl: `${this.config.tlsMode === 'disabled' ? 'http' : 'https'}://${urlHost}:${address.port}`,
     };
   }
 

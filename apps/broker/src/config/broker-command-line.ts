@@ -16,9 +16,21 @@ const VALUE_FLAGS: ReadonlyArray<{ flag: string; field: keyof BrokerConfig; argu
   { flag: '--host', field: 'host', argument: '<address>', description: 'address to bind' },
   { flag: '--store', field: 'storeDir', argument: '<dir>', description: 'message store directory' },
   { flag: '--flush', field: 'flushDiskType', argument: '<type>', description: 'SYNC_FLUSH or ASYNC_FLUSH' },
-  { flag: '--tls-mode', field: 'tlsMode', argument: '<mode>', description: 'disabled or enforcing (TLS on gRPC and admin HTTP)' },
+  {
+    flag: '--tls-mode',
+    field: 'tlsMode',
+    argument: '<mode>',
+    description: 'disabled, permissive (gRPC on TLS and plaintext) or enforcing (TLS on gRPC and admin HTTP)',
+  },
   { flag: '--tls-cert', field: 'tlsCertPath', argument: '<file>', description: 'PEM certificate chain for TLS' },
   { flag: '--tls-key', field: 'tlsKeyPath', argument: '<file>', description: 'PEM private key for TLS' },
+  { flag: '--tls-client-auth', field: 'tlsNeedClientAuth', argument: '<mode>', description: 'none, optional or require: gRPC client certificates' },
+  {
+    flag: '--tls-trust-cert',
+    field: 'tlsTrustCertPath',
+    argument: '<file>',
+    description: 'PEM CA certificates client certificates must chain to (sets tlsAuthClient)',
+  },
 ];
 
 /**
@@ -49,6 +61,8 @@ export function parseBrokerCommandLine(args: readonly string[], output?: OutputC
     if (typeof value === 'string') settings.push({ flag, field, value });
   }
   if (options.repair === true) settings.push({ flag: '--repair', field: 'repair', value: 'true' });
+  // A CA to check client certificates against is only given to be used.
+  if (typeof options.tlsTrustCert === 'string') settings.push({ flag: '--tls-trust-cert', field: 'tlsAuthClient', value: 'true' });
   const configFile = typeof options.config === 'string' ? options.config : undefined;
   return { configFile, settings };
 }

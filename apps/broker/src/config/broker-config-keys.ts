@@ -1,5 +1,5 @@
 import { FlushDiskType } from '../store/store-options';
-import { BrokerConfig, TlsMode } from './broker-config';
+import { BrokerConfig, TlsClientAuth, TlsMode } from './broker-config';
 
 /** The value types a config key can have, and the TypeScript type each parses to. */
 interface ValueKinds {
@@ -9,6 +9,7 @@ interface ValueKinds {
   boolean: boolean;
   'flush-disk-type': FlushDiskType;
   'tls-mode': TlsMode;
+  'tls-client-auth': TlsClientAuth;
   text: string;
 }
 type ValueKind = keyof ValueKinds;
@@ -53,6 +54,9 @@ const FIELDS: { [F in keyof BrokerConfig]: FieldSpec<BrokerConfig[F]> } = {
   clusterName: { kind: 'text', rocketmqKeys: ['brokerClusterName'] },
   repair: { kind: 'boolean' },
   tlsMode: { kind: 'tls-mode', rocketmqKeys: ['tls.server.mode'] },
+  tlsNeedClientAuth: { kind: 'tls-client-auth', rocketmqKeys: ['tls.server.need.client.auth'] },
+  tlsAuthClient: { kind: 'boolean', rocketmqKeys: ['tls.server.authClient'] },
+  tlsTrustCertPath: { kind: 'text', rocketmqKeys: ['tls.server.trustCertPath'] },
   tlsCertPath: { kind: 'text', rocketmqKeys: ['tls.server.certPath'] },
   tlsKeyPath: { kind: 'text', rocketmqKeys: ['tls.server.keyPath'] },
   authenticationEnabled: { kind: 'boolean' },
@@ -111,10 +115,12 @@ const PARSERS: { [K in ValueKind]: (raw: string) => ParsedValue<ValueKinds[K]> }
     return { ok: false, expected: 'true or false' };
   },
   'flush-disk-type': (raw) => (raw === 'SYNC_FLUSH' || raw === 'ASYNC_FLUSH' ? { ok: true, value: raw } : { ok: false, expected: 'SYNC_FLUSH or ASYNC_FLUSH' }),
-  'tls-mode': (raw) => {
-    if (raw === 'disabled' || raw === 'enforcing') return { ok: true, value: raw };
-    const note = raw === 'permissive' ? ' (permissive, TLS and plaintext on one port, is not supported)' : '';
-    return { ok: false, expected: `disabled or enforcing${note}` };
+  'tls-mode': (raw) =>
+    raw === 'disabled' || raw === 'permissive' || raw === 'enforcing' ? { ok: true, value: raw } : { ok: false, expected: 'disabled, permissive or enforcing' },
+  // Netty's ClientAuth, which Apache parses without regard to case.
+  'tls-client-auth': (raw) => {
+    const lower = raw.toLowerCase();
+    return lower === 'none' || lower === 'optional' || lower === 'require' ? { ok: true, value: lower } : { ok: false, expected: 'none, optional or require' };
   },
   text: (raw) => (raw !== '' ? { ok: true, value: raw } : { ok: false, expected: 'a non-empty string' }),
 };

@@ -51,6 +51,9 @@ describe('loadBrokerConfig', () => {
       clusterName: 'DefaultCluster',
       repair: false,
       tlsMode: 'disabled',
+      tlsNeedClientAuth: 'none',
+      tlsAuthClient: false,
+      tlsTrustCertPath: '',
       tlsCertPath: '',
       tlsKeyPath: '',
       authenticationEnabled: false,
@@ -65,7 +68,7 @@ describe('loadBrokerConfig', () => {
     expect(loadBrokerConfig({})).toEqual({ config: expected, warnings: [] });
   });
 
-  it("reads TLS settings under Apache's names, refuses permissive and an enforcing mode without a certificate", async () => {
+  it("reads TLS settings under Apache's names, and refuses a TLS mode without a certificate", async () => {
     const path = await confFile(['tls.server.mode=enforcing', 'tlsCertPath=/etc/tls/broker.crt', 'tls.server.keyPath=/etc/tls/broker.key']);
     expect(loadBrokerConfig({ configFile: path }).config).toMatchObject({
       tlsMode: 'enforcing',
@@ -73,8 +76,31 @@ describe('loadBrokerConfig', () => {
       tlsKeyPath: '/etc/tls/broker.key',
     });
     const permissive = await confFile(['tls.server.mode=permissive']);
-    expect(() => loadBrokerConfig({ configFile: permissive })).toThrow(/disabled or enforcing \(permissive, TLS and plaintext on one port, is not supported\)/);
+    expect(() => loadBrokerConfig({ configFile: permissive })).toThrow(/tlsCertPath.*tlsMode permissive needs one/);
     expect(() => loadBrokerConfig({ commandLine: [{ flag: '--tls-mode', field: 'tlsMode', value: 'enforcing' }] })).toThrow(/tlsCertPath/);
+    const unknown = await confFile(['tls.server.mode=strict']);
+    expect(() => loadBrokerConfig({ configFile: unknown })).toThrow(/disabled, permissive or enforcing/);
+  });
+
+  it("reads client-certificate settings under Apache's names, and refuses authClient without a CA", async () => {
+    const path = await confFile([
+      'tls.server.mode=permissive',
+      'tls.server.certPath=/etc/tls/broker.crt',
+      'tls.server.keyPath=/etc/tls/broker.key',
+      'tls.server.need.client.auth=REQUIRE',
+      'tls.server.authClient=true',
+      'tls.server.trustCertPath=/etc/tls/clients-ca.crt',
+    ]);
+    expect(loadBrokerConfig({ configFile: path }).config).toMatchObject({
+      tlsMode: 'permissive',
+      tlsNeedClientAuth: 'require',
+      tlsAuthClient: true,
+      tlsTrustCertPath: '/etc/tls/clients-ca.crt',
+    });
+    const noCa = await confFile(['tls.server.authClient=true']);
+    expect(() => loadBrokerConfig({ configFile: noCa })).toThrow(/tlsTrustCertPath/);
+    const badMode = await confFile(['tls.server.need.client.auth=always']);
+    expect(() => loadBrokerConfig({ configFile: badMode })).toThrow(/none, optional or require/);
   });
 
   it("reads the receive bounds under Apache's proxy keys, and refuses a minimum above its maximum", async () => {

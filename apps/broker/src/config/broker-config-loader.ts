@@ -50,10 +50,19 @@ export function loadBrokerConfig(sources: { configFile?: string; commandLine?: r
   if (config.authorizationEnabled && !config.authenticationEnabled) {
     throw BrokerConfigError.invalidValue({ source: 'configuration' }, 'authorizationEnabled', 'true', 'false unless authenticationEnabled is true');
   }
-  if (config.tlsMode === 'enforcing') {
+  if (config.tlsMode !== 'disabled') {
     for (const field of ['tlsCertPath', 'tlsKeyPath'] as const) {
-      if (config[field] === '') throw BrokerConfigError.invalidValue({ source: 'configuration' }, field, '', 'a PEM file path: tlsMode enforcing needs one');
+      if (config[field] === '')
+        throw BrokerConfigError.invalidValue({ source: 'configuration' }, field, '', `a PEM file path: tlsMode ${config.tlsMode} needs one`);
     }
+  }
+  if (config.tlsAuthClient && config.tlsTrustCertPath === '') {
+    throw BrokerConfigError.invalidValue(
+      { source: 'configuration' },
+      'tlsTrustCertPath',
+      '',
+      'a PEM file path: tlsAuthClient needs the CA certificates to check client certificates against',
+    );
   }
   return { config, warnings: fromFile.warnings };
 }

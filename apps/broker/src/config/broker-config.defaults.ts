@@ -62,6 +62,9 @@ export const BROKER_CONFIG_DEFAULTS: Readonly<BrokerConfig> = {
   repair: false,
   /** Plaintext, as Apache's proxy without certificates; `enforcing` needs tlsCertPath and tlsKeyPath. */
   tlsMode: 'disabled',
+  tlsNeedClientAuth: 'none',
+  tlsAuthClient: false,
+  tlsTrustCertPath: '',
   /** Unset: there is no default certificate (Apache's proxy looks in its home's conf/tls/). */
   tlsCertPath: '',
   tlsKeyPath: '',

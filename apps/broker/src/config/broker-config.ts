@@ -5,8 +5,10 @@ import { FlushDiskType } from '../store/store-options';
  * RocketMQ `broker.conf` keys are mapped onto these once, in broker-config-keys.ts; defaults are
  * in broker-config.defaults.ts.
  */
-/** The TLS modes this broker serves (Apache's TlsMode, less `permissive`). */
-export type TlsMode = 'disabled' | 'enforcing';
+/** The TLS modes this broker serves (Apache's TlsMode). */
+export type TlsMode = 'disabled' | 'permissive' | 'enforcing';
+/** Whether gRPC clients are asked for a certificate (Apache's `tls.server.need.client.auth`: Netty's ClientAuth). */
+export type TlsClientAuth = 'none' | 'optional' | 'require';
 
 export interface BrokerConfig {
   /** Port of the RocketMQ v2 gRPC endpoint (RocketMQ: `listenPort`). 0 picks a free port. */
@@ -72,12 +74,24 @@ export interface BrokerConfig {
   repair: boolean;
   /**
    * Whether the gRPC endpoint and the admin HTTP API speak TLS (Apache's `tls.server.mode`):
-   * `disabled` (plaintext) or `enforcing` (TLS only). Apache's third mode, `permissive` (TLS and
-   * plaintext on one port, told apart by the first bytes), is refused: grpc-js binds its own
-   * listener and cannot be handed connections sniffed elsewhere.
+   * `disabled` (plaintext), `permissive` (gRPC takes TLS and plaintext on one port, told apart by
+   * a connection's first byte, as the proxy's TlsModeHandler; the admin API is on TLS) or
+   * `enforcing` (TLS only). Apache's default is `permissive`; this broker's is `disabled`.
    */
   tlsMode: TlsMode;
-  /** PEM certificate chain served when `tlsMode` is `enforcing` (Apache's proxy: `tlsCertPath`). */
+  /**
+   * Whether a gRPC client on TLS must present a certificate (Apache's
+   * `tls.server.need.client.auth`): `none`, `optional` or `require`.
+   */
+  tlsNeedClientAuth: TlsClientAuth;
+  /**
+   * Whether a client certificate must chain to `tlsTrustCertPath` (Apache's
+   * `tls.server.authClient`). Off, any certificate is taken, as Apache's proxy takes any.
+   */
+  tlsAuthClient: boolean;
+  /** PEM CA certificates client certificates are checked against (Apache's `tls.server.trustCertPath`). */
+  tlsTrustCertPath: string;
+  /** PEM certificate chain served when `tlsMode` is `permissive` or `enforcing` (Apache's proxy: `tlsCertPath`). */
   tlsCertPath: string;
   /** PEM private key of that certificate (Apache's proxy: `tlsKeyPath`). */
   tlsKeyPath: string;

@@ -2,7 +2,7 @@ import { Client, credentials, Metadata, ServiceError, status as GrpcStatus } fro
 import type { ServiceDefinition } from '@grpc/proto-loader';
 import { connect } from 'node:http2';
 import { pino } from 'pino';
-import { GrpcHttp2Server, RequestHandler, StreamHandler } from './grpc-http2-server';
+import { clientCertificateProblem, GrpcHttp2Server, GrpcTlsOptions, RequestHandler, StreamHandler } from './grpc-http2-server';
 import { GrpcServerCall } from './grpc-server-call';
 
 /** Requests and answers are UTF-8 text; a request starting with "!" does not decode. */
@@ -240,5 +240,38 @@ describe('GrpcHttp2Server', () => {
     server.forceShutdown();
     await cancelled;
     expect(await answer).toBe(GrpcStatus.UNAVAILABLE);
+  });
+});
+
+describe('clientCertificateProblem', () => {
+  const pem = Buffer.from('');
+  const tls = (clientAuth: GrpcTlsOptions['clientAuth'], trustedCa?: Buffer): GrpcTlsOptions => ({
+    cert: pem,
+    key: pem,
+    permissive: false,
+    clientAuth,
+    trustedCa,
+  });
+  const socket = (presented: boolean, authorized: boolean) => ({
+    getPeerCertificate: () => (presented ? { subject: { CN: 'client' } } : {}),
+    authorized,
+    authorizationError: authorized ? undefined : new Error('UNABLE_TO_VERIFY_LEAF_SIGNATURE'),
+  });
+
+  it('asks nothing with none', () => {
+    expect(clientCertificateProblem(socket(false, false), tls('none', Buffer.from('ca')))).toBeUndefined();
+  });
+
+  it('with require: refuses a connection without a certificate; without a trusted CA takes any (Apache: authClient false)', () => {
+    expect(clientCertificateProblem(socket(false, false), tls('require'))).toBe('no client certificate');
+    expect(clientCertificateProblem(socket(true, false), tls('require'))).toBeUndefined();
+  });
+
+  it('with optional: takes a connection without a certificate, refuses one the trusted CA did not sign', () => {
+    expect(clientCertificateProblem(socket(false, false), tls('optional', Buffer.from('ca')))).toBeUndefined();
+    expect(clientCertificateProblem(socket(true, false), tls('optional', Buffer.from('ca')))).toMatch(
+      /^client certificate not trusted: .*UNABLE_TO_VERIFY_LEAF_SIGNATURE/,
+    );
+    expect(clientCertificateProblem(socket(true, true), tls('optional', Buffer.from('ca')))).toBeUndefined();
   });
 });

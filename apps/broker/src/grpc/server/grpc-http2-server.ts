@@ -1,6 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/proto-loader';
 import { createSecureServer, createServer, Http2SecureServer, Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
+import { createServer as createNetServer, Server as NetServer, Socket } from 'node:net';
 import { Logger } from 'pino';
 import { FrameReader, FrameTooLargeError, messageOf, parseGrpcTimeoutMs } from './grpc-framing';
 import { GrpcServerCall } from './grpc-server-call';
@@ -22,11 +23,21 @@ export interface GrpcHttp2ServerOptions {
   readonly logger: Logger;
 }
 
-/** The certificate and key of a TLS listener (PEM). */
-export interface GrpcTlsMaterial {
+/** How the server speaks TLS. */
+export interface GrpcTlsOptions {
+  /** PEM certificate chain and private key. */
   readonly cert: Buffer;
   readonly key: Buffer;
+  /** Also take plaintext connections on the same port, told apart by their first byte (Apache's `permissive`). */
+  readonly permissive: boolean;
+  /** Whether a client must present a certificate (Netty's ClientAuth, as Apache's proxy configures it). */
+  readonly clientAuth: 'none' | 'optional' | 'require';
+  /** PEM CA certificates a client certificate must chain to; without them any client certificate is taken (Apache's `tls.server.authClient` false). */
+  readonly trustedCa?: Buffer;
 }
+
+/** A TLS connection starts with a handshake record (RFC 8446 5.1: ContentType handshake = 22); an HTTP/2 preface with "P". */
+const TLS_HANDSHAKE_RECORD = 0x16;
 
 interface RegisteredMethod {
   readonly definition: MethodDefinition<unknown, unknown>;
@@ -52,7 +63,9 @@ export class GrpcHttp2Server {
   private readonly methods = new Map<string, RegisteredMethod>();
   /** Open connections, each with its peer string. */
   private readonly sessions = new Map<ServerHttp2Session, string>();
-  private server: Http2Server | Http2SecureServer | undefined;
+  /** The server that listens: the HTTP/2 server, or in permissive mode the socket server in front of both. */
+  private listener: Http2Server | Http2SecureServer | NetServer | undefined;
+  private tls: GrpcTlsOptions | undefined;
 
   constructor(private readonly options: GrpcHttp2ServerOptions) {}
 
@@ -67,32 +80,38 @@ export class GrpcHttp2Server {
     }
   }
 
-  /** Listens on host:port (0: any free port), on TLS when given its material; resolves with the bound port. */
-  async listen(host: string, port: number, tls?: GrpcTlsMaterial): Promise<number> {
-    if (this.server) throw new Error('GrpcHttp2Server.listen() may be called once');
+  /** Listens on host:port (0: any free port), on TLS when given its options; resolves with the bound port. */
+  async listen(host: string, port: number, tls?: GrpcTlsOptions): Promise<number> {
+    if (this.listener) throw new Error('GrpcHttp2Server.listen() may be called once');
+    this.tls = tls;
     const common = {
       settings: { initialWindowSize: this.options.flowControlWindowBytes },
       // Megabytes; grpc-js lifts node's 10 MB default the same way.
       maxSessionMemory: Number.MAX_SAFE_INTEGER,
     };
-    // No client certificates: Apache's proxy serves gRPC TLS with ClientAuth.NONE too.
-    const server = tls ? createSecureServer({ ...common, cert: tls.cert, key: tls.key }) : createServer(common);
-    this.server = server;
-    server.maxConnections = this.options.maxConnections;
-    server.on('drop', (dropped?: { remoteAddress?: string; remotePort?: number }) =>
+    const secure = tls ? this.serve(createSecureServer({ ...common, ...secureContextOptions(tls) })) : undefined;
+    const plain = !tls || tls.permissive ? this.serve(createServer(common)) : undefined;
+    const listener: Http2Server | Http2SecureServer | NetServer = secure && plain ? frontServer(secure, plain) : (secure ?? plain)!;
+    this.listener = listener;
+    listener.maxConnections = this.options.maxConnections;
+    listener.on('drop', (dropped?: { remoteAddress?: string; remotePort?: number }) =>
       this.options.onConnectionRefused(dropped?.remoteAddress, dropped?.remotePort),
     );
-    server.on('session', (session) => this.onSession(session));
-    server.on('stream', (stream, headers) => this.onStream(stream, headers));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.removeListener('error', reject);
+      listener.once('error', reject);
+      listener.listen(port, host, () => {
+        listener.removeListener('error', reject);
         resolve();
       });
     });
-    const address = server.address();
+    const address = listener.address();
     return typeof address === 'object' && address ? address.port : port;
+  }
+
+  private serve<T extends Http2Server | Http2SecureServer>(server: T): T {
+    server.on('session', (session: ServerHttp2Session) => this.onSession(session));
+    server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => this.onStream(stream, headers));
+    return server;
   }
 
   /**
@@ -100,22 +119,28 @@ export class GrpcHttp2Server {
    * in progress have ended and every connection is closed.
    */
   tryShutdown(): Promise<void> {
-    const server = this.server;
-    if (!server) return Promise.resolve();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const listener = this.listener;
+    if (!listener) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
     for (const session of this.sessions.keys()) if (!session.closed) session.close();
     return closed;
   }
 
   /** Closes every connection now; the calls in progress are cancelled. */
   forceShutdown(): void {
-    this.server?.close();
+    this.listener?.close();
     for (const session of this.sessions.keys()) session.destroy();
   }
 
   private onSession(session: ServerHttp2Session): void {
     const socket = session.socket;
     const peer = socket.remotePort !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : (socket.remoteAddress ?? 'unknown');
+    const refusal = this.tls && 'getPeerCertificate' in socket ? clientCertificateProblem(socket, this.tls) : undefined;
+    if (refusal) {
+      this.options.logger.warn({ peer, reason: refusal }, 'gRPC connection refused: client certificate');
+      session.destroy();
+      return;
+    }
     this.sessions.set(session, peer);
     session.once('close', () => this.sessions.delete(session));
     session.on('error', (error) => this.options.logger.debug({ err: error, peer }, 'HTTP/2 connection error'));
@@ -207,4 +232,51 @@ export class GrpcHttp2Server {
     });
     method.onStream?.(call);
   }
+}
+
+/** node:tls options for `tls`: ask for a client certificate unless `none`; with a trusted CA, a required one that does not chain fails the handshake. */
+function secureContextOptions(tls: GrpcTlsOptions): { cert: Buffer; key: Buffer; requestCert: boolean; rejectUnauthorized: boolean; ca?: Buffer } {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    requestCert: tls.clientAuth !== 'none',
+    rejectUnauthorized: tls.trustedCa !== undefined && tls.clientAuth === 'require',
+    ...(tls.trustedCa ? { ca: tls.trustedCa } : {}),
+  };
+}
+
+/**
+ * Why a TLS connection's client certificate is not acceptable, after the handshake: none given
+ * when one is required, or one given that does not chain to the trusted CA (`optional` with a CA,
+ * where node lets the handshake finish).
+ */
+export function clientCertificateProblem(
+  socket: { getPeerCertificate(): object | null; readonly authorized: boolean; readonly authorizationError?: Error },
+  tls: GrpcTlsOptions,
+): string | undefined {
+  if (tls.clientAuth === 'none') return undefined;
+  const certificate = socket.getPeerCertificate();
+  const presented = certificate !== null && typeof certificate === 'object' && Object.keys(certificate).length > 0;
+  if (!presented) return tls.clientAuth === 'require' ? 'no client certificate' : undefined;
+  if (tls.trustedCa && !socket.authorized) return `client certificate not trusted: ${String(socket.authorizationError)}`;
+  return undefined;
+}
+
+/**
+ * Apache's `permissive` mode: one socket server in front of a TLS and a plaintext HTTP/2 server,
+ * which never listen themselves. A connection goes to one or the other by its first byte (the
+ * proxy's TlsModeHandler asks Netty's SslHandler.isEncrypted the same question of its first record);
+ * the byte is put back, and both servers read what a socket holds when handed it.
+ */
+function frontServer(secure: Http2SecureServer, plain: Http2Server): NetServer {
+  return createNetServer((socket: Socket) => {
+    const lost = (): void => undefined;
+    socket.on('error', lost);
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.removeListener('error', lost);
+      socket.unshift(first);
+      (first[0] === TLS_HANDSHAKE_RECORD ? secure : plain).emit('connection', socket);
+    });
+  });
 }
