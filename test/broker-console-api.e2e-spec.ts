@@ -140,6 +140,20 @@ describe('admin API for the console', () => {
     expect(answer.body.message).toMatch(/body is 90001 bytes; the broker accepts at most 90000/);
   });
 
+  it('refuses a test message whose tag and keys pass SendMessage’s 16 KiB limit (400) and stores nothing', async () => {
+    const stored = async (): Promise<number> => (await call<{ totalMessages: number }>('GET', '/topics/pages')).body.totalMessages;
+    const before = await stored();
+    // 1 + 8,192 + 8,192 UTF-8 bytes ('é' is two): one byte over, as the proxy counts them.
+    const keys = ['k'.repeat(8_192), 'é'.repeat(4_096)];
+    const answer = await call<unknown>('POST', '/topics/pages/messages', { body: 'x', tag: 't', keys });
+    expect(answer.status).toBe(400);
+    expect(answer.body.message).toBe('tag and keys: the total size of user property is too large, max is 16384');
+    expect(await stored()).toBe(before);
+    const atLimit = await call<TestMessageResponse>('POST', '/topics/pages/messages', { body: 'x', keys });
+    expect(atLimit.status).toBe(200);
+    expect(await stored()).toBe(before + 1);
+  });
+
   it('sends a test message on a NORMAL topic, marked as the admin API’s, traced as a Pub step and found by time and key', async () => {
     const sinceMs = Date.now() - 1;
     const consumer = await clients.simpleConsumer({

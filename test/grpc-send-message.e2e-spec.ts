@@ -51,7 +51,13 @@ describe('gRPC SendMessage', () => {
     const response = await send(sent);
     expect(response.status).toEqual({ code: 'OK', message: 'OK' });
     expect(response.entries).toEqual([
-      { status: { code: 'OK', message: 'OK' }, messageId: sent.systemProperties!.messageId, offset: 0, transactionId: '', recallHandle: '' },
+      {
+        status: { code: 'OK', message: 'OK' },
+        messageId: sent.systemProperties!.messageId,
+        offset: 0,
+        transactionId: sent.systemProperties!.messageId,
+        recallHandle: '',
+      },
     ]);
     const [stored] = await broker.broker.store.readQueue('normal', 2, 0, 1);
     expect(stored).toMatchObject({

@@ -1,5 +1,12 @@
 import { BadRequestException } from '@nestjs/common';
-import { DEFAULT_MAX_MESSAGE_GROUP_BYTES, keyProblem, messageGroupProblem, tagProblem } from '../store/message-field-validator';
+import {
+  DEFAULT_MAX_MESSAGE_GROUP_BYTES,
+  DEFAULT_MAX_USER_PROPERTY_BYTES,
+  keyProblem,
+  messageGroupProblem,
+  tagProblem,
+  userPropertySizeProblem,
+} from '../store/message-field-validator';
 import { PERM_WRITE, TopicConfig } from '../topics/topic-config';
 
 /** Fields `POST /topics/:name/messages` accepts (TestMessageRequest). */
@@ -15,8 +22,8 @@ export interface TestMessage {
 
 /**
  * Checks a test message against its topic as SendMessage checks a client's (the same tag, key and
- * message-group rules, store/message-field-validator.ts, the broker's maxMessageSize and the
- * topic's write permission), and what only a test message is refused: a TRANSACTION or DELAY
+ * message-group rules and 16 KiB limit on tag and keys together, store/message-field-validator.ts,
+ * the broker's maxMessageSize and the topic's write permission), and what only a test message is refused: a TRANSACTION or DELAY
  * topic (a test message is NORMAL, or FIFO with a message group). Every refusal is a 400 with its reason.
  */
 export function parseTestMessage(raw: Record<string, unknown>, topic: TopicConfig, maxMessageSizeBytes: number): TestMessage {
@@ -37,6 +44,8 @@ export function parseTestMessage(raw: Record<string, unknown>, topic: TopicConfi
     const problem = keyProblem(key);
     if (problem) throw new BadRequestException(`keys: ${problem}`);
   }
+  const sizeProblem = userPropertySizeProblem({}, tag, keys, DEFAULT_MAX_USER_PROPERTY_BYTES);
+  if (sizeProblem) throw new BadRequestException(`tag and keys: ${sizeProblem}`);
   const name = JSON.stringify(topic.name);
   if (topic.messageType === 'TRANSACTION' || topic.messageType === 'DELAY') {
     throw new BadRequestException(`topic ${name} takes ${topic.messageType} messages; a test message is NORMAL (or FIFO with a messageGroup)`);

@@ -5,7 +5,7 @@ import { Message } from './messaging.types';
 import { MESSAGING_DEFAULTS } from './messaging.defaults';
 
 const NOW_MS = 1_700_000_000_000;
-const context: InboundContext = { topic: 'orders', maxBodyBytes: 1024, options: MESSAGING_DEFAULTS, nowMs: NOW_MS, peerHost: '10.0.0.9' };
+const context: InboundContext = { topic: 'orders', maxBodyBytes: 1024, options: MESSAGING_DEFAULTS, nowMs: NOW_MS, peerAddress: '10.0.0.9:53412' };
 
 function inbound(message: Message): InboundMessage {
   const result = toMessageInput(message, context);
@@ -103,7 +103,7 @@ describe('message converter', () => {
 
   it('takes the born host from the connection when the message names none, and the born time from now', () => {
     const result = inbound({ topic: { name: 'orders' }, body: Buffer.from('x'), systemProperties: { messageId: 'ID-3' } });
-    expect(result.input.properties).toEqual({ __BORNHOST: '10.0.0.9' });
+    expect(result.input.properties).toEqual({ __BORNHOST: '10.0.0.9:53412' });
     expect(result.input.bornTimestampMs).toBe(NOW_MS);
     expect(result.messageType).toBe('NORMAL');
   });
@@ -116,7 +116,7 @@ describe('message converter', () => {
       systemProperties: { messageId: 'ID-4' },
     });
     expect(result.input.deliveryTimestampMs).toBe(NOW_MS + 10_000);
-    expect(result.input.properties).toEqual({ a: 'b', __BORNHOST: '10.0.0.9' });
+    expect(result.input.properties).toEqual({ a: 'b', __BORNHOST: '10.0.0.9:53412' });
     expect(result.messageType).toBe('DELAY');
     expect(result.delayed).toBe(true);
     const received = toProtoMessage(stored(result.input), { deliveryAttempt: 1, storeHost: 'h:1' });
@@ -124,10 +124,10 @@ describe('message converter', () => {
     expect(received.systemProperties!.messageType).toBe('DELAY');
   });
 
-  it('reports a committed half message as TRANSACTION and a dead-lettered one with its origin', () => {
+  it('reports a committed half message as NORMAL, as Apache clears TRAN_MSG on commit, and a dead-lettered one with its origin', () => {
     const result = inbound({ topic: { name: 'orders' }, body: Buffer.from('x'), systemProperties: { messageId: 'ID-5' } });
     const half = toProtoMessage(stored(result.input, { type: RecordType.Prepared }), { deliveryAttempt: 1, storeHost: 'h:1' });
-    expect(half.systemProperties!.messageType).toBe('TRANSACTION');
+    expect(half.systemProperties!.messageType).toBe('NORMAL');
     const dead = toProtoMessage(
       stored(result.input, { topic: '%DLQ%g', properties: { DLQ_ORIGIN_TOPIC: 'orders', DLQ_ORIGIN_MESSAGE_ID: 'ID-5', RECONSUME_TIME: '16', mine: 'kept' } }),
       { deliveryAttempt: 1, storeHost: 'h:1' },

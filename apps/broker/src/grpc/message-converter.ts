@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { DELAY_LEVEL_PROPERTY, deliveryTimestampFor } from '../schedule/delay-level';
 import { BORN_HOST_PROPERTY, isReservedPropertyName } from '../store/message-properties';
-import { MessageInput, RecordType, StoredMessage } from '../store/message-record';
+import { MessageInput, StoredMessage } from '../store/message-record';
 import { TopicMessageType } from '../topics/topic-config';
 import { HALF_MESSAGE_PROPERTY_NAMES } from '../transaction/transaction-records';
 import { Message, MessageTypeName, Status, SystemProperties } from './messaging.types';
 import { MessagingOptions } from './messaging-options';
 import { durationToMs, msToDuration, msToTimestamp, timestampToMs } from './proto-time';
-import { containsControlCharacter, keyProblem, messageGroupProblem, tagProblem } from './request-validator';
+import { containsControlCharacter, keyProblem, messageGroupProblem, tagProblem, userPropertySizeProblem } from './request-validator';
 import { status, Statuses } from './status-codes';
 
 /**
@@ -115,8 +115,8 @@ export interface InboundContext {
   maxBodyBytes: number;
   options: Pick<MessagingOptions, 'maxDelayMs' | 'maxUserProperties' | 'maxUserPropertyBytes' | 'maxMessageGroupBytes'>;
   nowMs: number;
-  /** The client's address, the born host when the message names none. */
-  peerHost: string;
+  /** The client's address and port (request-context.ts, `peerAddressOf`), the born host when the message names none. */
+  peerAddress: string;
 }
 
 /** Checks one sent message and converts it (SendMessageActivity.buildMessage). */
@@ -141,7 +141,7 @@ export function toMessageInput(message: Message, context: InboundContext): Inbou
   const delivery = deliveryTimestamp(system, userProperties, context);
   if ('status' in delivery) return delivery;
 
-  const bornHost = system.bornHost?.trim() ? system.bornHost : context.peerHost;
+  const bornHost = system.bornHost?.trim() ? system.bornHost : context.peerAddress;
   if (bornHost) properties[StoredSystemProperty.BornHost] = bornHost;
   if (system.traceContext) properties[StoredSystemProperty.TraceContext] = system.traceContext;
   if (system.bodyEncoding === 'GZIP') properties[StoredSystemProperty.BodyEncoding] = 'GZIP';
@@ -178,7 +178,6 @@ function checkUserProperties(
   const names = Object.keys(userProperties);
   const { maxUserProperties, maxUserPropertyBytes } = context.options;
   if (names.length > maxUserProperties) return status('MESSAGE_PROPERTIES_TOO_LARGE', `too many user properties, max is ${maxUserProperties}`);
-  let sizeBytes = 0;
   for (const name of names) {
     const value = userProperties[name];
     if (name === StoredSystemProperty.DelayLevel) continue;
@@ -187,22 +186,17 @@ function checkUserProperties(
     }
     if (containsControlCharacter(name)) return status('ILLEGAL_MESSAGE_PROPERTY_KEY', 'the key of property cannot contain control character');
     if (containsControlCharacter(value)) return status('ILLEGAL_MESSAGE_PROPERTY_KEY', 'the value of property cannot contain control character');
-    sizeBytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value, 'utf8');
     out[name] = value;
   }
-  const tag = system.tag ?? '';
-  const tagStatus = tagProblem(tag);
+  const tagStatus = tagProblem(system.tag ?? '');
   if (tagStatus) return tagStatus;
-  sizeBytes += Buffer.byteLength(tag, 'utf8');
-  for (const key of system.keys ?? []) {
+  const keys = system.keys ?? [];
+  for (const key of keys) {
     const keyStatus = keyProblem(key);
     if (keyStatus) return keyStatus;
-    sizeBytes += Buffer.byteLength(key, 'utf8');
   }
-  if (sizeBytes > maxUserPropertyBytes) {
-    return status('MESSAGE_PROPERTIES_TOO_LARGE', `the total size of user property is too large, max is ${maxUserPropertyBytes}`);
-  }
-  return undefined;
+  // The accepted properties (`DELAY`, a delay level here, is not one), tag and keys.
+  return userPropertySizeProblem(out, system.tag, keys, maxUserPropertyBytes);
 }
 
 /**
@@ -303,8 +297,13 @@ export function toProtoMessage(message: StoredMessage, delivery: OutboundDeliver
   return { topic: { name: message.topic, resourceNamespace: '' }, userProperties, systemProperties: system, body: message.body };
 }
 
+/**
+ * GrpcConverter.buildSystemProperties. A committed transactional message is read through its
+ * queue as its prepared record, but Apache's broker clears `TRAN_MSG` when it commits
+ * (EndTransactionProcessor), so consumers see it as NORMAL; only a check-back's half message is
+ * TRANSACTION (producer-channels.ts sets that).
+ */
 function storedMessageType(message: StoredMessage): MessageTypeName {
-  if (message.type === RecordType.Prepared) return 'TRANSACTION';
   if (message.deliveryTimestampMs !== undefined) return 'DELAY';
   if (message.messageGroup !== undefined) return 'FIFO';
   return 'NORMAL';

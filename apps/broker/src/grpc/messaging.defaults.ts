@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_MESSAGE_GROUP_BYTES } from '../store/message-field-validator';
+import { DEFAULT_MAX_MESSAGE_GROUP_BYTES, DEFAULT_MAX_USER_PROPERTY_BYTES } from '../store/message-field-validator';
 import { MessagingOptions } from './messaging-options';
 
 /** Defaults of MessagingOptions, merged once by the Broker: Apache RocketMQ proxy's values. */
@@ -18,7 +18,7 @@ export const MESSAGING_DEFAULTS: Readonly<MessagingOptions> = {
   /** 128. */
   maxUserProperties: 128,
   /** 16 KiB. */
-  maxUserPropertyBytes: 16 * 1024,
+  maxUserPropertyBytes: DEFAULT_MAX_USER_PROPERTY_BYTES,
   /** 64 bytes. */
   maxMessageGroupBytes: DEFAULT_MAX_MESSAGE_GROUP_BYTES,
   /** 3 attempts, backing off 10 ms, 20 ms, ... up to 1 s. */

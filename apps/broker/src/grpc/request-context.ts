@@ -51,6 +51,18 @@ function parsePeerHost(peer: string): string {
   return hostPort ? hostPort[1] : withoutScheme;
 }
 
+/**
+ * The peer as Guava's `HostAndPort` prints it (`127.0.0.1:53412`, `[::1]:53412`): the proxy's
+ * remote address (HeaderInterceptor), a sent message's born host when the client names none.
+ */
+export function peerAddressOf(peer: string): string {
+  const withoutScheme = peer.replace(/^(ipv4|ipv6|dns):/, '');
+  const hostPort = /^\[?([^\]]*?)\]?:(\d+)$/.exec(withoutScheme);
+  if (!hostPort) return withoutScheme;
+  const [, host, port] = hostPort;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** Milliseconds from now to a deadline (epoch ms, or Infinity). */
 export function remainingUntil(deadline: number): number {
   return Number.isFinite(deadline) ? deadline - Date.now() : Infinity;

@@ -83,3 +83,14 @@ export function messageGroupProblem(messageGroup: string, maxBytes: number): Sta
   const reason = messageFields.messageGroupProblem(messageGroup, maxBytes);
   return reason === undefined ? undefined : status('ILLEGAL_MESSAGE_GROUP', reason);
 }
+
+/** `SendMessageActivity.buildMessageProperty`'s total size (store/message-field-validator.ts), as MESSAGE_PROPERTIES_TOO_LARGE. */
+export function userPropertySizeProblem(
+  properties: Readonly<Record<string, string>>,
+  tag: string | undefined,
+  keys: readonly string[],
+  maxBytes: number,
+): Status | undefined {
+  const reason = messageFields.userPropertySizeProblem(properties, tag, keys, maxBytes);
+  return reason === undefined ? undefined : status('MESSAGE_PROPERTIES_TOO_LARGE', reason);
+}

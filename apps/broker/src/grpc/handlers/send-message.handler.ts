@@ -7,7 +7,7 @@ import { InFlightBytesLimit } from '../in-flight-bytes-limit';
 import { InboundMessage, toMessageInput, transactionCheckImmunityMs } from '../message-converter';
 import { Message, SendMessageRequest, SendMessageResponse, Status } from '../messaging.types';
 import { MessagingParts } from '../messaging-parts';
-import { RequestContext } from '../request-context';
+import { peerAddressOf, RequestContext } from '../request-context';
 import { validTopic } from '../request-validator';
 import { appendFailureStatus, OK_STATUS, status, Statuses } from '../status-codes';
 import { isWritable } from '../topic-route';
@@ -78,7 +78,9 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
     const entries = result.records.map((record, index) => ({
       status: OK_STATUS,
       messageId: inbound[index].input.messageId,
-      transactionId: '',
+      // Apache's broker answers every send with the message's id as its transaction id
+      // (SendMessageProcessor: MessageClientIDSetter.getUniqID), and the proxy passes it on.
+      transactionId: inbound[index].input.messageId,
       offset: record.queueOffset,
       // A delayed message can be recalled until it is due (RecallMessage), as on Apache's timer.
       recallHandle: inbound[index].delayed ? this.recallHandleOf(inbound[index].input) : '',
@@ -124,7 +126,7 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
         maxBodyBytes: this.parts.config.maxMessageSizeBytes,
         options: this.parts.options,
         nowMs,
-        peerHost: context.peerHost,
+        peerAddress: peerAddressOf(context.peer),
       });
       if ('status' in inbound) return inbound;
       const problem = queueProblem(inbound.input, topic) ?? typeProblem(inbound, topic);
