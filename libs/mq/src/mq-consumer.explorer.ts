@@ -44,7 +44,7 @@ export class MqConsumerExplorer implements OnModuleInit, OnApplicationBootstrap,
         const declared = Reflect.getMetadata(MQ_CONSUMER_METADATA, (prototype as Record<string, object>)[methodName]) as MqConsumerOptions | undefined;
         if (!declared) continue;
         const name = `${instance.constructor.name}.${methodName}`;
-        const options = resolveConsumerOptions(declared, `@MqConsumer on ${name}`);
+        const options = resolveConsumerOptions(declared, `@MqConsumer on ${name}`, this.options.consumers.instanceId);
         // Two handlers of one group on one topic would split its messages between them at random.
         const key = `${options.group}\u0000${options.topic}`;
         if (seen.has(key)) {

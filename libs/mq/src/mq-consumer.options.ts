@@ -23,12 +23,25 @@ export interface MqConsumerOptions {
   invisibleDurationMs?: number;
   /** Handlers running at once for this consumer (default 16). */
   concurrency?: number;
+  /**
+   * Every instance of the application receives every message (default false: the instances of a
+   * group share them). Built on what Apache RocketMQ 5's gRPC protocol has, which has no broadcast
+   * mode: each instance consumes through a consumer group of its own, `<group>-<instanceId>`
+   * (MqModule's `consumers.instanceId`), whose progress the broker keeps. An instance restarted
+   * under the same id goes on where it stopped (messages it had received but not acknowledged come
+   * again); an instance under a new id starts as a new group does: on this broker at the oldest
+   * retained message, on Apache RocketMQ at the queue's end. The groups of instances gone for good
+   * stay on the broker until deleted (`mqadmin deleteSubGroup`).
+   */
+  broadcast?: boolean;
 }
 
 /** MqConsumerOptions with the defaults merged. */
 export interface ResolvedMqConsumerOptions {
   topic: string;
+  /** The consumer group read through: the declared one, or for a broadcast consumer `<group>-<instanceId>`. */
   group: string;
+  broadcast: boolean;
   filter: string | MqSqlFilter;
   fifo: boolean;
   maxAttempts: number;
@@ -40,6 +53,7 @@ export interface ResolvedMqConsumerOptions {
 export const MQ_CONSUMER_DEFAULTS = {
   filter: '*',
   fifo: false,
+  broadcast: false,
   /** Apache RocketMQ's default max reconsume times of a group. */
   maxAttempts: 16,
   /** Twice the proxy's 10 s minimum for a receive: room for most handlers without renewing. */
@@ -54,7 +68,7 @@ export const MAX_RECEIVE_BATCH = 32;
  * Checks and completes consumer options; throws MQ_ERR_INVALID_OPTIONS naming the consumer, so a
  * typo fails the application's startup instead of a consumer that never receives.
  */
-export function resolveConsumerOptions(options: MqConsumerOptions, where: string): ResolvedMqConsumerOptions {
+export function resolveConsumerOptions(options: MqConsumerOptions, where: string, instanceId = ''): ResolvedMqConsumerOptions {
   const fail = (reason: string): never => {
     throw new MqError('MQ_ERR_INVALID_OPTIONS', `${where}: ${reason}`, { topic: options?.topic, group: options?.group });
   };
@@ -67,9 +81,13 @@ export function resolveConsumerOptions(options: MqConsumerOptions, where: string
   } else if (typeof filter !== 'object' || typeof filter.sql !== 'string' || filter.sql.trim() === '') {
     fail('filter must be a tag expression or { sql: "<SQL92 expression>" }');
   }
+  const broadcast = options.broadcast ?? MQ_CONSUMER_DEFAULTS.broadcast;
+  if (typeof broadcast !== 'boolean') fail('broadcast must be true or false');
+  if (broadcast && instanceId.trim() === '') fail('a broadcast consumer needs consumers.instanceId (MqModule), one per instance');
   const resolved: ResolvedMqConsumerOptions = {
     topic: options.topic,
-    group: options.group,
+    group: broadcast ? broadcastGroup(options.group, instanceId) : options.group,
+    broadcast,
     filter,
     fifo: options.fifo ?? MQ_CONSUMER_DEFAULTS.fifo,
     maxAttempts: options.maxAttempts ?? MQ_CONSUMER_DEFAULTS.maxAttempts,
@@ -89,4 +107,22 @@ export function validateRetryDelays(retryDelaysMs: readonly number[]): void {
   if (!Array.isArray(retryDelaysMs) || retryDelaysMs.length === 0 || retryDelaysMs.some((ms) => !Number.isFinite(ms) || ms < 0)) {
     throw new MqError('MQ_ERR_INVALID_OPTIONS', 'consumers.retryDelaysMs must be a non-empty list of delays >= 0 ms');
   }
+}
+
+/** Apache RocketMQ's longest group name (Validators.CHARACTER_MAX_LENGTH) and the characters it allows. */
+const GROUP_MAX_LENGTH = 255;
+const NOT_GROUP_CHARACTER = /[^%|a-zA-Z0-9_-]/g;
+
+/**
+ * The consumer group of one instance of a broadcast consumer: `<group>-<instanceId>`, with the
+ * characters a group name may not hold (a host name's dots) replaced by `_`.
+ */
+export function broadcastGroup(group: string, instanceId: string): string {
+  const name = `${group}-${instanceId.replace(NOT_GROUP_CHARACTER, '_')}`;
+  if (name.length > GROUP_MAX_LENGTH) {
+    throw new MqError('MQ_ERR_INVALID_OPTIONS', `broadcast group ${name} is longer than ${GROUP_MAX_LENGTH} characters: use a shorter consumers.instanceId`, {
+      group,
+    });
+  }
+  return name;
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { hostname } from 'node:os';
 import { JsonSerializer } from './json.serializer';
 import { MqModuleOptions } from './mq.options';
 import { MqMetrics } from './mq.metrics';
@@ -81,6 +82,8 @@ export function resolveMqOptions(options: MqModuleOptions): ResolvedMqOptions {
       retryDelaysMs: options.consumers?.retryDelaysMs ?? [...MQ_DEFAULTS.consumers.retryDelaysMs],
       shutdownTimeoutMs: options.consumers?.shutdownTimeoutMs ?? MQ_DEFAULTS.consumers.shutdownTimeoutMs,
       longPollingTimeoutMs: options.consumers?.longPollingTimeoutMs ?? MQ_DEFAULTS.consumers.longPollingTimeoutMs,
+      // Computed, not in MQ_DEFAULTS: the host name is this machine's.
+      instanceId: options.consumers?.instanceId ?? hostname(),
     },
     metrics: new MqMetrics(options.metrics?.registry),
   };

@@ -71,5 +71,11 @@ export interface MqModuleOptions {
     shutdownTimeoutMs?: number;
     /** Long-polling wait of one receive (default 20000 ms). */
     longPollingTimeoutMs?: number;
+    /**
+     * This process's name among the instances of one application (default: the host name). A
+     * broadcast consumer (`@MqConsumer({ broadcast: true })`) reads through a consumer group of
+     * its own, `<group>-<instanceId>`, so keep it stable across restarts and unique per instance.
+     */
+    instanceId?: string;
   };
 }

@@ -104,10 +104,15 @@ export class ServerRocketMQ extends Server implements CustomTransportStrategy {
         { patterns: requestReply },
       );
     }
-    const settings = consumerRunnerSettings(resolveMqOptions(this.options));
+    const resolved = resolveMqOptions(this.options);
+    const settings = consumerRunnerSettings(resolved);
     for (const [topic, handler] of this.messageHandlers) {
       const extras = (handler.extras ?? {}) as MqEventPatternExtras;
-      const options = resolveConsumerOptions({ ...this.options.consumer, group: this.options.group, ...extras, topic }, `@EventPattern('${topic}')`);
+      const options = resolveConsumerOptions(
+        { ...this.options.consumer, group: this.options.group, ...extras, topic },
+        `@EventPattern('${topic}')`,
+        resolved.consumers.instanceId,
+      );
       const runner = new MqConsumerRunner(`transport:${topic}`, options, (message) => this.invoke(handler, message), settings);
       this.runners.push(runner);
       this.options.registry?.add(runner);
