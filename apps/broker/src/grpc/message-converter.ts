@@ -7,6 +7,7 @@ import { HALF_MESSAGE_PROPERTY_NAMES } from '../transaction/transaction-records'
 import { Message, MessageTypeName, Status, SystemProperties } from './messaging.types';
 import { MessagingOptions } from './messaging-options';
 import { durationToMs, msToDuration, msToTimestamp, timestampToMs } from './proto-time';
+import { resourceOf } from './resource-namespace';
 import { containsControlCharacter, keyProblem, messageGroupProblem, tagProblem, userPropertySizeProblem } from './request-validator';
 import { status, Statuses } from './status-codes';
 
@@ -294,7 +295,7 @@ export function toProtoMessage(message: StoredMessage, delivery: OutboundDeliver
   const dlqTopic = stored[StoredSystemProperty.DlqOriginTopic];
   const dlqMessageId = stored[StoredSystemProperty.DlqOriginMessageId];
   if (dlqTopic !== undefined && dlqMessageId !== undefined) system.deadLetterQueue = { topic: dlqTopic, messageId: dlqMessageId };
-  return { topic: { name: message.topic, resourceNamespace: '' }, userProperties, systemProperties: system, body: message.body };
+  return { topic: resourceOf(message.topic), userProperties, systemProperties: system, body: message.body };
 }
 
 /**
