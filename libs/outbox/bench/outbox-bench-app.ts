@@ -42,9 +42,12 @@ export const consumerProgress = {
   /** Order id -> performance.now() when its payment insert returned (only while `recordTimes`). */
   appliedAtMs: new Map<string, number>(),
   recordTimes: false,
+  /** Told of every applied order when set (the consumer process reports them to the bench). */
+  onApplied: undefined as ((flow: string, orderId: string) => void) | undefined,
   record(flow: string, orderId: string): void {
     this.applied.set(flow, (this.applied.get(flow) ?? 0) + 1);
     if (this.recordTimes) this.appliedAtMs.set(orderId, performance.now());
+    this.onApplied?.(flow, orderId);
   },
 };
 
@@ -134,12 +137,21 @@ export async function startBossWorkers(boss: PgBoss, dataSource: DataSource): Pr
 }
 
 /**
- * The Nest application: pool of `poolSize` connections, relay and consumers running, half messages
- * on libs/mq's node:http2 transactional wire. With `officialWire`, a second application for the
- * side-by-side flow: half messages through the official client's own calls, no consumers and no
- * relay (the first application's consumers apply its messages).
+ * What one bench application runs: `all` (callers, relay and consumers: the default, one
+ * process), `callers` (callers and relay; the consumers run in a process of their own with
+ * `--consumer-process`), `consumers` (that process: the consumers only), `official-callers` (the
+ * side-by-side flow: half messages through the official client's own calls, no consumers, no relay).
  */
-export async function createBenchApp(databaseUrl: string, endpoints: string, poolSize: number, officialWire = false): Promise<INestApplicationContext> {
+export type BenchAppRole = 'all' | 'callers' | 'consumers' | 'official-callers';
+
+/**
+ * The Nest application: pool of `poolSize` connections, half messages on libs/mq's node:http2
+ * transactional wire unless `official-callers`; what runs in it by `role`.
+ */
+export async function createBenchApp(databaseUrl: string, endpoints: string, poolSize: number, role: BenchAppRole = 'all'): Promise<INestApplicationContext> {
+  const officialWire = role === 'official-callers';
+  const consumers = role === 'all' || role === 'consumers';
+  const relay = role === 'all' || role === 'callers';
   @Module({
     imports: [
       TypeOrmModule.forRoot({ type: 'postgres', url: databaseUrl, entities: [], synchronize: false, extra: { max: poolSize } }),
@@ -148,12 +160,12 @@ export async function createBenchApp(databaseUrl: string, endpoints: string, poo
         isGlobal: true,
         endpoints,
         logger: process.env.OUTBOX_BENCH_LOG ? undefined : false,
-        consumers: { shutdownTimeoutMs: 5_000, enabled: !officialWire },
+        consumers: { shutdownTimeoutMs: 5_000, enabled: consumers },
         producer: { lingerMs: Number(process.env.OUTBOX_BENCH_LINGER_MS ?? 2), transactionWire: officialWire ? 'official' : 'http2' },
         // The application's side of the message trace, on as by default (OUTBOX_BENCH_TRACE=0: off, to measure its cost).
         trace: { enabled: process.env.OUTBOX_BENCH_TRACE !== '0' },
       }),
-      OutboxModule.forRoot({ isGlobal: true, migrationsRun: !officialWire, relay: { batchSize: 64, enabled: !officialWire } }),
+      OutboxModule.forRoot({ isGlobal: true, migrationsRun: role === 'all' || role === 'callers', relay: { batchSize: 64, enabled: relay } }),
     ],
     providers: [BenchOrders, BenchPayments],
   })

@@ -1,6 +1,6 @@
 /**
  * Outbox benchmark: `npm run bench:outbox [-- --quick] [-- --concurrency 32] [-- --seconds 5] [-- --only bare,outbox]
- * [-- --latency-rate 300] [-- --latency-seconds 5]`.
+ * [-- --latency-rate 300] [-- --latency-seconds 5] [-- --consumer-process]`.
  *
  * Business transactions per second, each one "insert an order" in a local transaction, measured
  * end to end (until the consumer side has inserted the matching payment) in five flows:
@@ -20,8 +20,12 @@
  * consumers and the pg-boss worker share this process. A benchmark, not a test: it prints the
  * figures and their ratios, and fails only on errors.
  *
+ * With `--consumer-process` the consumer side (the idempotent consumers and the pg-boss workers)
+ * runs in a process of its own (outbox-bench-consumer-process.ts), so the application's CPU is
+ * read as the callers' and the consumers' apart.
+ *
  * Per flow it also prints, per business transaction (tier-meter.ts): CPU of the application
- * process, the broker and PostgreSQL; gRPC calls by method and SQL statements; the application
+ * side (and of its consumer process when split), the broker and PostgreSQL; gRPC calls by method and SQL statements; the application
  * process's write and read system calls and bytes out and in. Then, at a fixed rate below
  * saturation (`--latency-rate`, open loop), the commit-to-consumed latency: from the business
  * call's return (its local transaction committed and, in half-message mode, EndTransaction sent)
@@ -37,6 +41,7 @@ import PgBoss from 'pg-boss';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { BENCH_DDL, BenchOrders, BOSS_QUEUE, consumerProgress, createBenchApp, HALF_TOPIC, OUTBOX_TOPIC, startBossWorkers } from './outbox-bench-app';
+import { ConsumerProcess } from './outbox-bench-consumer-process';
 import { installCallCounters, postmasterPidOf, TierFigures, TierMeter } from './tier-meter';
 import { formatTable } from '@app/admin-client';
 import {
@@ -69,6 +74,8 @@ interface Options {
   /** Business calls per second of the latency run (0: none). */
   latencyRate: number;
   latencyMs: number;
+  /** Run the consumer side in a process of its own. */
+  consumerProcess: boolean;
 }
 
 /** Commit-to-consumed latency at a fixed rate, in ms. */
@@ -115,6 +122,7 @@ function parseOptions(argv: string[]): Options {
       'latency-rate': { type: 'string' },
       'latency-seconds': { type: 'string' },
       'warmup-seconds': { type: 'string' },
+      'consumer-process': { type: 'boolean', default: false },
     },
   });
   const quick = values.quick === true;
@@ -129,6 +137,7 @@ function parseOptions(argv: string[]): Options {
     flows,
     latencyRate: Number(values['latency-rate'] ?? 300),
     latencyMs: Number(values['latency-seconds'] ?? (quick ? 2 : 5)) * 1000,
+    consumerProcess: values['consumer-process'] === true,
   };
 }
 
@@ -191,6 +200,7 @@ async function measureFlow(
   broker: BrokerChild,
   postmasterPid: number | undefined,
   options: Options,
+  consumer: ConsumerProcess | undefined,
 ): Promise<FlowFigures> {
   const consumed = flow === 'bare' ? undefined : flow;
   let next = 0;
@@ -203,7 +213,7 @@ async function measureFlow(
   const before = next;
   const cpu = new CpuMeter(broker.process);
   const logStart = await commitLogEnd(broker);
-  const tiers = new TierMeter(broker.process.pid, postmasterPid);
+  const tiers = new TierMeter(broker.process.pid, postmasterPid, consumer);
   const startedAt = performance.now();
   const loop = await runClosedLoop({ concurrency: options.concurrency, maxOperations: Number.MAX_SAFE_INTEGER, maxMs: options.measureMs }, issue);
   const endedAt = consumed ? await waitForPayments(consumed, next, options.drainMaxMs) : startedAt + loop.elapsedMs;
@@ -213,7 +223,7 @@ async function measureFlow(
   const logBytesPerTx = ((await commitLogEnd(broker)) - logStart) / Math.max(1, calls);
   if (consumed) await checkPaymentsCommitted(dataSource, consumed, next);
   const windowMs = endedAt - startedAt;
-  const latency = consumed && options.latencyRate > 0 ? await measureLatency(consumed, () => `${flow}-${next++}`, call, options) : undefined;
+  const latency = consumed && options.latencyRate > 0 ? await measureLatency(consumed, () => `${flow}-${next++}`, call, options, consumer) : undefined;
   return {
     flow,
     calls,
@@ -233,11 +243,18 @@ async function measureFlow(
  * not delay the next), each one's return time kept, and the consumer side's insert time of the
  * same order; p50 and p99 of the difference.
  */
-async function measureLatency(consumed: string, nextId: () => string, call: (id: string) => Promise<unknown>, options: Options): Promise<LatencyFigures> {
+async function measureLatency(
+  consumed: string,
+  nextId: () => string,
+  call: (id: string) => Promise<unknown>,
+  options: Options,
+  consumer: ConsumerProcess | undefined,
+): Promise<LatencyFigures> {
   const returnedAt = new Map<string, number>();
   const inFlight: Array<Promise<unknown>> = [];
   consumerProgress.appliedAtMs.clear();
   consumerProgress.recordTimes = true;
+  consumer?.recordTimes(true);
   const appliedBefore = consumerProgress.applied.get(consumed) ?? 0;
   const intervalMs = 1000 / options.latencyRate;
   const startedAt = performance.now();
@@ -254,6 +271,7 @@ async function measureLatency(consumed: string, nextId: () => string, call: (id:
     await waitForPayments(consumed, appliedBefore + issued, options.drainMaxMs);
   } finally {
     consumerProgress.recordTimes = false;
+    consumer?.recordTimes(false);
   }
   const latencies: number[] = [];
   for (const [id, returned] of returnedAt) {
@@ -292,7 +310,12 @@ async function main(): Promise<void> {
     await upsertTopic(broker, OUTBOX_TOPIC, 'NORMAL');
 
     // Pool: the callers, the consumers' transactions and the relay, without waiting on each other.
-    const app: INestApplicationContext = await createBenchApp(databaseUrl, broker.grpcEndpoint, options.concurrency * 2 + 8);
+    const app: INestApplicationContext = await createBenchApp(
+      databaseUrl,
+      broker.grpcEndpoint,
+      options.concurrency * 2 + 8,
+      options.consumerProcess ? 'callers' : 'all',
+    );
     cleanups.push(() => app.close());
     const dataSource = app.get(DataSource);
     for (const statement of BENCH_DDL) await dataSource.query(statement);
@@ -302,9 +325,18 @@ async function main(): Promise<void> {
     await boss.start();
     cleanups.push(() => boss.stop({ graceful: false, wait: true }));
     await boss.createQueue(BOSS_QUEUE);
-    await startBossWorkers(boss, dataSource);
+    let consumer: ConsumerProcess | undefined;
+    if (options.consumerProcess) {
+      consumer = await ConsumerProcess.start(databaseUrl, broker.grpcEndpoint, options.concurrency + 8);
+      const started = consumer;
+      cleanups.push(() => started.stop());
+    } else {
+      await startBossWorkers(boss, dataSource);
+    }
 
-    console.log(`outbox bench: PostgreSQL ${postgres.description}; broker child ${broker.grpcEndpoint} (ASYNC_FLUSH)`);
+    console.log(
+      `outbox bench: PostgreSQL ${postgres.description}; broker child ${broker.grpcEndpoint} (ASYNC_FLUSH); consumers ${consumer ? `in process ${consumer.pid}` : 'in this process'}`,
+    );
     console.log(
       `concurrency ${options.concurrency} callers, ${options.measureMs / 1000} s per flow after ${options.warmupMs / 1000} s of warm-up; load ${loadAverage()}`,
     );
@@ -313,7 +345,7 @@ async function main(): Promise<void> {
     // The side-by-side flow: the same half messages through the official client's calls, from an application of its own.
     let officialOrders: BenchOrders | undefined;
     if (options.flows.includes('half-official')) {
-      const official = await createBenchApp(databaseUrl, broker.grpcEndpoint, options.concurrency + 2, true);
+      const official = await createBenchApp(databaseUrl, broker.grpcEndpoint, options.concurrency + 2, 'official-callers');
       cleanups.push(() => official.close());
       officialOrders = official.get(BenchOrders);
     }
@@ -326,14 +358,14 @@ async function main(): Promise<void> {
     };
     const figures = new Map<Flow, FlowFigures>();
     for (const flow of options.flows) {
-      const result = await measureFlow(flow, calls[flow], dataSource, broker, postmasterPid, options);
+      const result = await measureFlow(flow, calls[flow], dataSource, broker, postmasterPid, options, consumer);
       figures.set(flow, result);
       console.log(
         `${flow.padEnd(12)} ${String(result.calls).padStart(6)} calls: ${fixed(result.callRate)} calls/s returned, ${fixed(result.endToEndRate)} tx/s end to end; ` +
-          `application process ${fixed(result.appCpuPct, 0)}% of a core (${fixed(result.appCpuMsPerTx, 2)} ms CPU per tx), broker ${fixed(result.brokerCpuPct, 0)}%`,
+          `${consumer ? 'callers' : 'application'} process ${fixed(result.appCpuPct, 0)}% of a core (${fixed(result.appCpuMsPerTx, 2)} ms CPU per tx), broker ${fixed(result.brokerCpuPct, 0)}%`,
       );
     }
-    printTiers(figures);
+    printTiers(figures, consumer !== undefined);
     if (figures.size === FLOWS.length) printSummary(figures);
   } finally {
     await runCleanups();
@@ -353,7 +385,7 @@ async function postmasterPidFor(adminUrl: string): Promise<number | undefined> {
 }
 
 /** Per business transaction, each tier; then the latency at a fixed rate. */
-function printTiers(figures: Map<Flow, FlowFigures>): void {
+function printTiers(figures: Map<Flow, FlowFigures>, split: boolean): void {
   const rows = [...figures.values()].map((f) => {
     const t = f.tiers;
     const rpcs = Object.entries(t.rpcs)
@@ -364,7 +396,7 @@ function printTiers(figures: Map<Flow, FlowFigures>): void {
     return [
       f.flow,
       fixed(f.endToEndRate),
-      fixed(t.appCpuMs, 3),
+      split ? `${fixed(t.appCpuMs - t.consumerCpuMs, 3)} + ${fixed(t.consumerCpuMs, 3)}` : fixed(t.appCpuMs, 3),
       fixed(t.brokerCpuMs, 3),
       fixed(t.postgresCpuMs, 3),
       fixed(t.sqlStatements, 1),
@@ -375,13 +407,13 @@ function printTiers(figures: Map<Flow, FlowFigures>): void {
       latency,
     ];
   });
-  console.log('\nPer business transaction (CPU in ms; syscalls and KiB of the application process):');
+  console.log(`\nPer business transaction (CPU in ms; syscalls and KiB of the application ${split ? 'side: both processes' : 'process'}):`);
   console.log(
     formatTable(
       [
         'flow',
         'tx/s',
-        'app CPU',
+        split ? 'app CPU: callers + consumers' : 'app CPU',
         'broker CPU',
         'PostgreSQL CPU',
         'SQL statements',

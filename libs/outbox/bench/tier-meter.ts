@@ -26,9 +26,23 @@ interface ProcessIo {
   bytesWritten: number;
 }
 
+/** The consumer side when it runs as a process of its own (`--consumer-process`): its pid and the latest counts it reported. */
+export interface ConsumerSide {
+  readonly pid: number;
+  counts(): CallCounts;
+}
+
+/** gRPC calls by method and SQL statements a process made so far. */
+export interface CallCounts {
+  rpcs: Record<string, number>;
+  sqlStatements: number;
+}
+
 /** One reading of every tier, at one moment. */
 interface TierSnapshot {
   appCpuS: number;
+  /** The consumer process's CPU (NaN when the consumers run in the application process). */
+  consumerCpuS: number;
   brokerCpuS: number;
   postgresCpuS: number;
   appIo: ProcessIo;
@@ -38,14 +52,16 @@ interface TierSnapshot {
 
 /** The difference between two snapshots, per business transaction. */
 export interface TierFigures {
-  /** CPU ms per transaction: application process, broker, PostgreSQL. */
+  /** CPU ms per transaction: application side (callers and consumers), broker, PostgreSQL. */
   appCpuMs: number;
+  /** Of appCpuMs, the consumer process's share with `--consumer-process`; NaN otherwise. */
+  consumerCpuMs: number;
   brokerCpuMs: number;
   postgresCpuMs: number;
   /** gRPC calls per transaction by method (`SendMessage`, `EndTransaction`, ...). */
   rpcs: Record<string, number>;
   sqlStatements: number;
-  /** The application process's write and read system calls, and its bytes out and in. */
+  /** The application side's write and read system calls, and its bytes out and in (both processes when split). */
   writeSyscalls: number;
   readSyscalls: number;
   bytesOut: number;
@@ -55,6 +71,11 @@ export interface TierFigures {
 const rpcCounts = new Map<string, number>();
 let sqlCount = 0;
 let installed = false;
+
+/** What this process counted so far (installCallCounters). */
+export function callCounts(): CallCounts {
+  return { rpcs: Object.fromEntries(rpcCounts), sqlStatements: sqlCount };
+}
 
 /** Wraps node:http2's client requests and pg's query in this process with counters (once). */
 export function installCallCounters(): void {
@@ -87,6 +108,7 @@ export class TierMeter {
   constructor(
     private readonly brokerPid: number,
     private readonly postmasterPid: number | undefined,
+    private readonly consumer?: ConsumerSide,
   ) {
     this.start = this.snapshot();
   }
@@ -99,8 +121,10 @@ export class TierMeter {
       const delta = count - (this.start.rpcs.get(rpc) ?? 0);
       if (delta > 0) rpcs[rpc] = per(delta);
     }
+    const consumerCpuMs = per((end.consumerCpuS - this.start.consumerCpuS) * 1000);
     return {
-      appCpuMs: per((end.appCpuS - this.start.appCpuS) * 1000),
+      appCpuMs: per((end.appCpuS - this.start.appCpuS) * 1000) + (this.consumer ? consumerCpuMs : 0),
+      consumerCpuMs,
       brokerCpuMs: per((end.brokerCpuS - this.start.brokerCpuS) * 1000),
       postgresCpuMs: per((end.postgresCpuS - this.start.postgresCpuS) * 1000),
       rpcs,
@@ -114,13 +138,29 @@ export class TierMeter {
 
   private snapshot(): TierSnapshot {
     const usage = process.cpuUsage();
+    const rpcs = new Map(rpcCounts);
+    let sqlStatements = sqlCount;
+    let appIo = processIo(process.pid);
+    if (this.consumer) {
+      const counts = this.consumer.counts();
+      for (const [rpc, count] of Object.entries(counts.rpcs)) rpcs.set(rpc, (rpcs.get(rpc) ?? 0) + count);
+      sqlStatements += counts.sqlStatements;
+      const io = processIo(this.consumer.pid);
+      appIo = {
+        readSyscalls: appIo.readSyscalls + io.readSyscalls,
+        writeSyscalls: appIo.writeSyscalls + io.writeSyscalls,
+        bytesRead: appIo.bytesRead + io.bytesRead,
+        bytesWritten: appIo.bytesWritten + io.bytesWritten,
+      };
+    }
     return {
       appCpuS: (usage.user + usage.system) / 1e6,
+      consumerCpuS: this.consumer ? processCpuSeconds(this.consumer.pid) : Number.NaN,
       brokerCpuS: processCpuSeconds(this.brokerPid),
       postgresCpuS: this.postmasterPid === undefined ? Number.NaN : postgresCpuSeconds(this.postmasterPid),
-      appIo: processIo(process.pid),
-      rpcs: new Map(rpcCounts),
-      sqlStatements: sqlCount,
+      appIo,
+      rpcs,
+      sqlStatements,
     };
   }
 }
