@@ -143,7 +143,7 @@ describe('gRPC busy statuses and request limits', () => {
     await expect(client.unary<SendMessageResponse>('SendMessage', requestOfSize(limit + 1))).rejects.toMatchObject({ code: GrpcStatus.RESOURCE_EXHAUSTED });
     // A request of exactly the limit is read and answered by the broker: too large for the store.
     const atLimit = await client.unary<SendMessageResponse>('SendMessage', requestOfSize(limit));
-    expect(atLimit.status.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(atLimit.status).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/^the batch of \d+ bytes exceeds the max \d+$/) });
   });
 
   it('appends a batch just under the store batch limit', async () => {

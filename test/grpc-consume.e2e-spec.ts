@@ -223,7 +223,7 @@ describe('gRPC receive and acknowledge', () => {
     ['an invisible duration under the minimum', { invisibleDuration: { nanos: 500_000_000 } }, 'ILLEGAL_INVISIBLE_TIME'],
     ['no invisible duration without auto renew', { invisibleDuration: undefined }, 'ILLEGAL_INVISIBLE_TIME'],
     ['a batch size of 0', { batchSize: 0 }, 'BAD_REQUEST'],
-    ['no group', { group: undefined }, 'BAD_REQUEST'],
+    ['no group', { group: undefined }, 'ILLEGAL_CONSUMER_GROUP'],
     ['a system group', { group: { name: 'CID_RMQ_SYS_TRANS' } }, 'ILLEGAL_CONSUMER_GROUP'],
   ])('refuses a receive with %s', async (_what, overrides, code) => {
     const topic = await newTopic();

@@ -94,7 +94,7 @@ describe('gRPC pull and offsets', () => {
     expect((await pull({ messageQueue: queue(7) }))[0]).toMatchObject({ status: { code: 'BAD_REQUEST' } });
     expect((await pull({ messageQueue: { topic: { name: 'nope' }, id: 0 } }))[0]).toMatchObject({ status: { code: 'TOPIC_NOT_FOUND' } });
     expect((await pull({ filterExpression: { type: 'SQL', expression: 'a >' } }))[0]).toMatchObject({ status: { code: 'ILLEGAL_FILTER_EXPRESSION' } });
-    expect((await pull({ group: undefined }))[0]).toMatchObject({ status: { code: 'BAD_REQUEST' } });
+    expect((await pull({ group: undefined }))[0]).toMatchObject({ status: { code: 'ILLEGAL_CONSUMER_GROUP', message: 'the specified group is blank' } });
   });
 
   it('commits and reads back a group offset; a group without one gets OFFSET_NOT_FOUND', async () => {

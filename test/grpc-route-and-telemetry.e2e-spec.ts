@@ -69,7 +69,7 @@ describe('gRPC route, assignment and telemetry', () => {
       const system = await client.unary<QueryRouteResponse>('QueryRoute', { topic: { name: 'SCHEDULE_TOPIC_XXXX' } });
       expect(system.status).toEqual({ code: 'ILLEGAL_TOPIC', message: 'cannot access system topic' });
       const missing = await client.unary<QueryRouteResponse>('QueryRoute', {});
-      expect(missing.status.code).toBe('BAD_REQUEST');
+      expect(missing.status).toEqual({ code: 'ILLEGAL_TOPIC', message: 'The specified topic is blank' });
     });
 
     it('refuses a call without x-mq-client-id', async () => {

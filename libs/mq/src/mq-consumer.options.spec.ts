@@ -7,9 +7,9 @@ describe('consumer options', () => {
     expect(resolveConsumerOptions({ topic: 'news', group: 'cache' }, 'test', 'node-1')).toMatchObject({ group: 'cache', broadcast: false });
   });
 
-  it("replaces what a group name may not hold (a host name's dots) and refuses a name past Apache's 255 characters", () => {
+  it("replaces what a group name may not hold (a host name's dots) and refuses a name past the 120 characters Apache's proxy takes", () => {
     expect(broadcastGroup('cache', 'web-1.eu.example.com')).toBe('cache-web-1_eu_example_com');
-    expect(() => broadcastGroup('cache', 'x'.repeat(250))).toThrow(/longer than 255 characters/);
+    expect(() => broadcastGroup('cache', 'x'.repeat(120))).toThrow(/longer than 120 characters/);
   });
 
   it('refuses a broadcast consumer without an instance id, and a broadcast flag that is not a boolean', () => {

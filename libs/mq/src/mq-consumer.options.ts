@@ -109,8 +109,8 @@ export function validateRetryDelays(retryDelaysMs: readonly number[]): void {
   }
 }
 
-/** Apache RocketMQ's longest group name (Validators.CHARACTER_MAX_LENGTH) and the characters it allows. */
-const GROUP_MAX_LENGTH = 255;
+/** The longest group name Apache RocketMQ's proxy takes over gRPC (120 since its #9563, as the broker's request-validator.ts) and the characters it allows. */
+const GROUP_MAX_LENGTH = 120;
 const NOT_GROUP_CHARACTER = /[^%|a-zA-Z0-9_-]/g;
 
 /**

@@ -20,7 +20,7 @@ export function selectQueue(
   messageQueue: MessageQueue | undefined,
   group: { name?: string } | undefined | null,
 ): SelectedQueue | { status: Status } {
-  const topicName = validTopic(messageQueue?.topic, 'message_queue.topic');
+  const topicName = validTopic(messageQueue?.topic);
   if ('status' in topicName) return topicName;
   let groupName = '';
   if (group !== null) {

@@ -1,5 +1,5 @@
 import * as messageFields from '../store/message-field-validator';
-import { isReservedSystemTopic, TOPIC_NAME_MAX_LENGTH, GROUP_NAME_MAX_LENGTH, VALID_NAME_PATTERN } from '../topics/topic-validator';
+import { isReservedSystemTopic, TOPIC_NAME_MAX_LENGTH, VALID_NAME_PATTERN } from '../topics/topic-validator';
 import { Resource, Status } from './messaging.types';
 import { status } from './status-codes';
 
@@ -12,16 +12,18 @@ import { status } from './status-codes';
 /** RocketMQ's `MixAll.isSysConsumerGroup` prefix. */
 const SYSTEM_GROUP_PREFIX = 'CID_RMQ_SYS_';
 
+/**
+ * The client `Validators.GROUP_MAX_LENGTH` the proxy checks groups against (120 since Apache
+ * RocketMQ #9563: a group makes up `%RETRY%<group>` and `%DLQ%<group>` topic names). The topic
+ * registry still accepts groups up to 255 characters created through the admin API; gRPC refuses
+ * them, as the proxy does.
+ */
+export const GRPC_GROUP_NAME_MAX_LENGTH = 120;
+
 export const containsControlCharacter = messageFields.containsControlCharacter;
 
 function isBlank(value: string): boolean {
   return value.trim() === '';
-}
-
-/** The name of a resource, or a BAD_REQUEST naming the field when it is missing. */
-export function resourceName(resource: Resource | undefined, field: string): { name: string } | { status: Status } {
-  if (!resource || typeof resource.name !== 'string') return { status: status('BAD_REQUEST', `${field} is required`) };
-  return { name: resource.name };
 }
 
 /** `GrpcValidator.validateTopic`: syntax, then no system topics. */
@@ -40,8 +42,8 @@ export function topicProblem(topic: string): Status | undefined {
 /** `GrpcValidator.validateConsumerGroup`: syntax, then no system groups. */
 export function groupProblem(group: string): Status | undefined {
   if (isBlank(group)) return status('ILLEGAL_CONSUMER_GROUP', 'the specified group is blank');
-  if (group.length > GROUP_NAME_MAX_LENGTH) {
-    return status('ILLEGAL_CONSUMER_GROUP', `the specified group[${group}] is longer than group max length: ${GROUP_NAME_MAX_LENGTH}.`);
+  if (group.length > GRPC_GROUP_NAME_MAX_LENGTH) {
+    return status('ILLEGAL_CONSUMER_GROUP', `the specified group[${group}] is longer than group max length: ${GRPC_GROUP_NAME_MAX_LENGTH}.`);
   }
   if (!VALID_NAME_PATTERN.test(group)) {
     return status('ILLEGAL_CONSUMER_GROUP', `the specified group[${group}] contains illegal characters, allowing only ${VALID_NAME_PATTERN.source}`);
@@ -50,20 +52,21 @@ export function groupProblem(group: string): Status | undefined {
   return undefined;
 }
 
-/** The validated topic name of a resource field. */
-export function validTopic(resource: Resource | undefined, field = 'topic'): { name: string } | { status: Status } {
-  const named = resourceName(resource, field);
-  if ('status' in named) return named;
-  const problem = topicProblem(named.name);
-  return problem ? { status: problem } : named;
+/**
+ * The validated topic name of a resource field. A missing resource is a blank name, as protobuf-java
+ * gives the proxy an empty `Resource` for it: ILLEGAL_TOPIC "The specified topic is blank".
+ */
+export function validTopic(resource: Resource | undefined): { name: string } | { status: Status } {
+  const name = typeof resource?.name === 'string' ? resource.name : '';
+  const problem = topicProblem(name);
+  return problem ? { status: problem } : { name };
 }
 
-/** The validated consumer-group name of a resource field. */
-export function validGroup(resource: Resource | undefined, field = 'group'): { name: string } | { status: Status } {
-  const named = resourceName(resource, field);
-  if ('status' in named) return named;
-  const problem = groupProblem(named.name);
-  return problem ? { status: problem } : named;
+/** The validated consumer-group name of a resource field; a missing one is blank, as for topics. */
+export function validGroup(resource: Resource | undefined): { name: string } | { status: Status } {
+  const name = typeof resource?.name === 'string' ? resource.name : '';
+  const problem = groupProblem(name);
+  return problem ? { status: problem } : { name };
 }
 
 /** `GrpcValidator.validateTag` (store/message-field-validator.ts), as ILLEGAL_MESSAGE_TAG. */

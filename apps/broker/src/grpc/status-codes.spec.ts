@@ -50,6 +50,7 @@ describe('status codes', () => {
       message: 'TopicMessageType validate failed, the expected type is NORMAL, but actual type is FIFO',
     });
     expect(Statuses.clientIdRequired()).toEqual({ code: 'CLIENT_ID_REQUIRED', message: 'client id cannot be empty' });
+    expect(Statuses.topicNotWritable()).toEqual({ code: 'FORBIDDEN', message: 'no writable queue' });
     expect(Statuses.noNewMessage()).toEqual({ code: 'MESSAGE_NOT_FOUND', message: 'no new message' });
     expect(Statuses.transactionIdEmpty()).toEqual({ code: 'INVALID_TRANSACTION_ID', message: 'transaction id cannot be empty' });
     expect(Statuses.transactionRecoveryTooLong(3600)).toEqual({

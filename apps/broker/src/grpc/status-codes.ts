@@ -20,9 +20,10 @@ import { CodeName, Status } from './messaging.types';
  * | batch entries with different results                 | MULTIPLE_RESULTS (30000)              |
  * | missing x-mq-client-id header                        | CLIENT_ID_REQUIRED (40017)            |
  * | authentication on, request unsigned or badly signed  | UNAUTHORIZED (40100)                  |
- * | malformed request (missing resource, bad enum, ...)  | BAD_REQUEST (40000)                   |
- * | bad topic name / system topic                        | ILLEGAL_TOPIC (40002)                 |
- * | bad consumer group name / system group               | ILLEGAL_CONSUMER_GROUP (40003)        |
+ * | authorization on, the ACL denies the action          | UNAUTHORIZED (40100)                  |
+ * | malformed request (bad enum, batch size, ...)        | BAD_REQUEST (40000)                   |
+ * | missing, blank or bad topic name / system topic      | ILLEGAL_TOPIC (40002)                 |
+ * | missing, blank or bad group name (over 120) / system | ILLEGAL_CONSUMER_GROUP (40003)        |
  * | bad tag / key / message group / property / id        | ILLEGAL_MESSAGE_* (40004..40009)      |
  * | EndTransaction: blank or unknown transaction id      | INVALID_TRANSACTION_ID (40008)        |
  * | EndTransaction: id names another message or topic    | ILLEGAL_MESSAGE_ID (40009)            |
@@ -40,7 +41,8 @@ import { CodeName, Status } from './messaging.types';
  * | deadline too short for the long poll                 | ILLEGAL_POLLING_TIME (40018)          |
  * | negative or out-of-range offset (PullMessage; also   | ILLEGAL_OFFSET (40019)                |
  * |   UpdateOffset past the queue's max offset)          |                                       |
- * | topic not writable (send) / not readable (receive)   | FORBIDDEN (40300)                     |
+ * | topic not writable (send) / not readable (receive)   | FORBIDDEN (40300) "no writable queue" |
+ * |                                                      |   / "no readable queue"               |
  * | no message before the long poll ended                | MESSAGE_NOT_FOUND (40401)             |
  * | unknown topic                                        | TOPIC_NOT_FOUND (40402)               |
  * | unknown group, auto-creation disabled                | CONSUMER_GROUP_NOT_FOUND (40403)      |
@@ -64,6 +66,36 @@ import { CodeName, Status } from './messaging.types';
  * |                                                      |   ILLEGAL_DELIVERY_TIME; BAD_REQUEST  |
  * | request over the server's max receive message length | no response: grpc-js fails the call   |
  * |   (inbound-message-limit.ts)                         |   with gRPC RESOURCE_EXHAUSTED        |
+ *
+ * Texts, decided here. Every text is the proxy's (docs/field-parity.md, "Errors", lists each one
+ * with its source and test) except:
+ * - Messages the proxy passes on from a remoting exception: TOPIC_NOT_FOUND ("CODE: 17  DESC: No
+ *   topic route info in name server for the topic: T" and a FAQ line, MQClientException.getMessage)
+ *   and CONSUMER_GROUP_NOT_FOUND ("subscription group [G] does not exist, " and a "See <FAQ url>"
+ *   line, PopMessageProcessor). This broker sends the description alone: the remoting code means
+ *   nothing to a v2 client and the link is Apache's FAQ, not this broker's documentation.
+ * - Receipt handles (INVALID_RECEIPT_HANDLE): the proxy's only text is "receipt handle is expired";
+ *   an empty or unparsable handle fails its ReceiptHandle.decode and reaches the client as
+ *   INTERNAL_SERVER_ERROR ("Parse failed, dataList size 1. IllegalArgumentException. ..."). The
+ *   handle format is this broker's own, so it answers INVALID_RECEIPT_HANDLE with its own texts
+ *   ("receipt handle cannot be empty", "receipt handle is malformed", a stale handle's reason): a
+ *   client error, which clients do not retry as a server fault.
+ * - An AckMessage without entries: the proxy answers INTERNAL_SERVER_ERROR "ack message result is
+ *   empty"; this broker BAD_REQUEST "no entry to acknowledge", the request being what is wrong.
+ * - A message id with a control character (ILLEGAL_MESSAGE_ID "message id cannot contain control
+ *   character"): the proxy stores any non-blank id; this broker refuses it as the proxy refuses such
+ *   tags, keys and groups, since ids appear in logs, traces and admin API paths.
+ * - An unexpected error: the proxy sends ExceptionUtils.getErrorDetailMessage ("<message>. <class>.
+ *   <first stack frame>"); this broker "<name>: <message>", without a stack frame that would only
+ *   name its own source lines.
+ * - A deadline too short to poll: ILLEGAL_POLLING_TIME for every client; the proxy answers BAD_REQUEST,
+ *   same text, to clients older than 5.0.3 (or naming no version), which predate the code. Every
+ *   official client this broker is tested with knows it.
+ * - Outcomes the proxy has no case for, with this broker's own texts: PAYLOAD_TOO_LARGE (the store's
+ *   batch limit), OFFSET_NOT_FOUND and ILLEGAL_OFFSET (PullMessage, GetOffset, UpdateOffset: RPCs the
+ *   proxy does not serve), the store not running, the client registry full, an unsafe number, the
+ *   replay window of a signed request ("the request's x-mq-date-time ... is more than N s from the
+ *   broker's clock."), and the EndTransaction choices below.
  *
  * EndTransaction, decided here (endTransactionStatus):
  * - The proxy answers a blank transaction id with INVALID_TRANSACTION_ID (EndTransactionActivity).
@@ -179,8 +211,8 @@ export const Statuses = {
   topicNotFound: (topic: string): Status => status('TOPIC_NOT_FOUND', `No topic route info in name server for the topic: ${topic}`),
   /** Broker `PopMessageProcessor` for SUBSCRIPTION_GROUP_NOT_EXIST, without the FAQ link. */
   consumerGroupNotFound: (group: string): Status => status('CONSUMER_GROUP_NOT_FOUND', `subscription group [${group}] does not exist`),
-  /** Broker `SendMessageProcessor` for a topic without the write permission. */
-  topicNotWritable: (topic: string): Status => status('FORBIDDEN', `the topic[${topic}] sending is forbidden`),
+  /** ProducerProcessor.sendMessage: the route of a topic without the write permission has no writable queue. */
+  topicNotWritable: (): Status => status('FORBIDDEN', 'no writable queue'),
   /** RouteActivity.queryAssignment; also used when ReceiveMessage meets an unreadable topic. */
   noReadableQueue: (): Status => status('FORBIDDEN', 'no readable queue'),
   noMessageToSend: (): Status => status('MESSAGE_CORRUPTED', 'no message to send'),

@@ -18,7 +18,7 @@ export class RecallMessageHandler implements UnaryHandler<RecallMessageRequest, 
   constructor(private readonly parts: MessagingParts) {}
 
   async handle(request: RecallMessageRequest, _context: RequestContext): Promise<RecallMessageResponse> {
-    const topicName = validTopic(request.topic, 'topic');
+    const topicName = validTopic(request.topic);
     if ('status' in topicName) return this.failure(topicName.status);
     if (!this.parts.topics.get(topicName.name)) return this.failure(Statuses.topicNotFound(topicName.name));
     const handle = decodeRecallHandle(request.recallHandle ?? '');

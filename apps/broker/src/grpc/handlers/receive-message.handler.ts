@@ -83,7 +83,7 @@ export class ReceiveMessageHandler implements StreamHandler<ReceiveMessageReques
   }
 
   private check(request: ReceiveMessageRequest, context: RequestContext) {
-    const topicName = validTopic(request.messageQueue?.topic, 'message_queue.topic');
+    const topicName = validTopic(request.messageQueue?.topic);
     if ('status' in topicName) return topicName;
     const groupName = validGroup(request.group);
     if ('status' in groupName) return groupName;

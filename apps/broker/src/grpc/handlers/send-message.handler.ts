@@ -56,7 +56,7 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
     if (messages.some((message) => !sameTopic(message, messages[0]))) return this.failure(Statuses.mixedTopics());
     const topic = await this.parts.topics.getOrAutoCreate(topicName.name);
     if (!topic) return this.failure(Statuses.topicNotFound(topicName.name));
-    if (!isWritable(topic)) return this.failure(Statuses.topicNotWritable(topic.name));
+    if (!isWritable(topic)) return this.failure(Statuses.topicNotWritable());
 
     const inbound = this.checkAll(messages, topic, context);
     if ('status' in inbound) return this.failure(inbound.status);
