@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { SimpleConsumer } from 'rocketmq-client-nodejs';
 import { DataSource } from 'typeorm';
+import { BrokerConfig } from '../../apps/broker/src/config/broker-config';
 import { startTestBroker, TestBroker } from './broker-harness';
 import { ORDER_TOPIC } from './outbox-tx-app';
 import { OfficialClients } from '@app/testkit';
@@ -8,12 +9,18 @@ import { OfficialClients } from '@app/testkit';
 /** Check-back timing of the outbox tests: the first check 800 ms after a half message, then every 400 ms. */
 export const OUTBOX_TX_BROKER = { transactionTimeoutMs: 800, transactionCheckIntervalMs: 400, transactionCheckMax: 30 } as const;
 
-/** A broker for the outbox tests with the order topic (TRANSACTION) and fast check-backs. */
-export async function startOutboxBroker(): Promise<TestBroker> {
-  const broker = await startTestBroker(OUTBOX_TX_BROKER, {
-    messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000 },
-    transaction: { checkScanIntervalMs: 100 },
-  });
+/**
+ * A broker for the outbox tests with the order topic (TRANSACTION) and fast check-backs;
+ * `overrides` over those (`{ transactionExtensionsEnabled: false }`: as Apache RocketMQ).
+ */
+export async function startOutboxBroker(overrides: Partial<BrokerConfig> = {}): Promise<TestBroker> {
+  const broker = await startTestBroker(
+    { ...OUTBOX_TX_BROKER, ...overrides },
+    {
+      messaging: { minLongPollingTimeoutMs: 100, maxLongPollingTimeoutMs: 2_000 },
+      transaction: { checkScanIntervalMs: 100 },
+    },
+  );
   await broker.broker.topics.upsert({ name: ORDER_TOPIC, messageType: 'TRANSACTION', readQueueNums: 1, writeQueueNums: 1 });
   return broker;
 }

@@ -187,6 +187,7 @@ export class Broker {
         transactionTimeoutMs: config.transactionTimeoutMs,
         transactionCheckIntervalMs: config.transactionCheckIntervalMs,
         transactionCheckMax: config.transactionCheckMax,
+        transactionExtensionsEnabled: config.transactionExtensionsEnabled,
         // Transaction ids naming a record larger than the store accepts are answered not-found unread.
         maxMessageSizeBytes: storeOptionsFromConfig(config).maxMessageSizeBytes,
         ...tuning.transaction,

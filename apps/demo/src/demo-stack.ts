@@ -28,8 +28,11 @@ export interface DemoStackOptions {
   notifyRetryLadderMs?: readonly number[];
   /** Where pay-service sends notifications; order-service's /callbacks/payment by default. */
   merchantCallbackUrl?: string;
-  /** broker.conf settings over DEMO_DEFAULTS.broker (a scenario that needs a slow check-back). */
-  brokerSettings?: Record<string, number>;
+  /**
+   * broker.conf settings over DEMO_DEFAULTS.broker (a scenario that needs a slow check-back;
+   * `transactionExtensionsEnabled: false` for Apache RocketMQ's transaction behaviour).
+   */
+  brokerSettings?: Record<string, number | boolean>;
   /** Accounts pay-service seeds (buyer -> balance in cents); DEMO_DEFAULTS.buyers by default. */
   buyers?: Record<string, number>;
   /** Extra environment per service (FAULTS=..., LOG_LEVEL=...). */
@@ -104,7 +107,7 @@ export class DemoStack {
     options.timeline.add('runner', `creating databases on ${options.postgres.description}`);
     const databases = await options.postgres.createDatabases(options.label);
     const stack = new DemoStack(options, ports, databases);
-    const settings: Record<string, string | number> = { ...DEMO_DEFAULTS.broker, ...options.brokerSettings, ...stack.aclSettings() };
+    const settings: Record<string, string | number | boolean> = { ...DEMO_DEFAULTS.broker, ...options.brokerSettings, ...stack.aclSettings() };
     await writeFile(
       join(options.workDir, 'broker.conf'),
       Object.entries(settings)

@@ -45,6 +45,7 @@ const FIELDS: { [F in keyof BrokerConfig]: FieldSpec<BrokerConfig[F]> } = {
   transactionTimeoutMs: { kind: 'positive-integer', rocketmqKeys: ['transactionTimeOut'] },
   transactionCheckIntervalMs: { kind: 'positive-integer', rocketmqKeys: ['transactionCheckInterval'] },
   transactionCheckMax: { kind: 'non-negative-integer' },
+  transactionExtensionsEnabled: { kind: 'boolean' },
   channelExpiredTimeoutMs: { kind: 'positive-integer', rocketmqKeys: ['channelExpiredTimeout'] },
   minLongPollingTimeoutMs: { kind: 'positive-integer', rocketmqKeys: ['grpcClientConsumerMinLongPollingTimeoutMillis'] },
   maxLongPollingTimeoutMs: { kind: 'positive-integer', rocketmqKeys: ['grpcClientConsumerMaxLongPollingTimeoutMillis'] },

@@ -42,6 +42,7 @@ describe('loadBrokerConfig', () => {
       transactionTimeoutMs: 6000,
       transactionCheckIntervalMs: 30000,
       transactionCheckMax: 15,
+      transactionExtensionsEnabled: true,
       channelExpiredTimeoutMs: 120000,
       minLongPollingTimeoutMs: 5000,
       maxLongPollingTimeoutMs: 20000,
@@ -177,7 +178,7 @@ describe('loadBrokerConfig', () => {
   });
 
   it("accepts the project's own names as keys", () => {
-    const text = 'httpPort=9090\ngrpcPort=9091\nhost=0.0.0.0\nstoreDir=/tmp/s\nsegmentSizeBytes=4096\nrepair=true';
+    const text = 'httpPort=9090\ngrpcPort=9091\nhost=0.0.0.0\nstoreDir=/tmp/s\nsegmentSizeBytes=4096\nrepair=true\ntransactionExtensionsEnabled=false';
     expect(parseBrokerConf(text, 'broker.conf').values).toEqual({
       httpPort: 9090,
       grpcPort: 9091,
@@ -185,6 +186,7 @@ describe('loadBrokerConfig', () => {
       storeDir: '/tmp/s',
       segmentSizeBytes: 4096,
       repair: true,
+      transactionExtensionsEnabled: false,
     });
   });
 

@@ -46,6 +46,8 @@ export const BROKER_CONFIG_DEFAULTS: Readonly<BrokerConfig> = {
   transactionCheckIntervalMs: 30_000,
   /** 15, RocketMQ's transactionCheckMax. */
   transactionCheckMax: 15,
+  /** true: final resolutions and liveness-aware check-back (false behaves as Apache RocketMQ). */
+  transactionExtensionsEnabled: true,
   /** 120 s, RocketMQ's channelExpiredTimeout (the client registry's own default). */
   channelExpiredTimeoutMs: TELEMETRY_SESSIONS_DEFAULTS.channelExpiredTimeoutMs,
   /** 5 s and 20 s, Apache's proxy (the messaging server's own defaults). */

@@ -48,6 +48,12 @@ export interface BrokerConfig {
   /** Check-backs before a half message is given up and moved aside for operators. */
   transactionCheckMax: number;
   /**
+   * The broker's improvements over Apache RocketMQ's transactions: final resolutions (a repeated
+   * EndTransaction answers duplicate, the opposite one is refused) and a check-back that reaches
+   * no live producer neither counted nor kept waiting once one connects. false: as Apache's broker.
+   */
+  transactionExtensionsEnabled: boolean;
+  /**
    * A client without an open telemetry stream that sent no request (heartbeat, send, ...) for
    * longer than this is forgotten (RocketMQ: `channelExpiredTimeout`).
    */

@@ -12,7 +12,7 @@ import { CheckNowResult, ProducerChannels } from './transaction.types';
 export interface CheckBackScanResult {
   /** Check-backs written to a live producer (counted against transactionCheckMax). */
   checksSent: number;
-  /** Due half messages with no live producer of their topic: retried, not counted. */
+  /** Due half messages with no live producer of their topic: retried, not counted (counted with transaction extensions off). */
   noProducer: number;
   /** Moved to TRANS_CHECK_MAX_TIME_TOPIC. */
   movedToCheckMax: number;
@@ -27,6 +27,13 @@ export interface CheckBackScanResult {
  * Once transactionCheckMax checks were sent and the next one is due, it moves to the check-max
  * topic instead.
  *
+ * With transactionExtensionsEnabled off every attempt counts, reached or not, as on Apache's
+ * broker: TransactionalMessageServiceImpl.check raises the half message's TRANSACTION_CHECK_TIMES
+ * (needDiscard) before AbstractTransactionalMessageCheckListener.sendCheckMessage looks for a
+ * producer channel, which, finding none, only logs "Check transaction failed, channel is null".
+ * A producer connecting then wakes nothing (TransactionService.producerAvailable): the next check
+ * waits for its interval, as TransactionalMessageCheckService does.
+ *
  * A scan handles at most maxChecksPerScan half messages; the rest stay due for the next scan, so
  * a backlog (after a restart, or when a producer comes back) is spread over time.
  */
@@ -38,7 +45,12 @@ export class CheckBackScanner {
     private readonly channels: ProducerChannels,
     private readonly table: HalfMessageTable,
     private readonly resolver: TransactionResolver,
-    private readonly settings: { transactionCheckIntervalMs: number; transactionCheckMax: number; maxChecksPerScan: number },
+    private readonly settings: {
+      transactionCheckIntervalMs: number;
+      transactionCheckMax: number;
+      maxChecksPerScan: number;
+      transactionExtensionsEnabled: boolean;
+    },
     private readonly logger: Logger,
     private readonly now: () => number,
     private readonly metrics: TransactionMetrics | undefined,
@@ -137,10 +149,11 @@ export class CheckBackScanner {
     } catch (error) {
       this.logger.error(
         { err: error, topic: entry.topic, messageId: entry.messageId, transactionId },
-        'sending a check-back failed; not counted, retrying at the next check',
+        'sending a check-back failed; retrying at the next check',
       );
     }
-    this.table.recordCheck(entry, clientId !== undefined);
+    const sent = clientId !== undefined;
+    this.table.recordCheck(entry, sent, sent || !this.settings.transactionExtensionsEnabled);
     if (clientId === undefined) return 'no-producer';
     this.metrics?.recordCheckSent();
     this.trace?.record({

@@ -14,7 +14,7 @@ export interface HalfEntry {
   readonly storeTimestampMs: number;
   readonly checkImmunityMs: number;
   state: 'pending' | 'check-max';
-  /** Check-backs sent to a live producer. */
+  /** Check-backs sent to a live producer (every attempt with the transaction extensions off). */
   checkCount: number;
   /** Pending only: when the next check-back (or the check-max move) is due. */
   nextCheckAtMs: number;
@@ -163,17 +163,19 @@ export class HalfMessageTable {
    */
   takeDue(nowMs: number, max: number, nextAtMs: number): HalfEntry[] {
     const due: HalfEntry[] = [];
-    const rescheduled: HalfEntry[] = [];
+    // A stale heap entry can carry the same time as the live one (rescheduled twice within one
+    // millisecond, e.g. woken by producerAvailable): take each half message once.
+    const taken = new Set<HalfEntry>();
     while (due.length < max) {
       const next = this.schedule.peek();
       if (!next || next.dueMs > nowMs) break;
       this.schedule.pop();
       const entry = this.halves.get(next.offset);
-      if (!entry || entry.state !== 'pending' || entry.nextCheckAtMs !== next.dueMs) continue;
+      if (!entry || entry.state !== 'pending' || entry.nextCheckAtMs !== next.dueMs || taken.has(entry)) continue;
       due.push(entry);
-      rescheduled.push(entry);
+      taken.add(entry);
     }
-    for (const entry of rescheduled) this.setNextCheck(entry, nextAtMs);
+    for (const entry of due) this.setNextCheck(entry, nextAtMs);
     this.compactSchedule();
     return due;
   }
@@ -185,10 +187,13 @@ export class HalfMessageTable {
     this.compactSchedule();
   }
 
-  /** After a check-back attempt: counted only if it reached a live producer. */
-  recordCheck(entry: HalfEntry, sent: boolean): void {
+  /**
+   * After a check-back attempt: `sent` if it reached a live producer, `counted` if it uses up one
+   * of transactionCheckMax (only sent ones, unless the transaction extensions are off).
+   */
+  recordCheck(entry: HalfEntry, sent: boolean, counted: boolean): void {
     entry.waitingForProducer = !sent;
-    if (!sent) return;
+    if (!counted) return;
     entry.checkCount++;
     this.changes++;
   }

@@ -33,6 +33,12 @@ type AppendFailure = Extract<EndTransactionResult, { status: 'store-failed' | 'n
  * "Forgotten": the half message is still in the log and not unresolved (the table tracks every
  * unresolved one), so it was resolved, but so long ago that the outcome is no longer remembered
  * (`maxResolvedTransactions`). Nothing is appended for it, so it is never delivered twice.
+ *
+ * With `transactionExtensionsEnabled` off the table above holds only for pending half messages;
+ * every other call that names a half message still in the log is applied again, as Apache's
+ * broker does (see resolveAgain): a second COMMIT delivers it again, a COMMIT after a ROLLBACK
+ * delivers it, a ROLLBACK after a COMMIT appends an op record and changes nothing a consumer
+ * sees, and a client may resolve a check-max half message.
  */
 export class TransactionResolver {
   private readonly serializer = new KeyedSerializer();
@@ -40,7 +46,7 @@ export class TransactionResolver {
   constructor(
     private readonly store: MessageStore,
     private readonly table: HalfMessageTable,
-    private readonly settings: { transactionCheckMax: number; maxMessageSizeBytes: number },
+    private readonly settings: { transactionCheckMax: number; maxMessageSizeBytes: number; transactionExtensionsEnabled: boolean },
     private readonly logger: Logger,
     private readonly now: () => number,
     private readonly metrics: TransactionMetrics | undefined,
@@ -110,6 +116,7 @@ export class TransactionResolver {
     }
     const mismatch = mismatchOf(half, request);
     if (mismatch) return mismatch;
+    if (!this.settings.transactionExtensionsEnabled) return this.resolveAgain(half, request);
     const state = this.table.resolution(id.offset);
     if (!state) {
       return {
@@ -124,7 +131,9 @@ export class TransactionResolver {
   private async resolveUnresolved(entry: HalfEntry, request: EndTransactionRequest): Promise<EndTransactionResult> {
     const mismatch = mismatchOf(entry, request);
     if (mismatch) return mismatch;
-    if (entry.state === 'check-max' && request.source !== 'admin') {
+    // Apache's EndTransactionProcessor does not know about TRANS_CHECK_MAX_TIME_TOPIC: it finds
+    // the half message by its commit-log offset and resolves it, whoever asks.
+    if (entry.state === 'check-max' && request.source !== 'admin' && this.settings.transactionExtensionsEnabled) {
       return {
         status: 'conflict',
         reason: `transaction ${request.transactionId} was moved to ${TRANS_CHECK_MAX_TIME_TOPIC} after ${entry.checkCount} check-backs; only an operator can commit or roll it back`,
@@ -137,27 +146,61 @@ export class TransactionResolver {
       this.dropLost(entry);
       return { status: 'not-found', reason: `the half message of transaction ${request.transactionId} was deleted by retention` };
     }
+    const wasCheckMax = entry.state === 'check-max';
+    const failure = await this.appendResolution(half, request);
+    if (failure) return failure;
+    const context = {
+      topic: entry.topic,
+      messageId: entry.messageId,
+      transactionId: request.transactionId,
+      source: request.source,
+      finishSeconds: (this.now() - entry.storeTimestampMs) / 1000,
+    };
+    if (wasCheckMax || request.source === 'admin') this.logger.info({ ...context, wasCheckMax }, `transaction resolved by an operator: ${request.resolution}`);
+    else this.logger.debug(context, `transaction ${request.resolution}`);
+    return { status: 'ok', duplicate: false };
+  }
+
+  /**
+   * Transaction extensions off: a half message that is no longer unresolved is resolved again,
+   * as Apache RocketMQ's broker does. EndTransactionProcessor.processRequest gets the half message
+   * from TransactionalMessageServiceImpl.commitMessage / rollbackMessage, which only look it up by
+   * its commit-log offset (getHalfMessageByOffset) and never ask whether an op record already
+   * resolved it. A COMMIT then writes the real message again (sendFinalMessage): consumers get
+   * it once more. A ROLLBACK only writes another op record (deletePrepareMessage). Both answer
+   * SUCCESS. (Apache's gRPC proxy passes a repeat on only while it holds transaction data for
+   * the id: one entry per send and per check-back sent, each used up by an EndTransaction,
+   * TransactionDataManager.pollNoExpireTransactionData; a repeat with none left fails there with
+   * TRANSACTION_DATA_NOT_FOUND. This broker lets every repeat through, the stricter test.)
+   */
+  private async resolveAgain(half: StoredMessage, request: EndTransactionRequest): Promise<EndTransactionResult> {
+    const failure = await this.appendResolution(half, request);
+    if (failure) return failure;
+    this.logger.debug(
+      { topic: half.topic, messageId: half.messageId, transactionId: request.transactionId, source: request.source },
+      `transaction ${request.resolution} again (transaction extensions off)`,
+    );
+    return { status: 'ok', duplicate: false };
+  }
+
+  /** Appends the op record for `request`, applies it to the table, counts and traces it; undefined when stored. */
+  private async appendResolution(half: StoredMessage, request: EndTransactionRequest): Promise<AppendFailure | undefined> {
     const type = request.resolution === 'COMMIT' ? RecordType.Commit : RecordType.Rollback;
     const failure = await this.append(opRecord(half, type, request.transactionId, request.source, this.now()));
     if (failure) return failure;
-    const wasCheckMax = entry.state === 'check-max';
-    this.table.applyOp(request.resolution === 'COMMIT' ? 'commit' : 'rollback', entry.offset);
-    const finishSeconds = (this.now() - entry.storeTimestampMs) / 1000;
-    this.metrics?.recordResolution(request.resolution, request.source, finishSeconds);
+    this.table.applyOp(request.resolution === 'COMMIT' ? 'commit' : 'rollback', half.offset);
+    this.metrics?.recordResolution(request.resolution, request.source, (this.now() - half.storeTimestampMs) / 1000);
     this.trace?.record({
       type: 'EndTransaction',
       timeMs: this.now(),
-      messageId: entry.messageId,
-      topic: entry.topic,
+      messageId: half.messageId,
+      topic: half.topic,
       keys: half.keys,
       transactionId: request.transactionId,
       resolution: request.resolution,
       source: request.source,
     });
-    const context = { topic: entry.topic, messageId: entry.messageId, transactionId: request.transactionId, source: request.source, finishSeconds };
-    if (wasCheckMax || request.source === 'admin') this.logger.info({ ...context, wasCheckMax }, `transaction resolved by an operator: ${request.resolution}`);
-    else this.logger.debug(context, `transaction ${request.resolution}`);
-    return { status: 'ok', duplicate: false };
+    return undefined;
   }
 
   /** The half message's record; undefined if retention deleted it; 'failed' if the read failed (logged). */

@@ -34,6 +34,10 @@ const TRANSACTION_SOURCES: ReadonlySet<string> = new Set<TransactionSource>(['cl
 const STATE_OFFSET_LAG_BYTES = 64 * 1024 * 1024;
 const STATE_OFFSET_MAX_AGE_MS = 10_000;
 
+/** Logged at open with transactionExtensionsEnabled off (transaction-resolver.ts and check-back-scanner.ts say what Apache does). */
+const EXTENSIONS_OFF =
+  'transaction extensions off (transactionExtensionsEnabled=false), as Apache RocketMQ: a repeated COMMIT delivers again, the opposite resolution is applied too, and check-backs that reach no producer count towards transactionCheckMax';
+
 export interface TransactionServiceOptions extends Partial<TransactionSettings> {
   /** Where `transaction-state.json` lives (the broker's config directory). */
   stateDir: string;
@@ -124,6 +128,7 @@ export class TransactionService implements TransactionApi {
       await this.saveState();
       this.startTimers();
       this.logger.info(report, 'transaction service opened');
+      if (!this.settings.transactionExtensionsEnabled) this.logger.warn(EXTENSIONS_OFF);
       return report;
     } catch (error) {
       this.currentState = LifecycleState.Closed;
@@ -213,7 +218,7 @@ export class TransactionService implements TransactionApi {
   }
 
   producerAvailable(topic: string): void {
-    if (this.currentState !== LifecycleState.Running) return;
+    if (this.currentState !== LifecycleState.Running || !this.settings.transactionExtensionsEnabled) return;
     const woken = this.table.wakeTopic(topic, this.now());
     if (woken > 0) this.logger.debug({ topic, woken }, "a producer connected: its topic's waiting check-backs are due now");
   }

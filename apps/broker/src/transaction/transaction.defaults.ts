@@ -14,8 +14,9 @@ export interface TransactionSettings {
    */
   transactionCheckIntervalMs: number;
   /**
-   * Check-backs actually sent to a live producer before the half message is moved to
-   * TRANS_CHECK_MAX_TIME_TOPIC (RocketMQ `transactionCheckMax`). Default 15.
+   * Check-backs actually sent to a live producer (every attempt with transactionExtensionsEnabled
+   * off) before the half message is moved to TRANS_CHECK_MAX_TIME_TOPIC (RocketMQ
+   * `transactionCheckMax`). Default 15.
    */
   transactionCheckMax: number;
   /** How often the check-back scanner looks for due half messages. Default 1 s. */
@@ -34,6 +35,16 @@ export interface TransactionSettings {
    * changes nothing. Memory: about 80 bytes per entry, 8 MB at the default. Default 100,000.
    */
   maxResolvedTransactions: number;
+  /**
+   * The broker's improvements over Apache RocketMQ's transactions (broker.conf
+   * `transactionExtensionsEnabled`). On: resolutions are final (a repeat answers duplicate, the
+   * opposite answer is refused) and a check-back that reaches no live producer is not counted and
+   * is retried when one connects. Off: as Apache's broker, every EndTransaction naming a half
+   * message still in the log resolves it again (a second COMMIT delivers again) and every check
+   * counts, reached or not (transaction-resolver.ts and check-back-scanner.ts name the Java).
+   * Off exists to prove the libraries need neither. Default true.
+   */
+  transactionExtensionsEnabled: boolean;
   /** Records read per page when open() catches up with the commit log. Default 1,024. */
   scanPageRecords: number;
   /**
@@ -52,13 +63,16 @@ export const TRANSACTION_DEFAULTS: TransactionSettings = {
   maxChecksPerScan: 256,
   stateWriteIntervalMs: 1_000,
   maxResolvedTransactions: 100_000,
+  transactionExtensionsEnabled: true,
   scanPageRecords: 1_024,
   maxMessageSizeBytes: STORE_DEFAULTS.maxMessageSizeBytes,
 };
 
+type NumericSettingName = { [K in keyof TransactionSettings]: TransactionSettings[K] extends number ? K : never }[keyof TransactionSettings];
+
 /** Throws (a programmer error: the configuration layer validates user input) on an unusable setting. */
 export function checkTransactionSettings(settings: TransactionSettings): void {
-  const positive: Array<keyof TransactionSettings> = [
+  const positive: NumericSettingName[] = [
     'transactionTimeoutMs',
     'transactionCheckIntervalMs',
     'checkScanIntervalMs',

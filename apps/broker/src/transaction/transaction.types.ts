@@ -19,7 +19,8 @@ import type { HalfMessageState, HalfMessageView, TransactionResolution } from '@
  *           resolves it; clients are refused)
  * ```
  * Resolutions are final: the same resolution again is answered OK without a second delivery;
- * the opposite one is refused and changes nothing.
+ * the opposite one is refused and changes nothing. (Unless `transactionExtensionsEnabled` is
+ * off: then, as on Apache RocketMQ, each call is applied again; transaction-resolver.ts.)
  *
  * Resolutions, states and the half-message view are the admin API's contract (libs/admin-client).
  */
@@ -59,7 +60,7 @@ export interface ProducerChannels {
    * Sends a RecoverOrphanedTransactionCommand for `half` to one live producer that publishes its
    * topic, spreading checks across several such producers. Returns the client id it was written
    * to, or undefined when no live producer of the topic is connected (then nothing was sent and
-   * the check must not be counted).
+   * the check is not counted unless the transaction extensions are off).
    */
   sendCheck(half: StoredMessage, transactionId: string): string | undefined;
 }
@@ -83,7 +84,8 @@ export interface TransactionApi {
    * Optional hint from the telemetry layer: a producer of `topic` connected (or declared the
    * topic). Pending half messages of the topic whose last check found no live producer become
    * due at once instead of waiting for transactionCheckInterval. Added after the first version of
-   * this contract; implementations without it simply retry on their interval.
+   * this contract; implementations without it simply retry on their interval, as this one does
+   * with `transactionExtensionsEnabled` off.
    */
   producerAvailable?(topic: string): void;
   /**
