@@ -68,7 +68,7 @@ export class AppModule {
           }),
         }),
         // The receiver side only: order-service sends no notifications.
-        NotificationModule.forRoot({ isGlobal: true, workerEnabled: false, metricsRegistry: metrics }),
+        NotificationModule.forRoot({ isGlobal: true, workerEnabled: false, metrics: { registry: metrics } }),
         TerminusModule,
         OrdersModule,
         PaymentsModule,

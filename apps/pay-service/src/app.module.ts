@@ -68,7 +68,7 @@ export class AppModule {
           allowedAddresses: config.notifyAllowedAddresses,
           pollIntervalMs: config.notifyPollIntervalMs,
           timeoutMs: config.notifyTimeoutMs,
-          metricsRegistry: metrics,
+          metrics: { registry: metrics },
         }),
         TerminusModule.forRoot({ logger: false }),
       ],

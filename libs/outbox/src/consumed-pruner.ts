@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { OutboxDatabase } from './outbox-database';
-import { OUTBOX_RELAY_OPTIONS, ResolvedOutboxRelayOptions } from './outbox-relay.options';
+import { ResolvedOutboxOptions } from './outbox.defaults';
+import { OUTBOX_MODULE_OPTIONS } from './outbox.module-definition';
 import { PeriodicPrune, PRUNE_BATCH_ROWS } from './prune-in-batches';
 import { pruneConsumedKeys } from './sql/consumed.sql';
 
@@ -14,7 +15,7 @@ import { pruneConsumedKeys } from './sql/consumed.sql';
 export class ConsumedPruner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly pruning: PeriodicPrune;
 
-  constructor(database: OutboxDatabase, @Inject(OUTBOX_RELAY_OPTIONS) options: ResolvedOutboxRelayOptions) {
+  constructor(database: OutboxDatabase, @Inject(OUTBOX_MODULE_OPTIONS) options: ResolvedOutboxOptions) {
     const { schema, consumed } = options;
     this.pruning = new PeriodicPrune(
       'mq_consumed',

@@ -3,7 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { type MqMessage, MqTraceReporter } from '@app/mq';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { OutboxDatabase } from './outbox-database';
-import { OUTBOX_RELAY_OPTIONS, ResolvedOutboxRelayOptions } from './outbox-relay.options';
+import { ResolvedOutboxOptions } from './outbox.defaults';
+import { OUTBOX_MODULE_OPTIONS } from './outbox.module-definition';
 import { insertConsumedKey } from './sql/consumed.sql';
 import { IdempotentConsumerGroupCommit } from './idempotent-consumer-group-commit';
 import { errorCodeOf } from './outbox.errors';
@@ -37,7 +38,7 @@ export class IdempotentConsumerInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly database: OutboxDatabase,
-    @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: ResolvedOutboxRelayOptions,
+    @Inject(OUTBOX_MODULE_OPTIONS) private readonly options: ResolvedOutboxOptions,
     private readonly metrics: OutboxMetrics,
     /** Each delivery's outcome goes to the message's trace (absent outside MqModule: none). */
     @Optional() private readonly trace?: MqTraceReporter,

@@ -10,17 +10,19 @@ export const OUTBOX_VERSION = '0.1.0';
 
 // --- Transactional messages (half-message mode, check-back, listeners) ---
 
-/** The module: `OutboxModule.forRoot({ schema, migrationsRun, checkBack, hooks })` / `forRootAsync(...)`. */
+/** The module: `OutboxModule.forRoot({ schema, migrationsRun, checkBack, channel, relay, consumed, metrics, hooks })` / `forRootAsync(...)`. */
 export { OutboxModule } from './outbox.module';
 /** The ClsModule (nestjs-cls + TypeORM transactional adapter) the application registers once for OutboxModule and NotificationModule. */
 export { outboxClsModule } from './outbox-cls.module';
-/** Injection token of the resolved options, and the raw-options token forRootAsync fills. */
-export { OUTBOX_MODULE_OPTIONS, OUTBOX_RAW_OPTIONS } from './outbox.module-definition';
+/** Injection token of the resolved options, the raw-options token forRootAsync fills, and the extras (`isGlobal`, `dataSourceName`, `transactionConnectionName`). */
+export { OUTBOX_MODULE_OPTIONS, OUTBOX_RAW_OPTIONS, type OutboxModuleExtras } from './outbox.module-definition';
+/** The TransactionRunner on the application's DataSource and TransactionHost, one per connection, shared by OutboxModule and NotificationModule. */
+export { OUTBOX_TRANSACTION_RUNNER } from './outbox-transaction.module';
 /** Options of OutboxModule, and the fault-injection steps of `hooks.onStep`. */
 export type { OutboxModuleOptions, TransactionalMessageStep, TransactionalMessageStepContext } from './outbox.options';
 /** The module's Prometheus metrics (on `metrics.registry`): relay backlog, rows relayed, duplicates skipped, local transactions. */
 export { OutboxMetrics, type LocalTransactionResult } from './outbox.metrics';
-/** The defaults (schema 'public', lock timeout 5 s) and the resolved options type. */
+/** The defaults (schema 'public', lock timeout 5 s, relay and dedupe windows; one object) and the resolved options type. */
 export { OUTBOX_DEFAULTS, type ResolvedOutboxOptions } from './outbox.defaults';
 /** The package's typed error: match on `code` (docs/errors.md). */
 export { isRetryableOutboxError, OutboxError, type OutboxErrorCode, RETRYABLE_OUTBOX_ERROR_CODES } from './outbox.errors';
@@ -47,9 +49,6 @@ export { TransactionCheckBack } from './transaction-check-back';
 export { OutboxWriter, type OutboxEntry } from './outbox-writer';
 /** Sends `mq_outbox` rows (LISTEN/NOTIFY + polling, SKIP LOCKED, per-group order, back-off, pruning); started by OutboxModule. */
 export { OutboxRelay } from './outbox-relay';
-/** Options of the writer, relay and idempotent consumers (`channel`, `relay`, `consumed` in OutboxModule.forRoot), and their defaults. */
-export { OUTBOX_RELAY_OPTIONS, type OutboxRelayOptions, type ResolvedOutboxRelayOptions } from './outbox-relay.options';
-export { OUTBOX_RELAY_DEFAULTS } from './outbox-relay.defaults';
 /** An @MqConsumer whose effect happens once per (group, key): handler and `mq_consumed` insert in one transaction. */
 export { IdempotentConsumer, type IdempotentConsumerOptions } from './idempotent-consumer.decorator';
 /** The interceptor behind @IdempotentConsumer (provided by OutboxModule). */
@@ -62,9 +61,9 @@ export { MqConsumedEntity } from './entities/mq-consumed.entity';
 
 // --- Best-effort notification (webhooks) ---
 
-/** The module: `NotificationModule.forRoot({ workerEnabled, retryLadderMs, allowedAddresses, clock, ... })`; extras `dataSourceName`, `transactionConnectionName`, `isGlobal`. */
+/** The module: `NotificationModule.forRoot({ workerEnabled, retryLadderMs, allowedAddresses, clock, metrics, ... })`; extras `dataSourceName`, `transactionConnectionName`, `isGlobal`. */
 export { NotificationModule } from './notification/notification.module';
-/** Injection tokens: resolved options, the prom-client Registry with the metrics (expose it on /metrics), the TransactionRunner used. */
+/** Injection tokens: resolved options, the prom-client Registry with the metrics (expose it on /metrics), the TransactionRunner used (an alias of OUTBOX_TRANSACTION_RUNNER). */
 export { NOTIFICATION_OPTIONS, NOTIFICATION_METRICS_REGISTRY, NOTIFICATION_TRANSACTION_RUNNER } from './notification/notification.module-definition';
 /** Options of NotificationModule, their defaults (the WeChat Pay ladder, 10 s timeout, 120 h breaker) and the resolved type. */
 export type { NotificationModuleOptions } from './notification/notification.options';

@@ -2,7 +2,8 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { CONTENT_TYPE_PROPERTY, MqEncodedBody, MqProducer } from '@app/mq';
 import { OutboxDatabase } from './outbox-database';
 import { OutboxRelayListener } from './outbox-relay-listener';
-import { OUTBOX_RELAY_OPTIONS, ResolvedOutboxRelayOptions } from './outbox-relay.options';
+import { ResolvedOutboxOptions } from './outbox.defaults';
+import { OUTBOX_MODULE_OPTIONS } from './outbox.module-definition';
 import {
   claimDueOutboxMessages,
   markOutboxMessageFailed,
@@ -42,7 +43,7 @@ interface BatchOutcome {
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly schema: string;
-  private readonly relayOptions: ResolvedOutboxRelayOptions['relay'];
+  private readonly relayOptions: ResolvedOutboxOptions['relay'];
   private listener: OutboxRelayListener | undefined;
   private loop: Promise<void> | undefined;
   private readonly pruning: PeriodicPrune;
@@ -56,7 +57,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   constructor(
     private readonly database: OutboxDatabase,
     private readonly producer: MqProducer,
-    @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: ResolvedOutboxRelayOptions,
+    @Inject(OUTBOX_MODULE_OPTIONS) private readonly options: ResolvedOutboxOptions,
     private readonly metrics: OutboxMetrics,
   ) {
     this.schema = options.schema;

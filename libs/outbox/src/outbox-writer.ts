@@ -2,7 +2,8 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CONTENT_TYPE_PROPERTY, JsonSerializer, MQ_MODULE_OPTIONS, type MqSerializer, type ResolvedMqOptions } from '@app/mq';
 import { OutboxDatabase } from './outbox-database';
 import { OutboxError } from './outbox.errors';
-import { OUTBOX_RELAY_OPTIONS, ResolvedOutboxRelayOptions } from './outbox-relay.options';
+import { ResolvedOutboxOptions } from './outbox.defaults';
+import { OUTBOX_MODULE_OPTIONS } from './outbox.module-definition';
 import { insertOutboxMessage } from './sql/outbox.sql';
 
 /** One message for the outbox. Give `payload` (serialized at enqueue) or `body` (bytes as they are). */
@@ -30,7 +31,7 @@ export class OutboxWriter {
 
   constructor(
     private readonly database: OutboxDatabase,
-    @Inject(OUTBOX_RELAY_OPTIONS) private readonly options: ResolvedOutboxRelayOptions,
+    @Inject(OUTBOX_MODULE_OPTIONS) private readonly options: ResolvedOutboxOptions,
     @Optional() @Inject(MQ_MODULE_OPTIONS) mqOptions?: ResolvedMqOptions,
   ) {
     // The module's serializer, so the consumer decodes what it would have from MqProducer.send().

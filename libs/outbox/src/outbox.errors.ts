@@ -15,7 +15,7 @@ export type OutboxErrorCode =
   | 'OUTBOX_ERR_NOT_WIRED'
   /** sendInTransaction() for a topic that has no @TransactionListener provider. */
   | 'OUTBOX_ERR_NO_LISTENER'
-  /** mode 'outbox' is used but the OutboxWriter provider is not registered (OutboxModule provides it). */
+  /** @deprecated No longer raised: the executor gets OutboxModule's OutboxWriter injected. Removed with the next minor release. */
   | 'OUTBOX_ERR_OUTBOX_MODE_UNAVAILABLE'
   /** OutboxWriter.enqueue() (outbox-writer.ts) outside an active transaction. */
   | 'OUTBOX_ERR_NO_TRANSACTION'

@@ -1,22 +1,19 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { OutboxDatabase } from './outbox-database';
-import { resolveOutboxOptions } from './outbox.defaults';
+import { resolveOutboxOptions, ResolvedOutboxOptions } from './outbox.defaults';
 import { OUTBOX_MODULE_OPTIONS, OUTBOX_RAW_OPTIONS, OutboxConfigurableModule } from './outbox.module-definition';
 import { OutboxModuleOptions } from './outbox.options';
 import { TransactionListenerExplorer } from './transaction-listener.explorer';
 import { TransactionalMessageExecutor } from './transactional-message.executor';
 import { TransactionalMessageExplorer } from './transactional-message.explorer';
 import { TransactionalSender } from './transactional-sender';
-import { outboxRelayOptionsProvider } from './outbox-relay.defaults';
-import { OUTBOX_RELAY_OPTIONS } from './outbox-relay.options';
 import { OutboxWriter } from './outbox-writer';
 import { OutboxRelay } from './outbox-relay';
 import { IdempotentConsumerInterceptor } from './idempotent-consumer.interceptor';
 import { ConsumedPruner } from './consumed-pruner';
 import { TransactionPruner } from './transaction-pruner';
 import { OutboxMetrics } from './outbox.metrics';
-import { ResolvedOutboxOptions } from './outbox.defaults';
 import { selectOutboxBacklog } from './sql/outbox.sql';
 
 /**
@@ -40,7 +37,6 @@ import { selectOutboxBacklog } from './sql/outbox.sql';
     TransactionalMessageExplorer,
     TransactionListenerExplorer,
     TransactionalSender,
-    outboxRelayOptionsProvider,
     OutboxWriter,
     OutboxRelay,
     IdempotentConsumerInterceptor,
@@ -50,7 +46,6 @@ import { selectOutboxBacklog } from './sql/outbox.sql';
   exports: [
     OUTBOX_MODULE_OPTIONS,
     TransactionalSender,
-    OUTBOX_RELAY_OPTIONS,
     OutboxDatabase,
     // The interceptor @IdempotentConsumer applies is built in the consumer's module: what it injects must be exported.
     OutboxMetrics,

@@ -1,6 +1,5 @@
 import { LoggerService } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import type { OutboxRelayOptions } from './outbox-relay.options';
 
 /**
  * Points of the half-message flow at which `hooks.onStep` is called, in order (see
@@ -20,23 +19,53 @@ export interface TransactionalMessageStepContext {
 }
 
 /**
- * Options of `OutboxModule.forRoot()` / `forRootAsync()`. Defaults live in `outbox.defaults.ts`
- * (STYLE 12) and are merged once.
+ * Options of `OutboxModule.forRoot()` / `forRootAsync()`: the transactional side, the outbox
+ * writer and relay, and idempotent consumers. Defaults live in `outbox.defaults.ts` (STYLE 12)
+ * and are merged once, into ResolvedOutboxOptions. Which DataSource and TransactionHost the
+ * module uses (`dataSourceName`, `transactionConnectionName`) are not among them: they pick
+ * injection tokens, so they are extras of the module definition (OutboxModuleExtras), given to
+ * `forRoot({ ... })` with these options or next to `useFactory` in `forRootAsync({ ... })`.
  *
  * The module expects the application to register `ClsModule` with `ClsPluginTransactional` and the
  * TypeORM adapter (see docs/architecture.md, "libs/outbox"): one TransactionHost per connection,
  * shared with the application's own `@Transactional()` methods, is what lets a decorated method
  * join an outer transaction.
  */
-export interface OutboxModuleOptions extends Omit<OutboxRelayOptions, 'schema' | 'dataSourceName'> {
+export interface OutboxModuleOptions {
   /** PostgreSQL schema of the `mq_*` tables (default 'public'). Lower-case letters, digits, `_`. */
   schema?: string;
-  /** Name of the TypeORM DataSource (as given to TypeOrmModule.forRoot; default: the default DataSource). */
-  dataSourceName?: string;
-  /** `connectionName` of the ClsPluginTransactional to join (default: the unnamed one). */
-  transactionConnectionName?: string;
   /** Run the outbox migrations (`outboxMigrations({ schema })`) when the module initialises (default false). */
   migrationsRun?: boolean;
+  /** LISTEN/NOTIFY channel the writer notifies on commit and relays listen on (default 'mq_outbox'). */
+  channel?: string;
+  /** The outbox relay (outbox mode). */
+  relay?: {
+    /** Run the relay in this instance (default true). Writers work either way. */
+    enabled?: boolean;
+    /** Polling fallback: claim due rows at least this often without a notification (default 1000 ms). */
+    pollIntervalMs?: number;
+    /** Most rows one claim takes (default 64). */
+    batchSize?: number;
+    /** How long a claimed row is hidden from other relays; a relay that dies mid-send delays it this long (default 30000 ms). */
+    leaseMs?: number;
+    /** First back-off after a failed send; doubles per consecutive failure (default 500 ms). */
+    retryDelayMinMs?: number;
+    /** Longest back-off (default 30000 ms). */
+    retryDelayMaxMs?: number;
+    /** The broker refusing a row this many times makes it `failed` (default 16). A broker that is down never does. */
+    maxAttempts?: number;
+    /** Sent rows are deleted this long after sending (default 86400000 ms = 1 day). */
+    retentionMs?: number;
+    /** How often sent rows are pruned (default 60000 ms); 0 disables pruning in this instance. */
+    pruneIntervalMs?: number;
+  };
+  /** Idempotent consumers' `mq_consumed` rows. */
+  consumed?: {
+    /** The dedupe window: `mq_consumed` rows older than this are deleted (default 604800000 ms = 7 days). */
+    retentionMs?: number;
+    /** How often they are pruned (default 3600000 ms); 0 disables the pruner in this instance. */
+    pruneIntervalMs?: number;
+  };
   checkBack?: {
     /**
      * How long the check-back waits for a local transaction that holds the message's row (its

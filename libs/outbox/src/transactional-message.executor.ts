@@ -1,5 +1,4 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { MqHalfMessage, MqSendOptions, MqTraceReporter, MqTransactionProducer } from '@app/mq';
 import { OutboxDatabase } from './outbox-database';
 import { ResolvedOutboxOptions } from './outbox.defaults';
@@ -40,7 +39,7 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
   constructor(
     private readonly database: OutboxDatabase,
     private readonly producer: MqTransactionProducer,
-    private readonly moduleRef: ModuleRef,
+    private readonly writer: OutboxWriter,
     @Inject(OUTBOX_MODULE_OPTIONS) private readonly options: ResolvedOutboxOptions,
     private readonly metrics: OutboxMetrics,
     /** The local transaction's outcome goes to the message's trace (absent outside MqModule: none). */
@@ -118,11 +117,10 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
   }
 
   private runOutbox(options: TransactionalMessageOptions, call: () => Promise<unknown>, args: unknown[]): Promise<unknown> {
-    const writer = this.outboxWriter(options.topic);
     return this.database.runner.inTransaction(async () => {
       const value = await call();
       const message = this.messageOf(options, value, args);
-      await writer.enqueue({ topic: options.topic, payload: message.payload, ...message.send });
+      await this.writer.enqueue({ topic: options.topic, payload: message.payload, ...message.send });
       return value;
     });
   }
@@ -182,18 +180,5 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
 
   private async step(step: TransactionalMessageStep, half: MqHalfMessage): Promise<void> {
     await this.options.hooks.onStep?.(step, { topic: half.topic, messageId: half.messageId });
-  }
-
-  private outboxWriter(topic: string): OutboxWriter {
-    try {
-      return this.moduleRef.get(OutboxWriter, { strict: false });
-    } catch (error) {
-      throw new OutboxError(
-        'OUTBOX_ERR_OUTBOX_MODE_UNAVAILABLE',
-        `mode 'outbox' for ${topic} needs the OutboxWriter provider, which is not registered`,
-        { topic },
-        { cause: error },
-      );
-    }
   }
 }

@@ -1,3 +1,6 @@
+import type { Registry } from 'prom-client';
+import { assertSchemaName } from '../outbox.defaults';
+import { OutboxError } from '../outbox.errors';
 import { systemClock } from './notification-clock';
 import type { NotificationModuleOptions } from './notification.options';
 
@@ -28,7 +31,10 @@ export const DEFAULT_RETRY_LADDER_MS: readonly number[] = [
   6 * HOUR_MS,
 ];
 
-export type ResolvedNotificationOptions = Required<Omit<NotificationModuleOptions, 'metricsRegistry'>> & Pick<NotificationModuleOptions, 'metricsRegistry'>;
+/** The options with every default applied; `metricsRegistry` is `metrics.registry` (or the deprecated alias), else undefined. */
+export type ResolvedNotificationOptions = Required<Omit<NotificationModuleOptions, 'metrics' | 'metricsRegistry'>> & {
+  readonly metricsRegistry: Registry | undefined;
+};
 
 /** Every default of NotificationModuleOptions, merged once (STYLE 12). */
 export const NOTIFICATION_DEFAULTS: Omit<ResolvedNotificationOptions, 'metricsRegistry'> = {
@@ -50,7 +56,21 @@ export const NOTIFICATION_DEFAULTS: Omit<ResolvedNotificationOptions, 'metricsRe
   clock: systemClock,
 };
 
+/** Merges the defaults once and refuses values the worker could not run with (OUTBOX_ERR_NOTIFY_INVALID_OPTIONS). */
 export function resolveNotificationOptions(options: NotificationModuleOptions): ResolvedNotificationOptions {
-  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  return { ...NOTIFICATION_DEFAULTS, ...defined };
+  const { metrics, metricsRegistry: deprecatedRegistry, ...rest } = options;
+  const invalid = (reason: string) => new OutboxError('OUTBOX_ERR_NOTIFY_INVALID_OPTIONS', `NotificationModule: ${reason}`);
+  if (metrics && deprecatedRegistry && metrics.registry !== deprecatedRegistry) {
+    throw invalid('metrics.registry and the deprecated metricsRegistry name two different registries; give metrics.registry only');
+  }
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+  const resolved: ResolvedNotificationOptions = { ...NOTIFICATION_DEFAULTS, ...defined, metricsRegistry: metrics?.registry ?? deprecatedRegistry };
+  assertSchemaName(resolved.schema);
+  if (resolved.timeoutMs >= resolved.claimTtlMs) throw invalid(`timeoutMs (${resolved.timeoutMs}) must be below claimTtlMs (${resolved.claimTtlMs})`);
+  if (resolved.retryLadderMs.some((delay) => !Number.isInteger(delay) || delay < 0)) throw invalid('retryLadderMs must be non-negative integers');
+  if (resolved.jitterRatio < 0 || resolved.jitterRatio >= 1) throw invalid('jitterRatio must be in [0, 1)');
+  if (resolved.batchSize < 1) throw invalid('batchSize must be at least 1');
+  if (!Number.isInteger(resolved.retentionMs) || resolved.retentionMs < 1) throw invalid('retentionMs must be a positive integer');
+  if (!Number.isInteger(resolved.pruneIntervalMs) || resolved.pruneIntervalMs < 0) throw invalid('pruneIntervalMs must be a non-negative integer');
+  return resolved;
 }

@@ -1,12 +1,12 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { getTransactionHostToken, TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { getDataSourceToken } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { TypeOrmTransactionRunner } from '../typeorm-transaction-runner';
+import { OutboxTransactionModule } from '../outbox-transaction.module';
 import type { NotificationModuleOptions } from './notification.options';
 
-/** Injection token of the TransactionRunner the notification code writes through. */
+/**
+ * Injection token of the TransactionRunner the notification code writes through: an alias of
+ * OutboxTransactionModule's runner, so with OutboxModule on the same connection it is the same
+ * instance as OutboxModule's.
+ */
 export const NOTIFICATION_TRANSACTION_RUNNER = Symbol('NOTIFICATION_TRANSACTION_RUNNER');
 
 /** Injection token of the resolved options (ResolvedNotificationOptions, defaults merged). */
@@ -32,13 +32,9 @@ export const { ConfigurableModuleClass: NotificationConfigurableModule, MODULE_O
     .setExtras<NotificationModuleExtras>({ isGlobal: false }, (definition, extras) => ({
       ...definition,
       global: extras.isGlobal,
-      providers: [
-        ...(definition.providers ?? []),
-        {
-          provide: NOTIFICATION_TRANSACTION_RUNNER,
-          inject: [getDataSourceToken(extras.dataSourceName), getTransactionHostToken(extras.transactionConnectionName)],
-          useFactory: (dataSource: DataSource, txHost: TransactionHost<TransactionalAdapterTypeOrm>) => new TypeOrmTransactionRunner(dataSource, txHost),
-        },
+      imports: [
+        ...(definition.imports ?? []),
+        OutboxTransactionModule.forConnection({ dataSourceName: extras.dataSourceName, transactionConnectionName: extras.transactionConnectionName }),
       ],
     }))
     .build();

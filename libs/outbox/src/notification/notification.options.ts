@@ -46,6 +46,17 @@ export interface NotificationModuleOptions {
   pruneIntervalMs?: number;
   /** Where the time comes from; tests pass a ManualClock. Default the system clock. */
   clock?: NotificationClock;
-  /** prom-client registry the metrics go to. Default a registry of the module's own (NOTIFICATION_METRICS_REGISTRY). */
+  /**
+   * Prometheus metrics (`mq_notification_rows`, `mq_notification_attempts_total`) on this
+   * prom-client registry, which the application serves on its /metrics; spelt as MqModule and
+   * OutboxModule spell it. Default a registry of the module's own (NOTIFICATION_METRICS_REGISTRY).
+   */
+  metrics?: {
+    registry: Registry;
+  };
+  /**
+   * @deprecated Use `metrics: { registry }`. Still accepted in 0.x releases up to the next minor
+   * one, then removed; giving both with different registries is refused.
+   */
   metricsRegistry?: Registry;
 }
