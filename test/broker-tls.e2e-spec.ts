@@ -106,6 +106,32 @@ const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 })().catch((error) => { console.log(JSON.stringify({ msg: 'failed', error: String(error) })); process.exit(1); });
 `;
 
+/** A broker child on TLS: a throwaway CA and certificates in a fresh directory, the broker started with `flags(files)`. */
+interface TlsBroker {
+  build: ChildBuild;
+  dir: string;
+  files: ReturnType<typeof makeCertificates>;
+  broker: BrokerChild;
+  grpcEndpoint: string;
+  adminUrl: string;
+}
+
+async function startTlsBroker(dirPrefix: string, flags: (files: ReturnType<typeof makeCertificates>) => string[]): Promise<TlsBroker> {
+  const build = await buildForChildren(['apps/broker/src', 'libs/mq/src', 'test/support']);
+  const dir = await mkdtemp(join(tmpdir(), dirPrefix));
+  const files = makeCertificates(dir);
+  const broker = new BrokerChild(build, ['--port', '0', '--http-port', '0', '--store', join(dir, 'store'), ...flags(files)]);
+  const ready = await broker.waitForLine((line) => line.msg === 'broker ready');
+  return { build, dir, files, broker, grpcEndpoint: `127.0.0.1:${String(ready.grpcPort)}`, adminUrl: String(ready.adminUrl) };
+}
+
+async function stopTlsBroker(started: Partial<TlsBroker>, clients: RawMessagingClient[]): Promise<void> {
+  for (const client of clients) client.close();
+  await started.broker?.stop('SIGKILL');
+  await started.build?.remove();
+  if (started.dir) await rm(started.dir, { recursive: true, force: true });
+}
+
 describe('broker on TLS (tlsMode enforcing)', () => {
   let build: ChildBuild;
   let dir: string;
@@ -116,34 +142,17 @@ describe('broker on TLS (tlsMode enforcing)', () => {
   const clients: RawMessagingClient[] = [];
 
   beforeAll(async () => {
-    build = await buildForChildren(['apps/broker/src', 'libs/mq/src', 'test/support']);
-    dir = await mkdtemp(join(tmpdir(), 'broker-tls-'));
-    files = makeCertificates(dir);
-    broker = new BrokerChild(build, [
-      '--port',
-      '0',
-      '--http-port',
-      '0',
-      '--store',
-      join(dir, 'store'),
+    ({ build, dir, files, broker, grpcEndpoint, adminUrl } = await startTlsBroker('broker-tls-', (certificates) => [
       '--tls-mode',
       'enforcing',
       '--tls-cert',
-      files.cert,
+      certificates.cert,
       '--tls-key',
-      files.key,
-    ]);
-    const ready = await broker.waitForLine((line) => line.msg === 'broker ready');
-    grpcEndpoint = `127.0.0.1:${String(ready.grpcPort)}`;
-    adminUrl = String(ready.adminUrl);
+      certificates.key,
+    ]));
   }, 60_000);
 
-  afterAll(async () => {
-    for (const client of clients) client.close();
-    await broker?.stop('SIGKILL');
-    await build?.remove();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTlsBroker({ build, dir, broker }, clients));
 
   function rawClient(channel = credentials.createSsl(readFileSync(files.ca))): RawMessagingClient {
     const client = new RawMessagingClient(grpcEndpoint, undefined, channel);
@@ -247,30 +256,18 @@ describe('broker on TLS and plaintext on one port (tlsMode permissive), client c
   const route = { topic: { name: TOPIC }, endpoints: { scheme: 'IPv4', addresses: [] } };
 
   beforeAll(async () => {
-    build = await buildForChildren(['apps/broker/src', 'libs/mq/src', 'test/support']);
-    dir = await mkdtemp(join(tmpdir(), 'broker-tls-permissive-'));
-    files = makeCertificates(dir);
-    broker = new BrokerChild(build, [
-      '--port',
-      '0',
-      '--http-port',
-      '0',
-      '--store',
-      join(dir, 'store'),
+    ({ build, dir, files, broker, grpcEndpoint, adminUrl } = await startTlsBroker('broker-tls-permissive-', (certificates) => [
       '--tls-mode',
       'permissive',
       '--tls-cert',
-      files.cert,
+      certificates.cert,
       '--tls-key',
-      files.key,
+      certificates.key,
       '--tls-client-auth',
       'require',
       '--tls-trust-cert',
-      files.ca,
-    ]);
-    const ready = await broker.waitForLine((line) => line.msg === 'broker ready');
-    grpcEndpoint = `127.0.0.1:${String(ready.grpcPort)}`;
-    adminUrl = String(ready.adminUrl);
+      certificates.ca,
+    ]));
     const created = await httpsGet(
       `${adminUrl}/topics/${TOPIC}`,
       readFileSync(files.ca),
@@ -280,12 +277,7 @@ describe('broker on TLS and plaintext on one port (tlsMode permissive), client c
     expect(created.status).toBe(200);
   }, 60_000);
 
-  afterAll(async () => {
-    for (const client of clients) client.close();
-    await broker?.stop('SIGKILL');
-    await build?.remove();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopTlsBroker({ build, dir, broker }, clients));
 
   function clientWith(channel: ReturnType<typeof credentials.createInsecure>): RawMessagingClient {
     const client = new RawMessagingClient(grpcEndpoint, undefined, channel);
