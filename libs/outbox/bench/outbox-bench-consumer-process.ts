@@ -50,7 +50,14 @@ export class ConsumerProcess implements ConsumerSide {
   /** Starts the consumers against `databaseUrl` (migrated already) and the broker; resolves once they run. */
   static async start(databaseUrl: string, endpoints: string, poolSize: number): Promise<ConsumerProcess> {
     const child = fork(__filename, [databaseUrl, endpoints, String(poolSize)], {
-      execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
+      // OUTBOX_BENCH_CONSUMER_NODE_FLAGS adds node flags (e.g. "--cpu-prof --cpu-prof-dir=/tmp/cprof").
+      execArgv: [
+        ...(process.env.OUTBOX_BENCH_CONSUMER_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     await new Promise<void>((resolve, reject) => {
