@@ -94,6 +94,9 @@ export class GrpcHttp2Server {
     const listener: Http2Server | Http2SecureServer | NetServer = secure && plain ? frontServer(secure, plain) : (secure ?? plain)!;
     this.listener = listener;
     listener.maxConnections = this.options.maxConnections;
+    // Small answers go out at once, as grpc-java's Netty server sends them (TCP_NODELAY); set on
+    // the TCP socket as it is accepted: the HTTP/2 session's socket refuses it.
+    listener.on('connection', (socket: Socket) => socket.setNoDelay(true));
     listener.on('drop', (dropped?: { remoteAddress?: string; remotePort?: number }) =>
       this.options.onConnectionRefused(dropped?.remoteAddress, dropped?.remotePort),
     );
