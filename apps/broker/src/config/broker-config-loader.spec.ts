@@ -83,9 +83,9 @@ describe('loadBrokerConfig', () => {
     expect(() => loadBrokerConfig({ configFile: unknown })).toThrow(/disabled, permissive or enforcing/);
   });
 
-  it("reads client-certificate settings under Apache's names, and refuses authClient without a CA", async () => {
+  it("reads client-certificate settings under Apache's names; refuses permissive with a required certificate, authClient without asking for one or without a CA", async () => {
     const path = await confFile([
-      'tls.server.mode=permissive',
+      'tls.server.mode=enforcing',
       'tls.server.certPath=/etc/tls/broker.crt',
       'tls.server.keyPath=/etc/tls/broker.key',
       'tls.server.need.client.auth=REQUIRE',
@@ -93,12 +93,16 @@ describe('loadBrokerConfig', () => {
       'tls.server.trustCertPath=/etc/tls/clients-ca.crt',
     ]);
     expect(loadBrokerConfig({ configFile: path }).config).toMatchObject({
-      tlsMode: 'permissive',
+      tlsMode: 'enforcing',
       tlsNeedClientAuth: 'require',
       tlsAuthClient: true,
       tlsTrustCertPath: '/etc/tls/clients-ca.crt',
     });
-    const noCa = await confFile(['tls.server.authClient=true']);
+    const permissive = await confFile(['tls.server.mode=permissive', 'tlsCertPath=/c', 'tlsKeyPath=/k', 'tls.server.need.client.auth=require']);
+    expect(() => loadBrokerConfig({ configFile: permissive })).toThrow(/tlsNeedClientAuth.*a plaintext client presents no certificate/);
+    const unasked = await confFile(['tls.server.authClient=true', 'tls.server.trustCertPath=/ca']);
+    expect(() => loadBrokerConfig({ configFile: unasked })).toThrow(/tlsAuthClient.*unless tlsNeedClientAuth is optional or require/);
+    const noCa = await confFile(['tls.server.authClient=true', 'tls.server.need.client.auth=optional']);
     expect(() => loadBrokerConfig({ configFile: noCa })).toThrow(/tlsTrustCertPath/);
     const badMode = await confFile(['tls.server.need.client.auth=always']);
     expect(() => loadBrokerConfig({ configFile: badMode })).toThrow(/none, optional or require/);

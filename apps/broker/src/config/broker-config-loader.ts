@@ -56,6 +56,19 @@ export function loadBrokerConfig(sources: { configFile?: string; commandLine?: r
         throw BrokerConfigError.invalidValue({ source: 'configuration' }, field, '', `a PEM file path: tlsMode ${config.tlsMode} needs one`);
     }
   }
+  // Apache's permissive mode serves plaintext clients whatever the client-certificate setting says;
+  // a required certificate that a client can skip by not using TLS protects nothing.
+  if (config.tlsMode === 'permissive' && config.tlsNeedClientAuth === 'require') {
+    throw BrokerConfigError.invalidValue(
+      { source: 'configuration' },
+      'tlsNeedClientAuth',
+      'require',
+      'none or optional with tlsMode permissive (a plaintext client presents no certificate); use tlsMode enforcing to require one',
+    );
+  }
+  if (config.tlsAuthClient && config.tlsNeedClientAuth === 'none') {
+    throw BrokerConfigError.invalidValue({ source: 'configuration' }, 'tlsAuthClient', 'true', 'false unless tlsNeedClientAuth is optional or require');
+  }
   if (config.tlsAuthClient && config.tlsTrustCertPath === '') {
     throw BrokerConfigError.invalidValue(
       { source: 'configuration' },

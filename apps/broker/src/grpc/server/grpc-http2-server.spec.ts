@@ -176,6 +176,45 @@ describe('GrpcHttp2Server', () => {
     expect(call.writable).toBe(false);
   });
 
+  it("does not end a call whose deadline is past setTimeout's range (the Java client's Telemetry: 31536000M)", async () => {
+    chat = (call) => {
+      call.on('data', (message) => call.write(`re: ${String(message)}`));
+      call.on('end', () => call.end());
+    };
+    const session = connect(`http://127.0.0.1:${port}`);
+    try {
+      const request = session.request({
+        ':method': 'POST',
+        ':path': '/test.Service/Chat',
+        'content-type': 'application/grpc',
+        'grpc-timeout': '31536000M',
+        te: 'trailers',
+      });
+      const body = Buffer.from('hello');
+      const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, body.length]), body]);
+      request.write(framed);
+      const first = await new Promise<Buffer>((resolve) => request.once('data', resolve));
+      expect(first.subarray(5).toString()).toBe('re: hello');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(calls[0].cancelled).toBe(false);
+      expect(calls[0].deadline).toBeGreaterThan(Date.now() + 2 ** 31);
+      request.end();
+      const trailers = await new Promise<Record<string, unknown>>((resolve) => request.on('trailers', resolve));
+      expect(trailers['grpc-status']).toBe('0');
+    } finally {
+      session.close();
+    }
+  });
+
+  it('answers UNKNOWN when a handler throws, and keeps serving', async () => {
+    unary = () => {
+      throw new Error('handler bug');
+    };
+    await expect(callUnary('Unary', 'x')).rejects.toMatchObject({ code: GrpcStatus.UNKNOWN, details: 'Unknown error' });
+    unary = (request, call) => call.respond(`fine ${String(request)}`);
+    await expect(callUnary('Unary', 'y')).resolves.toBe('fine y');
+  });
+
   it('tells a long-running call that its client cancelled it', async () => {
     listen = () => undefined;
     const stream = client.makeServerStreamRequest('/test.Service/Listen', bytesOf, text, 'wait', new Metadata());

@@ -2,6 +2,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/proto-loader';
 import { createSecureServer, createServer, Http2SecureServer, Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import { createServer as createNetServer, Server as NetServer, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { Logger } from 'pino';
 import { FrameReader, FrameTooLargeError, messageOf, parseGrpcTimeoutMs } from './grpc-framing';
 import { GrpcServerCall } from './grpc-server-call';
@@ -138,7 +139,12 @@ export class GrpcHttp2Server {
   private onSession(session: ServerHttp2Session): void {
     const socket = session.socket;
     const peer = socket.remotePort !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : (socket.remoteAddress ?? 'unknown');
-    const refusal = this.tls && 'getPeerCertificate' in socket ? clientCertificateProblem(socket, this.tls) : undefined;
+    // The session's socket is a proxy whose `in` does not see the TLS socket's methods: ask by type.
+    const tlsSocket = socket as Partial<Pick<TLSSocket, 'getPeerCertificate' | 'authorized' | 'authorizationError'>>;
+    const refusal =
+      this.tls && typeof tlsSocket.getPeerCertificate === 'function'
+        ? clientCertificateProblem(tlsSocket as Pick<TLSSocket, 'getPeerCertificate' | 'authorized' | 'authorizationError'>, this.tls)
+        : undefined;
     if (refusal) {
       this.options.logger.warn({ peer, reason: refusal }, 'gRPC connection refused: client certificate');
       session.destroy();
@@ -214,7 +220,7 @@ export class GrpcHttp2Server {
         }
         requests += 1;
         if (method.onStream) {
-          call.emit('data', decoded);
+          this.guarded(call, () => call.emit('data', decoded));
         } else if (requests > 1) {
           return refuse(GrpcStatus.UNIMPLEMENTED, `Received a second request message for server streaming method ${method.definition.path}`);
         } else {
@@ -223,17 +229,28 @@ export class GrpcHttp2Server {
       }
     });
     stream.once('end', () => {
-      if (broken) return;
+      // Node emits 'end' after a bare RST_STREAM too (grpc-java and Go cancel so): not a half-close.
+      if (broken || stream.destroyed || (stream.rstCode ?? 0) !== 0) return;
       if (reader.holdsPartialMessage) return refuse(GrpcStatus.INTERNAL, 'Received an incomplete request message');
       if (method.onStream) {
         call.emit('end');
       } else if (requests === 0) {
         refuse(GrpcStatus.UNIMPLEMENTED, `Received no request message for server streaming method ${method.definition.path}`);
       } else {
-        method.onRequest?.(request, call);
+        this.guarded(call, () => method.onRequest?.(request, call));
       }
     });
-    method.onStream?.(call);
+    this.guarded(call, () => method.onStream?.(call));
+  }
+
+  /** Runs a handler: one that throws ends its call with UNKNOWN, as grpc-js's server answers, and never the process. */
+  private guarded(call: GrpcServerCall, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'gRPC handler threw; the call is answered UNKNOWN');
+      call.fail(GrpcStatus.UNKNOWN, 'Unknown error');
+    }
   }
 }
 

@@ -11,6 +11,9 @@ const RESPONSE_HEADERS = Object.freeze({
   'grpc-encoding': 'identity',
 });
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const OK_TRAILERS = Object.freeze({ 'grpc-status': String(GrpcStatus.OK), 'grpc-message': 'OK' });
 
 /** What the broker reads of any call before it is answered. */
@@ -49,7 +52,9 @@ export class GrpcServerCall<Response = unknown> extends EventEmitter implements 
   ) {
     super();
     this.deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-    if (timeoutMs !== undefined) {
+    // A timer past 2^31 - 1 ms fires at once (Node clamps it to 1 ms); such a deadline (the Java
+    // client's Telemetry asks for 60 years) is never reached by a running broker, so none is armed.
+    if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
       this.deadlineTimer = setTimeout(() => this.fail(GrpcStatus.DEADLINE_EXCEEDED, 'Deadline exceeded'), timeoutMs);
     }
     stream.once('close', () => this.onStreamClosed());
