@@ -1,6 +1,6 @@
 import { Client, credentials, Metadata, ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 import type { ServiceDefinition } from '@grpc/proto-loader';
-import { connect } from 'node:http2';
+import { ClientHttp2Stream, connect } from 'node:http2';
 import { pino } from 'pino';
 import { clientCertificateProblem, GrpcHttp2Server, GrpcTlsOptions, RequestHandler, StreamHandler } from './grpc-http2-server';
 import { GrpcServerCall } from './grpc-server-call';
@@ -80,6 +80,16 @@ describe('GrpcHttp2Server', () => {
         error ? reject(error) : resolve(response as string),
       ),
     );
+  }
+
+  /** A bare HTTP/2 request to the server (what grpc-js would not send), the connection closed after `use`. */
+  async function rawRequest<T>(headers: Record<string, string>, use: (request: ClientHttp2Stream) => Promise<T>): Promise<T> {
+    const session = connect(`http://127.0.0.1:${port}`);
+    try {
+      return await use(session.request({ ':method': 'POST', ...headers }));
+    } finally {
+      session.close();
+    }
   }
 
   beforeEach(async () => {
@@ -181,15 +191,7 @@ describe('GrpcHttp2Server', () => {
       call.on('data', (message) => call.write(`re: ${String(message)}`));
       call.on('end', () => call.end());
     };
-    const session = connect(`http://127.0.0.1:${port}`);
-    try {
-      const request = session.request({
-        ':method': 'POST',
-        ':path': '/test.Service/Chat',
-        'content-type': 'application/grpc',
-        'grpc-timeout': '31536000M',
-        te: 'trailers',
-      });
+    await rawRequest({ ':path': '/test.Service/Chat', 'content-type': 'application/grpc', 'grpc-timeout': '31536000M', te: 'trailers' }, async (request) => {
       const body = Buffer.from('hello');
       const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, body.length]), body]);
       request.write(framed);
@@ -201,9 +203,7 @@ describe('GrpcHttp2Server', () => {
       request.end();
       const trailers = await new Promise<Record<string, unknown>>((resolve) => request.on('trailers', resolve));
       expect(trailers['grpc-status']).toBe('0');
-    } finally {
-      session.close();
-    }
+    });
   });
 
   it('answers UNKNOWN when a handler throws, and keeps serving', async () => {
@@ -229,34 +229,23 @@ describe('GrpcHttp2Server', () => {
   });
 
   it('answers 415 to a request that is not gRPC', async () => {
-    const session = connect(`http://127.0.0.1:${port}`);
-    try {
-      const request = session.request({ ':method': 'POST', ':path': '/test.Service/Unary', 'content-type': 'text/plain' });
+    const headers = await rawRequest({ ':path': '/test.Service/Unary', 'content-type': 'text/plain' }, async (request) => {
       request.end('hi');
-      const headers = await new Promise<Record<string, unknown>>((resolve) => request.on('response', resolve));
-      expect(headers[':status']).toBe(415);
-    } finally {
-      session.close();
-    }
+      return new Promise<Record<string, unknown>>((resolve) => request.on('response', resolve));
+    });
+    expect(headers[':status']).toBe(415);
   });
 
   it('refuses a malformed grpc-timeout with INTERNAL', async () => {
-    const session = connect(`http://127.0.0.1:${port}`);
-    try {
-      const request = session.request({
-        ':method': 'POST',
-        ':path': '/test.Service/Unary',
-        'content-type': 'application/grpc',
-        'grpc-timeout': 'soon',
-        te: 'trailers',
-      });
-      request.end();
-      const headers = await new Promise<Record<string, unknown>>((resolve) => request.on('response', resolve));
-      expect(headers['grpc-status']).toBe(String(GrpcStatus.INTERNAL));
-      expect(decodeURI(String(headers['grpc-message']))).toBe('Invalid grpc-timeout value "soon"');
-    } finally {
-      session.close();
-    }
+    const headers = await rawRequest(
+      { ':path': '/test.Service/Unary', 'content-type': 'application/grpc', 'grpc-timeout': 'soon', te: 'trailers' },
+      async (request) => {
+        request.end();
+        return new Promise<Record<string, unknown>>((resolve) => request.on('response', resolve));
+      },
+    );
+    expect(headers['grpc-status']).toBe(String(GrpcStatus.INTERNAL));
+    expect(decodeURI(String(headers['grpc-message']))).toBe('Invalid grpc-timeout value "soon"');
   });
 
   it('shuts down gracefully: the call in progress finishes, then the connections close', async () => {
