@@ -5,9 +5,13 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, status } from '@grpc/grpc-js';
+import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { MqConsumer, MqMessage, MqModule, MqProducer, MqTlsOptions, MqTransactionProducer, resolveMqOptions } from '@app/mq';
 import { QueryRouteResponse } from '../apps/broker/src/grpc/messaging.types';
 import { RawMessagingClient } from './support/raw-messaging-client';
 import { BrokerChild, buildForChildren, ChildBuild, JsonLineChild } from '@app/testkit';
+import { waitFor } from './support/transaction-test-support';
 
 /**
  * The broker with `tlsMode=enforcing`: gRPC and the admin API on TLS with a certificate made for
@@ -105,6 +109,70 @@ const quiet = { info() {}, warn() {}, error() {}, debug() {} };
   process.exit(0);
 })().catch((error) => { console.log(JSON.stringify({ msg: 'failed', error: String(error) })); process.exit(1); });
 `;
+
+const MQ_TOPIC = 'tls-mq-orders';
+const MQ_TX_TOPIC = 'tls-mq-tx-orders';
+
+/** What the libs/mq consumers below received, by topic. */
+const mqReceived: Array<{ topic: string; id: string }> = [];
+
+@Injectable()
+class TlsOrderReaders {
+  @MqConsumer({ topic: MQ_TOPIC, group: 'tls-mq-reader' })
+  async onOrder(message: MqMessage<{ id: string }>): Promise<void> {
+    mqReceived.push({ topic: MQ_TOPIC, id: message.payload.id });
+  }
+
+  @MqConsumer({ topic: MQ_TX_TOPIC, group: 'tls-mq-tx-reader' })
+  async onCommitted(message: MqMessage<{ id: string }>): Promise<void> {
+    mqReceived.push({ topic: MQ_TX_TOPIC, id: message.payload.id });
+  }
+}
+
+/**
+ * libs/mq in this process (whose grpc-js was given no roots: no GRPC_DEFAULT_SSL_ROOTS_FILE_PATH)
+ * with `tls`: MqProducer sends, a half message is committed on the node:http2 wire, and both are
+ * delivered to @MqConsumer handlers, whose receives and acks go through the official client's
+ * channels.
+ */
+async function expectMqRoundTrip(adminUrl: string, ca: Buffer, grpcEndpoint: string, tls: MqTlsOptions, id: string): Promise<void> {
+  for (const [topic, messageType] of [
+    [MQ_TOPIC, 'NORMAL'],
+    [MQ_TX_TOPIC, 'TRANSACTION'],
+  ]) {
+    const created = await httpsGet(`${adminUrl}/topics/${topic}`, ca, 'PUT', JSON.stringify({ readQueueNums: 1, writeQueueNums: 1, messageType }));
+    expect(created.status).toBe(200);
+  }
+  const app = await Test.createTestingModule({
+    imports: [MqModule.forRoot({ endpoints: grpcEndpoint, tls, logger: false, consumers: { shutdownTimeoutMs: 5_000 } })],
+    providers: [TlsOrderReaders],
+  }).compile();
+  await app.init();
+  try {
+    await app.get(MqProducer).send(MQ_TOPIC, { id });
+    const half = await app.get(MqTransactionProducer).sendHalf(MQ_TX_TOPIC, { id });
+    await half.commit();
+    await waitFor('both messages delivered over TLS', () => mqReceived.filter((entry) => entry.id === id).length === 2, 30_000);
+    expect(mqReceived.filter((entry) => entry.id === id)).toEqual(
+      expect.arrayContaining([
+        { topic: MQ_TOPIC, id },
+        { topic: MQ_TX_TOPIC, id },
+      ]),
+    );
+  } finally {
+    await app.close();
+  }
+}
+
+/** A libs/mq producer with `tls` that must fail to start: the broker refuses it or it refuses the broker. */
+async function expectMqRefused(grpcEndpoint: string, tls: MqTlsOptions | boolean): Promise<void> {
+  const producer = new MqProducer(resolveMqOptions({ endpoints: grpcEndpoint, tls, logger: false, producer: { topics: [MQ_TOPIC] } }));
+  try {
+    await expect(producer.start()).rejects.toMatchObject({ code: 'MQ_ERR_BROKER_UNAVAILABLE' });
+  } finally {
+    await producer.stop();
+  }
+}
 
 /** A broker child on TLS: a throwaway CA and certificates in a fresh directory, the broker started with `flags(files)`. */
 interface TlsBroker {
@@ -224,6 +292,12 @@ describe('broker on TLS (tlsMode enforcing)', () => {
     expect(done.received).toEqual([{ id: done.sent, body: JSON.stringify({ orderId: 'over tls' }) }]);
   }, 90_000);
 
+  it('libs/mq with tls: { ca } in this process: sends, commits a half message on the node:http2 wire, consumes; tls: true without the CA is refused', async () => {
+    await expectMqRoundTrip(adminUrl, readFileSync(files.ca), grpcEndpoint, { ca: readFileSync(files.ca) }, 'enforcing-ca');
+    await expectMqRefused(grpcEndpoint, true);
+    await expectMqRefused(grpcEndpoint, { ca: readFileSync(files.otherCa) });
+  }, 90_000);
+
   it('a certificate that cannot be read stops the broker with exit code 2, naming the key', async () => {
     const bad = new BrokerChild(build, [
       '--port',
@@ -311,4 +385,44 @@ describe('broker on TLS and plaintext on one port (tlsMode permissive), client c
     expect(adminUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect((await httpsGet(`${adminUrl}/health`, readFileSync(files.ca))).status).toBe(200);
   });
+});
+
+describe('broker on TLS requiring client certificates (tlsNeedClientAuth require, tlsAuthClient): libs/mq with a CA and a client certificate', () => {
+  let started: Partial<TlsBroker> = {};
+
+  beforeAll(async () => {
+    started = await startTlsBroker('broker-tls-client-auth-', (certificates) => [
+      '--tls-mode',
+      'enforcing',
+      '--tls-cert',
+      certificates.cert,
+      '--tls-key',
+      certificates.key,
+      '--tls-client-auth',
+      'require',
+      '--tls-trust-cert',
+      certificates.ca,
+    ]);
+  }, 60_000);
+
+  afterAll(() => stopTlsBroker(started, []));
+
+  const file = (name: string): Buffer => readFileSync(join(started.dir!, name));
+
+  it('serves libs/mq given tls: { ca, cert, key } (PEM as Buffers or strings), producer, transactional producer and consumers alike', async () => {
+    const { adminUrl, grpcEndpoint, files } = started as TlsBroker;
+    await expectMqRoundTrip(
+      adminUrl,
+      readFileSync(files.ca),
+      grpcEndpoint,
+      { ca: readFileSync(files.ca), cert: file('client.crt'), key: file('client.key').toString() },
+      'client-cert',
+    );
+  }, 90_000);
+
+  it('refuses libs/mq without a client certificate, or with one another CA signed', async () => {
+    const { grpcEndpoint, files } = started as TlsBroker;
+    await expectMqRefused(grpcEndpoint, { ca: readFileSync(files.ca) });
+    await expectMqRefused(grpcEndpoint, { ca: readFileSync(files.ca), cert: file('stranger.crt'), key: file('stranger.key') });
+  }, 60_000);
 });

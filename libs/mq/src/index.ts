@@ -15,7 +15,7 @@ export { MQ_MODULE_OPTIONS } from './mq.module-definition';
 /** The options with defaults filled in, their defaults, and the merge. */
 export { type ResolvedMqOptions, MQ_DEFAULTS, resolveMqOptions } from './mq.defaults';
 /** Module options. */
-export type { MqModuleOptions } from './mq.options';
+export type { MqModuleOptions, MqTlsOptions } from './mq.options';
 /** ACL credentials, and reading them from MQ_ACCESS_KEY / MQ_SECRET_KEY. */
 export { type MqCredentials, mqCredentialsFromEnv } from './mq-credentials';
 /** Injectable producer: `send(topic, payload, options)`, optional batching (`producer.lingerMs`). */

@@ -15,9 +15,21 @@ describe('buildClientOptions', () => {
     });
   });
 
+  it("passes TLS material on only when there is some: tls true keeps the official client's own channels", () => {
+    expect(build({ tls: true })()).not.toHaveProperty('tlsMaterial');
+    expect(build({ tls: false })()).toMatchObject({ sslEnabled: false });
+    expect(build({ tls: false })()).not.toHaveProperty('tlsMaterial');
+    const pem = '-----BEGIN CERTIFICATE-----\n...';
+    expect(build({ tls: { ca: pem } })()).toMatchObject({ sslEnabled: true, tlsMaterial: { ca: Buffer.from(pem) } });
+    const key = Buffer.from('key');
+    expect(build({ tls: { cert: pem, key } })()).toMatchObject({ sslEnabled: true, tlsMaterial: { cert: Buffer.from(pem), key } });
+  });
+
   it.each([
     ['an empty endpoints string', { endpoints: ' ' }, /endpoints/],
     ['a request timeout under one second', { requestTimeoutMs: 999 }, /requestTimeoutMs/],
+    ['a client certificate without its key', { tls: { cert: 'pem' } }, /tls\.key is missing/],
+    ['a key without its certificate', { tls: { key: 'pem' } }, /tls\.cert is missing/],
     ['an unknown transactional wire', { producer: { transactionWire: 'grpc' as never } }, /transactionWire must be 'http2' or 'official'/],
   ])('refuses %s with MQ_ERR_INVALID_OPTIONS', (_what, options, message) => {
     expect(build(options)).toThrow(expect.objectContaining({ code: 'MQ_ERR_INVALID_OPTIONS', message: expect.stringMatching(message) }));

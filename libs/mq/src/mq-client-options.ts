@@ -2,9 +2,18 @@ import { BaseClientOptions } from 'rocketmq-client-nodejs';
 import { ResolvedMqOptions } from './mq.defaults';
 import { MqError } from './mq.errors';
 import { toClientLogger } from './mq-logger';
+import { MqTlsMaterial } from './tls-rpc-client-manager';
+
+/**
+ * The official client's options, plus the TLS material its own options have no place for
+ * (official-clients.ts gives it to the client's channels and to libs/mq's node:http2 wire).
+ */
+export interface MqClientOptions extends BaseClientOptions {
+  tlsMaterial?: MqTlsMaterial;
+}
 
 /** The official client's options from the module's: the one place the two vocabularies meet. */
-export function buildClientOptions(options: ResolvedMqOptions): BaseClientOptions {
+export function buildClientOptions(options: ResolvedMqOptions): MqClientOptions {
   if (typeof options.endpoints !== 'string' || options.endpoints.trim() === '') {
     throw new MqError('MQ_ERR_INVALID_OPTIONS', 'endpoints must be a non-empty "host:port[;host:port]" string');
   }
@@ -19,10 +28,16 @@ export function buildClientOptions(options: ResolvedMqOptions): BaseClientOption
       transactionWire: options.producer.transactionWire,
     });
   }
+  const { tls } = options;
+  if (tls !== false && (tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new MqError('MQ_ERR_INVALID_OPTIONS', `tls.${tls.cert === undefined ? 'cert' : 'key'} is missing: a client certificate needs both cert and key`);
+  }
+  const material = tls !== false && (tls.ca ?? tls.cert) !== undefined ? tls : undefined;
   return {
     endpoints: options.endpoints,
     namespace: options.namespace,
-    sslEnabled: options.tls,
+    sslEnabled: tls !== false,
+    ...(material ? { tlsMaterial: material } : {}),
     requestTimeout: options.requestTimeoutMs,
     logger: toClientLogger(options.logger),
     ...(options.credentials ? { sessionCredentials: { ...options.credentials } } : {}),

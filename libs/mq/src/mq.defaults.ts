@@ -3,13 +3,15 @@ import { hostname } from 'node:os';
 import { JsonSerializer } from './json.serializer';
 import { MqModuleOptions } from './mq.options';
 import { MqMetrics } from './mq.metrics';
+import { MqTlsMaterial } from './tls-rpc-client-manager';
 
 /** MqModuleOptions with every default filled in: what `MQ_MODULE_OPTIONS` resolves to. */
 export interface ResolvedMqOptions {
   endpoints: string;
   namespace: string;
   credentials?: MqModuleOptions['credentials'];
-  tls: boolean;
+  /** false: plaintext; otherwise TLS, with the PEM material given (none: grpc-js's roots). */
+  tls: false | MqTlsMaterial;
   requestTimeoutMs: number;
   logger: NonNullable<MqModuleOptions['logger']>;
   serializer: NonNullable<MqModuleOptions['serializer']>;
@@ -60,7 +62,7 @@ export function resolveMqOptions(options: MqModuleOptions): ResolvedMqOptions {
     endpoints: options.endpoints,
     namespace: options.namespace ?? MQ_DEFAULTS.namespace,
     credentials: options.credentials,
-    tls: options.tls ?? MQ_DEFAULTS.tls,
+    tls: resolveTls(options.tls ?? MQ_DEFAULTS.tls),
     requestTimeoutMs: options.requestTimeoutMs ?? MQ_DEFAULTS.requestTimeoutMs,
     logger: options.logger ?? new Logger('RocketMQ'),
     serializer: options.serializer ?? new JsonSerializer(),
@@ -87,4 +89,13 @@ export function resolveMqOptions(options: MqModuleOptions): ResolvedMqOptions {
     },
     metrics: new MqMetrics(options.metrics?.registry),
   };
+}
+
+/** `tls` as the clients take it: false, or the material as Buffers (a string is PEM text). */
+function resolveTls(tls: NonNullable<MqModuleOptions['tls']>): false | MqTlsMaterial {
+  if (tls === false) return false;
+  if (tls === true) return {};
+  const pem = (value: string | Buffer | undefined): Buffer | undefined =>
+    value === undefined ? undefined : Buffer.isBuffer(value) ? value : Buffer.from(value);
+  return { ca: pem(tls.ca), cert: pem(tls.cert), key: pem(tls.key) };
 }

@@ -3,6 +3,16 @@ import type { Registry } from 'prom-client';
 import { MqSerializer } from './mq-serializer';
 import type { MqCredentials } from './mq-credentials';
 
+/** PEM contents (not paths), as Node's `tls.connect` and grpc-js's `createSsl` take them. */
+export interface MqTlsOptions {
+  /** CA certificates that sign the broker's certificate (default: grpc-js's roots). */
+  ca?: string | Buffer;
+  /** This client's certificate chain; needs `key`. */
+  cert?: string | Buffer;
+  /** The private key of `cert`. */
+  key?: string | Buffer;
+}
+
 /**
  * Options of `MqModule.forRoot()` / `forRootAsync()`. Defaults live in `mq.defaults.ts`
  * (STYLE 12) and are merged once.
@@ -14,8 +24,12 @@ export interface MqModuleOptions {
   namespace?: string;
   /** Access key and secret for ACL-enabled clusters (none by default). */
   credentials?: MqCredentials;
-  /** TLS to the endpoints (default false). */
-  tls?: boolean;
+  /**
+   * TLS to the endpoints (default false). `true` trusts grpc-js's roots (GRPC_DEFAULT_SSL_ROOTS_FILE_PATH,
+   * else Node's bundled CAs); an object gives the CAs to trust and, for a broker that requires client
+   * certificates (`tls.server.need.client.auth`), this client's certificate and key.
+   */
+  tls?: boolean | MqTlsOptions;
   /** Timeout of one RPC (default 3000 ms). */
   requestTimeoutMs?: number;
   /** Where the client logs go: a Nest logger (default `new Logger('RocketMQ')`), or false for none. */

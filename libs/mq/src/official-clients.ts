@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { BaseClient, Endpoints, Producer, SimpleConsumer, TopicRouteData } from 'rocketmq-client-nodejs';
+import { BaseClient, Endpoints, Producer, RpcClientManager, SimpleConsumer, TopicRouteData } from 'rocketmq-client-nodejs';
+import type { MqClientOptions } from './mq-client-options';
+import { MqTlsMaterial, TlsRpcClientManager } from './tls-rpc-client-manager';
 
 type TelemetryStream = ReturnType<BaseClient['createTelemetryStream']>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the mixin constructor shape TypeScript requires
@@ -46,10 +48,38 @@ function withCompleteShutdown<T extends BaseClient>(Client: ClientClass<T>) {
 }
 
 /**
- * The official Producer whose shutdown completes against a dead broker, with the three protected
+ * The official clients with the application's TLS material (`MqClientOptions.tlsMaterial`: a CA,
+ * a client certificate) on every channel: the client's own RpcClientManager gives grpc-js
+ * `createSsl()` with no arguments, so it is replaced by one that builds the same stubs with these
+ * credentials (tls-rpc-client-manager.ts). Without material nothing changes.
+ */
+function withTlsMaterial<T extends BaseClient>(Client: ClientClass<T>) {
+  abstract class TlsMaterial extends (Client as ClientClass<BaseClient>) {
+    /** The material given, for libs/mq's own node:http2 wire to the same endpoints. */
+    readonly tlsMaterial?: MqTlsMaterial;
+
+    constructor(options: MqClientOptions) {
+      super(options);
+      const material = options.tlsMaterial;
+      if (!material) return;
+      // The client's manager has opened no channel yet; close() stops its idle-check timer.
+      this.rpcClientManager.close();
+      (this as unknown as { rpcClientManager: RpcClientManager }).rpcClientManager = TlsRpcClientManager.for(this, material);
+      this.tlsMaterial = material;
+    }
+  }
+  return TlsMaterial as unknown as ClientClass<T>;
+}
+
+/**
+ * The official Producer whose shutdown completes against a dead broker, on the application's TLS
+ * material, with the three protected
  * parts the transactional wire (transaction-wire/) shares with the client's own sends.
  */
-export class OfficialProducer extends (withCompleteShutdown(Producer) as unknown as typeof Producer) {
+export class OfficialProducer extends (withTlsMaterial(withCompleteShutdown(Producer)) as unknown as typeof Producer) {
+  /** The TLS material of the client's channels (withTlsMaterial), if the application gave some. */
+  declare readonly tlsMaterial?: MqTlsMaterial;
+
   /** The topic's route from the client's cache (fetched on first use, refreshed by the client every 30 s). */
   routeOf(topic: string): Promise<TopicRouteData> {
     return this.getRouteData(topic);
@@ -66,5 +96,8 @@ export class OfficialProducer extends (withCompleteShutdown(Producer) as unknown
   }
 }
 
-/** The official SimpleConsumer whose shutdown completes against a dead broker. */
-export class OfficialSimpleConsumer extends (withCompleteShutdown(SimpleConsumer) as unknown as typeof SimpleConsumer) {}
+/** The official SimpleConsumer whose shutdown completes against a dead broker, on the application's TLS material. */
+export class OfficialSimpleConsumer extends (withTlsMaterial(withCompleteShutdown(SimpleConsumer)) as unknown as typeof SimpleConsumer) {
+  /** The TLS material of the client's channels (withTlsMaterial), if the application gave some. */
+  declare readonly tlsMaterial?: MqTlsMaterial;
+}

@@ -2,6 +2,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import * as http2 from 'node:http2';
 import { isIP } from 'node:net';
+import type { MqTlsMaterial } from '../tls-rpc-client-manager';
 
 /** One address of a broker's endpoints, as the route names it. */
 export interface ChannelAddress {
@@ -45,7 +46,8 @@ export class GrpcHttp2Channel {
 
   constructor(
     private readonly addresses: readonly ChannelAddress[],
-    private readonly tls: boolean,
+    /** false: plaintext; otherwise TLS with this material (no `ca`: grpc-js's roots). */
+    private readonly tls: false | MqTlsMaterial,
   ) {
     if (addresses.length === 0) throw new Error('a gRPC channel needs at least one address');
   }
@@ -125,7 +127,10 @@ export class GrpcHttp2Channel {
   private connected(): http2.ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
     const address = this.addresses[this.addressIndex % this.addresses.length];
-    const session = http2.connect(`${this.tls ? 'https' : 'http'}://${hostForUrl(address.host)}:${address.port}`, this.tls ? tlsOptions(address.host) : {});
+    const session = http2.connect(
+      `${this.tls ? 'https' : 'http'}://${hostForUrl(address.host)}:${address.port}`,
+      this.tls ? tlsOptions(address.host, this.tls) : {},
+    );
     let reached = false;
     session.once('connect', () => {
       reached = true;
@@ -186,11 +191,20 @@ function hostForUrl(host: string): string {
 
 let defaultRoots: Buffer | undefined | null = null;
 
-/** TLS options: grpc-js's default roots, and the host name for SNI and verification (not for an IP address). */
-function tlsOptions(host: string): http2.SecureClientSessionOptions {
+/**
+ * TLS options: the CA given, else grpc-js's default roots; the client certificate given; the host
+ * name for SNI and verification (not for an IP address).
+ */
+function tlsOptions(host: string, material: MqTlsMaterial): http2.SecureClientSessionOptions {
   if (defaultRoots === null) {
     const path = process.env.GRPC_DEFAULT_SSL_ROOTS_FILE_PATH;
     defaultRoots = path ? readFileSync(path) : undefined;
   }
-  return { ...(defaultRoots ? { ca: defaultRoots } : {}), ...(isIP(host) === 0 ? { servername: host } : {}), ALPNProtocols: ['h2'] };
+  const ca = material.ca ?? defaultRoots;
+  return {
+    ...(ca ? { ca } : {}),
+    ...(material.cert && material.key ? { cert: material.cert, key: material.key } : {}),
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+    ALPNProtocols: ['h2'],
+  };
 }

@@ -138,7 +138,7 @@ export class Http2TransactionWire implements TransactionWire {
   private channel(endpoints: Endpoints): GrpcHttp2Channel {
     let channel = this.channels.get(endpoints.facade);
     if (!channel) {
-      channel = new GrpcHttp2Channel(endpoints.addressesList, this.producer.sslEnabled);
+      channel = new GrpcHttp2Channel(endpoints.addressesList, this.producer.sslEnabled ? (this.producer.tlsMaterial ?? {}) : false);
       this.channels.set(endpoints.facade, channel);
     }
     return channel;
