@@ -1,7 +1,7 @@
-import { MessageView, SimpleConsumer } from 'rocketmq-client-nodejs';
-import { Code, Resource } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
-import { AckMessageRequest } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb';
+import { MessageView } from 'rocketmq-client-nodejs';
+import { Code } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
 import { MAX_RECEIVE_BATCH } from './mq-consumer.options';
+import { ReceiveWire } from './wire/receive-wire';
 
 interface PendingAck {
   view: MessageView;
@@ -15,17 +15,15 @@ interface PendingAck {
  *
  * Measured defect of the official client (1.0.8): SimpleConsumer.ack() sends one request per
  * message, and those unary calls are what bounds a consumer whose handlers are fast (one receive of
- * 32 costs 32 acks). Built on the public `ackMessageViaRpc` every Consumer has.
+ * 32 costs 32 acks). The request goes through the consumer's ReceiveWire (node:http2, or the
+ * official client's public `ackMessageViaRpc`).
  */
 export class AckBatcher {
   /** Waiting acks by topic and endpoints (one request names one topic and goes to one broker). */
   private readonly pending = new Map<string, PendingAck[]>();
   private scheduled = false;
 
-  constructor(
-    private readonly client: SimpleConsumer,
-    private readonly timeoutMs: number,
-  ) {}
+  constructor(private readonly wire: ReceiveWire) {}
 
   ack(view: MessageView): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -51,24 +49,24 @@ export class AckBatcher {
 
   private async send(batch: PendingAck[]): Promise<void> {
     const first = batch[0].view;
-    const request = new AckMessageRequest().setGroup(new Resource().setName(this.client.getConsumerGroup())).setTopic(new Resource().setName(first.topic));
-    for (const { view } of batch) request.addEntries().setMessageId(view.messageId).setReceiptHandle(view.receiptHandle);
     try {
-      const response = await this.client.ackMessageViaRpc(first.endpoints, request, this.timeoutMs);
-      const status = response.getStatus();
+      const { status, entries } = await this.wire.ack(
+        first.endpoints,
+        first.topic,
+        batch.map(({ view }) => ({ messageId: view.messageId, receiptHandle: view.receiptHandle })),
+      );
       // The proxy answers MULTIPLE_RESULTS when entries differ; then each entry has its own status.
       const failed = new Map<string, string>();
-      for (const entry of response.getEntriesList()) {
-        const code = entry.getStatus()?.getCode();
-        if (code !== undefined && code !== Code.OK)
-          failed.set(entry.getReceiptHandle() || entry.getMessageId(), `code=${code} ${entry.getStatus()?.getMessage() ?? ''}`);
+      for (const entry of entries) {
+        const code = entry.status?.code;
+        if (code !== undefined && code !== Code.OK) failed.set(entry.receiptHandle || entry.messageId, `code=${code} ${entry.status?.message ?? ''}`);
       }
-      const whole = status?.getCode();
+      const whole = status?.code;
       for (const { view, resolve, reject } of batch) {
         const reason = failed.get(view.receiptHandle) ?? failed.get(view.messageId);
         if (reason) reject(new Error(`ack refused: ${reason}`));
         else if (failed.size === 0 && whole !== Code.OK && whole !== Code.MULTIPLE_RESULTS)
-          reject(new Error(`ack refused: code=${whole} ${status?.getMessage() ?? ''}`));
+          reject(new Error(`ack refused: code=${whole} ${status?.message ?? ''}`));
         else resolve();
       }
     } catch (error) {

@@ -7,6 +7,7 @@ describe('buildClientOptions', () => {
 
   it('takes the module options, the http2 transactional wire by default', () => {
     expect(resolveMqOptions({ endpoints: '127.0.0.1:8081' }).producer.transactionWire).toBe('http2');
+    expect(resolveMqOptions({ endpoints: '127.0.0.1:8081' }).consumers.receiveWire).toBe('http2');
     expect(build({ namespace: 'ns', tls: true, requestTimeoutMs: 2_000 })()).toMatchObject({
       endpoints: '127.0.0.1:8081',
       namespace: 'ns',
@@ -30,6 +31,7 @@ describe('buildClientOptions', () => {
     ['a request timeout under one second', { requestTimeoutMs: 999 }, /requestTimeoutMs/],
     ['a client certificate without its key', { tls: { cert: 'pem' } }, /tls\.key is missing/],
     ['a key without its certificate', { tls: { key: 'pem' } }, /tls\.cert is missing/],
+    ['an unknown receive wire', { consumers: { receiveWire: 'grpc' as never } }, /receiveWire must be 'http2' or 'official'/],
     ['an unknown transactional wire', { producer: { transactionWire: 'grpc' as never } }, /transactionWire must be 'http2' or 'official'/],
   ])('refuses %s with MQ_ERR_INVALID_OPTIONS', (_what, options, message) => {
     expect(build(options)).toThrow(expect.objectContaining({ code: 'MQ_ERR_INVALID_OPTIONS', message: expect.stringMatching(message) }));

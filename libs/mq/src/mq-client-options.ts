@@ -28,6 +28,11 @@ export function buildClientOptions(options: ResolvedMqOptions): MqClientOptions 
       transactionWire: options.producer.transactionWire,
     });
   }
+  if (!['http2', 'official'].includes(options.consumers.receiveWire)) {
+    throw new MqError('MQ_ERR_INVALID_OPTIONS', `consumers.receiveWire must be 'http2' or 'official' (got ${String(options.consumers.receiveWire)})`, {
+      receiveWire: options.consumers.receiveWire,
+    });
+  }
   const { tls } = options;
   if (tls !== false && (tls.cert === undefined) !== (tls.key === undefined)) {
     throw new MqError('MQ_ERR_INVALID_OPTIONS', `tls.${tls.cert === undefined ? 'cert' : 'key'} is missing: a client certificate needs both cert and key`);

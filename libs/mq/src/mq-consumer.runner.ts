@@ -12,6 +12,8 @@ import { ResolvedMqOptions } from './mq.defaults';
 import { MqMessage } from './mq-message';
 import { MqSerializer } from './mq-serializer';
 import { MqMetrics } from './mq.metrics';
+import { Http2ReceiveWire } from './wire/http2-receive-wire';
+import { OfficialReceiveWire, ReceiveWire } from './wire/receive-wire';
 
 /** What a runner calls for each message; resolving acknowledges it, throwing retries it. */
 export type MqMessageHandler = (message: MqMessage) => Promise<unknown>;
@@ -27,6 +29,8 @@ export interface MqConsumerRunnerSettings {
   retryDelaysMs: readonly number[];
   shutdownTimeoutMs: number;
   longPollingTimeoutMs: number;
+  /** How receives and acks go (`consumers.receiveWire`). */
+  receiveWire: 'http2' | 'official';
   logger?: LoggerService;
   /** Where each delivery's outcome is counted (a no-op without `metrics.registry`). */
   metrics: MqMetrics;
@@ -61,6 +65,7 @@ const MAX_RECEIVE_LOOPS = 4;
  */
 export class MqConsumerRunner {
   private client: SimpleConsumer | undefined;
+  private wire: ReceiveWire | undefined;
   private acks: AckBatcher | undefined;
   private currentState: MqConsumerRunnerState = 'idle';
   /** Handler slots promised to receives in flight, so parallel receives never overshoot concurrency. */
@@ -100,27 +105,32 @@ export class MqConsumerRunner {
     this.currentState = 'starting';
     const { topic, group, filter } = this.options;
     const expression = typeof filter === 'string' ? new FilterExpression(filter, FilterType.TAG) : new FilterExpression(filter.sql, FilterType.SQL);
-    this.client = new OfficialSimpleConsumer({
+    const client = new OfficialSimpleConsumer({
       ...this.settings.clientOptions,
       consumerGroup: group,
       subscriptions: new Map([[topic, expression]]),
       awaitDuration: this.settings.longPollingTimeoutMs,
     });
+    this.client = client;
     try {
-      await this.client.startup();
+      await client.startup();
     } catch (error) {
       this.currentState = 'failed';
       this.lastError = error;
-      await this.client.shutdown().catch(() => undefined);
+      await client.shutdown().catch(() => undefined);
       throw error;
     }
-    this.acks = new AckBatcher(this.client, this.settings.clientOptions.requestTimeout ?? 3_000);
+    const timeoutMs = this.settings.clientOptions.requestTimeout ?? 3_000;
+    this.wire =
+      this.settings.receiveWire === 'http2'
+        ? new Http2ReceiveWire(client, { topic, filter: expression, awaitDurationMs: this.settings.longPollingTimeoutMs }, timeoutMs)
+        : new OfficialReceiveWire(client, timeoutMs);
+    this.acks = new AckBatcher(this.wire);
     this.currentState = 'running';
     // One receive returns at most 32 messages and waits a round trip: a consumer allowed more
     // handlers than that keeps several receives in flight, or it could never fill its slots.
     const loopCount = Math.min(MAX_RECEIVE_LOOPS, Math.ceil(this.options.concurrency / MAX_RECEIVE_BATCH));
-    const client = this.client;
-    for (let n = 0; n < loopCount; n++) void this.receiveLoop(client);
+    for (let n = 0; n < loopCount; n++) void this.receiveLoop(client, this.wire);
   }
 
   async stop(): Promise<void> {
@@ -146,10 +156,11 @@ export class MqConsumerRunner {
     await this.client?.shutdown().catch((error: unknown) => {
       this.settings.logger?.warn?.(`${this.name}: client shutdown failed: ${String(error)}`);
     });
+    this.wire?.close();
     this.currentState = 'stopped';
   }
 
-  private async receiveLoop(client: SimpleConsumer): Promise<void> {
+  private async receiveLoop(client: SimpleConsumer, wire: ReceiveWire): Promise<void> {
     while (this.currentState === 'running') {
       const free = this.options.concurrency - this.pending - this.reserved;
       if (free <= 0) {
@@ -160,7 +171,7 @@ export class MqConsumerRunner {
       let views: MessageView[];
       this.reserved += batch;
       try {
-        views = await client.receive(batch, this.options.invisibleDurationMs);
+        views = await wire.receive(batch, this.options.invisibleDurationMs);
         this.lastError = undefined;
       } catch (error) {
         if (this.currentState !== 'running') return;
@@ -303,6 +314,7 @@ export function consumerRunnerSettings(options: ResolvedMqOptions): MqConsumerRu
     retryDelaysMs: options.consumers.retryDelaysMs,
     shutdownTimeoutMs: options.consumers.shutdownTimeoutMs,
     longPollingTimeoutMs: options.consumers.longPollingTimeoutMs,
+    receiveWire: options.consumers.receiveWire,
     logger: options.logger === false ? undefined : options.logger,
     metrics: options.metrics,
   };

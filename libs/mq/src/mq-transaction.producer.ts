@@ -12,8 +12,8 @@ import { buildClientOptions } from './mq-client-options';
 import { MqSendOptions } from './mq-message';
 import { OfficialProducer } from './official-clients';
 import { MqHalfMessage, MqTransactionChecker, MqTransactionResolution } from './mq-transaction.types';
-import { Http2TransactionWire } from './transaction-wire/http2-transaction-wire';
-import { OfficialTransactionWire, TransactionWire, WireHalf } from './transaction-wire/transaction-wire';
+import { Http2TransactionWire } from './wire/http2-transaction-wire';
+import { OfficialTransactionWire, TransactionWire, WireHalf } from './wire/transaction-wire';
 
 /** A broker that answered within this long is taken as reachable without probing it again. */
 const RECENTLY_REACHED_MS = 2_000;

@@ -53,6 +53,7 @@ export const MQ_DEFAULTS = {
     retryDelaysMs: [10, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600, 1200, 1800, 3600, 7200].map((s) => s * 1000),
     shutdownTimeoutMs: 30_000,
     longPollingTimeoutMs: 20_000,
+    receiveWire: 'http2' as 'http2' | 'official',
   },
 } as const;
 
@@ -84,6 +85,7 @@ export function resolveMqOptions(options: MqModuleOptions): ResolvedMqOptions {
       retryDelaysMs: options.consumers?.retryDelaysMs ?? [...MQ_DEFAULTS.consumers.retryDelaysMs],
       shutdownTimeoutMs: options.consumers?.shutdownTimeoutMs ?? MQ_DEFAULTS.consumers.shutdownTimeoutMs,
       longPollingTimeoutMs: options.consumers?.longPollingTimeoutMs ?? MQ_DEFAULTS.consumers.longPollingTimeoutMs,
+      receiveWire: options.consumers?.receiveWire ?? MQ_DEFAULTS.consumers.receiveWire,
       // Computed, not in MQ_DEFAULTS: the host name is this machine's.
       instanceId: options.consumers?.instanceId ?? hostname(),
     },

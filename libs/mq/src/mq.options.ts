@@ -86,6 +86,12 @@ export interface MqModuleOptions {
     /** Long-polling wait of one receive (default 20000 ms). */
     longPollingTimeoutMs?: number;
     /**
+     * How consumers receive and acknowledge: 'http2' (default) on node:http2 with protobufjs
+     * codecs, everything else (route, queue choice, headers, signing, retries, telemetry) the
+     * official client's; 'official' through the official client's own calls.
+     */
+    receiveWire?: 'http2' | 'official';
+    /**
      * This process's name among the instances of one application (default: the host name). A
      * broadcast consumer (`@MqConsumer({ broadcast: true })`) reads through a consumer group of
      * its own, `<group>-<instanceId>`, so keep it stable across restarts and unique per instance.

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { BaseClient, Endpoints, Producer, RpcClientManager, SimpleConsumer, TopicRouteData } from 'rocketmq-client-nodejs';
+import { BaseClient, Endpoints, FilterExpression, MessageQueue, Producer, RpcClientManager, SimpleConsumer, TopicRouteData } from 'rocketmq-client-nodejs';
+import type { ReceiveMessageRequest } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb';
 import type { MqClientOptions } from './mq-client-options';
 import { MqTlsMaterial, TlsRpcClientManager } from './tls-rpc-client-manager';
 
@@ -74,7 +75,7 @@ function withTlsMaterial<T extends BaseClient>(Client: ClientClass<T>) {
 /**
  * The official Producer whose shutdown completes against a dead broker, on the application's TLS
  * material, with the three protected
- * parts the transactional wire (transaction-wire/) shares with the client's own sends.
+ * parts the transactional wire (wire/) shares with the client's own sends.
  */
 export class OfficialProducer extends (withTlsMaterial(withCompleteShutdown(Producer)) as unknown as typeof Producer) {
   /** The TLS material of the client's channels (withTlsMaterial), if the application gave some. */
@@ -96,8 +97,28 @@ export class OfficialProducer extends (withTlsMaterial(withCompleteShutdown(Prod
   }
 }
 
-/** The official SimpleConsumer whose shutdown completes against a dead broker, on the application's TLS material. */
+/**
+ * The official SimpleConsumer whose shutdown completes against a dead broker, on the application's
+ * TLS material, with the two protected parts the receive wire (wire/http2-receive-wire.ts) shares
+ * with the client's own receive.
+ */
 export class OfficialSimpleConsumer extends (withTlsMaterial(withCompleteShutdown(SimpleConsumer)) as unknown as typeof SimpleConsumer) {
   /** The TLS material of the client's channels (withTlsMaterial), if the application gave some. */
   declare readonly tlsMaterial?: MqTlsMaterial;
+
+  /** The topic's route from the client's cache (fetched on first use, refreshed by the client every 30 s). */
+  routeOf(topic: string): Promise<TopicRouteData> {
+    return this.getRouteData(topic);
+  }
+
+  /** The ReceiveMessage request exactly as the client's receive() builds it. */
+  receiveRequest(
+    batchSize: number,
+    queue: MessageQueue,
+    filter: FilterExpression,
+    invisibleDurationMs: number,
+    longPollingTimeoutMs: number,
+  ): ReceiveMessageRequest {
+    return this.wrapReceiveMessageRequest(batchSize, queue, filter, invisibleDurationMs, longPollingTimeoutMs);
+  }
 }

@@ -160,7 +160,8 @@ export async function createBenchApp(databaseUrl: string, endpoints: string, poo
         isGlobal: true,
         endpoints,
         logger: process.env.OUTBOX_BENCH_LOG ? undefined : false,
-        consumers: { shutdownTimeoutMs: 5_000, enabled: consumers },
+        // OUTBOX_BENCH_RECEIVE_WIRE=official: consumers receive and ack through the official client's calls, to compare.
+        consumers: { shutdownTimeoutMs: 5_000, enabled: consumers, receiveWire: process.env.OUTBOX_BENCH_RECEIVE_WIRE === 'official' ? 'official' : 'http2' },
         producer: { lingerMs: Number(process.env.OUTBOX_BENCH_LINGER_MS ?? 2), transactionWire: officialWire ? 'official' : 'http2' },
         // The application's side of the message trace, on as by default (OUTBOX_BENCH_TRACE=0: off, to measure its cost).
         trace: { enabled: process.env.OUTBOX_BENCH_TRACE !== '0' },

@@ -12,7 +12,7 @@ import { Code, Encoding, MessageType, TransactionResolution, TransactionSource }
 import { OfficialProducer } from '../official-clients';
 import { GrpcHttp2Channel } from './grpc-http2-channel';
 import { TransactionWire, WireHalf } from './transaction-wire';
-import { transactionCodecs, WireEndTransactionResponse, WireSendMessageResponse, WireStatus } from './messaging-codecs';
+import { wireCodecs, WireEndTransactionResponse, WireSendMessageResponse, WireStatus } from './messaging-codecs';
 
 const SEND_MESSAGE_PATH = '/apache.rocketmq.v2.MessagingService/SendMessage';
 const END_TRANSACTION_PATH = '/apache.rocketmq.v2.MessagingService/EndTransaction';
@@ -38,7 +38,7 @@ interface TopicBalancer {
 export class Http2TransactionWire implements TransactionWire {
   private readonly channels = new Map<string, GrpcHttp2Channel>();
   private readonly balancers = new Map<string, TopicBalancer>();
-  private readonly codecs = transactionCodecs();
+  private readonly codecs = wireCodecs();
 
   constructor(
     private readonly producer: OfficialProducer,

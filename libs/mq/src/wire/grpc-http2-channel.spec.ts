@@ -59,7 +59,7 @@ const echo: Answer = (stream, _headers, body) => {
   stream.end(frame(body.subarray(5)));
 };
 
-describe('GrpcHttp2Channel (unary gRPC on node:http2)', () => {
+describe('GrpcHttp2Channel (unary and server-streaming gRPC on node:http2)', () => {
   let server: Awaited<ReturnType<typeof fakeServer>>;
   const channels: GrpcHttp2Channel[] = [];
   const channel = (addresses = [{ host: '127.0.0.1', port: server.port }]): GrpcHttp2Channel => {
@@ -172,6 +172,29 @@ describe('GrpcHttp2Channel (unary gRPC on node:http2)', () => {
     await expect(channel().call('/pkg.Service/Method', Buffer.alloc(0), {}, 2_000)).rejects.toMatchObject({ code: GrpcStatus.INTERNAL });
     server.answer.current = (stream) => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
     await expect(channel().call('/pkg.Service/Method', Buffer.alloc(0), {}, 2_000)).rejects.toMatchObject({ code: GrpcStatus.UNAVAILABLE });
+  });
+
+  it('collects every message of a server-streaming answer, whatever its chunking; a unary call refuses more than one', async () => {
+    const messages = ['first', 'second message', ''].map((text) => frame(Buffer.from(text)));
+    server.answer.current = (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      // One frame split across two writes, the next two in one write.
+      const all = Buffer.concat(messages);
+      stream.write(all.subarray(0, 7));
+      stream.end(all.subarray(7));
+    };
+    const answers = await channel().callServerStream('/pkg.Service/Stream', Buffer.alloc(0), {}, 2_000);
+    expect(answers.map((answer) => answer.toString())).toEqual(['first', 'second message', '']);
+    await expect(channel().call('/pkg.Service/Method', Buffer.alloc(0), {}, 2_000)).rejects.toMatchObject({ code: GrpcStatus.INTERNAL });
+    // No message at all (a stream that ends with OK and nothing): an empty list, a failed unary call.
+    server.answer.current = (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end();
+    };
+    expect(await channel().callServerStream('/pkg.Service/Stream', Buffer.alloc(0), {}, 2_000)).toEqual([]);
+    await expect(channel().call('/pkg.Service/Method', Buffer.alloc(0), {}, 2_000)).rejects.toMatchObject({ code: GrpcStatus.INTERNAL });
   });
 
   it('refuses calls once closed', async () => {
