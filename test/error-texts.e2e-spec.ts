@@ -131,6 +131,6 @@ describe('error texts on the wire (grpc/status-codes.ts)', () => {
       resolution: 'COMMIT',
       source: 'CLIENT',
     });
-    expect(ended.status).toEqual({ code: 'INVALID_TRANSACTION_ID', message: '"nope" is not a transaction id of this broker' });
+    expect(ended.status).toEqual({ code: 'INVALID_TRANSACTION_ID', message: 'no half message for transaction "nope"' });
   });
 });

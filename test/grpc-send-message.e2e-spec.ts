@@ -193,8 +193,9 @@ describe('gRPC SendMessage', () => {
     const response = await send(half);
     expect(response.status.code).toBe('OK');
     const [entry] = response.entries!;
-    expect(entry).toMatchObject({ messageId: half.systemProperties!.messageId, offset: 0 });
-    expect(entry.transactionId).toMatch(/\S/);
+    // As Apache's: the message id is the transaction id; the offset is the half message's (its commit-log offset here).
+    expect(entry).toMatchObject({ messageId: half.systemProperties!.messageId, transactionId: half.systemProperties!.messageId });
+    expect(Number(entry.offset)).toBe(broker.broker.transactions.list().find((view) => view.messageId === entry.messageId)?.offset);
     expect(broker.broker.store.getQueueBounds('transactions', 0).maxOffset).toBe(0);
     expect(broker.broker.transactions.list()).toContainEqual(
       expect.objectContaining({ transactionId: entry.transactionId, messageId: half.systemProperties!.messageId, state: 'pending' }),

@@ -3,7 +3,6 @@ import { Logger } from 'pino';
 import { StoredMessage } from '../store/message-record';
 import { MessageStore } from '../store/message-store';
 import { HalfEntry, HalfMessageTable } from './half-message-table';
-import { encodeTransactionId } from './transaction-id';
 import { TransactionMetrics } from './transaction-metrics';
 import { TransactionResolver } from './transaction-resolver';
 import { CheckNowResult, ProducerChannels } from './transaction.types';
@@ -142,7 +141,8 @@ export class CheckBackScanner {
       this.logger.warn({ topic: entry.topic, messageId: entry.messageId, offset: entry.offset }, 'half message deleted by retention before it was resolved');
       return 'skipped';
     }
-    const transactionId = encodeTransactionId(entry);
+    // The message id, as Apache's broker hands it out: the producer answers with it.
+    const transactionId = entry.messageId;
     let clientId: string | undefined;
     try {
       clientId = this.channels.sendCheck(half, transactionId);

@@ -1,9 +1,10 @@
 import { crc32 } from 'node:zlib';
 
 /**
- * The transaction id handed to the producer with its half message. Opaque to clients; to the
- * broker it names the half message's record, so EndTransaction finds it in O(1), also after a
- * restart, without an index. 17 bytes, written as 34 upper-case hex characters:
+ * The broker's own record id, handed to producers as the transaction id before 2026-12-05 (the
+ * message id is handed out now, as Apache's broker does) and still taken by EndTransaction, so a
+ * producer holding one across an upgrade can end its transaction. It names the half message's
+ * record, found in O(1), also after a restart, without an index. 17 bytes, written as 34 upper-case hex characters:
  *
  * ```
  *  0        1                               9               13              17

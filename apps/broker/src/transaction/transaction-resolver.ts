@@ -5,7 +5,7 @@ import { MessageStore } from '../store/message-store';
 import { TRANS_CHECK_MAX_TIME_TOPIC } from '../topics/topic-config';
 import { HalfEntry, HalfMessageTable, ResolvedState } from './half-message-table';
 import { KeyedSerializer } from './keyed-serializer';
-import { decodeTransactionId, encodeTransactionId, TransactionIdParts } from './transaction-id';
+import { decodeTransactionId, TransactionIdParts } from './transaction-id';
 import { TransactionMetrics } from './transaction-metrics';
 import { checkMaxRecords, opRecord } from './transaction-records';
 import { EndTransactionRequest, EndTransactionResult } from './transaction.types';
@@ -55,10 +55,24 @@ export class TransactionResolver {
   /** Where a resolution is reported as an EndTransaction trace event (the broker's TraceRecorder). */
   trace: TraceSink | undefined;
 
-  end(request: EndTransactionRequest): Promise<EndTransactionResult> {
-    const id = decodeTransactionId(request.transactionId);
-    if (!id) return Promise.resolve({ status: 'not-found', reason: `${JSON.stringify(request.transactionId)} is not a transaction id of this broker` });
+  /**
+   * The id clients hold is the message id (Apache's): the table knows its unresolved half messages
+   * and the resolutions made since the broker started; an older one (a repeat after a restart, or
+   * past `maxResolvedTransactions`) is found by the store's message-id index. The broker's own
+   * record ids, handed out before 2026-12-05, are still taken, so a producer holding one across
+   * an upgrade can end its transaction.
+   */
+  async end(request: EndTransactionRequest): Promise<EndTransactionResult> {
+    const id = this.table.locate(request.transactionId) ?? decodeTransactionId(request.transactionId) ?? (await this.storedHalf(request));
+    if (!id) return { status: 'not-found', reason: `no half message for transaction ${JSON.stringify(request.transactionId)}` };
     return this.serializer.run(id.offset, () => this.resolve(id, request));
+  }
+
+  /** The newest half-message record of the request's topic stored under its transaction id (a message id), if any. */
+  private async storedHalf(request: EndTransactionRequest): Promise<TransactionIdParts | undefined> {
+    const found = await this.store.queryByMessageId(request.transactionId).catch(() => [] as StoredMessage[]);
+    const half = found.filter((message) => message.type === RecordType.Prepared && message.topic === request.topic).pop();
+    return half ? { offset: half.offset, size: half.size } : undefined;
   }
 
   /**
@@ -72,7 +86,7 @@ export class TransactionResolver {
       const half = await this.readHalf(entry);
       if (half === 'failed') return false;
       if (!half) return this.dropLost(entry);
-      const transactionId = encodeTransactionId(entry);
+      const transactionId = entry.messageId;
       const failure = await this.append(checkMaxRecords(half, transactionId, entry.checkCount, this.now()));
       const context = {
         topic: entry.topic,

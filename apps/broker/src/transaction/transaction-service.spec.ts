@@ -75,7 +75,8 @@ describe('TransactionService: half messages, commit and rollback (memory store)'
     const service = await openService();
     const message = halfInput('HALF-1');
     const sent = await sendHalf(service, message);
-    expect(sent.transactionId).toMatch(/^[0-9A-F]{34}$/);
+    // The message id, as Apache's broker hands it out (SendMessageProcessor: the message's unique id).
+    expect(sent.transactionId).toBe('HALF-1');
     expect(await readAll(store)).toEqual([]);
     expect(store.getQueueBounds(TOPIC, QUEUE_ID)).toEqual({ minOffset: 0, maxOffset: 0 });
     const [record] = await logRecords();
@@ -171,6 +172,60 @@ describe('TransactionService: half messages, commit and rollback (memory store)'
     }
     expect(service.pendingCount()).toBe(1);
     expect((await readAll(store)).map((m) => m.messageId)).toEqual(['NORMAL-1']);
+  });
+
+  it('ends by the message id: a resent half message (one id, two records) oldest first; a check-back names the id; the old record ids still work', async () => {
+    const service = await openService({ transactionTimeoutMs: 1 });
+    channels.connect(TOPIC, 'producer-A');
+    const message = halfInput('HALF-TWICE');
+    const first = await sendHalf(service, message);
+    const second = await sendHalf(service, message);
+    expect([first.transactionId, second.transactionId]).toEqual(['HALF-TWICE', 'HALF-TWICE']);
+    expect(service.list().map((view) => [view.transactionId, view.offset])).toEqual([
+      ['HALF-TWICE', first.offset],
+      ['HALF-TWICE', second.offset],
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await service.runCheckBacks();
+    expect(channels.sent.map((check) => check.transactionId)).toEqual(['HALF-TWICE', 'HALF-TWICE']);
+
+    expect(await service.endTransaction(endRequest(message, 'HALF-TWICE', 'COMMIT'))).toEqual({ status: 'ok', duplicate: false });
+    expect(service.list().map((view) => view.offset)).toEqual([second.offset]);
+    expect(await service.endTransaction(endRequest(message, 'HALF-TWICE', 'ROLLBACK'))).toEqual({ status: 'ok', duplicate: false });
+    expect(service.pendingCount()).toBe(0);
+    // Both resolved: a repeat finds the last resolution made.
+    expect(await service.endTransaction(endRequest(message, 'HALF-TWICE', 'ROLLBACK'))).toEqual({ status: 'ok', duplicate: true });
+    expect((await readAll(store)).map((m) => m.messageId)).toEqual(['HALF-TWICE']);
+
+    // A record id of the broker's own format (handed out before the message id was) ends a half message too.
+    const legacy = halfInput('HALF-LEGACY');
+    const legacySent = await sendHalf(service, legacy);
+    expect(
+      await service.endTransaction(endRequest(legacy, encodeTransactionId({ offset: legacySent.offset, size: (await logRecords()).at(-1)!.size }), 'COMMIT')),
+    ).toEqual({
+      status: 'ok',
+      duplicate: false,
+    });
+  });
+
+  it('finds a resolution it no longer holds in memory through the store, by the message id', async () => {
+    const service = await openService({ maxResolvedTransactions: 1 });
+    const old = halfInput('HALF-FORGOTTEN');
+    await sendHalf(service, old);
+    expect(await service.endTransaction(endRequest(old, 'HALF-FORGOTTEN', 'COMMIT'))).toEqual({ status: 'ok', duplicate: false });
+    const newer = halfInput('HALF-NEWER');
+    await sendHalf(service, newer);
+    await service.endTransaction(endRequest(newer, 'HALF-NEWER', 'COMMIT'));
+    // Its resolution left memory (maxResolvedTransactions 1): the store's message-id index finds
+    // the half message, and the answer is what a record beyond the remembered ones gets.
+    expect(await service.endTransaction(endRequest(old, 'HALF-FORGOTTEN', 'COMMIT'))).toMatchObject({
+      status: 'not-found',
+      reason: expect.stringContaining('no longer remembered'),
+    });
+    expect(await service.endTransaction(endRequest(old, 'NEVER-SENT', 'COMMIT'))).toMatchObject({
+      status: 'not-found',
+      reason: 'no half message for transaction "NEVER-SENT"',
+    });
   });
 
   it('answers mismatch when the transaction id names another message or topic, and changes nothing', async () => {

@@ -7,7 +7,7 @@ import { DispatchedRecord, MessageStore, StoreState } from '../store/message-sto
 import { TRANS_CHECK_MAX_TIME_TOPIC } from '../topics/topic-config';
 import { CheckBackScanner, CheckBackScanResult } from './check-back-scanner';
 import { HalfMessageTable, HalfRecordFacts } from './half-message-table';
-import { decodeTransactionId, encodeTransactionId } from './transaction-id';
+import { decodeTransactionId } from './transaction-id';
 import { TransactionMetrics } from './transaction-metrics';
 import { HalfMessageDetails, TransactionRecordFacts, checkCountOf, halfMessageDetailsOf, halfMessageRecord, opKindOf } from './transaction-records';
 import { TransactionResolver } from './transaction-resolver';
@@ -174,7 +174,8 @@ export class TransactionService implements TransactionApi {
       .catch((error: unknown) => ({ status: 'store-failed' as const, reason: String(error) }));
     if (result.status !== 'ok') return result;
     const [record] = result.records;
-    return { status: 'ok', transactionId: encodeTransactionId(record), offset: record.offset, storeTimestampMs: record.storeTimestampMs };
+    // The transaction id is the message id, as Apache's broker hands it out (SendMessageProcessor).
+    return { status: 'ok', transactionId: message.messageId, offset: record.offset, storeTimestampMs: record.storeTimestampMs };
   }
 
   async endTransaction(request: EndTransactionRequest): Promise<EndTransactionResult> {
@@ -190,7 +191,7 @@ export class TransactionService implements TransactionApi {
     const views: HalfMessageView[] = [];
     for (const entry of this.table.entries()) {
       views.push({
-        transactionId: encodeTransactionId(entry),
+        transactionId: entry.messageId,
         messageId: entry.messageId,
         topic: entry.topic,
         queueId: entry.queueId,
@@ -224,9 +225,9 @@ export class TransactionService implements TransactionApi {
   }
 
   async checkNow(transactionId: string): Promise<CheckNowResult> {
-    const parts = decodeTransactionId(transactionId);
+    const parts = this.table.locate(transactionId) ?? decodeTransactionId(transactionId);
     if (this.currentState !== LifecycleState.Running) return { status: 'not-found', reason: 'the transaction service is not running' };
-    if (!parts) return { status: 'not-found', reason: `${JSON.stringify(transactionId)} is not a transaction id of this broker` };
+    if (!parts) return { status: 'not-found', reason: `no half message for transaction ${JSON.stringify(transactionId)}` };
     return this.scanner.checkNow(parts.offset);
   }
 

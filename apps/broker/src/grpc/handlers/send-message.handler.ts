@@ -111,8 +111,10 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
     const result = await this.parts.transactions.sendHalfMessage(half.input, { producerGroup: topic.name, checkImmunityMs: immunity.checkImmunityMs });
     if (result.status !== 'ok') return this.failure(appendFailureStatus(result, this.parts.config.maxMessageSizeBytes));
     this.tracePub(half, result.offset, context, startedAtMs);
-    // A half message has no queue offset until it is committed; 0 stands in, as nothing reads it.
-    const entry = { status: OK_STATUS, messageId: half.input.messageId, transactionId: result.transactionId, offset: 0, recallHandle: '' };
+    // As Apache's: the transaction id is the message id, and the offset is the half message's
+    // (Apache's is its queue offset in RMQ_SYS_TRANS_HALF_TOPIC; here half messages live in the
+    // commit log without a consume queue, so it is the record's commit-log offset).
+    const entry = { status: OK_STATUS, messageId: half.input.messageId, transactionId: result.transactionId, offset: result.offset, recallHandle: '' };
     return { status: OK_STATUS, entries: [entry] };
   }
 
