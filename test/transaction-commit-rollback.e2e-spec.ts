@@ -85,8 +85,9 @@ describe('transactions: commit and rollback', () => {
       const response = await raw.unary<SendMessageResponse>('SendMessage', { messages: [message] });
       expect(response.status).toEqual(OK);
       const [entry] = response.entries!;
-      expect(entry).toMatchObject({ status: OK, messageId: message.systemProperties!.messageId, offset: 0 });
-      expect(entry.transactionId).toMatch(/\S/);
+      // As Apache's: the message id is the transaction id, and the offset is the half message's (its commit-log offset here).
+      expect(entry).toMatchObject({ status: OK, messageId: message.systemProperties!.messageId, transactionId: message.systemProperties!.messageId });
+      expect(Number(entry.offset)).toBe(broker.broker.transactions.list().find((view) => view.messageId === entry.messageId)?.offset);
       return { messageId: entry.messageId!, transactionId: entry.transactionId! };
     }
 
