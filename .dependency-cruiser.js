@@ -6,6 +6,10 @@
 /** Unit specs may cross layers to set up what they test (state-files specs cover every layer's files), and use libs/testkit. */
 const SPEC = '\\.spec\\.ts$';
 const SERVICES = '^(apps/(broker|order-service|pay-service)/src|libs/(mq|outbox|faults)/src)/';
+/** A library's test entry, `testing.ts`, and the `testing/` folder of doubles it exports. */
+const TESTING = '^libs/[^/]+/src/testing(\\.ts$|/)';
+/** The ORM, the driver and the transaction propagation libs/outbox runs on. */
+const OUTBOX_ORM = '^node_modules/(@types/)?(typeorm|pg|nestjs-cls|@nestjs-cls/[^/]+|@nestjs/typeorm)/';
 /** Broker layers, lowest first: a layer imports only its own and lower ones. */
 const BROKER = 'apps/broker/src';
 
@@ -34,10 +38,10 @@ module.exports = {
     },
     {
       name: 'testing-entries-only-from-tests',
-      comment: "a library's testing.ts exposes internals for tests, not API",
+      comment: "a library's testing.ts (and the testing/ folder behind it: in-memory doubles) exposes internals for tests, not API",
       severity: 'error',
-      from: { pathNot: ['^test/', SPEC] },
-      to: { path: '^libs/[^/]+/src/testing\\.ts$' },
+      from: { pathNot: ['^test/', SPEC, TESTING] },
+      to: { path: TESTING },
     },
     {
       name: 'apps-never-import-other-apps',
@@ -48,10 +52,19 @@ module.exports = {
     },
     {
       name: 'no-deep-imports-into-libs',
-      comment: 'a library is used from outside through its index.ts (@app/<name>), tests also through its testing.ts (@app/<name>/testing); the alias resolver is loaded by path on purpose',
+      comment:
+        'a library is used from outside through its index.ts (@app/<name>), tests also through its testing.ts (@app/<name>/testing); the alias resolver is loaded by path on purpose',
       severity: 'error',
       from: { path: '^(libs/[^/]+|apps/[^/]+|test)/' },
       to: { path: '^libs/[^/]+/src/.+', pathNot: ['^$1/', '^libs/[^/]+/src/(index|testing)\\.ts$', '^libs/testkit/src/app-alias-register\\.ts$'] },
+    },
+    {
+      name: 'outbox-orm-only-in-typeorm-folder',
+      comment:
+        'libs/outbox keeps all TypeORM, pg and nestjs-cls code in src/typeorm/; its capabilities depend on OutboxDatabase and TransactionRunner, so they run on the in-memory doubles too',
+      severity: 'error',
+      from: { path: '^libs/outbox/src/', pathNot: '^libs/outbox/src/typeorm/' },
+      to: { path: OUTBOX_ORM },
     },
     {
       name: 'broker-common-is-below-every-layer',
@@ -95,7 +108,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^node_modules|^dist|\\.d\\.ts$)' },
+    // node_modules stays in the graph (not followed), so a rule can name the packages a folder may import.
+    exclude: { path: '(^dist|\\.d\\.ts$)' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     combinedDependencies: false,

@@ -3,6 +3,10 @@ import { DataSource } from 'typeorm';
 import { MqMessage, MqTransactionResolution } from '@app/mq';
 import {
   HalfMessageSent,
+  mqConsumedEntity,
+  mqOutboxEntity,
+  mqTransactionEntity,
+  outboxEntities,
   outboxMigrations,
   TransactionCheckBack,
   TransactionalSender,
@@ -106,6 +110,23 @@ describe('outbox: @TransactionListener and sendInTransaction', () => {
       }>
     >(`SELECT message_id FROM app_mq.mq_transaction WHERE message_id IN ('old-1', 'old-2', 'recent')`);
     expect(left.map((row) => row.message_id)).toEqual(['recent']);
+  });
+
+  it('the entities read the schema they are given, the one the module writes', async () => {
+    await app.get(DataSource).query(`INSERT INTO app_mq.mq_transaction (message_id, topic, status) VALUES ('entity-read', $1, 'committed')`, [TOPIC]);
+    const reader = new DataSource({ type: 'postgres', url: database.url, entities: outboxEntities({ schema: 'app_mq' }) });
+    await reader.initialize();
+    try {
+      await expect(reader.getRepository(mqTransactionEntity('app_mq')).findOneBy({ messageId: 'entity-read' })).resolves.toMatchObject({
+        topic: TOPIC,
+        status: 'committed',
+      });
+      // Both tables exist only in app_mq: a query against another schema would fail.
+      await expect(reader.getRepository(mqConsumedEntity('app_mq')).count()).resolves.toBe(0);
+      await expect(reader.getRepository(mqOutboxEntity('app_mq')).count()).resolves.toBe(0);
+    } finally {
+      await reader.destroy();
+    }
   });
 
   it('the check-back answers UNKNOWN, never COMMIT, when its table is missing', async () => {

@@ -13,11 +13,11 @@ export const OUTBOX_VERSION = '0.1.0';
 /** The module: `OutboxModule.forRoot({ schema, migrationsRun, checkBack, channel, relay, consumed, metrics, hooks })` / `forRootAsync(...)`. */
 export { OutboxModule } from './outbox.module';
 /** The ClsModule (nestjs-cls + TypeORM transactional adapter) the application registers once for OutboxModule and NotificationModule. */
-export { outboxClsModule } from './outbox-cls.module';
+export { outboxClsModule } from './typeorm/outbox-cls.module';
 /** Injection token of the resolved options, the raw-options token forRootAsync fills, and the extras (`isGlobal`, `dataSourceName`, `transactionConnectionName`). */
 export { OUTBOX_MODULE_OPTIONS, OUTBOX_RAW_OPTIONS, type OutboxModuleExtras } from './outbox.module-definition';
 /** The TransactionRunner on the application's DataSource and TransactionHost, one per connection, shared by OutboxModule and NotificationModule. */
-export { OUTBOX_TRANSACTION_RUNNER } from './outbox-transaction.module';
+export { OUTBOX_TRANSACTION_RUNNER } from './typeorm/outbox-transaction.module';
 /** Options of OutboxModule, and the fault-injection steps of `hooks.onStep`. */
 export type { OutboxModuleOptions, TransactionalMessageStep, TransactionalMessageStepContext } from './outbox.options';
 /** The module's Prometheus metrics (on `metrics.registry`): relay backlog, rows relayed, duplicates skipped, local transactions. */
@@ -27,37 +27,46 @@ export { OUTBOX_DEFAULTS, type ResolvedOutboxOptions } from './outbox.defaults';
 /** The package's typed error: match on `code` (docs/errors.md). */
 export { isRetryableOutboxError, OutboxError, type OutboxErrorCode, RETRYABLE_OUTBOX_ERROR_CODES } from './outbox.errors';
 /** The outbox migrations for a schema, for a DataSource's `migrations` option and `dataSource.runMigrations()`. */
-export { outboxMigrations } from './migrations/outbox-migrations';
-/** The `mq_transaction` entity (an EntitySchema per schema) and its row type. */
-export { mqTransactionEntity, type MqTransactionRow, type MqTransactionStatus } from './entities/mq-transaction.entity';
+export { outboxMigrations } from './typeorm/migrations/outbox-migrations';
+/** Every outbox entity in one schema (give it OutboxModule's `schema`), for a DataSource's `entities` option. */
+export { outboxEntities } from './typeorm/entities/outbox-entities';
+/** The `mq_transaction` entity in a schema (an EntitySchema per schema, default 'public') and its row type. */
+export { mqTransactionEntity, type MqTransactionRow } from './typeorm/entities/mq-transaction.entity';
+/** What a `mq_transaction` row records: 'committed' or 'rolled_back'. */
+export type { MqTransactionStatus } from './sql/transaction.sql';
 /** Sends a message iff the method's local transaction commits. */
-export { TransactionalMessage, type TransactionalMessageOptions } from './transactional-message.decorator';
+export { TransactionalMessage, type TransactionalMessageOptions } from './transactional-message/transactional-message.decorator';
 /** Explicit local-transaction control (execute + check), rocketmq-spring style. */
-export { TransactionListener, type TransactionListenerOptions, type TransactionListenerHandler, type HalfMessageSent } from './transaction-listener.decorator';
+export {
+  TransactionListener,
+  type TransactionListenerOptions,
+  type TransactionListenerHandler,
+  type HalfMessageSent,
+} from './transactional-message/transaction-listener.decorator';
 /** `sendInTransaction(topic, payload, arg, options?)` for @TransactionListener topics. */
-export { TransactionalSender, type TransactionSendResult } from './transactional-sender';
+export { TransactionalSender, type TransactionSendResult } from './transactional-message/transactional-sender';
 /** The narrow "run this in a transaction" interface the check-back and the flow depend on. */
 export type { TransactionRunner, SqlClient, SqlStatement } from './transaction-runner';
 /** Deletes `mq_transaction` decisions older than `checkBack.retentionMs` (default 7 days); started by OutboxModule. */
-export { TransactionPruner } from './transaction-pruner';
+export { TransactionPruner } from './check-back/transaction-pruner';
 /** The race-free check-back, usable directly (e.g. from an operator tool) with any TransactionRunner. */
-export { TransactionCheckBack } from './transaction-check-back';
+export { TransactionCheckBack } from './check-back/transaction-check-back';
 
 // --- Outbox mode, the relay and idempotent consumers ---
 
 /** Writes a message into `mq_outbox` inside the active transaction (outbox mode); OUTBOX_ERR_NO_TRANSACTION outside one. */
-export { OutboxWriter, type OutboxEntry } from './outbox-writer';
+export { OutboxWriter, type OutboxEntry } from './relay/outbox-writer';
 /** Sends `mq_outbox` rows (LISTEN/NOTIFY + polling, SKIP LOCKED, per-group order, back-off, pruning); started by OutboxModule. */
-export { OutboxRelay } from './outbox-relay';
+export { OutboxRelay } from './relay/outbox-relay';
 /** An @MqConsumer whose effect happens once per (group, key): handler and `mq_consumed` insert in one transaction. */
-export { IdempotentConsumer, type IdempotentConsumerOptions } from './idempotent-consumer.decorator';
+export { IdempotentConsumer, type IdempotentConsumerOptions } from './idempotent-consumer/idempotent-consumer.decorator';
 /** The interceptor behind @IdempotentConsumer (provided by OutboxModule). */
-export { IdempotentConsumerInterceptor } from './idempotent-consumer.interceptor';
+export { IdempotentConsumerInterceptor } from './idempotent-consumer/idempotent-consumer.interceptor';
 /** Deletes `mq_consumed` rows older than `consumed.retentionMs` (the dedupe window, default 7 days). */
-export { ConsumedPruner } from './consumed-pruner';
-/** TypeORM mappings of `mq_outbox` and `mq_consumed`, for applications that query them. */
-export { MqOutboxEntity, type MqOutboxStatus } from './entities/mq-outbox.entity';
-export { MqConsumedEntity } from './entities/mq-consumed.entity';
+export { ConsumedPruner } from './idempotent-consumer/consumed-pruner';
+/** TypeORM mappings of `mq_outbox` and `mq_consumed` in a schema (an EntitySchema per schema, default 'public'), for applications that query them. */
+export { mqOutboxEntity, type MqOutboxRow, type MqOutboxStatus } from './typeorm/entities/mq-outbox.entity';
+export { mqConsumedEntity, type MqConsumedRow } from './typeorm/entities/mq-consumed.entity';
 
 // --- Best-effort notification (webhooks) ---
 

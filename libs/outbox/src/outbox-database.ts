@@ -1,43 +1,39 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { outboxMigrations } from './migrations/outbox-migrations';
-import { runSelectedMigrations } from './migrations/outbox-migration-runner';
-import { ResolvedOutboxOptions } from './outbox.defaults';
-import { OUTBOX_MODULE_OPTIONS } from './outbox.module-definition';
-import { OUTBOX_DATA_SOURCE, OUTBOX_TRANSACTION_RUNNER } from './outbox-transaction.module';
-import { TransactionCheckBack } from './transaction-check-back';
-import { TransactionRunner } from './transaction-runner';
-import { PoolSqlClient, poolSqlClientOf } from './typeorm-transaction-runner';
+import { SqlClient, TransactionRunner } from './transaction-runner';
+
+/** What a LISTEN session reports to whoever opened it. */
+export interface ListenEvents {
+  /** A notification arrived on the channel. */
+  notified(): void;
+  /** The session ended after it was open (connection lost, server restart); `error` when there was one. Called at most once. */
+  lost(error?: unknown): void;
+}
+
+/** An open LISTEN session. */
+export interface ListenSession {
+  close(): Promise<void>;
+}
 
 /**
- * The module's hold on the application's database: the DataSource and the TransactionRunner
- * (both injected from OutboxTransactionModule, which takes the DataSource and TransactionHost
- * named by the module's extras; the runner is the one NotificationModule shares), the check-back,
- * and statements straight on the DataSource's pool. Migrations run here when `migrationsRun`.
+ * What OutboxModule's capabilities need of the database, and nothing more (STYLE 15: the core
+ * depends on a narrow interface). The TypeORM + pg adapter is typeorm/typeorm-outbox-database.ts,
+ * provided under this class as token; the in-memory one (testing/in-memory-outbox-database.ts)
+ * lets unit specs run the executor, the interceptor and the relay without PostgreSQL.
  */
-@Injectable()
-export class OutboxDatabase implements OnModuleInit {
-  /** The race-free check-back on this module's runner and schema. */
-  readonly checkBack: TransactionCheckBack;
-  private pool?: PoolSqlClient;
+export abstract class OutboxDatabase {
+  /** Transactions on the application's connection: the one runner OutboxModule and NotificationModule share. */
+  abstract readonly runner: TransactionRunner;
 
-  constructor(
-    @Inject(OUTBOX_DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(OUTBOX_TRANSACTION_RUNNER) readonly runner: TransactionRunner,
-    @Inject(OUTBOX_MODULE_OPTIONS) private readonly options: ResolvedOutboxOptions,
-  ) {
-    this.checkBack = new TransactionCheckBack(runner, options.schema, options.checkBack.lockTimeoutMs, options.logger);
-  }
+  /**
+   * Statements outside any transaction, each a transaction of its own in one round trip (no
+   * BEGIN/COMMIT): for loops that claim and mark rows one statement at a time (the relay) and the
+   * metrics' backlog read.
+   */
+  abstract readonly autocommit: SqlClient;
 
-  async onModuleInit(): Promise<void> {
-    if (!this.options.migrationsRun) return;
-    const applied = await runSelectedMigrations(this.dataSource, outboxMigrations({ schema: this.options.schema }));
-    if (applied.length > 0) this.options.logger.log(`outbox migrations applied: ${applied.join(', ')}`);
-  }
-
-  /** Statements on the DataSource's pool, each a transaction of its own (the relay's claim and mark). */
-  get autocommit(): PoolSqlClient {
-    // Read at first use: the pool exists once the DataSource is initialised.
-    return (this.pool ??= poolSqlClientOf(this.dataSource));
-  }
+  /**
+   * Opens a session of its own (never a pooled one: a LISTEN belongs to its session) listening on
+   * `channel`. Rejects when it cannot connect or listen; once open, a failure is reported through
+   * `events.lost`, never thrown.
+   */
+  abstract listen(channel: string, events: ListenEvents): Promise<ListenSession>;
 }

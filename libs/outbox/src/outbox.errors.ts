@@ -17,7 +17,7 @@ export type OutboxErrorCode =
   | 'OUTBOX_ERR_NO_LISTENER'
   /** @deprecated No longer raised: the executor gets OutboxModule's OutboxWriter injected. Removed with the next minor release. */
   | 'OUTBOX_ERR_OUTBOX_MODE_UNAVAILABLE'
-  /** OutboxWriter.enqueue() (outbox-writer.ts) outside an active transaction. */
+  /** OutboxWriter.enqueue() (relay/outbox-writer.ts) outside an active transaction. */
   | 'OUTBOX_ERR_NO_TRANSACTION'
   // Best-effort notification (notification/):
   /** `notify()` was called with no active transaction, so the row could outlive a rolled-back change. */

@@ -1,6 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { OutboxModuleOptions } from './outbox.options';
-import { OutboxConnectionNames, OutboxTransactionModule } from './outbox-transaction.module';
+import { OutboxConnectionNames, OutboxTransactionModule } from './typeorm/outbox-transaction.module';
 
 /**
  * Static extras of OutboxModule, known before async options resolve because they pick injection

@@ -1,20 +1,29 @@
-import { Module } from '@nestjs/common';
+import { FactoryProvider, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { OutboxDatabase } from './outbox-database';
+import { TypeOrmOutboxDatabase } from './typeorm/typeorm-outbox-database';
 import { resolveOutboxOptions, ResolvedOutboxOptions } from './outbox.defaults';
 import { OUTBOX_MODULE_OPTIONS, OUTBOX_RAW_OPTIONS, OutboxConfigurableModule } from './outbox.module-definition';
 import { OutboxModuleOptions } from './outbox.options';
-import { TransactionListenerExplorer } from './transaction-listener.explorer';
-import { TransactionalMessageExecutor } from './transactional-message.executor';
-import { TransactionalMessageExplorer } from './transactional-message.explorer';
-import { TransactionalSender } from './transactional-sender';
-import { OutboxWriter } from './outbox-writer';
-import { OutboxRelay } from './outbox-relay';
-import { IdempotentConsumerInterceptor } from './idempotent-consumer.interceptor';
-import { ConsumedPruner } from './consumed-pruner';
-import { TransactionPruner } from './transaction-pruner';
+import { TransactionListenerExplorer } from './transactional-message/transaction-listener.explorer';
+import { TransactionalMessageExecutor } from './transactional-message/transactional-message.executor';
+import { TransactionalMessageExplorer } from './transactional-message/transactional-message.explorer';
+import { TransactionalSender } from './transactional-message/transactional-sender';
+import { OutboxWriter } from './relay/outbox-writer';
+import { OutboxRelay } from './relay/outbox-relay';
+import { IdempotentConsumerInterceptor } from './idempotent-consumer/idempotent-consumer.interceptor';
+import { ConsumedPruner } from './idempotent-consumer/consumed-pruner';
+import { TransactionPruner } from './check-back/transaction-pruner';
 import { OutboxMetrics } from './outbox.metrics';
 import { selectOutboxBacklog } from './sql/outbox.sql';
+
+/** OutboxMetrics on the module's options and database: the backlog gauges read `mq_outbox` at scrape time. */
+export const OUTBOX_METRICS_PROVIDER: FactoryProvider<OutboxMetrics> = {
+  provide: OutboxMetrics,
+  inject: [OUTBOX_MODULE_OPTIONS, OutboxDatabase],
+  useFactory: (options: ResolvedOutboxOptions, database: OutboxDatabase) =>
+    new OutboxMetrics(options.metricsRegistry, () => selectOutboxBacklog(database.autocommit, options.schema), options.logger),
+};
 
 /**
  * `OutboxModule.forRoot({ schema, migrationsRun, ... })` / `forRootAsync(...)`, `isGlobal: true`
@@ -26,13 +35,9 @@ import { selectOutboxBacklog } from './sql/outbox.sql';
   imports: [DiscoveryModule],
   providers: [
     { provide: OUTBOX_MODULE_OPTIONS, useFactory: (options: OutboxModuleOptions) => resolveOutboxOptions(options), inject: [OUTBOX_RAW_OPTIONS] },
-    OutboxDatabase,
-    {
-      provide: OutboxMetrics,
-      inject: [OUTBOX_MODULE_OPTIONS, OutboxDatabase],
-      useFactory: (options: ResolvedOutboxOptions, database: OutboxDatabase) =>
-        new OutboxMetrics(options.metricsRegistry, () => selectOutboxBacklog(database.autocommit, options.schema), options.logger),
-    },
+    // The capabilities depend on OutboxDatabase (the port); here it is the TypeORM + pg adapter.
+    { provide: OutboxDatabase, useClass: TypeOrmOutboxDatabase },
+    OUTBOX_METRICS_PROVIDER,
     TransactionalMessageExecutor,
     TransactionalMessageExplorer,
     TransactionListenerExplorer,

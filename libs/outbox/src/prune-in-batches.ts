@@ -1,3 +1,4 @@
+import { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { TransactionRunner, SqlClient } from './transaction-runner';
 
 /** Rows deleted per statement, so a large backlog never holds long locks. */
@@ -51,5 +52,27 @@ export class PeriodicPrune {
       this.logger.warn(`pruning ${this.what} failed: ${String(error)}`);
       return 0;
     }
+  }
+}
+
+/**
+ * A table's pruner as a Nest provider (TransactionPruner, ConsumedPruner, NotificationPruner):
+ * its PeriodicPrune runs every interval from application bootstrap to shutdown, and `prune()`
+ * runs it now.
+ */
+export abstract class PeriodicPruner implements OnApplicationBootstrap, OnApplicationShutdown {
+  protected constructor(private readonly pruning: PeriodicPrune) {}
+
+  onApplicationBootstrap(): void {
+    this.pruning.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.pruning.stop();
+  }
+
+  /** Deletes the expired rows now; returns how many. Failures are logged, the next run tries again. */
+  prune(): Promise<number> {
+    return this.pruning.run();
   }
 }

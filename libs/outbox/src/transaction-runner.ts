@@ -13,8 +13,8 @@ export interface SqlClient {
 
 /**
  * The narrow "run this in a transaction" interface the outbox core depends on (STYLE 15). The
- * TypeORM + nestjs-cls adapter is typeorm-transaction-runner.ts; a test or another ORM can
- * provide its own.
+ * TypeORM + nestjs-cls adapter is typeorm/typeorm-transaction-runner.ts, the in-memory one for
+ * unit specs testing/in-memory-transaction-runner.ts; another ORM can provide its own.
  */
 export interface TransactionRunner {
   /**

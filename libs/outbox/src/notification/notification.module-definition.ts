@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { OutboxTransactionModule } from '../outbox-transaction.module';
+import { OutboxTransactionModule } from '../typeorm/outbox-transaction.module';
 import type { NotificationModuleOptions } from './notification.options';
 
 /**

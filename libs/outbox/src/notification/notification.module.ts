@@ -14,7 +14,7 @@ import {
   NotificationConfigurableModule,
 } from './notification.module-definition';
 import type { TransactionRunner } from '../transaction-runner';
-import { OUTBOX_TRANSACTION_RUNNER } from '../outbox-transaction.module';
+import { OUTBOX_TRANSACTION_RUNNER } from '../typeorm/outbox-transaction.module';
 import { NotificationPruner } from './notification-pruner';
 import { NotificationReconciler } from './notification-reconciler';
 import { NotificationService } from './notification.service';

@@ -12,7 +12,7 @@
 import { SqlClient } from '../transaction-runner';
 
 /** A row as the relay needs it to send. */
-export interface OutboxRow {
+export interface ClaimedOutboxRow {
   id: string;
   topic: string;
   tag: string | null;
@@ -72,9 +72,9 @@ export async function insertOutboxMessage(sql: SqlClient, schema: string, channe
  * that relay commits, the pushed `available_at` keeps it out (PostgreSQL re-checks the WHERE on
  * the newest row version before locking).
  */
-export async function claimDueOutboxMessages(sql: SqlClient, schema: string, limit: number, leaseMs: number): Promise<OutboxRow[]> {
+export async function claimDueOutboxMessages(sql: SqlClient, schema: string, limit: number, leaseMs: number): Promise<ClaimedOutboxRow[]> {
   const table = `"${schema}".mq_outbox`;
-  const rows = await sql.query<OutboxRow>({
+  const rows = await sql.query<ClaimedOutboxRow>({
     name: `mq_outbox_claim.${schema}`,
     text: `
       WITH due AS (

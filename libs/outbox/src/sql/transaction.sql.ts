@@ -1,5 +1,7 @@
-import { MqTransactionStatus } from '../entities/mq-transaction.entity';
 import { SqlClient } from '../transaction-runner';
+
+/** The decision recorded for one half message: the local transaction's claim or the check-back's. */
+export type MqTransactionStatus = 'committed' | 'rolled_back';
 
 /**
  * Every SQL operation on `mq_transaction`, one function each (STYLE 15). Statement names carry

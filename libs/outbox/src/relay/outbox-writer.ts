@@ -1,0 +1,81 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { CONTENT_TYPE_PROPERTY, JsonSerializer, MQ_MODULE_OPTIONS, type MqSerializer, type ResolvedMqOptions } from '@app/mq';
+import { OutboxDatabase } from '../outbox-database';
+import { OutboxError } from '../outbox.errors';
+import { ResolvedOutboxOptions } from '../outbox.defaults';
+import { OUTBOX_MODULE_OPTIONS } from '../outbox.module-definition';
+import { insertOutboxMessage } from '../sql/outbox.sql';
+
+/** One message for the outbox. Give `payload` (serialized at enqueue) or `body` (bytes as they are). */
+export interface OutboxEntry {
+  topic: string;
+  payload?: unknown;
+  body?: Buffer;
+  tag?: string;
+  keys?: readonly string[];
+  /** FIFO message group: the relay sends a group's rows one after another, in enqueue order. */
+  messageGroup?: string;
+  properties?: Readonly<Record<string, string>>;
+  /** Delivery time, handed to the broker (the topic must be a DELAY topic). */
+  deliverAt?: Date;
+}
+
+/**
+ * Writes messages into `mq_outbox` inside the caller's transaction (outbox mode): the row commits
+ * or rolls back with the business change, and no broker is needed meanwhile. A `pg_notify` in the
+ * same transaction wakes the relays at commit (PostgreSQL drops it on rollback).
+ */
+@Injectable()
+export class OutboxWriter {
+  private readonly serializer: MqSerializer;
+
+  constructor(
+    private readonly database: OutboxDatabase,
+    @Inject(OUTBOX_MODULE_OPTIONS) private readonly options: ResolvedOutboxOptions,
+    @Optional() @Inject(MQ_MODULE_OPTIONS) mqOptions?: ResolvedMqOptions,
+  ) {
+    // The module's serializer, so the consumer decodes what it would have from MqProducer.send().
+    this.serializer = mqOptions?.serializer ?? new JsonSerializer();
+  }
+
+  /**
+   * Enqueues one message and returns its outbox row id. Throws OUTBOX_ERR_NO_TRANSACTION outside
+   * a transaction: a row written on its own would be sent even if the business change rolled back.
+   */
+  async enqueue(entry: OutboxEntry): Promise<string> {
+    const runner = this.database.runner;
+    if (!runner.isTransactionActive()) {
+      throw new OutboxError(
+        'OUTBOX_ERR_NO_TRANSACTION',
+        `OutboxWriter.enqueue(${entry.topic}) needs an active transaction (@Transactional() or TransactionHost.withTransaction)`,
+        {
+          topic: entry.topic,
+        },
+      );
+    }
+    const { body, properties } = this.encode(entry);
+    return runner.inTransaction((sql) =>
+      insertOutboxMessage(sql, this.options.schema, this.options.channel, {
+        topic: entry.topic,
+        body,
+        tag: entry.tag,
+        keys: entry.keys,
+        messageGroup: entry.messageGroup,
+        properties,
+        deliverAt: entry.deliverAt,
+      }),
+    );
+  }
+
+  /**
+   * The body, and the content type the serializer names, kept beside it: the relay decodes the
+   * body with it and sends the payload through MqProducer as if it had been sent directly.
+   */
+  private encode(entry: OutboxEntry): { body: Buffer; properties: Record<string, string> } {
+    const payload = entry.body ?? entry.payload;
+    const properties = { ...entry.properties };
+    const contentType = this.serializer.contentTypeOf?.(payload);
+    if (contentType !== undefined) properties[CONTENT_TYPE_PROPERTY] = contentType;
+    return { body: this.serializer.serialize(payload), properties };
+  }
+}
