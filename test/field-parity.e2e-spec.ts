@@ -35,6 +35,7 @@ describe('field parity with the proxy (docs/field-parity.md)', () => {
     await topics.upsert({ name: 'parity-fifo', messageType: 'FIFO', readQueueNums: 1, writeQueueNums: 1 });
     await topics.upsert({ name: 'parity-delay', messageType: 'DELAY', readQueueNums: 1, writeQueueNums: 1 });
     await topics.upsert({ name: 'parity-tx', messageType: 'TRANSACTION', readQueueNums: 1, writeQueueNums: 1 });
+    await topics.upsert({ name: 'parity-tx-client', messageType: 'TRANSACTION', readQueueNums: 1, writeQueueNums: 1 });
     client = new RawMessagingClient(broker.grpcEndpoint);
     clients = new OfficialClients(broker.grpcEndpoint);
     producer = await clients.producer({ topics: ['parity-view'] });
@@ -134,6 +135,22 @@ describe('field parity with the proxy (docs/field-parity.md)', () => {
       // Received by the view test below.
       const [view] = await consumer.receive(16, 30_000);
       await consumer.ack(view);
+    });
+
+    it('the official client’s SendReceipt of a TRANSACTION message: the message id as transaction id, the half message’s offset; the commit ends it by that id', async () => {
+      const transactional = await clients.producer({ topics: ['parity-tx-client'], checker: { check: async () => 1 } });
+      const transaction = transactional.beginTransaction();
+      const receipt = await transactional.send({ topic: 'parity-tx-client', body: Buffer.from('half') }, transaction);
+      expect(receipt.messageId).toMatch(/^[0-9A-F]{34}$/);
+      expect(receipt.transactionId).toBe(receipt.messageId);
+      const [half] = broker.broker.transactions.list().filter((view) => view.messageId === receipt.messageId);
+      expect(half).toMatchObject({ transactionId: receipt.messageId, state: 'pending' });
+      expect(receipt.offset).toBe(half.offset);
+      // The client's commit sends the receipt's transaction id back (Transaction.commit).
+      await transaction.commit();
+      expect(broker.broker.transactions.list().filter((view) => view.messageId === receipt.messageId)).toEqual([]);
+      const committed = await broker.broker.store.readQueue('parity-tx-client', 0, 0, 16);
+      expect(committed.filter((stored) => stored.messageId === receipt.messageId).map((stored) => stored.offset)).toEqual([receipt.offset]);
     });
   });
 

@@ -37,8 +37,7 @@ describe('transactions: admin API, metrics and mqadmin', () => {
     await broker?.stop();
   });
 
-  async function sendHalf(topic: string): Promise<{ messageId: string; transactionId: string }> {
-    const messageId = randomUUID();
+  async function sendHalf(topic: string, messageId = randomUUID()): Promise<{ messageId: string; transactionId: string }> {
     const response = await raw.unary<SendMessageResponse>('SendMessage', {
       messages: [{ topic: { name: topic }, body: Buffer.from(`half ${messageId}`), systemProperties: { messageId, queueId: 0, messageType: 'TRANSACTION' } }],
     });
@@ -155,6 +154,21 @@ describe('transactions: admin API, metrics and mqadmin', () => {
       expect(badState.code).toBe(2);
       const missingId = await mqadmin('commitTransaction', '-n', admin);
       expect(missingId.code).toBe(2);
+    });
+
+    it('resolves the half message of the topic -t names when one message id (the transaction id) is a half message in two topics', async () => {
+      const messageId = randomUUID();
+      for (const topic of ['tx-admin', 'tx-cli']) expect(await sendHalf(topic, messageId)).toEqual({ messageId, transactionId: messageId });
+      const listed = await mqadmin('listHalfMessages', '-n', admin);
+      expect(listed.stdout.split('\n').filter((line) => line.startsWith(messageId))).toHaveLength(2);
+
+      const commit = await mqadmin('commitTransaction', '-n', admin, '-i', messageId, '-t', 'tx-cli');
+      expect(commit.stdout).toBe(`transaction [${messageId}] of message [${messageId}] on topic [tx-cli] committed.\n`);
+      expect(await delivered('tx-cli')).toContain(messageId);
+      expect(await delivered('tx-admin')).not.toContain(messageId);
+      const rollback = await mqadmin('rollbackTransaction', '-n', admin, '-i', messageId);
+      expect(rollback.stdout).toBe(`transaction [${messageId}] of message [${messageId}] on topic [tx-admin] rolled back.\n`);
+      expect(broker.broker.transactions.list()).toEqual([]);
     });
   });
 });

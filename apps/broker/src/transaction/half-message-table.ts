@@ -1,4 +1,5 @@
 import { createCheckSchedule } from './check-schedule';
+import { HalfRecordLocation, TransactionIdIndex } from './transaction-id-index';
 import { HalfMessageDetails } from './transaction-records';
 import { PersistedHalf, TransactionStateDocument } from './transaction-state-file';
 
@@ -50,17 +51,8 @@ export class HalfMessageTable {
   private readonly halves = new Map<number, HalfEntry>();
   /** Resolutions by half-message offset, in the order they happened. */
   private readonly resolved = new Map<number, ResolvedState>();
-  /**
-   * The transaction id clients hold is the message id (as Apache's broker hands it out): the
-   * unresolved half messages of each id, oldest first (a client that resends a half message makes
-   * two), and the record of each remembered resolution applied since the broker started (not in
-   * the state file: after a restart, a resolution made before the last state save is found by
-   * the broker's own record id only, and a client repeating its EndTransaction then is told the
-   * transaction is unknown, as Apache's proxy tells it after a restart).
-   */
-  private readonly unresolvedByMessageId = new Map<string, HalfEntry[]>();
-  private readonly resolvedByMessageId = new Map<string, { offset: number; size: number }>();
-  private readonly resolvedMessageIds = new Map<number, string>();
+  /** The unresolved half messages each transaction id (the message id clients hold) names. */
+  private readonly ids = new TransactionIdIndex();
   private readonly schedule = createCheckSchedule();
   private pending = 0;
   private applied = 0;
@@ -103,13 +95,12 @@ export class HalfMessageTable {
   }
 
   /**
-   * The record a client's transaction id (the message id) names: its oldest unresolved half
-   * message, else its last remembered resolution; undefined when neither is known.
+   * The unresolved half message a client's transaction id (the message id) names within `topic`
+   * (any topic when undefined): its oldest pending one, else its oldest check-max one
+   * (TransactionIdIndex). A resolved one is found through the store (TransactionResolver).
    */
-  locate(messageId: string): { offset: number; size: number } | undefined {
-    const unresolved = this.unresolvedByMessageId.get(messageId);
-    if (unresolved) return unresolved.find((entry) => entry.state === 'pending') ?? unresolved[0];
-    return this.resolvedByMessageId.get(messageId);
+  locate(messageId: string, topic: string | undefined): HalfRecordLocation | undefined {
+    return this.ids.locate(messageId, topic);
   }
 
   /** Unresolved half messages, oldest first. */
@@ -151,7 +142,7 @@ export class HalfMessageTable {
       waitingForProducer: false,
     };
     this.halves.set(entry.offset, entry);
-    this.index(entry);
+    this.ids.add(entry);
     this.pending++;
     this.schedule.push({ dueMs: entry.nextCheckAtMs, offset: entry.offset });
     this.changes++;
@@ -173,7 +164,7 @@ export class HalfMessageTable {
       this.pending--;
     } else {
       this.remove(entry);
-      this.remember(preparedOffset, kind === 'commit' ? 'committed' : 'rolled-back', entry);
+      this.remember(preparedOffset, kind === 'commit' ? 'committed' : 'rolled-back');
     }
     this.changes++;
     return entry;
@@ -254,7 +245,7 @@ export class HalfMessageTable {
     // bound on their number does the rest (a stale one answers as if the record were unknown).
     for (const offset of this.resolved.keys()) {
       if (offset >= minOffset) break;
-      this.forget(offset);
+      this.resolved.delete(offset);
     }
     if (dropped.length > 0) this.changes++;
     return dropped;
@@ -294,14 +285,12 @@ export class HalfMessageTable {
   load(document: TransactionStateDocument): void {
     this.halves.clear();
     this.resolved.clear();
-    this.unresolvedByMessageId.clear();
-    this.resolvedByMessageId.clear();
-    this.resolvedMessageIds.clear();
+    this.ids.clear();
     this.pending = 0;
     for (const half of document.halves) {
       const entry: HalfEntry = { ...half, producerGroup: half.producerGroup ?? undefined, waitingForProducer: false };
       this.halves.set(entry.offset, entry);
-      this.index(entry);
+      this.ids.add(entry);
       if (entry.state === 'pending') this.pending++;
     }
     document.resolvedOffsets.forEach((offset, i) => this.remember(offset, document.resolvedStates[i] === 'C' ? 'committed' : 'rolled-back'));
@@ -316,36 +305,15 @@ export class HalfMessageTable {
   private remove(entry: HalfEntry): void {
     this.halves.delete(entry.offset);
     if (entry.state === 'pending') this.pending--;
-    const same = this.unresolvedByMessageId.get(entry.messageId);
-    const left = same?.filter((other) => other !== entry) ?? [];
-    if (left.length > 0) this.unresolvedByMessageId.set(entry.messageId, left);
-    else this.unresolvedByMessageId.delete(entry.messageId);
+    this.ids.remove(entry);
   }
 
-  private index(entry: HalfEntry): void {
-    const same = this.unresolvedByMessageId.get(entry.messageId);
-    if (same) same.push(entry);
-    else this.unresolvedByMessageId.set(entry.messageId, [entry]);
-  }
-
-  private remember(offset: number, state: ResolvedState, record?: { messageId: string; size: number }): void {
+  private remember(offset: number, state: ResolvedState): void {
     this.resolved.delete(offset);
     this.resolved.set(offset, state);
-    if (record) {
-      const previous = this.resolvedByMessageId.get(record.messageId);
-      if (previous) this.resolvedMessageIds.delete(previous.offset);
-      this.resolvedByMessageId.set(record.messageId, { offset, size: record.size });
-      this.resolvedMessageIds.set(offset, record.messageId);
+    while (this.resolved.size > this.settings.maxResolved) {
+      this.resolved.delete(this.resolved.keys().next().value as number);
     }
-    while (this.resolved.size > this.settings.maxResolved) this.forget(this.resolved.keys().next().value as number);
-  }
-
-  private forget(offset: number): void {
-    this.resolved.delete(offset);
-    const messageId = this.resolvedMessageIds.get(offset);
-    if (messageId === undefined) return;
-    this.resolvedMessageIds.delete(offset);
-    if (this.resolvedByMessageId.get(messageId)?.offset === offset) this.resolvedByMessageId.delete(messageId);
   }
 
   private setNextCheck(entry: HalfEntry, atMs: number): void {

@@ -2,12 +2,13 @@
  * Runs tasks one at a time per key, in call order; tasks for different keys run concurrently.
  * The transaction layer keys by half-message offset, so a client's COMMIT, a check-back answer,
  * an admin call and the check-max move for one transaction never interleave: each sees the state
- * the previous one left. Memory is one map entry per key with a task queued or running.
+ * the previous one left (and EndTransaction calls by topic and transaction id, to find their
+ * record). Memory is one map entry per key with a task queued or running.
  */
-export class KeyedSerializer {
-  private readonly tails = new Map<number, Promise<unknown>>();
+export class KeyedSerializer<K = number> {
+  private readonly tails = new Map<K, Promise<unknown>>();
 
-  run<T>(key: number, task: () => Promise<T>): Promise<T> {
+  run<T>(key: K, task: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const result = previous.then(task, task);
     const tail = result.then(

@@ -19,6 +19,9 @@ type AppendFailure = Extract<EndTransactionResult, { status: 'store-failed' | 'n
  * half-message offset), and the table is updated before the next task for it starts, so
  * concurrent calls see each other's outcome: of two racing COMMITs one appends the Commit record
  * and the other answers ok+duplicate; of a COMMIT racing a ROLLBACK, the second is refused.
+ * EndTransaction calls naming one transaction id in one topic also find their record one at a
+ * time, so racing calls for a resent half message (two records under one id) end them in the
+ * order sequential calls would.
  *
  * Resolutions are final. The state machine (transaction.types.ts has the diagram):
  *
@@ -42,6 +45,8 @@ type AppendFailure = Extract<EndTransactionResult, { status: 'store-failed' | 'n
  */
 export class TransactionResolver {
   private readonly serializer = new KeyedSerializer();
+  /** EndTransaction calls by topic and transaction id, from finding the record to resolving it. */
+  private readonly requests = new KeyedSerializer<string>();
 
   constructor(
     private readonly store: MessageStore,
@@ -56,22 +61,38 @@ export class TransactionResolver {
   trace: TraceSink | undefined;
 
   /**
-   * The id clients hold is the message id (Apache's): the table knows its unresolved half messages
-   * and the resolutions made since the broker started; an older one (a repeat after a restart, or
-   * past `maxResolvedTransactions`) is found by the store's message-id index. The broker's own
+   * The id clients hold is the message id (Apache's), looked up within the request's topic (the
+   * proxy's producer group): the table knows its unresolved half messages; a resolved one (a
+   * repeat, also after a restart) is found by the store's message-id index. The broker's own
    * record ids, handed out before 2026-12-05, are still taken, so a producer holding one across
    * an upgrade can end its transaction.
    */
-  async end(request: EndTransactionRequest): Promise<EndTransactionResult> {
-    const id = this.table.locate(request.transactionId) ?? decodeTransactionId(request.transactionId) ?? (await this.storedHalf(request));
-    if (!id) return { status: 'not-found', reason: `no half message for transaction ${JSON.stringify(request.transactionId)}` };
-    return this.serializer.run(id.offset, () => this.resolve(id, request));
+  end(request: EndTransactionRequest): Promise<EndTransactionResult> {
+    return this.requests.run(`${request.topic}\n${request.transactionId}`, async () => {
+      // The broker's own ids last: a client's message id may look like one (34 hex characters).
+      const located = this.table.locate(request.transactionId, request.topic) ?? (await this.storedHalf(request));
+      if (located === 'failed') return { status: 'store-failed', reason: `looking up transaction ${JSON.stringify(request.transactionId)} failed` };
+      const id = located ?? decodeTransactionId(request.transactionId);
+      if (!id) return { status: 'not-found', reason: `no half message for transaction ${JSON.stringify(request.transactionId)}` };
+      return this.serializer.run(id.offset, () => this.resolve(id, request));
+    });
   }
 
-  /** The newest half-message record of the request's topic stored under its transaction id (a message id), if any. */
-  private async storedHalf(request: EndTransactionRequest): Promise<TransactionIdParts | undefined> {
-    const found = await this.store.queryByMessageId(request.transactionId).catch(() => [] as StoredMessage[]);
-    const half = found.filter((message) => message.type === RecordType.Prepared && message.topic === request.topic).pop();
+  /**
+   * The newest half-message record stored under the request's transaction id (a message id) in
+   * its topic, else in another topic (then resolve() answers mismatch); 'failed' if the store
+   * could not be read (logged).
+   */
+  private async storedHalf(request: EndTransactionRequest): Promise<TransactionIdParts | 'failed' | undefined> {
+    let found: StoredMessage[];
+    try {
+      // Newest first.
+      found = (await this.store.queryByMessageId(request.transactionId)).filter((message) => message.type === RecordType.Prepared);
+    } catch (error) {
+      this.logger.error({ err: error, topic: request.topic, transactionId: request.transactionId }, 'looking up a half message by its message id failed');
+      return 'failed';
+    }
+    const half = found.find((message) => message.topic === request.topic) ?? found[0];
     return half ? { offset: half.offset, size: half.size } : undefined;
   }
 
@@ -111,8 +132,9 @@ export class TransactionResolver {
   }
 
   /** Resolves when every resolution under way has finished. */
-  idle(): Promise<void> {
-    return this.serializer.idle();
+  async idle(): Promise<void> {
+    await this.requests.idle();
+    await this.serializer.idle();
   }
 
   private async resolve(id: TransactionIdParts, request: EndTransactionRequest): Promise<EndTransactionResult> {

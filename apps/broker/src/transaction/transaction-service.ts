@@ -225,7 +225,8 @@ export class TransactionService implements TransactionApi {
   }
 
   async checkNow(transactionId: string): Promise<CheckNowResult> {
-    const parts = this.table.locate(transactionId) ?? decodeTransactionId(transactionId);
+    // An operator names no topic: the oldest pending half message of the id, in whichever topic.
+    const parts = this.table.locate(transactionId, undefined) ?? decodeTransactionId(transactionId);
     if (this.currentState !== LifecycleState.Running) return { status: 'not-found', reason: 'the transaction service is not running' };
     if (!parts) return { status: 'not-found', reason: `no half message for transaction ${JSON.stringify(transactionId)}` };
     return this.scanner.checkNow(parts.offset);
