@@ -51,75 +51,12 @@ export class TlsRpcClientManager {
     this.clients.clear();
   }
 
-  queryRoute(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
-    return this.unary('queryRoute', endpoints, request, duration);
-  }
-
-  heartbeat(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
-    return this.unary('heartbeat', endpoints, request, duration);
-  }
-
-  sendMessage(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
-    return this.unary('sendMessage', endpoints, request, duration);
-  }
-
-  queryAssignment(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
-    return this.unary('queryAssignment', endpoints, request, duration);
-  }
-
-  receiveMessage(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown[]> {
-    return this.serverStream('receiveMessage', endpoints, request, duration);
-  }
-
-  ackMessage(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
-    return this.unary('ackMessage', endpoints, request, duration);
-  }
-
-  forwardMessageToDeadLetterQueue(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
-    return this.unary('forwardMessageToDeadLetterQueue', endpoints, request, duration);
-  }
-
-  pullMessage(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown[]> {
-    return this.serverStream('pullMessage', endpoints, request, duration);
-  }
-
-  updateOffset(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
-    return this.unary('updateOffset', endpoints, request, duration);
-  }
-
-  getOffset(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
-    return this.unary('getOffset', endpoints, request, duration);
-  }
-
-  queryOffset(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
-    return this.unary('queryOffset', endpoints, request, duration);
-  }
-
-  endTransaction(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
-    return this.unary('endTransaction', endpoints, request, duration);
-  }
-
   telemetry(endpoints: Endpoints, metadata: Metadata): ClientDuplexStream<TelemetryCommand, TelemetryCommand> {
     return this.client(endpoints).telemetry(metadata);
   }
 
-  changeInvisibleDuration(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
-    return this.unary('changeInvisibleDuration', endpoints, request, duration);
-  }
-
-  notifyClientTermination(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
-    return this.unary('notifyClientTermination', endpoints, request, duration);
-  }
-
-  recallMessage(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
-    return this.unary('recallMessage', endpoints, request, duration);
-  }
-
-  syncLiteSubscription(endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
-    return this.unary('syncLiteSubscription', endpoints, request, duration);
-  }
-
-  private unary(method: string, endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
+  /** One unary call of the client's stub: the client's signed metadata, a deadline of `duration`. */
+  unary(method: string, endpoints: Endpoints, request: unknown, duration: number): Promise<unknown> {
     const client = this.client(endpoints);
     const call = (client as unknown as Record<string, UnaryMethod>)[method].bind(client);
     return new Promise((resolve, reject) => {
@@ -127,7 +64,8 @@ export class TlsRpcClientManager {
     });
   }
 
-  private async serverStream(method: string, endpoints: Endpoints, request: unknown, duration: number): Promise<unknown[]> {
+  /** One server-streaming call, its answers collected (as RpcClient.receiveMessage does). */
+  async serverStream(method: string, endpoints: Endpoints, request: unknown, duration: number): Promise<unknown[]> {
     const client = this.client(endpoints);
     const call = (client as unknown as Record<string, StreamMethod>)[method].bind(client);
     const responses: unknown[] = [];
@@ -135,6 +73,7 @@ export class TlsRpcClientManager {
     return responses;
   }
 
+  /** The stub for `endpoints`, one per endpoints, built with this manager's credentials. */
   private client(endpoints: Endpoints): MessagingServiceClient {
     let client = this.clients.get(endpoints.facade);
     if (!client) {
@@ -143,4 +82,38 @@ export class TlsRpcClientManager {
     }
     return client;
   }
+}
+
+/** The official RpcClientManager's unary and server-streaming methods: each is one call of the generated stub. */
+const UNARY_METHODS = [
+  'queryRoute',
+  'heartbeat',
+  'sendMessage',
+  'queryAssignment',
+  'ackMessage',
+  'forwardMessageToDeadLetterQueue',
+  'updateOffset',
+  'getOffset',
+  'queryOffset',
+  'endTransaction',
+  'changeInvisibleDuration',
+  'notifyClientTermination',
+  'recallMessage',
+  'syncLiteSubscription',
+] as const;
+const STREAM_METHODS = ['receiveMessage', 'pullMessage'] as const;
+
+for (const method of UNARY_METHODS) {
+  Object.defineProperty(TlsRpcClientManager.prototype, method, {
+    value(this: TlsRpcClientManager, endpoints: Endpoints, request: unknown, duration: number) {
+      return this.unary(method, endpoints, request, duration);
+    },
+  });
+}
+for (const method of STREAM_METHODS) {
+  Object.defineProperty(TlsRpcClientManager.prototype, method, {
+    value(this: TlsRpcClientManager, endpoints: Endpoints, request: unknown, duration: number) {
+      return this.serverStream(method, endpoints, request, duration);
+    },
+  });
 }

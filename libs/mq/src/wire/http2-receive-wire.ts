@@ -12,7 +12,7 @@ import {
 import { DigestType, Encoding } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
 import { crc32CheckSum, md5CheckSum, sha1CheckSum } from 'rocketmq-client-nodejs/dist/util';
 import { OfficialSimpleConsumer } from '../official-clients';
-import { GrpcHttp2Channel } from './grpc-http2-channel';
+import { WireChannels } from './wire-channels';
 import { WireAckMessageResponse, WireMessage, wireCodecs, WireReceiveMessageResponse, WireStatus, WireTimestamp } from './messaging-codecs';
 import { AckEntry, AckOutcome, ackRequest, ReceiveWire } from './receive-wire';
 
@@ -46,15 +46,17 @@ export interface ReceiveSubscription {
  * checked (`corrupted`) and a gzip body inflated, as its constructor does.
  */
 export class Http2ReceiveWire implements ReceiveWire {
-  private readonly channels = new Map<string, GrpcHttp2Channel>();
   private readonly codecs = wireCodecs();
   private balancer?: { route: TopicRouteData; balancer: SubscriptionLoadBalancer };
+  private readonly channels: WireChannels;
 
   constructor(
     private readonly consumer: OfficialSimpleConsumer,
     private readonly subscription: ReceiveSubscription,
     private readonly requestTimeoutMs: number,
-  ) {}
+  ) {
+    this.channels = new WireChannels(consumer);
+  }
 
   async receive(maxMessages: number, invisibleDurationMs: number): Promise<MessageView[]> {
     const { topic, filter, awaitDurationMs } = this.subscription;
@@ -72,20 +74,21 @@ export class Http2ReceiveWire implements ReceiveWire {
 
   async ack(endpoints: Endpoints, topic: string, entries: readonly AckEntry[]): Promise<AckOutcome> {
     const request = ackRequest(this.consumer.getConsumerGroup(), topic, entries).serializeBinary();
-    const bytes = await this.channel(endpoints).call(ACK_MESSAGE_PATH, request, this.headers(), this.requestTimeoutMs);
+    const bytes = await this.channels.to(endpoints).call(ACK_MESSAGE_PATH, request, this.channels.headers(), this.requestTimeoutMs);
     const response = this.codecs.ackMessageResponse.decode(bytes) as unknown as WireAckMessageResponse;
     return { status: status(response.status), entries: response.entries.map((entry) => ({ ...entry, status: status(entry.status) })) };
   }
 
   close(): void {
-    for (const channel of this.channels.values()) channel.close();
-    this.channels.clear();
+    this.channels.close();
   }
 
   private async receiveOnce(queue: MessageQueue, request: Uint8Array, awaitDurationMs: number): Promise<MessageView[]> {
     const endpoints = queue.broker.endpoints;
     // As Consumer.receiveMessage: the deadline is the request timeout plus the long poll.
-    const frames = await this.channel(endpoints).callServerStream(RECEIVE_MESSAGE_PATH, request, this.headers(), this.requestTimeoutMs + awaitDurationMs);
+    const frames = await this.channels
+      .to(endpoints)
+      .callServerStream(RECEIVE_MESSAGE_PATH, request, this.channels.headers(), this.requestTimeoutMs + awaitDurationMs);
     let answered: WireStatus | undefined;
     let transportDeliveryTimestamp: Date | undefined;
     const messages: WireMessage[] = [];
@@ -105,22 +108,6 @@ export class Http2ReceiveWire implements ReceiveWire {
     if (!this.balancer) this.balancer = { route, balancer: new SubscriptionLoadBalancer(route) };
     else if (this.balancer.route !== route) this.balancer = { route, balancer: this.balancer.balancer.update(route) };
     return this.balancer.balancer.takeMessageQueue();
-  }
-
-  /** The official client's request headers for this call: client id, date, request id, namespace, signature. */
-  private headers(): Record<string, string> {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(this.consumer.getRequestMetadata().getMap())) headers[name] = String(value);
-    return headers;
-  }
-
-  private channel(endpoints: Endpoints): GrpcHttp2Channel {
-    let channel = this.channels.get(endpoints.facade);
-    if (!channel) {
-      channel = new GrpcHttp2Channel(endpoints.addressesList, this.consumer.sslEnabled ? (this.consumer.tlsMaterial ?? {}) : false);
-      this.channels.set(endpoints.facade, channel);
-    }
-    return channel;
   }
 }
 

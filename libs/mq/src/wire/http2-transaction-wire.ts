@@ -10,7 +10,7 @@ import {
 } from 'rocketmq-client-nodejs';
 import { Code, Encoding, MessageType, TransactionResolution, TransactionSource } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb';
 import { OfficialProducer } from '../official-clients';
-import { GrpcHttp2Channel } from './grpc-http2-channel';
+import { WireChannels } from './wire-channels';
 import { TransactionWire, WireHalf } from './transaction-wire';
 import { wireCodecs, WireEndTransactionResponse, WireSendMessageResponse, WireStatus } from './messaging-codecs';
 
@@ -36,14 +36,16 @@ interface TopicBalancer {
  * grpc-js's.
  */
 export class Http2TransactionWire implements TransactionWire {
-  private readonly channels = new Map<string, GrpcHttp2Channel>();
   private readonly balancers = new Map<string, TopicBalancer>();
+  private readonly channels: WireChannels;
   private readonly codecs = wireCodecs();
 
   constructor(
     private readonly producer: OfficialProducer,
     private readonly requestTimeoutMs: number,
-  ) {}
+  ) {
+    this.channels = new WireChannels(producer);
+  }
 
   async sendHalf(options: MessageOptions): Promise<WireHalf> {
     const message = new PublishingMessage(options, this.producer.publishingSettings, true);
@@ -57,7 +59,7 @@ export class Http2TransactionWire implements TransactionWire {
     const request = this.codecs.sendMessageRequest.encode({ messages: [this.toWireMessage(message, queue.queueId)] }).finish();
     let response: WireSendMessageResponse;
     try {
-      const bytes = await this.channel(endpoints).call(SEND_MESSAGE_PATH, request, this.headers(), this.requestTimeoutMs);
+      const bytes = await this.channels.to(endpoints).call(SEND_MESSAGE_PATH, request, this.channels.headers(), this.requestTimeoutMs);
       response = this.codecs.sendMessageResponse.decode(bytes) as unknown as WireSendMessageResponse;
     } catch (error) {
       this.producer.isolateEndpoints(endpoints);
@@ -83,14 +85,13 @@ export class Http2TransactionWire implements TransactionWire {
         source: TransactionSource.SOURCE_CLIENT,
       })
       .finish();
-    const bytes = await this.channel(endpoints).call(END_TRANSACTION_PATH, request, this.headers(), this.requestTimeoutMs);
+    const bytes = await this.channels.to(endpoints).call(END_TRANSACTION_PATH, request, this.channels.headers(), this.requestTimeoutMs);
     checkStatus((this.codecs.endTransactionResponse.decode(bytes) as unknown as WireEndTransactionResponse).status);
   }
 
   /** Closes every session. */
   close(): void {
-    for (const channel of this.channels.values()) channel.close();
-    this.channels.clear();
+    this.channels.close();
   }
 
   /** The official client's choice for a message without a group: the next queue of the route, isolated endpoints skipped. */
@@ -126,22 +127,6 @@ export class Http2TransactionWire implements TransactionWire {
         messageType: message.messageType,
       },
     };
-  }
-
-  /** The official client's request headers for this call: client id, date, request id, namespace, signature. */
-  private headers(): Record<string, string> {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(this.producer.getRequestMetadata().getMap())) headers[name] = String(value);
-    return headers;
-  }
-
-  private channel(endpoints: Endpoints): GrpcHttp2Channel {
-    let channel = this.channels.get(endpoints.facade);
-    if (!channel) {
-      channel = new GrpcHttp2Channel(endpoints.addressesList, this.producer.sslEnabled ? (this.producer.tlsMaterial ?? {}) : false);
-      this.channels.set(endpoints.facade, channel);
-    }
-    return channel;
   }
 }
 
