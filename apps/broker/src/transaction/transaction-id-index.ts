@@ -23,8 +23,9 @@ export interface IndexedHalf extends HalfRecordLocation {
  * same id).
  *
  * Resolved half messages are not indexed here: a repeated EndTransaction (rare) finds its record
- * through the store's message-id index (TransactionResolver). That keeps a remembered resolution
- * at about 90 bytes; indexing it too cost about 300 (measured with 100,000 of each).
+ * through the store's message-id index (TransactionResolver), so a remembered resolution stays the
+ * one map entry it was before transaction ids became message ids (a second index entry with its
+ * message-id string would have to be kept for each of the up to `maxResolvedTransactions`).
  *
  * Memory: one map entry per message id with an unresolved half message (about 45 bytes), holding
  * the entry itself, or an array when a client resent it.
