@@ -65,6 +65,8 @@ describe('outbox: @TransactionalMessage (half-message mode)', () => {
       databaseUrl: database.url,
       endpoints: broker.grpcEndpoint,
       outbox: {
+        // The claim as a statement of its own, so that there is a point after it and before the commit.
+        claimWithCommit: false,
         hooks: {
           onStep: (step) => {
             if (step === 'row-inserted') throw new Error('failure after the insert');

@@ -17,6 +17,8 @@ async function main(): Promise<void> {
     endpoints,
     outbox: {
       migrationsRun: false,
+      // `row-inserted` is a point of the flow only when the claim is a statement of its own.
+      claimWithCommit: crashStep !== 'row-inserted',
       hooks: {
         onStep: async (step: TransactionalMessageStep, context) => {
           if (step !== crashStep) return;

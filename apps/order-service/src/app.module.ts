@@ -64,6 +64,7 @@ export class AppModule {
           useFactory: (faults: FaultInjector) => ({
             migrationsRun: true,
             metrics: { registry: metrics },
+            claimWithCommit: faults.claimWithCommit(),
             hooks: { onStep: (step) => faults.atStep(step) },
           }),
         }),

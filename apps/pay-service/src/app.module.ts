@@ -60,7 +60,12 @@ export class AppModule {
             shutdownTimeoutMs: config.consumerShutdownTimeoutMs,
           },
         }),
-        OutboxModule.forRoot({ migrationsRun: true, metrics: { registry: metrics }, hooks: { onStep: (step) => faults.atStep(step) } }),
+        OutboxModule.forRoot({
+          migrationsRun: true,
+          metrics: { registry: metrics },
+          claimWithCommit: faults.claimWithCommit(),
+          hooks: { onStep: (step) => faults.atStep(step) },
+        }),
         NotificationModule.forRoot({
           retryLadderMs: config.notifyRetryLadderMs,
           // The demo's short ladder should not be overruled by the 60 s floor after a timeout or a 503.

@@ -78,6 +78,12 @@ describe('FaultInjector', () => {
     expect(killed).toEqual(['after-local-commit', 'inside-local-transaction', 'after-half-send']);
   });
 
+  it('keeps the claim a statement of its own only when inside-local-transaction is armed, so that its step exists', () => {
+    expect(recordingInjector('inside-local-transaction:2').faults.claimWithCommit()).toBe(false);
+    expect(recordingInjector('after-half-send, after-local-commit').faults.claimWithCommit()).toBe(true);
+    expect(recordingInjector('').faults.claimWithCommit()).toBe(true);
+  });
+
   it('does nothing without FAULTS', () => {
     const { faults, killed } = recordingInjector('');
     for (const point of FAULT_POINTS) faults.hit(point);

@@ -34,6 +34,19 @@ export class FaultInjector {
     if (occurrence === wanted) this.kill(point);
   }
 
+  /** True when `point` is configured to kill. */
+  arms(point: FaultPoint): boolean {
+    return this.faults.has(point);
+  }
+
+  /**
+   * For OutboxModule's `claimWithCommit`: `inside-local-transaction` is the `row-inserted` step,
+   * which exists only when the claim is a statement of its own; otherwise it goes with the COMMIT.
+   */
+  claimWithCommit(): boolean {
+    return !this.arms('inside-local-transaction');
+  }
+
   /** For OutboxModule's `hooks.onStep`: the step's fault point is hit. */
   atStep(step: TransactionalMessageStep): void {
     this.hit(FAULT_POINT_OF_STEP[step]);

@@ -7,6 +7,7 @@ import { OutboxModuleOptions } from './outbox.options';
 export interface ResolvedOutboxOptions {
   readonly schema: string;
   readonly migrationsRun: boolean;
+  readonly claimWithCommit: boolean;
   readonly checkBack: { readonly lockTimeoutMs: number; readonly retentionMs: number; readonly pruneIntervalMs: number };
   readonly channel: string;
   readonly relay: Readonly<Required<NonNullable<OutboxModuleOptions['relay']>>>;
@@ -21,6 +22,7 @@ export interface ResolvedOutboxOptions {
 export const OUTBOX_DEFAULTS = {
   schema: 'public',
   migrationsRun: false,
+  claimWithCommit: true,
   checkBack: { lockTimeoutMs: 5_000, retentionMs: 7 * 24 * 3_600_000, pruneIntervalMs: 3_600_000 },
   channel: 'mq_outbox',
   relay: {
@@ -84,6 +86,7 @@ export function resolveOutboxOptions(options: OutboxModuleOptions): ResolvedOutb
   return {
     schema: assertSchemaName(options.schema ?? OUTBOX_DEFAULTS.schema),
     migrationsRun: options.migrationsRun ?? OUTBOX_DEFAULTS.migrationsRun,
+    claimWithCommit: options.claimWithCommit ?? OUTBOX_DEFAULTS.claimWithCommit,
     checkBack,
     channel,
     relay,

@@ -7,7 +7,8 @@ import type { Registry } from 'prom-client';
  * - `half-sent`: the method returned inside the open local transaction and the broker stored the
  *   half message; the `mq_transaction` row is not inserted yet.
  * - `row-inserted`: `mq_transaction(message_id, 'committed')` is inserted; the local transaction
- *   is not committed yet.
+ *   is not committed yet. Only with `claimWithCommit: false` or inside an outer transaction:
+ *   otherwise the insert goes out with the COMMIT, and there is no such point.
  * - `local-committed`: the local transaction committed; EndTransaction(COMMIT) is not sent yet.
  */
 export type TransactionalMessageStep = 'half-sent' | 'row-inserted' | 'local-committed';
@@ -36,6 +37,15 @@ export interface OutboxModuleOptions {
   schema?: string;
   /** Run the outbox migrations (`outboxMigrations({ schema })`) when the module initialises (default false). */
   migrationsRun?: boolean;
+  /**
+   * Half-message mode: insert the `mq_transaction` claim in the same round trip as the local
+   * transaction's COMMIT (`INSERT ...; COMMIT`, one round trip and one socket write fewer per
+   * transaction; default true). `false` inserts it as a statement of its own before the commit,
+   * so that `hooks.onStep` sees `row-inserted` (for tests that hold a transaction there). A method
+   * joined to an outer transaction always inserts it on its own. Either way a check-back that
+   * claimed the message first makes the local transaction roll back.
+   */
+  claimWithCommit?: boolean;
   /** LISTEN/NOTIFY channel the writer notifies on commit and relays listen on (default 'mq_outbox'). */
   channel?: string;
   /** The outbox relay (outbox mode). */

@@ -33,4 +33,12 @@ export interface TransactionRunner {
    * connection dies first. The callback's own failure is the callback's to handle.
    */
   afterCompletion(callback: (committed: boolean) => Promise<void>): void;
+  /**
+   * Inside an active transaction: runs `statement` when the outermost transaction commits, in
+   * the same round trip as the COMMIT where the adapter can (TypeORM on PostgreSQL sends
+   * `<statement>; COMMIT` as one query). Its rows are not read back. If it fails, nothing of the
+   * transaction commits: the commit rejects with the statement's error and the transaction rolls
+   * back.
+   */
+  atCommit(statement: SqlStatement): void;
 }

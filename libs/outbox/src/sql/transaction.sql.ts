@@ -1,4 +1,4 @@
-import { SqlClient } from '../transaction-runner';
+import { SqlClient, SqlStatement } from '../transaction-runner';
 
 /** The decision recorded for one half message: the local transaction's claim or the check-back's. */
 export type MqTransactionStatus = 'committed' | 'rolled_back';
@@ -10,17 +10,24 @@ export type MqTransactionStatus = 'committed' | 'rolled_back';
  */
 
 /**
- * The local transaction's claim: the message is committed if this transaction commits. A plain
+ * The local transaction's claim (run by the executor, on its own or with the COMMIT): the message
+ * is committed if this transaction commits. A plain
  * INSERT on purpose: when a check-back already inserted 'rolled_back' it fails (23505), and so
  * does the local transaction, which is the whole point (DESIGN.md section 4).
  */
-export async function insertCommittedTransaction(sql: SqlClient, schema: string, messageId: string, topic: string): Promise<void> {
-  await sql.query({
+export function committedClaim(schema: string, messageId: string, topic: string): SqlStatement {
+  return {
     name: `mq_transaction_insert_committed.${schema}`,
     text: `INSERT INTO "${schema}".mq_transaction (message_id, topic, status)
            VALUES ($1, $2, 'committed')`,
     values: [messageId, topic],
-  });
+  };
+}
+
+/** True for the error of a committed claim that found the message's row already there. */
+export function isClaimConflict(error: unknown): boolean {
+  const { code, table } = (error ?? {}) as { code?: unknown; table?: unknown };
+  return code === '23505' && table === 'mq_transaction';
 }
 
 /**

@@ -37,7 +37,8 @@ const STATEMENTS: Record<string, Statement> = {
   },
   mq_transaction_insert_committed: async ({ tables, tx, now }, [messageId, topic]) => {
     const row: MqTransactionRow = { messageId: String(messageId), topic: String(topic), status: 'committed', createdAt: new Date(now) };
-    if (!(await tables.transactions.insert(row.messageId, row, tx))) throw sqlError(UNIQUE_VIOLATION, `mq_transaction already has ${row.messageId}`);
+    if (!(await tables.transactions.insert(row.messageId, row, tx)))
+      throw Object.assign(sqlError(UNIQUE_VIOLATION, `mq_transaction already has ${row.messageId}`), { table: 'mq_transaction' });
     return [];
   },
   mq_transaction_insert_rolled_back: async ({ tables, tx, now }, [messageId, topic]) => {

@@ -16,6 +16,8 @@ interface Active {
   readonly tx: InMemoryTransaction;
   readonly sql: SqlClient;
   readonly completions: Array<(committed: boolean) => Promise<void>>;
+  /** Statements given to atCommit, run just before the commit. */
+  readonly atCommit: SqlStatement[];
 }
 
 /**
@@ -67,13 +69,32 @@ export class InMemoryTransactionRunner implements TransactionRunner {
     active.completions.push(callback);
   }
 
+  atCommit(statement: SqlStatement): void {
+    const active = this.active.getStore();
+    if (!active) throw new Error('atCommit outside a transaction');
+    active.atCommit.push(statement);
+  }
+
   private async run<T>(work: (sql: SqlClient) => Promise<T>): Promise<T> {
     this.strike('begin');
     const tx = new InMemoryTransaction();
-    const active: Active = { tx, completions: [], sql: { query: async <Row extends object>(statement: SqlStatement) => this.execute<Row>(statement, tx) } };
+    const active: Active = {
+      tx,
+      completions: [],
+      atCommit: [],
+      sql: { query: async <Row extends object>(statement: SqlStatement) => this.execute<Row>(statement, tx) },
+    };
     let result: T;
     try {
       result = await this.active.run(active, () => work(active.sql));
+    } catch (error) {
+      tx.rollback();
+      await this.complete(active, false);
+      throw error;
+    }
+    try {
+      // What PostgreSQL does with `<statement>; COMMIT`: a failing statement skips the COMMIT.
+      for (const statement of active.atCommit) await this.execute(statement, tx);
     } catch (error) {
       tx.rollback();
       await this.complete(active, false);

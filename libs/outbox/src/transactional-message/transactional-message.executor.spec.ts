@@ -48,7 +48,7 @@ interface Harness {
   registry: Registry;
 }
 
-async function harness(options: OutboxModuleOptions = {}, producer = new FakeMqProducer()): Promise<Harness> {
+async function harnessOf(options: OutboxModuleOptions = {}, producer = new FakeMqProducer()): Promise<Harness> {
   const database = new InMemoryOutboxDatabase();
   const registry = new Registry();
   const app = await Test.createTestingModule({
@@ -66,13 +66,13 @@ async function harness(options: OutboxModuleOptions = {}, producer = new FakeMqP
 }
 
 /** A harness whose broker runs a check-back of the message at `step` of the flow (hooks.onStep), keeping its answers. */
-async function harnessCheckingBackAt(step: TransactionalMessageStep, options: OutboxModuleOptions = {}): Promise<Harness & { answers: string[] }> {
+async function harnessCheckingBackAtOf(step: TransactionalMessageStep, options: OutboxModuleOptions = {}): Promise<Harness & { answers: string[] }> {
   const producer = new FakeMqProducer();
   const answers: string[] = [];
   const onStep = async (at: TransactionalMessageStep, { messageId }: { messageId: string }): Promise<void> => {
     if (at === step) answers.push(await producer.checkBack(messageId));
   };
-  return { ...(await harness({ ...options, hooks: { onStep } }, producer)), answers };
+  return { ...(await harnessOf({ ...options, hooks: { onStep } }, producer)), answers };
 }
 
 /** `mq_local_transactions_total` by result, for the topic. */
@@ -106,141 +106,176 @@ async function call(h: Harness): Promise<Outcome> {
   };
 }
 
-describe('TransactionalMessageExecutor: each step of the half-message flow failing in turn (in memory)', () => {
-  const databaseDown = Object.assign(new Error('connection terminated'), { code: '57P01' });
+describe.each([{ claimWithCommit: true }, { claimWithCommit: false }])(
+  'TransactionalMessageExecutor: each step of the half-message flow failing in turn (in memory, claimWithCommit: $claimWithCommit)',
+  ({ claimWithCommit }) => {
+    const harness = (options: OutboxModuleOptions = {}) => harnessOf({ claimWithCommit, ...options });
+    const harnessCheckingBackAt = (step: TransactionalMessageStep, options: OutboxModuleOptions = {}) =>
+      harnessCheckingBackAtOf(step, { claimWithCommit, ...options });
+    const databaseDown = Object.assign(new Error('connection terminated'), { code: '57P01' });
 
-  it('all steps succeed: the caller gets the result, the order and the committed row stay, the half message is committed', async () => {
-    const h = await harness();
-    expect(await call(h)).toEqual({
-      caller: { result: { id: 'o-1' } },
-      methodRan: true,
-      order: true,
-      half: 'committed',
-      row: 'committed',
-      metric: { committed: 1 },
+    it('all steps succeed: the caller gets the result, the order and the committed row stay, the half message is committed', async () => {
+      const h = await harness();
+      expect(await call(h)).toEqual({
+        caller: { result: { id: 'o-1' } },
+        methodRan: true,
+        order: true,
+        half: 'committed',
+        row: 'committed',
+        metric: { committed: 1 },
+      });
+      expect(h.producer.halves[0]).toMatchObject({ payload: { id: 'o-1' }, options: { keys: ['o-1'] } });
     });
-    expect(h.producer.halves[0]).toMatchObject({ payload: { id: 'o-1' }, options: { keys: ['o-1'] } });
-  });
 
-  it('the preflight finds the broker unreachable: OUTBOX_ERR_BROKER_UNAVAILABLE, the method never runs, nothing is left', async () => {
-    const h = await harness();
-    h.producer.failNext('ensure-reachable', brokerUnavailableError(TOPIC));
-    expect(await call(h)).toEqual({
-      caller: { error: expect.objectContaining({ code: 'OUTBOX_ERR_BROKER_UNAVAILABLE' }) },
-      methodRan: false,
-      order: false,
-      half: undefined,
-      row: undefined,
-      metric: {},
+    it('the preflight finds the broker unreachable: OUTBOX_ERR_BROKER_UNAVAILABLE, the method never runs, nothing is left', async () => {
+      const h = await harness();
+      h.producer.failNext('ensure-reachable', brokerUnavailableError(TOPIC));
+      expect(await call(h)).toEqual({
+        caller: { error: expect.objectContaining({ code: 'OUTBOX_ERR_BROKER_UNAVAILABLE' }) },
+        methodRan: false,
+        order: false,
+        half: undefined,
+        row: undefined,
+        metric: {},
+      });
     });
-  });
 
-  it('the local transaction cannot begin: the database error, the method never runs, no half message', async () => {
-    const h = await harness();
-    h.database.runner.failNext('begin', databaseDown);
-    expect(await call(h)).toEqual({
-      caller: { error: databaseDown },
-      methodRan: false,
-      order: false,
-      half: undefined,
-      row: undefined,
-      metric: { rolled_back: 1 },
+    it('the local transaction cannot begin: the database error, the method never runs, no half message', async () => {
+      const h = await harness();
+      h.database.runner.failNext('begin', databaseDown);
+      expect(await call(h)).toEqual({
+        caller: { error: databaseDown },
+        methodRan: false,
+        order: false,
+        half: undefined,
+        row: undefined,
+        metric: { rolled_back: 1 },
+      });
     });
-  });
 
-  it('the method throws: its error, the order rolled back, no half message was sent', async () => {
-    const h = await harness();
-    const refused = new Error('out of stock');
-    h.service.failWith = refused;
-    expect(await call(h)).toEqual({ caller: { error: refused }, methodRan: true, order: false, half: undefined, row: undefined, metric: { rolled_back: 1 } });
-  });
-
-  it.each([
-    { broker: 'unreachable', error: brokerUnavailableError(TOPIC), code: 'OUTBOX_ERR_BROKER_UNAVAILABLE' },
-    { broker: 'refusing', error: sendRefusedError(TOPIC), code: 'OUTBOX_ERR_HALF_SEND_FAILED' },
-  ])('the half message cannot be sent (broker $broker): $code, the order rolled back', async ({ error, code }) => {
-    const h = await harness();
-    h.producer.failNext('send-half', error);
-    expect(await call(h)).toEqual({
-      caller: { error: expect.objectContaining({ code, cause: error }) },
-      methodRan: true,
-      order: false,
-      half: undefined,
-      row: undefined,
-      metric: { rolled_back: 1 },
+    it('the method throws: its error, the order rolled back, no half message was sent', async () => {
+      const h = await harness();
+      const refused = new Error('out of stock');
+      h.service.failWith = refused;
+      expect(await call(h)).toEqual({ caller: { error: refused }, methodRan: true, order: false, half: undefined, row: undefined, metric: { rolled_back: 1 } });
     });
-  });
 
-  it('the record insert fails: the database error, the order rolled back, the half message rolled back at once', async () => {
-    const h = await harness();
-    h.database.runner.failNext('mq_transaction_insert_committed', databaseDown);
-    expect(await call(h)).toEqual({
-      caller: { error: databaseDown },
-      methodRan: true,
-      order: false,
-      half: 'rolled-back',
-      row: undefined,
-      metric: { rolled_back: 1 },
+    it.each([
+      { broker: 'unreachable', error: brokerUnavailableError(TOPIC), code: 'OUTBOX_ERR_BROKER_UNAVAILABLE' },
+      { broker: 'refusing', error: sendRefusedError(TOPIC), code: 'OUTBOX_ERR_HALF_SEND_FAILED' },
+    ])('the half message cannot be sent (broker $broker): $code, the order rolled back', async ({ error, code }) => {
+      const h = await harness();
+      h.producer.failNext('send-half', error);
+      expect(await call(h)).toEqual({
+        caller: { error: expect.objectContaining({ code, cause: error }) },
+        methodRan: true,
+        order: false,
+        half: undefined,
+        row: undefined,
+        metric: { rolled_back: 1 },
+      });
     });
-  });
 
-  it('a check-back claims the message before the record insert: OUTBOX_ERR_ROLLED_BACK_BY_CHECK_BACK, the order rolled back', async () => {
-    // The broker asks between the half send and the insert: the check-back's row wins.
-    const h = await harnessCheckingBackAt('half-sent');
-    expect(await call(h)).toEqual({
-      caller: { error: expect.objectContaining({ code: 'OUTBOX_ERR_ROLLED_BACK_BY_CHECK_BACK' }) },
-      methodRan: true,
-      order: false,
-      half: 'rolled-back',
-      row: 'rolled_back',
-      metric: { rolled_back: 1 },
+    // With the claim in the COMMIT's round trip, the claim failing is the commit failing.
+    if (!claimWithCommit) {
+      it('the record insert fails: the database error, the order rolled back, the half message rolled back at once', async () => {
+        const h = await harness();
+        h.database.runner.failNext('mq_transaction_insert_committed', databaseDown);
+        expect(await call(h)).toEqual({
+          caller: { error: databaseDown },
+          methodRan: true,
+          order: false,
+          half: 'rolled-back',
+          row: undefined,
+          metric: { rolled_back: 1 },
+        });
+      });
+    }
+
+    it('a check-back claims the message before the record insert: OUTBOX_ERR_ROLLED_BACK_BY_CHECK_BACK, the order rolled back', async () => {
+      // The broker asks between the half send and the insert: the check-back's row wins.
+      const h = await harnessCheckingBackAt('half-sent');
+      expect(await call(h)).toEqual({
+        caller: { error: expect.objectContaining({ code: 'OUTBOX_ERR_ROLLED_BACK_BY_CHECK_BACK' }) },
+        methodRan: true,
+        order: false,
+        half: 'rolled-back',
+        row: 'rolled_back',
+        metric: { rolled_back: 1 },
+      });
+      expect(h.answers).toEqual(['ROLLBACK']);
     });
-    expect(h.answers).toEqual(['ROLLBACK']);
-  });
 
-  it('a check-back while the local transaction holds its row answers UNKNOWN, never COMMIT, and the flow commits', async () => {
-    // The check-back waits this long for the row the local transaction holds (PostgreSQL's lock_timeout).
-    const h = await harnessCheckingBackAt('row-inserted', { checkBack: { lockTimeoutMs: 20 } });
-    expect(await call(h)).toMatchObject({ caller: { result: { id: 'o-1' } }, half: 'committed', row: 'committed', order: true });
-    expect(h.answers).toEqual(['UNKNOWN']);
-  });
+    if (claimWithCommit) {
+      it('the claim and the commit are one step: the hooks see half-sent then local-committed, no row-inserted', async () => {
+        const steps: TransactionalMessageStep[] = [];
+        const h = await harness({ hooks: { onStep: (step) => void steps.push(step) } });
+        expect(await call(h)).toMatchObject({ caller: { result: { id: 'o-1' } }, half: 'committed', row: 'committed' });
+        expect(steps).toEqual(['half-sent', 'local-committed']);
+      });
+    } else {
+      it('a check-back while the local transaction holds its row answers UNKNOWN, never COMMIT, and the flow commits', async () => {
+        // The check-back waits this long for the row the local transaction holds (PostgreSQL's lock_timeout).
+        const h = await harnessCheckingBackAt('row-inserted', { checkBack: { lockTimeoutMs: 20 } });
+        expect(await call(h)).toMatchObject({ caller: { result: { id: 'o-1' } }, half: 'committed', row: 'committed', order: true });
+        expect(h.answers).toEqual(['UNKNOWN']);
+      });
+    }
 
-  it('the commit fails with nothing applied: the error, no EndTransaction (outcome unknown); the check-back then rolls back', async () => {
-    const h = await harness();
-    h.database.runner.failNext('commit', databaseDown);
-    expect(await call(h)).toEqual({ caller: { error: databaseDown }, methodRan: true, order: false, half: 'pending', row: undefined, metric: { unknown: 1 } });
-    await expect(h.producer.checkBack(h.producer.halves[0].messageId)).resolves.toBe('ROLLBACK');
-    expect(h.producer.halves[0].state).toBe('rolled-back');
-    expect(h.database.store.transactions()).toEqual([expect.objectContaining({ status: 'rolled_back' })]);
-  });
+    it.each(claimWithCommit ? ['commit', 'mq_transaction_insert_committed'] : ['commit'])(
+      'the commit fails with nothing applied (at %s): the error, no EndTransaction (outcome unknown); the check-back then rolls back',
+      async (point) => {
+        const h = await harness();
+        h.database.runner.failNext(point, databaseDown);
+        expect(await call(h)).toEqual({
+          caller: { error: databaseDown },
+          methodRan: true,
+          order: false,
+          half: 'pending',
+          row: undefined,
+          metric: { unknown: 1 },
+        });
+        await expect(h.producer.checkBack(h.producer.halves[0].messageId)).resolves.toBe('ROLLBACK');
+        expect(h.producer.halves[0].state).toBe('rolled-back');
+        expect(h.database.store.transactions()).toEqual([expect.objectContaining({ status: 'rolled_back' })]);
+      },
+    );
 
-  it('the commit applies but its answer is lost: the error, no EndTransaction; the check-back reads the row and commits', async () => {
-    const h = await harness();
-    h.database.runner.failNext('commit-applied', databaseDown);
-    expect(await call(h)).toEqual({ caller: { error: databaseDown }, methodRan: true, order: true, half: 'pending', row: 'committed', metric: { unknown: 1 } });
-    await expect(h.producer.checkBack(h.producer.halves[0].messageId)).resolves.toBe('COMMIT');
-    expect(h.producer.halves[0].state).toBe('committed');
-  });
-
-  it('EndTransaction(COMMIT) fails: the caller still gets the result; the half message waits for the check-back, which commits it', async () => {
-    const h = await harness();
-    h.producer.failNext('end-transaction', brokerUnavailableError(TOPIC));
-    expect(await call(h)).toEqual({
-      caller: { result: { id: 'o-1' } },
-      methodRan: true,
-      order: true,
-      half: 'pending',
-      row: 'committed',
-      metric: { committed: 1 },
+    it('the commit applies but its answer is lost: the error, no EndTransaction; the check-back reads the row and commits', async () => {
+      const h = await harness();
+      h.database.runner.failNext('commit-applied', databaseDown);
+      expect(await call(h)).toEqual({
+        caller: { error: databaseDown },
+        methodRan: true,
+        order: true,
+        half: 'pending',
+        row: 'committed',
+        metric: { unknown: 1 },
+      });
+      await expect(h.producer.checkBack(h.producer.halves[0].messageId)).resolves.toBe('COMMIT');
+      expect(h.producer.halves[0].state).toBe('committed');
     });
-    await expect(h.producer.checkBack(h.producer.halves[0].messageId)).resolves.toBe('COMMIT');
-    expect(h.producer.halves[0].state).toBe('committed');
-  });
-});
+
+    it('EndTransaction(COMMIT) fails: the caller still gets the result; the half message waits for the check-back, which commits it', async () => {
+      const h = await harness();
+      h.producer.failNext('end-transaction', brokerUnavailableError(TOPIC));
+      expect(await call(h)).toEqual({
+        caller: { result: { id: 'o-1' } },
+        methodRan: true,
+        order: true,
+        half: 'pending',
+        row: 'committed',
+        metric: { committed: 1 },
+      });
+      await expect(h.producer.checkBack(h.producer.halves[0].messageId)).resolves.toBe('COMMIT');
+      expect(h.producer.halves[0].state).toBe('committed');
+    });
+  },
+);
 
 describe('TransactionalMessageExecutor: joined to an outer transaction, and outbox mode (in memory)', () => {
   it('inside an outer transaction, EndTransaction waits for the outer outcome: COMMIT after its commit, ROLLBACK after its rollback', async () => {
-    const h = await harness();
+    const h = await harnessOf();
     const runner = h.database.runner;
     await runner.inTransaction(async () => {
       await h.service.place('o-1');
@@ -263,7 +298,7 @@ describe('TransactionalMessageExecutor: joined to an outer transaction, and outb
   });
 
   it("outbox mode writes a row in the method's transaction instead of a half message, and nothing when the method throws", async () => {
-    const h = await harness();
+    const h = await harnessOf();
     await expect(h.service.placeViaOutbox('o-1')).resolves.toEqual({ id: 'o-1' });
     h.service.failWith = new Error('out of stock');
     await expect(h.service.placeViaOutbox('o-2')).rejects.toThrow('out of stock');

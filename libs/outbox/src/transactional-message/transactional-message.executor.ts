@@ -7,15 +7,12 @@ import { OUTBOX_MODULE_OPTIONS } from '../outbox.module-definition';
 import { TransactionalMessageStep } from '../outbox.options';
 import { OutboxWriter } from '../relay/outbox-writer';
 import { endHalfMessage, ensureBrokerReachable, sendHalfMessage } from './send-half-message';
-import { insertCommittedTransaction } from '../sql/transaction.sql';
+import { committedClaim, isClaimConflict } from '../sql/transaction.sql';
 import { linkNotificationsToMessage } from '../sql/notification.sql';
 import { runProducing } from '../notification/notification-source';
 import { TransactionalMessageInvoker, TransactionalMessageOptions } from './transactional-message.decorator';
 import { SqlClient } from '../transaction-runner';
 import { OutboxMetrics } from '../outbox.metrics';
-
-/** PostgreSQL's unique_violation: the check-back inserted the message's row first. */
-const UNIQUE_VIOLATION = '23505';
 
 type Method = (...args: unknown[]) => Promise<unknown>;
 
@@ -26,7 +23,9 @@ type Method = (...args: unknown[]) => Promise<unknown>;
  * 2. send the half message, built from the result (broker unreachable: roll back, throw);
  * 3. insert `mq_transaction(message_id, 'committed')` (fails if a check-back got there first);
  * 4. commit, then EndTransaction(COMMIT); a lost commit is only logged, the check-back delivers.
- * Any failure before the commit rolls back locally and sends EndTransaction(ROLLBACK).
+ * Any failure before the commit rolls back locally and sends EndTransaction(ROLLBACK). With
+ * `claimWithCommit` (the default) steps 3 and 4 are one round trip, `INSERT ...; COMMIT`: the
+ * insert failing on the check-back's row is then a commit refused, and handled as step 3's.
  *
  * The half message goes after the method, not before, so that its body can be the method's
  * result and so that a long method cannot outlive the broker's check-back delay. A preflight
@@ -67,11 +66,17 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
         keys = this.messageOf(options, value, args).send.keys ?? [];
         half = await this.sendHalf(options, value, args);
         await this.linkNotifications(sql, notifications, half, keys);
-        await this.claimCommitted(sql, half);
+        await this.claimCommitted(sql, half, this.options.claimWithCommit);
         committing = true;
         return value;
       });
-    } catch (error) {
+    } catch (caught) {
+      let error = caught;
+      if (committing && this.options.claimWithCommit && isClaimConflict(error)) {
+        // The claim went with the COMMIT and PostgreSQL refused it: nothing committed.
+        committing = false;
+        error = this.rolledBackByCheckBack(half!, error);
+      }
       // A failure while committing leaves the outcome unknown: only the check-back, reading the
       // row, may decide then. Before that, nothing of the transaction can have committed.
       this.metrics.localTransactionEnded(options.topic, committing ? 'unknown' : 'rolled_back');
@@ -98,7 +103,8 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
       const half = await this.sendHalf(options, value, args);
       try {
         await this.linkNotifications(sql, notifications, half, this.messageOf(options, value, args).send.keys ?? []);
-        await this.claimCommitted(sql, half);
+        // Joined: the COMMIT is the outer transaction's, so the claim is a statement of its own.
+        await this.claimCommitted(sql, half, false);
       } catch (error) {
         // The message is rolled back whatever the outer transaction does next.
         this.metrics.localTransactionEnded(options.topic, 'rolled_back');
@@ -149,20 +155,34 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
     });
   }
 
-  private async claimCommitted(sql: SqlClient, half: MqHalfMessage): Promise<void> {
+  /**
+   * Inserts `mq_transaction(message_id, 'committed')` in the local transaction: now, as a
+   * statement of its own (then the `row-inserted` step), or `withCommit`, queued to go out in
+   * the COMMIT's round trip.
+   */
+  private async claimCommitted(sql: SqlClient, half: MqHalfMessage, withCommit: boolean): Promise<void> {
     await this.step('half-sent', half);
+    const claim = committedClaim(this.options.schema, half.messageId, half.topic);
+    if (withCommit) {
+      this.database.runner.atCommit(claim);
+      return;
+    }
     try {
-      await insertCommittedTransaction(sql, this.options.schema, half.messageId, half.topic);
+      await sql.query(claim);
     } catch (error) {
-      if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
-      throw new OutboxError(
-        'OUTBOX_ERR_ROLLED_BACK_BY_CHECK_BACK',
-        `the broker's check-back rolled message ${half.messageId} of ${half.topic} back before the local transaction committed`,
-        { topic: half.topic, messageId: half.messageId },
-        { cause: error },
-      );
+      if (!isClaimConflict(error)) throw error;
+      throw this.rolledBackByCheckBack(half, error);
     }
     await this.step('row-inserted', half);
+  }
+
+  private rolledBackByCheckBack(half: MqHalfMessage, cause: unknown): OutboxError {
+    return new OutboxError(
+      'OUTBOX_ERR_ROLLED_BACK_BY_CHECK_BACK',
+      `the broker's check-back rolled message ${half.messageId} of ${half.topic} back before the local transaction committed`,
+      { topic: half.topic, messageId: half.messageId },
+      { cause },
+    );
   }
 
   private sendHalf(options: TransactionalMessageOptions, result: unknown, args: unknown[]): Promise<MqHalfMessage> {

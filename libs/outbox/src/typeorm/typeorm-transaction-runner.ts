@@ -2,6 +2,7 @@ import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { SqlClient, SqlStatement, TransactionRunner } from '../transaction-runner';
+import { queueForCommit } from './statements-at-commit';
 import { TypeOrmTransactionCompletion } from './typeorm-transaction-completion';
 
 /** The part of a `pg` client this adapter uses: the connection `QueryRunner.connect()` resolves to on PostgreSQL. */
@@ -53,6 +54,10 @@ export class TypeOrmTransactionRunner implements TransactionRunner {
 
   afterCompletion(callback: (committed: boolean) => Promise<void>): void {
     this.completion.register(queryRunnerOf(this.txHost.tx), callback);
+  }
+
+  atCommit(statement: SqlStatement): void {
+    queueForCommit(queryRunnerOf(this.txHost.tx), statement);
   }
 }
 

@@ -1,0 +1,29 @@
+import { inlineValues } from './statements-at-commit';
+
+const statement = (text: string, ...values: unknown[]) => ({ name: 'spec_statement', text, values });
+
+describe('inlineValues: a statement written out for a simple query', () => {
+  it('writes every value as a quoted literal, as pg would send it as an untyped parameter', () => {
+    expect(inlineValues(statement('INSERT INTO t (a, b, c, d, e) VALUES ($1, $2, $3, $4, $5)', 'x', 5, -5, true, 10n))).toBe(
+      "INSERT INTO t (a, b, c, d, e) VALUES ('x', '5', '-5', 'true', '10')",
+    );
+  });
+
+  it('doubles quotes and escapes backslashes, so no value can end its literal', () => {
+    // pg's escapeLiteral: E'' with a leading space when the value holds a backslash.
+    expect(inlineValues(statement('SELECT $1', "it's \\ -- done"))).toBe("SELECT  E'it''s \\\\ -- done'");
+  });
+
+  it('writes null and undefined as NULL, and replaces $10 whole, not as $1 and 0', () => {
+    const values = Array.from({ length: 10 }, (_, i) => `v${i + 1}`);
+    values[1] = null as unknown as string;
+    expect(inlineValues(statement('SELECT $1, $2, $10', ...values))).toBe("SELECT 'v1', NULL, 'v10'");
+    expect(inlineValues(statement('SELECT $1', undefined))).toBe('SELECT NULL');
+  });
+
+  it('refuses a parameter without a value, and values that have no literal form here', () => {
+    expect(() => inlineValues(statement('SELECT $2', 'only one'))).toThrow('statement spec_statement has no parameter $2 (1 values)');
+    expect(() => inlineValues(statement('SELECT $1', { a: 1 }))).toThrow('a object parameter cannot be written as a literal');
+    expect(() => inlineValues(statement('SELECT $1', Number.NaN))).toThrow('a number parameter cannot be written as a literal');
+  });
+});

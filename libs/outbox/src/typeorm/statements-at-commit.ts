@@ -1,0 +1,63 @@
+import { escapeLiteral } from 'pg';
+import { QueryRunner } from 'typeorm';
+import { SqlStatement } from '../transaction-runner';
+
+/** Statements queued per transaction's QueryRunner; a QueryRunner lives for one transaction. */
+const queued = new WeakMap<QueryRunner, SqlStatement[]>();
+
+/**
+ * Queues `statement` to go out with the COMMIT of the transaction on `queryRunner`: TypeORM's
+ * `COMMIT` (sent only by the outermost commit) becomes one simple query, `<statement>; COMMIT`.
+ * One round trip and one socket write fewer per transaction than the statement on its own
+ * (issue 13: writes were a third of the callers' CPU). On PostgreSQL an error in the statement
+ * skips the COMMIT and leaves the transaction failed, so TypeORM's commit rejects with that error
+ * and the transaction rolls back. A ROLLBACK drops what is queued.
+ *
+ * The QueryRunner offers no hook for the text of its COMMIT, so its `query` method is wrapped on
+ * this instance, once, for the transaction's life; every other query passes through unchanged.
+ */
+export function queueForCommit(queryRunner: QueryRunner, statement: SqlStatement): void {
+  let statements = queued.get(queryRunner);
+  if (statements === undefined) {
+    statements = [];
+    queued.set(queryRunner, statements);
+    mergeIntoCommit(queryRunner, statements);
+  }
+  statements.push(statement);
+}
+
+function mergeIntoCommit(queryRunner: QueryRunner, statements: SqlStatement[]): void {
+  type Query = (text: string, parameters?: unknown[], useStructuredResult?: boolean) => Promise<unknown>;
+  const query = (queryRunner.query as Query).bind(queryRunner);
+  queryRunner.query = ((text: string, parameters?: unknown[], useStructuredResult?: boolean) => {
+    if (text === 'ROLLBACK') statements.length = 0;
+    if (text !== 'COMMIT' || statements.length === 0) return query(text, parameters, useStructuredResult);
+    const merged = [...statements.splice(0).map(inlineValues), 'COMMIT'].join(';\n');
+    return query(merged, undefined, useStructuredResult);
+  }) as QueryRunner['query'];
+}
+
+/**
+ * The statement with its `$n` parameters written as literals: a simple query (the only kind that
+ * may hold two statements) takes no parameters. Every value becomes a quoted literal, the text
+ * `pg` would have sent as the parameter, so PostgreSQL types it from its context exactly as it
+ * types an untyped parameter (`'5'` fits a text column where `5` would not). Only the library's
+ * own statements get here, whose values are strings, numbers, booleans or null; `pg`'s
+ * escapeLiteral quotes them whatever `standard_conforming_strings` is.
+ */
+export function inlineValues(statement: SqlStatement): string {
+  return statement.text.replace(/\$(\d+)/g, (_, index: string) => {
+    const position = Number(index);
+    if (position < 1 || position > statement.values.length) {
+      throw new Error(`statement ${statement.name} has no parameter $${index} (${statement.values.length} values)`);
+    }
+    return literal(statement.values[position - 1], statement.name);
+  });
+}
+
+function literal(value: unknown, name: string): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'string') return escapeLiteral(value);
+  if (typeof value === 'boolean' || typeof value === 'bigint' || (typeof value === 'number' && Number.isFinite(value))) return escapeLiteral(String(value));
+  throw new Error(`statement ${name}: a ${typeof value} parameter cannot be written as a literal`);
+}

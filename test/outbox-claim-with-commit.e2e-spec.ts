@@ -1,0 +1,121 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { BeforeQueryEvent, DataSource, EntitySubscriberInterface } from 'typeorm';
+import { SimpleConsumer } from 'rocketmq-client-nodejs';
+import { OUTBOX_TRANSACTION_RUNNER, SqlStatement, TransactionRunner } from '@app/outbox';
+import { OfficialClients } from '@app/testkit';
+import { TestBroker } from './support/broker-harness';
+import { createOutboxTestApp, OrderService } from './support/outbox-tx-app';
+import { databaseState, orderReader, pendingHalfMessages, startOutboxBroker } from './support/outbox-tx-test-kit';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+import { receiveAndAck } from './support/transaction-test-support';
+
+/** Every query TypeORM sends, in order, for the test to read back. */
+class QueryLog implements EntitySubscriberInterface {
+  readonly queries: string[] = [];
+  beforeQuery(event: BeforeQueryEvent<unknown>): void {
+    this.queries.push(event.query.trim());
+  }
+}
+
+const NOTE_DDL = 'CREATE TABLE IF NOT EXISTS claim_notes (id text PRIMARY KEY, note text NOT NULL)';
+const note = (id: string, text: string): SqlStatement => ({
+  name: 'claim_notes_insert',
+  text: 'INSERT INTO claim_notes (id, note) VALUES ($1, $2)',
+  values: [id, text],
+});
+
+/**
+ * `claimWithCommit` (the default) against PostgreSQL through TypeORM and nestjs-cls: the claim
+ * goes out as `INSERT ...; COMMIT`, one query where there were two, and a statement queued with
+ * TransactionRunner.atCommit commits with the transaction or not at all.
+ */
+describe('outbox: the claim in the COMMIT round trip (PostgreSQL)', () => {
+  let database: TestDatabase;
+  let broker: TestBroker;
+  let clients: OfficialClients;
+  let reader: SimpleConsumer;
+  let app: INestApplicationContext;
+  const log = new QueryLog();
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    broker = await startOutboxBroker();
+    clients = new OfficialClients(broker.grpcEndpoint);
+    app = await createOutboxTestApp({ databaseUrl: database.url, endpoints: broker.grpcEndpoint });
+    await app.get(DataSource).query(NOTE_DDL);
+    app.get(DataSource).subscribers.push(log);
+    reader = await orderReader(clients, 'claim-with-commit-reader');
+  });
+
+  beforeEach(() => {
+    log.queries.length = 0;
+  });
+
+  afterAll(async () => {
+    await clients?.shutdownAll();
+    await app?.close();
+    await broker?.stop();
+    await database?.drop();
+  });
+
+  const runner = () => app.get<TransactionRunner>(OUTBOX_TRANSACTION_RUNNER);
+  const notes = async () =>
+    (await app.get(DataSource).query<Array<{ id: string; note: string }>>('SELECT id, note FROM claim_notes ORDER BY id')).map(
+      (row) => `${row.id}:${row.note}`,
+    );
+
+  it('a @TransactionalMessage call sends three queries: BEGIN, the business insert, and the claim with the COMMIT; the message is delivered', async () => {
+    await expect(app.get(OrderService).createOrder('o-merged', 'lamp')).resolves.toEqual({ id: 'o-merged', item: 'lamp' });
+    expect(log.queries).toHaveLength(3);
+    expect(log.queries[0]).toBe('START TRANSACTION');
+    expect(log.queries[1]).toMatch(/^INSERT INTO orders/);
+    expect(log.queries[2]).toMatch(
+      /^INSERT INTO "public"\.mq_transaction \(message_id, topic, status\)\s+VALUES \('[0-9A-F]+', 'outbox-orders', 'committed'\);\nCOMMIT$/,
+    );
+    const state = await databaseState(app);
+    expect(state.orders).toContain('o-merged');
+    const [message] = await receiveAndAck(reader, 1, 10_000, 500);
+    expect(message.keys).toEqual(['o-merged']);
+    expect(state.decisions.get(message.messageId)).toBe('committed');
+    expect(pendingHalfMessages(broker)).toEqual([]);
+  }, 30_000);
+
+  it('a statement queued with atCommit commits with the transaction, its values quoted as literals', async () => {
+    const tricky = `it's a \\ back'slash; --not a comment`;
+    await runner().inTransaction(async (sql) => {
+      await sql.query(note('n-1', 'first'));
+      runner().atCommit(note('n-2', tricky));
+    });
+    expect(await notes()).toEqual(['n-1:first', `n-2:${tricky}`]);
+    expect(log.queries.filter((query) => query.endsWith('COMMIT'))).toEqual([
+      expect.stringMatching(/^INSERT INTO claim_notes \(id, note\) VALUES \('n-2', .*\);\nCOMMIT$/s),
+    ]);
+  });
+
+  it('a queued statement that fails keeps the whole transaction from committing, with its error; the connections stay usable', async () => {
+    await expect(
+      runner().inTransaction(async (sql) => {
+        await sql.query(note('n-3', 'in the failed transaction'));
+        runner().atCommit(note('n-1', 'a duplicate key'));
+      }),
+    ).rejects.toMatchObject({ code: '23505', table: 'claim_notes' });
+    expect(await notes()).not.toContain('n-3:in the failed transaction');
+    // Every pooled connection answers again (none was left inside the failed transaction).
+    const answers = await Promise.all(Array.from({ length: 25 }, () => app.get(DataSource).query<Array<{ one: number }>>('SELECT 1 AS one')));
+    expect(answers.every((rows) => rows[0].one === 1)).toBe(true);
+  });
+
+  it('a rollback drops what was queued: nothing of it runs then or in a later transaction', async () => {
+    const failure = new Error('the work failed after queueing');
+    await expect(
+      runner().inTransaction(async () => {
+        runner().atCommit(note('n-4', 'never'));
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    await runner().inTransaction((sql) => sql.query(note('n-5', 'later')));
+    expect(await notes()).toEqual(expect.arrayContaining(['n-5:later']));
+    expect(await notes()).not.toContain('n-4:never');
+    expect(log.queries.some((query) => query.includes("'n-4'"))).toBe(false);
+  });
+});
