@@ -3,10 +3,11 @@
  * sends and receive + ack, measurement helpers
  * (CPU of both processes, percentiles), and the 1 KiB message bodies.
  */
-import { Client, ClientReadableStream, credentials, Metadata, MethodDefinition } from '@grpc/grpc-js';
+import { MethodDefinition } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { AckMessageResponse, Message, ReceiveMessageRequest, ReceiveMessageResponse, SendMessageResponse } from '../src/grpc/messaging.types';
 import { loadMessagingService } from '../src/grpc/proto-loader';
+import { RawTransport, rawTransport, RawTransportKind } from './broker-bench-transport';
 
 export const BODY_BYTES = 1024;
 
@@ -50,39 +51,27 @@ export class ProtoMessageFactory {
 
 /**
  * Raw v2 calls the benchmark makes (plain objects through the broker's own proto loader, like
- * test/support/raw-messaging-client.ts); every failure status throws. Clients share one HTTP/2
- * connection per target, as grpc-js does by default, unless `ownConnection` is set.
+ * test/support/raw-messaging-client.ts); every failure status throws. The transport is grpc-js
+ * unless `transport: 'http2'` (broker-bench-transport.ts): with grpc-js, clients share one HTTP/2
+ * connection per target, as grpc-js does by default, unless `ownConnection` is set; with node:http2
+ * every client has its own.
  */
 export class RawBenchClient {
-  private readonly client: Client;
+  private readonly transport: RawTransport;
   private readonly service = loadMessagingService();
-  private readonly clientId = `bench-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  private readonly streams = new Set<ClientReadableStream<object>>();
+  private readonly headers: Readonly<Record<string, string>> = {
+    'x-mq-client-id': `bench-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    'x-mq-protocol': 'v2',
+  };
 
-  constructor(endpoint: string, options: { ownConnection?: boolean } = {}) {
-    this.client = new Client(endpoint, credentials.createInsecure(), options.ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {});
+  constructor(endpoint: string, options: { ownConnection?: boolean; transport?: RawTransportKind } = {}) {
+    this.transport = rawTransport(options.transport ?? 'grpc-js', endpoint, options.ownConnection ?? false);
   }
 
-  private unary<Response>(method: string, request: object, deadlineMs = 30_000): Promise<Response> {
+  private async unary<Response>(method: string, request: object, deadlineMs = 30_000): Promise<Response> {
     const definition = this.service[method] as MethodDefinition<object, object>;
-    return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(
-        definition.path,
-        definition.requestSerialize,
-        definition.responseDeserialize,
-        request,
-        this.metadata(),
-        { deadline: Date.now() + deadlineMs },
-        (error, response) => (error ? reject(error) : resolve(response as Response)),
-      );
-    });
-  }
-
-  private metadata(): Metadata {
-    const metadata = new Metadata();
-    metadata.set('x-mq-client-id', this.clientId);
-    metadata.set('x-mq-protocol', 'v2');
-    return metadata;
+    const response = await this.transport.unary(definition.path, definition.requestSerialize(request), this.headers, deadlineMs);
+    return definition.responseDeserialize(response) as Response;
   }
 
   /** One SendMessage with all `messages` (one topic); resolves with how many were stored. */
@@ -92,8 +81,8 @@ export class RawBenchClient {
     return response.entries?.length ?? 0;
   }
 
-  /** One ReceiveMessage; resolves with the messages (none when the long poll ended empty). */
-  receive(topic: string, group: string, batchSize: number, longPollingMs: number): Promise<Message[]> {
+  /** One ReceiveMessage; resolves with the messages (none when the long poll ended empty or was cancelled). */
+  async receive(topic: string, group: string, batchSize: number, longPollingMs: number): Promise<Message[]> {
     const request: ReceiveMessageRequest = {
       group: { name: group },
       messageQueue: { topic: { name: topic }, id: 0, broker: { name: 'broker-a' } },
@@ -104,29 +93,17 @@ export class RawBenchClient {
       longPollingTimeout: { seconds: Math.floor(longPollingMs / 1000), nanos: (longPollingMs % 1000) * 1e6 },
     };
     const definition = this.service.ReceiveMessage as MethodDefinition<object, object>;
-    const call = this.client.makeServerStreamRequest(definition.path, definition.requestSerialize, definition.responseDeserialize, request, this.metadata(), {
-      deadline: Date.now() + longPollingMs + 5_000,
-    });
-    this.streams.add(call);
-    return new Promise((resolve, reject) => {
-      const messages: Message[] = [];
-      let status: { code: string; message?: string } | undefined;
-      call.on('data', (frame: ReceiveMessageResponse) => {
-        if ('status' in frame) status = frame.status;
-        else if ('message' in frame) messages.push(frame.message);
-      });
-      call.on('error', (error: Error & { code?: number }) => {
-        this.streams.delete(call);
-        // 1 = CANCELLED: cancelled by cancelReceives() at the end of a drain.
-        if (error.code === 1) resolve([]);
-        else reject(error);
-      });
-      call.on('end', () => {
-        this.streams.delete(call);
-        if (status?.code === 'OK' || status?.code === 'MESSAGE_NOT_FOUND') resolve(messages);
-        else reject(new Error(`ReceiveMessage: ${JSON.stringify(status)}`));
-      });
-    });
+    const frames = await this.transport.serverStream(definition.path, definition.requestSerialize(request), this.headers, longPollingMs + 5_000);
+    const messages: Message[] = [];
+    let status: { code: string; message?: string } | undefined;
+    for (const bytes of frames) {
+      const frame = definition.responseDeserialize(bytes) as ReceiveMessageResponse;
+      if ('status' in frame) status = frame.status;
+      else if ('message' in frame) messages.push(frame.message);
+    }
+    // No frames at all: the receive was cancelled (cancelReceives).
+    if (frames.length === 0 || status?.code === 'OK' || status?.code === 'MESSAGE_NOT_FOUND') return messages;
+    throw new Error(`ReceiveMessage: ${JSON.stringify(status)}`);
   }
 
   /** One AckMessage for all `messages`; resolves with how many were acknowledged. */
@@ -139,13 +116,11 @@ export class RawBenchClient {
 
   /** Cancels the receives still waiting (their long polls end at once on the broker). */
   cancelReceives(): void {
-    for (const call of this.streams) call.cancel();
-    this.streams.clear();
+    this.transport.cancelStreams();
   }
 
   close(): void {
-    this.cancelReceives();
-    this.client.close();
+    this.transport.close();
   }
 }
 

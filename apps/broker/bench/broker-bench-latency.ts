@@ -7,6 +7,7 @@ import { IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf
 import { MessageView, Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { BODY_BYTES, CLIENT_START_TIMEOUT_MS, ProtoMessageFactory, RawBenchClient } from './broker-bench-clients';
 import { fillTopic, Rate } from './broker-bench-throughput';
+import { RawTransportKind } from './broker-bench-transport';
 import { BrokerBenchChild as BrokerChild, count, CpuMeter, fixed, OfficialClients, percentile, sleep, withTimeout } from '@app/testkit';
 
 export interface LatencyFigures {
@@ -39,6 +40,8 @@ export interface LatencyLimits {
   measureMs: number;
   receivers: number;
   client: LatencyClientKind;
+  /** Transport of the raw client (`--raw-transport`). */
+  rawTransport: RawTransportKind;
 }
 
 /** What the latency case needs from a client: send one message, receive a batch and acknowledge it. */
@@ -56,11 +59,11 @@ const LATENCY_GROUP = 'bench-latency-group';
 const RECEIVE_BATCH = 32;
 
 /** Raw gRPC: one message per SendMessage; ReceiveMessage (5 s long poll) + one AckMessage per batch. */
-function rawLatencyClient(broker: BrokerChild, topic: string): LatencyClient {
-  const client = new RawBenchClient(broker.grpcEndpoint);
+function rawLatencyClient(broker: BrokerChild, topic: string, transport: RawTransportKind): LatencyClient {
+  const client = new RawBenchClient(broker.grpcEndpoint, { transport });
   const factory = new ProtoMessageFactory(topic, 1);
   return {
-    describe: 'raw gRPC SendMessage (1 message per request), paced -> raw ReceiveMessage long polls + one AckMessage per batch',
+    describe: `raw gRPC on ${transport}: SendMessage (1 message per request), paced -> ReceiveMessage long polls + one AckMessage per batch`,
     send: (body) => client.send([{ ...factory.next(), body }]),
     receive: async () => {
       const messages = await client.receive(topic, LATENCY_GROUP, RECEIVE_BATCH, 5_000);
@@ -137,7 +140,7 @@ const TAIL_WAIT_MS = 5_000;
  */
 export async function measureLatency(broker: BrokerChild, topic: string, limits: LatencyLimits): Promise<LatencyFigures> {
   const { ratePerSecond, warmupMs, measureMs, receivers } = limits;
-  const client = limits.client === 'raw' ? rawLatencyClient(broker, topic) : await officialLatencyClient(broker, topic);
+  const client = limits.client === 'raw' ? rawLatencyClient(broker, topic, limits.rawTransport) : await officialLatencyClient(broker, topic);
   console.log(
     `\n== 5. End-to-end latency at ${count(ratePerSecond)} msgs/s for ${measureMs / 1000} s (after ${warmupMs / 1000} s warm-up), ${receivers} receives in flight ==`,
   );

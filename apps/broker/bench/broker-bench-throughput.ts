@@ -7,6 +7,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
+import { RawTransportKind } from './broker-bench-transport';
 import { BODY_BYTES, CLIENT_START_TIMEOUT_MS, ProtoMessageFactory, RawBenchClient } from './broker-bench-clients';
 import { EchoClient } from './broker-bench-echo-server';
 import {
@@ -32,6 +33,8 @@ export interface CaseLimits {
   consumeMessages: number;
   /** Upper bound of each drain. */
   drainMaxMs: number;
+  /** Transport of the raw client (`--raw-transport`). */
+  rawTransport: RawTransportKind;
 }
 
 /** Requests (or messages) per second of one closed loop, with the CPU both sides used. */
@@ -154,12 +157,12 @@ export async function measureProducer(broker: BrokerChild, topic: string, limits
   }
   // Diagnostic: the same single-message SendMessage from the raw proto-loader client, to tell the
   // official client's own cost (bench process) from the broker's (server).
-  const client = new RawBenchClient(broker.grpcEndpoint);
+  const client = new RawBenchClient(broker.grpcEndpoint, { transport: limits.rawTransport });
   const factory = new ProtoMessageFactory(topic, 1);
   const raw = new Map<number, Rate>();
   try {
     for (const concurrency of CONCURRENCIES) {
-      const label = `(diagnostic) ${concurrency} in flight, raw SendMessage of 1 message (proto-loader client)`;
+      const label = `(diagnostic) ${concurrency} in flight, raw SendMessage of 1 message (proto-loader client, ${limits.rawTransport})`;
       raw.set(concurrency, await closedLoop(label, 'msgs', broker.process, limits, concurrency, () => client.send([factory.next()])));
     }
   } finally {
@@ -176,8 +179,8 @@ export const BATCH_SHAPES = [
 
 /** 3. Raw SendMessage with many messages per request (the protocol allows a batch per request). */
 export async function measureBatchSend(broker: BrokerChild, topic: string, queues: number, limits: CaseLimits): Promise<Rate[]> {
-  console.log(`\n== 3. Batched SendMessage (raw gRPC, one topic, ${queues} queues round-robin), ${BODY_BYTES} B bodies ==`);
-  const client = new RawBenchClient(broker.grpcEndpoint);
+  console.log(`\n== 3. Batched SendMessage (raw gRPC on ${limits.rawTransport}, one topic, ${queues} queues round-robin), ${BODY_BYTES} B bodies ==`);
+  const client = new RawBenchClient(broker.grpcEndpoint, { transport: limits.rawTransport });
   const factory = new ProtoMessageFactory(topic, queues);
   const rates: Rate[] = [];
   try {
@@ -190,7 +193,7 @@ export async function measureBatchSend(broker: BrokerChild, topic: string, queue
   }
   // Diagnostic: the same requests spread over several HTTP/2 connections (one per client).
   const { batch, inFlight, connections } = MULTI_CONNECTION_SHAPE;
-  const clients = Array.from({ length: connections }, () => new RawBenchClient(broker.grpcEndpoint, { ownConnection: true }));
+  const clients = Array.from({ length: connections }, () => new RawBenchClient(broker.grpcEndpoint, { ownConnection: true, transport: limits.rawTransport }));
   let next = 0;
   try {
     const label = `(diagnostic) ${batch} msgs/request x ${inFlight} in flight over ${connections} connections`;
@@ -286,11 +289,11 @@ export async function measureConsume(broker: BrokerChild, topic: string, queues:
   const fill = await fillTopic(broker, topic, queues, total, 5 * 60_000);
   console.log(`pre-fill: ${count(fill.operations)} messages at ${count(fill.perSecond)} msgs/s`);
 
-  const client = new RawBenchClient(broker.grpcEndpoint);
+  const client = new RawBenchClient(broker.grpcEndpoint, { transport: limits.rawTransport });
   let raw: Rate;
   try {
     raw = await drain(
-      'raw ReceiveMessage + one AckMessage per batch',
+      `raw ReceiveMessage + one AckMessage per batch (${limits.rawTransport})`,
       broker,
       total,
       CONSUME_IN_FLIGHT,

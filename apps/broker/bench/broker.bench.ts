@@ -9,6 +9,7 @@
  * is shut down at the end. ASYNC_FLUSH, 1 KiB bodies. A benchmark, not a test: it prints figures
  * and their ratio to the baseline measured in the same run, and fails only on errors.
  */
+import { RAW_TRANSPORTS, RawTransportKind } from './broker-bench-transport';
 import { promises as fs, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -64,7 +65,7 @@ const CASES = ['echo', 'producer', 'batch', 'consume', 'latency', 'rss', 'transa
 type Case = (typeof CASES)[number];
 
 const USAGE = `usage: npm run bench:broker -- [--quick] [--only ${CASES.join(',')}] [--cpu-prof] [--dir DIR]
-                                [--latency-client raw|official] [--ref GIT_REF]
+                                [--latency-client raw|official] [--raw-transport grpc-js|http2] [--ref GIT_REF]
   --quick     small counts and short loops: a smoke run, figures are not comparable to targets
   --only      cases to run (producer also runs echo: its ratio needs the baseline; transaction runs
               T1, normal vs transactional end to end on the main broker, and T2, the check-back
@@ -77,6 +78,9 @@ const USAGE = `usage: npm run bench:broker -- [--quick] [--only ${CASES.join(','
   --ref       build the broker (apps/broker/src) from this commit, e.g. HEAD, not the working tree
   --latency-client  clients of case 5 (default raw: the official Producer cannot send 2,000 msgs/s
               from one process on a small machine, see case 2, and would measure its own queueing)
+  --raw-transport  transport of the raw client in cases 2 (diagnostic), 3, 4 and 5 (default grpc-js;
+              http2: a bare node:http2 session, a third less of the bench process's CPU at 2,000
+              msgs/s, so less of the machine taken from the broker; broker-bench-transport.ts)
 environment: BROKER_BENCH_NODE_FLAGS="..." adds node flags to the broker children (experiments)`;
 
 const QUEUES = 8;
@@ -130,6 +134,7 @@ function parseOptions(argv: string[]): Options {
       'cpu-prof': { type: 'boolean', default: false },
       dir: { type: 'string' },
       'latency-client': { type: 'string', default: 'raw' },
+      'raw-transport': { type: 'string', default: 'grpc-js' },
       ref: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -145,6 +150,8 @@ function parseOptions(argv: string[]): Options {
   const cases = new Set(requested as Case[]);
   const latencyClient = values['latency-client'] as LatencyClientKind;
   if (latencyClient !== 'raw' && latencyClient !== 'official') throw new Error(`--latency-client must be raw or official\n${USAGE}`);
+  const rawTransport = values['raw-transport'] as RawTransportKind;
+  if (!RAW_TRANSPORTS.includes(rawTransport)) throw new Error(`--raw-transport must be ${RAW_TRANSPORTS.join(' or ')}\n${USAGE}`);
   if (cases.has('producer')) cases.add('echo');
   return {
     quick,
@@ -156,11 +163,12 @@ function parseOptions(argv: string[]): Options {
       warmupMs: quick ? 300 : 1_000,
       consumeMessages: quick ? 20_000 : 100_000,
       drainMaxMs: quick ? 20_000 : 90_000,
+      rawTransport,
     },
     // 3 s of warm-up: a fresh broker and client (cold JIT, first connections) fall behind for the
     // first 1.5-2 s at this rate and catch up by 2 s; that transient is printed, not counted.
-    latency: { ratePerSecond: 2_000, warmupMs: quick ? 500 : 3_000, measureMs: quick ? 2_000 : 10_000, receivers: 4, client: latencyClient },
-    lowRateLatency: quick ? undefined : { ratePerSecond: 500, warmupMs: 1_000, measureMs: 5_000, receivers: 4, client: latencyClient },
+    latency: { ratePerSecond: 2_000, warmupMs: quick ? 500 : 3_000, measureMs: quick ? 2_000 : 10_000, receivers: 4, client: latencyClient, rawTransport },
+    lowRateLatency: quick ? undefined : { ratePerSecond: 500, warmupMs: 1_000, measureMs: 5_000, receivers: 4, client: latencyClient, rawTransport },
     rssMessages: quick ? 100_000 : 1_000_000,
     transaction: {
       warmupMs: quick ? 300 : 1_000,
