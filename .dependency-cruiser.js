@@ -77,6 +77,14 @@ module.exports = {
       name: 'broker-store-and-topics-are-the-bottom',
       severity: 'error',
       from: { path: `^${BROKER}/(store|topics)/`, pathNot: SPEC },
+      to: { path: `^${BROKER}/(publishing|delivery|schedule|transaction|auth|trace|grpc|admin|cli)/` },
+    },
+    {
+      name: 'broker-publishing-sits-on-store-and-topics',
+      comment:
+        'publishing/ is the one write path into topics: grpc/ and admin/ send through it, and delivery/, schedule/ and transaction/ copy messages with it, so it imports none of them; it reaches the delay scheduler and the transaction service through interfaces it owns',
+      severity: 'error',
+      from: { path: `^${BROKER}/publishing/`, pathNot: SPEC },
       to: { path: `^${BROKER}/(delivery|schedule|transaction|auth|trace|grpc|admin|cli)/` },
     },
     {

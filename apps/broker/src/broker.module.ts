@@ -24,6 +24,7 @@ import type { UserRegistry } from './auth/user-registry';
 import { BrokerConfig } from './config/broker-config';
 import { MessageStore } from './store/message-store';
 import { DeliveryApi } from './delivery/delivery.types';
+import { Publisher } from './publishing/publisher';
 import { DelaySchedulerApi } from './schedule/delay-scheduler.types';
 import { TopicsApi } from './topics/topic-config';
 import { TransactionApi } from './transaction/transaction.types';
@@ -36,6 +37,7 @@ import {
   DELIVERY,
   MESSAGE_STORE,
   METRICS_REGISTRY,
+  PUBLISHER,
   TOPICS,
   TRANSACTIONS,
   USERS,
@@ -50,6 +52,8 @@ export interface BrokerModuleOptions {
   store: MessageStore;
   config: BrokerConfig;
   topics?: TopicsApi;
+  /** The broker's write path; without one, a publisher over the parts given here. */
+  publisher?: Publisher;
   delivery?: DeliveryApi;
   scheduler?: DelaySchedulerApi;
   transactions?: TransactionApi;
@@ -98,6 +102,12 @@ export class BrokerModule {
         { provide: MESSAGE_STORE, useValue: options.store },
         { provide: BROKER_CONFIG, useValue: options.config },
         { provide: TOPICS, useValue: options.topics },
+        {
+          provide: PUBLISHER,
+          useFactory: (): Publisher =>
+            options.publisher ??
+            new Publisher({ store: options.store, topics: options.topics, delayed: options.scheduler, halfMessages: options.transactions }),
+        },
         { provide: DELIVERY, useValue: options.delivery },
         { provide: DELAY_SCHEDULER, useValue: options.scheduler },
         { provide: TRANSACTIONS, useValue: options.transactions },

@@ -9,6 +9,8 @@ export const BROKER_CONFIG = Symbol('BROKER_CONFIG');
 export const TOPICS = Symbol('TOPICS');
 /** DeliveryApi (delivery/delivery.types.ts). */
 export const DELIVERY = Symbol('DELIVERY');
+/** Publisher (publishing/publisher.ts): the one write path into topics. */
+export const PUBLISHER = Symbol('PUBLISHER');
 /** DelaySchedulerApi (schedule/delay-scheduler.types.ts). */
 export const DELAY_SCHEDULER = Symbol('DELAY_SCHEDULER');
 /** TransactionApi (transaction/transaction.types.ts). */

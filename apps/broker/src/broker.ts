@@ -19,6 +19,7 @@ import { TelemetryProducerChannels } from './grpc/producer-channels';
 import { TelemetrySessions, TelemetrySessionsOptions } from './grpc/telemetry-sessions';
 import type { ClientsApi } from './broker.tokens';
 import { PinoNestLogger } from './pino-nest-logger';
+import { Publisher } from './publishing/publisher';
 import { DelaySchedulerSettings } from './schedule/delay-scheduler.defaults';
 import { DelayScheduler } from './schedule/delay-scheduler';
 import { FileMessageStore } from './store/file-message-store';
@@ -82,6 +83,8 @@ export class Broker {
   readonly delivery: DeliveryService;
   readonly transactions: TransactionService;
   readonly transactionMetrics: TransactionMetrics;
+  /** The one write path into topics, shared by the gRPC layer and the admin API. */
+  readonly publisher: Publisher;
   readonly messaging: MessagingServer;
   /** Users of authentication (`<storeDir>/config/users.json`), opened with the other registries. */
   readonly users: UserRegistry;
@@ -196,12 +199,14 @@ export class Broker {
       logger.child({ component: 'transaction' }),
       this.transactionMetrics,
     );
+    this.publisher = new Publisher({ store: this.store, topics: this.topics, delayed: this.scheduler, halfMessages: this.transactions });
     this.messaging = new MessagingServer(
       {
         config,
         options: messagingOptions,
         store: this.store,
         topics: this.topics,
+        publisher: this.publisher,
         delivery: this.delivery,
         scheduler: this.scheduler,
         transactions: this.transactions,
@@ -301,6 +306,7 @@ export class Broker {
       store: this.store,
       config,
       topics: this.topics,
+      publisher: this.publisher,
       delivery: this.delivery,
       scheduler: this.scheduler,
       transactions: this.transactions,

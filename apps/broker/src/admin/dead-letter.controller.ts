@@ -12,33 +12,34 @@ import {
   Optional,
   Query,
 } from '@nestjs/common';
-import { DELIVERY, MESSAGE_EVENTS, MESSAGE_STORE, TOPICS } from '../broker.tokens';
+import { DELIVERY, MESSAGE_EVENTS, MESSAGE_STORE, PUBLISHER, TOPICS } from '../broker.tokens';
 import { DeadLetterProperty } from '../delivery/dead-letter-queue';
 import { DeliveryApi } from '../delivery/delivery.types';
-import { copyMessage, MessageInput, StoredMessage } from '../store/message-record';
+import { Publisher } from '../publishing/publisher';
+import { PublishRefusal } from '../publishing/publishing.types';
+import { StoredMessage } from '../store/message-record';
 import { MessageStore } from '../store/message-store';
-import { dlqTopicOf, PERM_WRITE, TopicsApi } from '../topics/topic-config';
-import { writeQueueFor } from '../topics/write-queue';
+import { dlqTopicOf, TopicsApi } from '../topics/topic-config';
 import type { TraceSink } from '../trace/trace-events';
 import { bodyObject, parseMax } from './admin-request';
 import { assertAppended } from './append-result';
 import { toMessageView } from './message-view';
 import type { DeadLetterListResponse, DeadLetterResendResponse } from '@app/admin-client';
 
-/** Properties the dead-letter move adds (delivery/dead-letter-queue.ts); dropped again on resend. */
-const DEAD_LETTER_PROPERTIES: ReadonlySet<string> = new Set(Object.values(DeadLetterProperty));
-
 /**
  * A consumer group's dead-letter queue, the topic `%DLQ%<group>`: list its newest messages, and
  * resend one to the topic it came from (the `DLQ_ORIGIN_TOPIC` property the delivery engine
  * records, see delivery/dead-letter-queue.ts, or `{ "topic": ... }` in the body to choose another). A resent message keeps its
  * message id, keys, tag, message group, properties and body, so consumers that dedupe by id or
- * key see the same message; the dead-letter copy stays where it is.
+ * key see the same message; the dead-letter copy stays where it is. The resend goes through the
+ * broker's write path (Publisher.republish): the topic's checks, and a FIFO message back on its
+ * message group's queue, where the group's sends go.
  */
 @Controller('groups/:group/dlq')
 export class DeadLetterController {
   constructor(
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
+    @Inject(PUBLISHER) private readonly publisher: Publisher,
     @Inject(TOPICS) private readonly topics: TopicsApi | undefined,
     @Inject(DELIVERY) private readonly delivery: DeliveryApi | undefined,
     @Optional() @Inject(MESSAGE_EVENTS) private readonly events: TraceSink | undefined,
@@ -78,9 +79,10 @@ export class DeadLetterController {
         `message ${JSON.stringify(messageId)} has no ${DeadLetterProperty.OriginTopic} property; name the topic to resend to with {"topic": "..."}`,
       );
     }
-    const queueId = this.targetQueue(target, dead);
-    const result = await this.store.append(resendInput(dead, target, queueId));
-    const [record] = assertAppended(result);
+    const republished = await this.publisher.republish(dead, target);
+    if ('refused' in republished) throw resendRefusal(republished);
+    const { queueId } = republished;
+    const [record] = assertAppended(republished.appended);
     this.events?.record({
       type: 'Resent',
       timeMs: Date.now(),
@@ -121,18 +123,16 @@ export class DeadLetterController {
     }
     return records.reduce((newest, m) => (m.offset > newest.offset ? m : newest));
   }
-
-  /** A FIFO message goes back to its group's queue (order); any other spreads by its id (writeQueueFor). */
-  private targetQueue(topic: string, dead: StoredMessage): number {
-    const config = this.topics?.get(topic);
-    if (this.topics && !config) throw new NotFoundException(`topic ${JSON.stringify(topic)} does not exist; create it or resend elsewhere`);
-    if (!config) return 0;
-    if ((config.perm & PERM_WRITE) === 0) throw new ConflictException(`topic ${JSON.stringify(topic)} is not writable (perm ${config.perm})`);
-    return writeQueueFor(config, dead);
-  }
 }
 
-function resendInput(dead: StoredMessage, topic: string, queueId: number): MessageInput {
-  const properties = Object.fromEntries(Object.entries(dead.properties).filter(([name]) => !DEAD_LETTER_PROPERTIES.has(name)));
-  return copyMessage(dead, { topic, queueId, properties });
+/** A refused resend as the admin API answers it: 404 for an unknown topic, 409 for one that takes no writes. */
+function resendRefusal(refusal: PublishRefusal): Error {
+  switch (refusal.refused) {
+    case 'topic-not-found':
+      return new NotFoundException(`topic ${JSON.stringify(refusal.topic)} does not exist; create it or resend elsewhere`);
+    case 'topic-not-writable':
+      return new ConflictException(`topic ${JSON.stringify(refusal.topic.name)} is not writable (perm ${refusal.topic.perm})`);
+    default:
+      throw new Error(`a resend is not refused as ${refusal.refused}`);
+  }
 }

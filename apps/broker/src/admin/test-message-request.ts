@@ -7,7 +7,8 @@ import {
   tagProblem,
   userPropertySizeProblem,
 } from '../store/message-field-validator';
-import { PERM_WRITE, TopicConfig } from '../topics/topic-config';
+import { messageTypeRefusal, writeRefusal } from '../publishing/publish-rules';
+import { TopicConfig, TopicMessageType } from '../topics/topic-config';
 
 /** Fields `POST /topics/:name/messages` accepts (TestMessageRequest). */
 const TEST_MESSAGE_FIELDS = new Set(['body', 'tag', 'keys', 'messageGroup']);
@@ -23,8 +24,9 @@ export interface TestMessage {
 /**
  * Checks a test message against its topic as SendMessage checks a client's (the same tag, key and
  * message-group rules and 16 KiB limit on tag and keys together, store/message-field-validator.ts,
- * the broker's maxMessageSize and the topic's write permission), and what only a test message is refused: a TRANSACTION or DELAY
- * topic (a test message is NORMAL, or FIFO with a message group). Every refusal is a 400 with its reason.
+ * the broker's maxMessageSize, and the publisher's message-type and write-permission rules,
+ * publishing/publish-rules.ts), which refuses a TRANSACTION or DELAY topic: a test message is
+ * NORMAL, or FIFO with a message group. Every refusal is a 400 with its reason.
  */
 export function parseTestMessage(raw: Record<string, unknown>, topic: TopicConfig, maxMessageSizeBytes: number): TestMessage {
   const unknown = Object.keys(raw).filter((field) => !TEST_MESSAGE_FIELDS.has(field));
@@ -47,13 +49,21 @@ export function parseTestMessage(raw: Record<string, unknown>, topic: TopicConfi
   const sizeProblem = userPropertySizeProblem({}, tag, keys, DEFAULT_MAX_USER_PROPERTY_BYTES);
   if (sizeProblem) throw new BadRequestException(`tag and keys: ${sizeProblem}`);
   const name = JSON.stringify(topic.name);
-  if (topic.messageType === 'TRANSACTION' || topic.messageType === 'DELAY') {
-    throw new BadRequestException(`topic ${name} takes ${topic.messageType} messages; a test message is NORMAL (or FIFO with a messageGroup)`);
-  }
-  if (topic.messageType === 'FIFO' && messageGroup === undefined) throw new BadRequestException(`topic ${name} is FIFO: messageGroup is required`);
-  if (topic.messageType === 'NORMAL' && messageGroup !== undefined) throw new BadRequestException(`topic ${name} is NORMAL: a messageGroup needs a FIFO topic`);
-  if ((topic.perm & PERM_WRITE) === 0) throw new BadRequestException(`topic ${name} is not writable (perm ${topic.perm})`);
+  if (messageTypeRefusal(topic, testMessageType(messageGroup))) throw new BadRequestException(typeConflictReason(name, topic.messageType));
+  if (writeRefusal(topic)) throw new BadRequestException(`topic ${name} is not writable (perm ${topic.perm})`);
   return { body, tag, keys, messageGroup };
+}
+
+/** A test message's type: FIFO with a message group, else NORMAL. */
+export function testMessageType(messageGroup: string | undefined): 'FIFO' | 'NORMAL' {
+  return messageGroup === undefined ? 'NORMAL' : 'FIFO';
+}
+
+/** Why a test message (NORMAL, or FIFO with a group) does not fit a topic of `topicType`, in the console's words. */
+function typeConflictReason(name: string, topicType: TopicMessageType): string {
+  if (topicType === 'FIFO') return `topic ${name} is FIFO: messageGroup is required`;
+  if (topicType === 'NORMAL') return `topic ${name} is NORMAL: a messageGroup needs a FIFO topic`;
+  return `topic ${name} takes ${topicType} messages; a test message is NORMAL (or FIFO with a messageGroup)`;
 }
 
 /** An optional non-empty string field, checked by `problem` (the SendMessage rule for it). */

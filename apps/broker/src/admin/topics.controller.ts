@@ -14,14 +14,15 @@ import {
   Query,
   UseFilters,
 } from '@nestjs/common';
-import { BROKER_CONFIG, MESSAGE_STORE, TOPICS, MESSAGE_EVENTS, TRANSACTIONS } from '../broker.tokens';
+import { BROKER_CONFIG, MESSAGE_STORE, TOPICS, MESSAGE_EVENTS, PUBLISHER, TRANSACTIONS } from '../broker.tokens';
 import { BrokerConfig } from '../config/broker-config';
+import { writeQueueOf } from '../publishing/publish-rules';
+import { Publisher } from '../publishing/publisher';
 import { BORN_HOST_PROPERTY } from '../store/message-properties';
-import { writeQueueFor } from '../topics/write-queue';
 import type { TraceSink } from '../trace/trace-events';
 import { newAdminMessageId } from './admin-message-id';
 import { assertAppended } from './append-result';
-import { parseTestMessage } from './test-message-request';
+import { parseTestMessage, testMessageType } from './test-message-request';
 import { decodeCursor, encodeCursor, MAX_MESSAGES_PER_PAGE, readMessagePage } from './topic-message-pages';
 import { MessageStore } from '../store/message-store';
 import { TopicConfig, TopicMessageType, TopicsApi } from '../topics/topic-config';
@@ -57,6 +58,7 @@ export class TopicsController {
   constructor(
     @Inject(TOPICS) private readonly topics: TopicsApi | undefined,
     @Inject(MESSAGE_STORE) private readonly store: MessageStore,
+    @Inject(PUBLISHER) private readonly publisher: Publisher,
     @Inject(TRANSACTIONS) private readonly transactions: TransactionApi | undefined,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
     @Optional() @Inject(MESSAGE_EVENTS) private readonly events: TraceSink | undefined,
@@ -142,10 +144,11 @@ export class TopicsController {
 
   /**
    * Sends one message to the topic as the console's "send a test message" (a NORMAL or FIFO
-   * topic): a message id made here in the clients' layout, born host `admin`, the message group's
-   * queue for FIFO, else one spread by the id; traced as a Pub step from client `admin`. 400 for a
-   * TRANSACTION or DELAY topic, a FIFO topic without messageGroup, an empty or too large body, a
-   * topic without write permission; 404 for an unknown topic.
+   * topic) through the broker's write path (the publisher's rules, queue and routing): a message
+   * id made here in the clients' layout, born host `admin`, the message group's queue for FIFO,
+   * else one spread by the id; traced as a Pub step from client `admin`. 400 for a TRANSACTION or
+   * DELAY topic, a FIFO topic without messageGroup, an empty or too large body, a topic without
+   * write permission; 404 for an unknown topic.
    */
   @Post(':name/messages')
   @HttpCode(200)
@@ -154,8 +157,8 @@ export class TopicsController {
     const { body, tag, keys, messageGroup } = parseTestMessage(bodyObject(rawBody), topic, this.config.maxMessageSizeBytes);
     const startedAtMs = Date.now();
     const messageId = newAdminMessageId(startedAtMs);
-    const queueId = writeQueueFor(topic, { messageId, messageGroup });
-    const result = await this.store.append({
+    const queueId = writeQueueOf(topic, { messageId, messageGroup });
+    const input = {
       topic: name,
       queueId,
       messageId,
@@ -165,8 +168,11 @@ export class TopicsController {
       messageGroup,
       properties: { [BORN_HOST_PROPERTY]: ADMIN_CLIENT_ID },
       body,
-    });
-    const [record] = assertAppended(result);
+    };
+    const plan = this.publisher.plan([{ input, messageType: testMessageType(messageGroup), delayed: false }]);
+    // parseTestMessage let through a NORMAL or FIFO message without a delivery time: the publisher stores it.
+    if ('refused' in plan || plan.route !== 'store') throw new Error(`a test message was planned as ${'refused' in plan ? plan.refused : plan.route}`);
+    const [record] = assertAppended(await this.publisher.publish(plan));
     this.events?.record({
       type: 'Pub',
       timeMs: Date.now(),

@@ -1,6 +1,7 @@
 import { TraceSink } from '../trace/trace-events';
 import { Logger } from 'pino';
-import { copyMessage, MessageInput, StoredMessage } from '../store/message-record';
+import { copyMessage, CopyOriginProperty } from '../publishing/message-copy';
+import { MessageInput, StoredMessage } from '../store/message-record';
 import { MessageStore } from '../store/message-store';
 import { TopicsApi, dlqTopicOf } from '../topics/topic-config';
 
@@ -10,11 +11,11 @@ import { TopicsApi, dlqTopicOf } from '../topics/topic-config';
  * redeliveries, here the deliveries the group made before giving up.
  */
 export const DeadLetterProperty = {
-  OriginTopic: 'DLQ_ORIGIN_TOPIC',
-  OriginMessageId: 'DLQ_ORIGIN_MESSAGE_ID',
+  OriginTopic: CopyOriginProperty.DlqOriginTopic,
+  OriginMessageId: CopyOriginProperty.DlqOriginMessageId,
   /** RocketMQ 4's name for the origin topic, still read by older tools. */
-  RetryTopic: 'RETRY_TOPIC',
-  ReconsumeTimes: 'RECONSUME_TIME',
+  RetryTopic: CopyOriginProperty.RetryTopic,
+  ReconsumeTimes: CopyOriginProperty.ReconsumeTimes,
 } as const;
 
 export type DeadLetterResult = { status: 'ok' } | { status: 'failed'; reason: string };
@@ -65,13 +66,12 @@ export class DeadLetterQueue {
   }
 }
 
-/** The copy appended to the dead-letter topic. */
+/** The copy appended to the dead-letter topic: the message as its group received it, plus where it came from. */
 export function deadLetterCopy(dlqTopic: string, message: StoredMessage, attempts: number): MessageInput {
   return copyMessage(message, {
     topic: dlqTopic,
     queueId: 0,
-    properties: {
-      ...message.properties,
+    addedProperties: {
       [DeadLetterProperty.OriginTopic]: message.topic,
       [DeadLetterProperty.OriginMessageId]: message.messageId,
       [DeadLetterProperty.RetryTopic]: message.topic,

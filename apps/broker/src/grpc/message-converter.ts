@@ -4,6 +4,7 @@ import { BORN_HOST_PROPERTY, isReservedPropertyName } from '../store/message-pro
 import { MessageInput, StoredMessage } from '../store/message-record';
 import { TopicMessageType } from '../topics/topic-config';
 import { HALF_MESSAGE_PROPERTY_NAMES } from '../transaction/transaction-records';
+import { Publication } from '../publishing/publishing.types';
 import { Message, MessageTypeName, Status, SystemProperties } from './messaging.types';
 import { MessagingOptions } from './messaging-options';
 import { durationToMs, msToDuration, msToTimestamp, timestampToMs } from './proto-time';
@@ -102,14 +103,8 @@ export const SYSTEM_PROPERTY_NAMES: ReadonlySet<string> = new Set([
   ...HALF_MESSAGE_PROPERTY_NAMES,
 ]);
 
-/** A sent message, checked and ready for the store. */
-export interface InboundMessage {
-  input: MessageInput;
-  /** The type the message's properties imply (TopicMessageType.parseFromMessageProperty). */
-  messageType: TopicMessageType;
-  /** Set when the message is to be delivered later than now. */
-  delayed: boolean;
-}
+/** A sent message, checked and ready for the publisher (publishing/publisher.ts). */
+export type InboundMessage = Publication;
 
 export interface InboundContext {
   topic: string;

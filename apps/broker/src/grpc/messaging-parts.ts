@@ -2,6 +2,7 @@ import { TraceSink } from '../trace/trace-events';
 import { Logger } from 'pino';
 import { BrokerConfig } from '../config/broker-config';
 import { DeliveryApi } from '../delivery/delivery.types';
+import { Publisher } from '../publishing/publisher';
 import { DelaySchedulerApi } from '../schedule/delay-scheduler.types';
 import { MessageStore } from '../store/message-store';
 import { TopicsApi } from '../topics/topic-config';
@@ -23,6 +24,8 @@ export interface MessagingParts {
   options: MessagingOptions;
   store: MessageStore;
   topics: TopicsApi;
+  /** The one write path (SendMessage): topic and type checks, the queue by message group, routing to store, scheduler or transactions. */
+  publisher: Publisher;
   delivery: DeliveryApi;
   scheduler: DelaySchedulerApi;
   transactions: TransactionApi;

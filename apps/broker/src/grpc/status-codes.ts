@@ -1,6 +1,7 @@
 import { Logger } from 'pino';
 import { ReceiptResult, PullResult, ReceiveResult } from '../delivery/delivery.types';
 import { AppendResult } from '../store/message-store';
+import { PublishRefusal } from '../publishing/publishing.types';
 import { EndTransactionResult } from '../transaction/transaction.types';
 import { StoreWriteError } from '../store/store.errors';
 import { TopicConfigError } from '../topics/topic-config.errors';
@@ -273,6 +274,28 @@ export function appendFailureStatus(result: Exclude<AppendResult, { status: 'ok'
       return status('INTERNAL_SERVER_ERROR', `the message store is not running (state ${result.state})`);
     case 'store-failed':
       return Statuses.serviceNotAvailable(result.diskFull === true, result.reason);
+  }
+}
+
+/** The status of a send the publisher refused (publishing/publish-rules.ts). */
+export function publishRefusalStatus(refusal: PublishRefusal): Status {
+  switch (refusal.refused) {
+    case 'topic-not-found':
+      return Statuses.topicNotFound(refusal.topic);
+    case 'topic-not-writable':
+      return Statuses.topicNotWritable();
+    case 'not-a-write-queue': {
+      const { queueId, topic } = refusal;
+      return status('BAD_REQUEST', `queue ${queueId} is not a write queue of topic ${topic.name} (write queues: 0..${topic.writeQueueNums - 1})`);
+    }
+    case 'message-type-conflict':
+      return Statuses.messageTypeConflict(refusal.topic.messageType, refusal.messageType);
+    case 'transactional-batch':
+      return Statuses.transactionalBatch();
+    case 'transactional-group-or-delay':
+      return Statuses.transactionalGroupOrDelay();
+    case 'delayed-batch':
+      return status('BAD_REQUEST', 'delayed messages cannot be sent in a batch');
   }
 }
 

@@ -72,7 +72,3 @@ export function messageQueuesOf(topic: TopicConfig, broker: Broker): MessageQueu
 export function isReadable(topic: TopicConfig): boolean {
   return (topic.perm & PERM_READ) !== 0 && topic.readQueueNums > 0;
 }
-
-export function isWritable(topic: TopicConfig): boolean {
-  return (topic.perm & PERM_WRITE) !== 0 && topic.writeQueueNums > 0;
-}

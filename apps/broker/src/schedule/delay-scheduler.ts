@@ -1,7 +1,8 @@
 import { LifecycleState } from '../lifecycle-state';
 import { performance } from 'node:perf_hooks';
 import { Logger } from 'pino';
-import { copyMessage, MessageInput, RecordType, StoredMessage } from '../store/message-record';
+import { copyMessage, CopyOriginProperty } from '../publishing/message-copy';
+import { MessageInput, RecordType, StoredMessage } from '../store/message-record';
 import { AppendResult, MessageStore } from '../store/message-store';
 import { SCHEDULE_TOPIC } from '../topics/topic-config';
 import { DELAY_SCHEDULER_DEFAULTS, DelaySchedulerSettings } from './delay-scheduler.defaults';
@@ -10,8 +11,8 @@ import { MinHeap } from '../common/min-heap';
 import { ScheduleProgress } from './schedule-progress';
 
 /** Properties recording where a delayed message goes (RocketMQ's MessageConst names). */
-export const REAL_TOPIC_PROPERTY = 'REAL_TOPIC';
-export const REAL_QUEUE_ID_PROPERTY = 'REAL_QID';
+export const REAL_TOPIC_PROPERTY = CopyOriginProperty.RealTopic;
+export const REAL_QUEUE_ID_PROPERTY = CopyOriginProperty.RealQueueId;
 /** The schedule topic's only queue. */
 export const SCHEDULE_QUEUE_ID = 0;
 
@@ -164,7 +165,7 @@ export class DelayScheduler implements DelaySchedulerApi {
         topic: SCHEDULE_TOPIC,
         queueId: SCHEDULE_QUEUE_ID,
         deliveryTimestampMs: message.deliveryTimestampMs,
-        properties: { ...message.properties, [REAL_TOPIC_PROPERTY]: message.topic, [REAL_QUEUE_ID_PROPERTY]: String(message.queueId) },
+        addedProperties: { [REAL_TOPIC_PROPERTY]: message.topic, [REAL_QUEUE_ID_PROPERTY]: String(message.queueId) },
       }),
     );
     // After close the message stays stored and the next open() finds it.
@@ -355,12 +356,15 @@ function checkSchedulable(message: MessageInput & { deliveryTimestampMs: number 
   return undefined;
 }
 
-/** The message as it was sent, from its scheduled copy; a reason string if the copy is unusable. */
+/**
+ * The message as it was sent, from its scheduled copy (the copy function drops REAL_TOPIC and
+ * REAL_QID); a reason string if the copy is unusable.
+ */
 function toRealMessage(scheduled: StoredMessage): MessageInput | string {
-  const { [REAL_TOPIC_PROPERTY]: topic, [REAL_QUEUE_ID_PROPERTY]: queueIdText, ...properties } = scheduled.properties;
+  const { [REAL_TOPIC_PROPERTY]: topic, [REAL_QUEUE_ID_PROPERTY]: queueIdText } = scheduled.properties;
   if (!topic) return `${REAL_TOPIC_PROPERTY} is missing`;
   if (queueIdText === undefined || !/^[0-9]+$/.test(queueIdText)) return `${REAL_QUEUE_ID_PROPERTY} ${JSON.stringify(queueIdText)} is not a queue id`;
-  return copyMessage(scheduled, { topic, queueId: Number(queueIdText), deliveryTimestampMs: scheduled.deliveryTimestampMs, properties });
+  return copyMessage(scheduled, { topic, queueId: Number(queueIdText), deliveryTimestampMs: scheduled.deliveryTimestampMs });
 }
 
 /** A delayed message waiting in the schedule queue: when it is due, and where it is stored. */

@@ -79,32 +79,3 @@ export interface QueueEntry {
    *  filter can skip entries without reading the commit log. */
   tagHash: number;
 }
-
-/** What identifies a message and goes with it wherever it is copied: id, birth, tag, keys, group, body. */
-type CarriedFields = Pick<MessageInput, 'messageId' | 'bornTimestampMs' | 'tag' | 'keys' | 'messageGroup' | 'body'>;
-
-/**
- * A stored (or about to be stored) message appended again elsewhere: into a dead-letter topic,
- * back from one (resend), into the schedule topic and out of it when due, into the check-max
- * topic. The one place that decides what a copy keeps: the message id, born time, tag, keys,
- * message group and body; `into` names where it goes and what else it carries.
- */
-export function copyMessage(
-  source: CarriedFields,
-  into: Pick<MessageInput, 'topic' | 'queueId'> & Pick<MessageInput, 'type' | 'deliveryTimestampMs' | 'properties'>,
-): MessageInput {
-  const copy: MessageInput = {
-    type: into.type ?? RecordType.Normal,
-    topic: into.topic,
-    queueId: into.queueId,
-    messageId: source.messageId,
-    bornTimestampMs: source.bornTimestampMs,
-    tag: source.tag,
-    keys: source.keys,
-    messageGroup: source.messageGroup,
-    properties: into.properties,
-    body: source.body,
-  };
-  if (into.deliveryTimestampMs !== undefined) copy.deliveryTimestampMs = into.deliveryTimestampMs;
-  return copy;
-}

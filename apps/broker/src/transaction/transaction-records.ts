@@ -1,4 +1,5 @@
-import { copyMessage, MessageInput, RecordType, StoredMessage } from '../store/message-record';
+import { copyMessage, CopyOriginProperty } from '../publishing/message-copy';
+import { MessageInput, RecordType, StoredMessage } from '../store/message-record';
 import { TRANS_CHECK_MAX_TIME_TOPIC } from '../topics/topic-config';
 import { TransactionSource } from './transaction.types';
 
@@ -41,9 +42,6 @@ export const TRANSACTION_ID_PROPERTY = '__transactionId__';
 export const TRANSACTION_SOURCE_PROPERTY = '__TRANSACTION_SOURCE';
 /** Check-back commands sent before the check-max move, on the check-max marker. */
 export const TRANSACTION_CHECK_COUNT_PROPERTY = '__TRANSACTION_CHECK_COUNT';
-/** Where a check-max copy came from (RocketMQ's names, as for delayed messages). */
-export const REAL_TOPIC_PROPERTY = 'REAL_TOPIC';
-export const REAL_QUEUE_ID_PROPERTY = 'REAL_QID';
 /** The check-max topic's only queue. */
 export const CHECK_MAX_QUEUE_ID = 0;
 
@@ -123,10 +121,10 @@ export function checkMaxRecords(half: StoredMessage, transactionId: string, chec
     topic: TRANS_CHECK_MAX_TIME_TOPIC,
     queueId: CHECK_MAX_QUEUE_ID,
     deliveryTimestampMs: half.deliveryTimestampMs,
-    properties: {
-      ...half.properties,
-      [REAL_TOPIC_PROPERTY]: half.topic,
-      [REAL_QUEUE_ID_PROPERTY]: String(half.queueId),
+    addedProperties: {
+      // Where it came from, with RocketMQ's names, as a delayed message records its real topic and queue.
+      [CopyOriginProperty.RealTopic]: half.topic,
+      [CopyOriginProperty.RealQueueId]: String(half.queueId),
       [TRANSACTION_ID_PROPERTY]: transactionId,
     },
   });

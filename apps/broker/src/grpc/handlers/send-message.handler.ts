@@ -1,7 +1,6 @@
 import { TraceMessageType } from '../../trace/trace-events';
 import { MessageInput } from '../../store/message-record';
-import { queueForMessageGroup } from '../../topics/write-queue';
-import { AppendResult } from '../../store/message-store';
+import { Publication, PublishPlan } from '../../publishing/publishing.types';
 import { TopicConfig } from '../../topics/topic-config';
 import { InFlightBytesLimit } from '../in-flight-bytes-limit';
 import { InboundMessage, toMessageInput, transactionCheckImmunityMs } from '../message-converter';
@@ -9,18 +8,19 @@ import { Message, SendMessageRequest, SendMessageResponse, Status } from '../mes
 import { MessagingParts } from '../messaging-parts';
 import { peerAddressOf, RequestContext } from '../request-context';
 import { validTopic } from '../request-validator';
-import { appendFailureStatus, OK_STATUS, status, Statuses } from '../status-codes';
-import { isWritable } from '../topic-route';
+import { appendFailureStatus, OK_STATUS, publishRefusalStatus, Statuses } from '../status-codes';
 import { UnaryHandler } from './handler.types';
 import { encodeRecallHandle } from '../recall-handle';
 
 /**
  * SendMessage: one message or a batch for one topic (SendMessageActivity). A batch is all or
  * nothing: every message is checked first, then all are appended with one store.append. Each
- * message keeps the id the client generated and goes to the queue the client chose. A message to
- * be delivered later goes to the delay scheduler instead, and a transactional message (type
- * TRANSACTION, to a TRANSACTION topic) to the transaction layer as a half message: its entry then
- * carries the transaction id the client ends the transaction with.
+ * message keeps the id the client generated and goes to the queue the client chose, or its message
+ * group's. A message to be delivered later goes to the delay scheduler instead, and a
+ * transactional message (type TRANSACTION, to a TRANSACTION topic) to the transaction layer as a
+ * half message: its entry then carries the transaction id the client ends the transaction with.
+ * This handler reads the request and words the answers; the checks, the queue and the routing are
+ * the publisher's (publishing/publisher.ts), the broker's one write path.
  *
  * The body bytes of requests being processed at once are bounded, in total (`maxInFlightSendBytes`)
  * and per connection (`maxInFlightSendBytesPerConnection`): past either a request is answered
@@ -54,23 +54,17 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
     const topicName = validTopic(messages[0].topic);
     if ('status' in topicName) return this.failure(topicName.status);
     if (messages.some((message) => !sameTopic(message, messages[0]))) return this.failure(Statuses.mixedTopics());
-    const topic = await this.parts.topics.getOrAutoCreate(topicName.name);
-    if (!topic) return this.failure(Statuses.topicNotFound(topicName.name));
-    if (!isWritable(topic)) return this.failure(Statuses.topicNotWritable());
+    const topic = await this.parts.publisher.topicFor(topicName.name);
+    if ('refused' in topic) return this.failure(publishRefusalStatus(topic));
 
     const inbound = this.checkAll(messages, topic, context);
     if ('status' in inbound) return this.failure(inbound.status);
     this.notePublished(context.clientId, topic.name);
-    if (inbound[0].messageType === 'TRANSACTION') return this.sendHalfMessage(messages[0], inbound, topic, context, startedAtMs);
-    const delayed = inbound.filter((message) => message.delayed);
-    if (delayed.length > 0 && inbound.length > 1) {
-      return this.failure(status('BAD_REQUEST', 'delayed messages cannot be sent in a batch'));
-    }
+    const plan = this.parts.publisher.plan(inbound);
+    if ('refused' in plan) return this.failure(publishRefusalStatus(plan));
+    if (plan.route === 'half-message') return this.sendHalfMessage(messages[0], plan, topic, context, startedAtMs);
 
-    const result = await this.append(
-      inbound.map((message) => message.input),
-      delayed.length > 0,
-    );
+    const result = await this.parts.publisher.publish(plan);
     if (result.status !== 'ok') return this.failure(appendFailureStatus(result, this.parts.config.maxMessageSizeBytes));
     if (this.parts.trace) {
       result.records.forEach((record, index) => this.tracePub(inbound[index], record.offset, context, startedAtMs));
@@ -95,21 +89,17 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
    */
   private async sendHalfMessage(
     message: Message,
-    inbound: InboundMessage[],
+    plan: Extract<PublishPlan, { route: 'half-message' }>,
     topic: TopicConfig,
     context: RequestContext,
     startedAtMs: number,
   ): Promise<SendMessageResponse> {
-    if (inbound.length > 1) return this.failure(Statuses.transactionalBatch());
-    const [half] = inbound;
-    if (half.input.deliveryTimestampMs !== undefined || half.input.messageGroup !== undefined) {
-      return this.failure(Statuses.transactionalGroupOrDelay());
-    }
     const immunity = transactionCheckImmunityMs(message, this.parts.options.maxTransactionRecoveryMs);
     if ('status' in immunity) return this.failure(immunity.status);
 
-    const result = await this.parts.transactions.sendHalfMessage(half.input, { producerGroup: topic.name, checkImmunityMs: immunity.checkImmunityMs });
+    const result = await this.parts.publisher.publishHalfMessage(plan, { producerGroup: topic.name, checkImmunityMs: immunity.checkImmunityMs });
     if (result.status !== 'ok') return this.failure(appendFailureStatus(result, this.parts.config.maxMessageSizeBytes));
+    const half = plan.publication;
     this.tracePub(half, result.offset, context, startedAtMs);
     // As Apache's: the transaction id is the message id, and the offset is the half message's
     // (Apache's is its queue offset in RMQ_SYS_TRANS_HALF_TOPIC; here half messages live in the
@@ -131,16 +121,15 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
         peerAddress: peerAddressOf(context.peer),
       });
       if ('status' in inbound) return inbound;
-      const problem = queueProblem(inbound.input, topic) ?? typeProblem(inbound, topic);
-      if (problem) return { status: problem };
-      if (inbound.input.messageGroup !== undefined) inbound.input.queueId = queueForMessageGroup(inbound.input.messageGroup, topic.writeQueueNums);
+      const refusal = this.parts.publisher.place(inbound, topic);
+      if (refusal) return { status: publishRefusalStatus(refusal) };
       checked.push(inbound);
     }
     return checked;
   }
 
   /** The Pub trace event of a stored message (a delayed one as stored for its scheduler, a half message before its end). */
-  private tracePub(inbound: InboundMessage, commitLogOffset: number, context: RequestContext, startedAtMs: number): void {
+  private tracePub(inbound: Publication, commitLogOffset: number, context: RequestContext, startedAtMs: number): void {
     const { input } = inbound;
     const nowMs = Date.now();
     this.parts.trace?.record({
@@ -173,18 +162,10 @@ export class SendMessageHandler implements UnaryHandler<SendMessageRequest, Send
   private notePublished(clientId: string, topic: string): void {
     if (this.parts.sessions.notePublished(clientId, topic)) this.parts.transactions.producerAvailable?.(topic);
   }
-
-  private append(inputs: MessageInput[], delayed: boolean): Promise<AppendResult> {
-    if (delayed) {
-      const input = inputs[0];
-      return this.parts.scheduler.schedule({ ...input, deliveryTimestampMs: input.deliveryTimestampMs! });
-    }
-    return this.parts.store.append(inputs.length === 1 ? inputs[0] : inputs);
-  }
 }
 
 /** The trace's name of each message type (Apache's trace `MessageType`). */
-const TRACE_MESSAGE_TYPES: Record<InboundMessage['messageType'], TraceMessageType> = {
+const TRACE_MESSAGE_TYPES: Record<Publication['messageType'], TraceMessageType> = {
   NORMAL: 'Normal_Msg',
   FIFO: 'Order_Msg',
   DELAY: 'Delay_Msg',
@@ -200,22 +181,4 @@ function bodyBytesOf(messages: readonly Message[]): number {
 
 function sameTopic(a: Message, b: Message): boolean {
   return a.topic?.name === b.topic?.name && (a.topic?.resourceNamespace ?? '') === (b.topic?.resourceNamespace ?? '');
-}
-
-/** The client picks the queue from the route; it must be one of the topic's write queues. */
-function queueProblem(input: MessageInput, topic: TopicConfig): Status | undefined {
-  const queueId = input.queueId;
-  if (!Number.isInteger(queueId) || queueId < 0 || queueId >= topic.writeQueueNums) {
-    return status('BAD_REQUEST', `queue ${queueId} is not a write queue of topic ${topic.name} (write queues: 0..${topic.writeQueueNums - 1})`);
-  }
-  return undefined;
-}
-
-/**
- * The message's type must be the topic's (DefaultTopicMessageTypeValidator): transactional messages
- * go to TRANSACTION topics only, and a TRANSACTION topic takes nothing else.
- */
-function typeProblem(inbound: InboundMessage, topic: TopicConfig): Status | undefined {
-  if (inbound.messageType !== topic.messageType) return Statuses.messageTypeConflict(topic.messageType, inbound.messageType);
-  return undefined;
 }
