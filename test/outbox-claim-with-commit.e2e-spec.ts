@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { BeforeQueryEvent, DataSource, EntitySubscriberInterface } from 'typeorm';
 import { SimpleConsumer } from 'rocketmq-client-nodejs';
+import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
 import { OUTBOX_TRANSACTION_RUNNER, SqlStatement, TransactionRunner } from '@app/outbox';
 import { OfficialClients } from '@app/testkit';
 import { TestBroker } from './support/broker-harness';
@@ -103,6 +104,21 @@ describe('outbox: the claim in the COMMIT round trip (PostgreSQL)', () => {
     // Every pooled connection answers again (none was left inside the failed transaction).
     const answers = await Promise.all(Array.from({ length: 25 }, () => app.get(DataSource).query<Array<{ one: number }>>('SELECT 1 AS one')));
     expect(answers.every((rows) => rows[0].one === 1)).toBe(true);
+  });
+
+  it('a rolled-back savepoint drops what was queued inside it; what was queued outside it still commits', async () => {
+    const txHost = app.get(TransactionHost);
+    await runner().inTransaction(async () => {
+      runner().atCommit(note('n-6', 'outside the savepoint'));
+      await txHost
+        .withTransaction(Propagation.Nested, async () => {
+          runner().atCommit(note('n-7', 'inside the rolled-back savepoint'));
+          throw new Error('the savepoint rolls back');
+        })
+        .catch(() => undefined);
+    });
+    expect(await notes()).toContain('n-6:outside the savepoint');
+    expect(await notes()).not.toContain('n-7:inside the rolled-back savepoint');
   });
 
   it('a rollback drops what was queued: nothing of it runs then or in a later transaction', async () => {

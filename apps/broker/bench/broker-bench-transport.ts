@@ -2,8 +2,9 @@
  * The two transports of the benchmark's raw client (`--raw-transport`): @grpc/grpc-js, and a bare
  * node:http2 session doing gRPC's framing by hand. The bench client shares the machine's two
  * cores with the broker, so its own cost is part of every figure: at 2,000 msgs/s grpc-js kept the
- * bench process at 87-89% of a core and the send round trip's p99 at 65 ms, node:http2 at 59-62%
- * and 20 ms (`npm run bench:broker -- --only latency`, then with `--raw-transport http2`, README).
+ * bench process at 91% of a core and the send round trip's p99 at 97-142 ms, node:http2 at 67-70%
+ * and 52-56 ms (`npm run bench:broker -- --only latency,consume --raw-transport grpc-js`, then
+ * `http2`, alternating; README, "Broker").
  * Both carry already serialized messages; RawBenchClient encodes and decodes.
  */
 import { Client, ClientReadableStream, credentials, Metadata } from '@grpc/grpc-js';

@@ -79,7 +79,7 @@ const USAGE = `usage: npm run bench:broker -- [--quick] [--only ${CASES.join(','
   --latency-client  clients of case 5 (default raw: the official Producer cannot send 2,000 msgs/s
               from one process on a small machine, see case 2, and would measure its own queueing)
   --raw-transport  transport of the raw client in cases 2 (diagnostic), 3, 4 and 5 (default grpc-js;
-              http2: a bare node:http2 session, a third less of the bench process's CPU at 2,000
+              http2: a bare node:http2 session, about a quarter less of the bench process's CPU at 2,000
               msgs/s, so less of the machine taken from the broker; broker-bench-transport.ts)
 environment: BROKER_BENCH_NODE_FLAGS="..." adds node flags to the broker children (experiments)`;
 

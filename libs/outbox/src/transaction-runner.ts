@@ -38,7 +38,7 @@ export interface TransactionRunner {
    * the same round trip as the COMMIT where the adapter can (TypeORM on PostgreSQL sends
    * `<statement>; COMMIT` as one query). Its rows are not read back. If it fails, nothing of the
    * transaction commits: the commit rejects with the statement's error and the transaction rolls
-   * back.
+   * back. A rollback of the savepoint it was queued in (or of the transaction) drops it.
    */
   atCommit(statement: SqlStatement): void;
 }

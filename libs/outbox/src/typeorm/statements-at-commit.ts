@@ -2,8 +2,8 @@ import { escapeLiteral } from 'pg';
 import { QueryRunner } from 'typeorm';
 import { SqlStatement } from '../transaction-runner';
 
-/** Statements queued per transaction's QueryRunner; a QueryRunner lives for one transaction. */
-const queued = new WeakMap<QueryRunner, SqlStatement[]>();
+/** Statement texts (values written in) queued per transaction's QueryRunner; a QueryRunner lives for one transaction. */
+const queued = new WeakMap<QueryRunner, string[]>();
 
 /**
  * Queues `statement` to go out with the COMMIT of the transaction on `queryRunner`: TypeORM's
@@ -11,29 +11,35 @@ const queued = new WeakMap<QueryRunner, SqlStatement[]>();
  * One round trip and one socket write fewer per transaction than the statement on its own
  * (issue 13: writes were a third of the callers' CPU). On PostgreSQL an error in the statement
  * skips the COMMIT and leaves the transaction failed, so TypeORM's commit rejects with that error
- * and the transaction rolls back. A ROLLBACK drops what is queued.
+ * and the transaction rolls back. The values are written in now, so a value with no literal form
+ * fails here rather than at the commit. Returns the function that takes the statement out of the
+ * queue again (the caller's rollback of the savepoint or transaction it was queued in).
  *
  * The QueryRunner offers no hook for the text of its COMMIT, so its `query` method is wrapped on
  * this instance, once, for the transaction's life; every other query passes through unchanged.
  */
-export function queueForCommit(queryRunner: QueryRunner, statement: SqlStatement): void {
-  let statements = queued.get(queryRunner);
-  if (statements === undefined) {
-    statements = [];
-    queued.set(queryRunner, statements);
-    mergeIntoCommit(queryRunner, statements);
+export function queueForCommit(queryRunner: QueryRunner, statement: SqlStatement): () => void {
+  let texts = queued.get(queryRunner);
+  if (texts === undefined) {
+    texts = [];
+    queued.set(queryRunner, texts);
+    mergeIntoCommit(queryRunner, texts);
   }
-  statements.push(statement);
+  const text = inlineValues(statement);
+  texts.push(text);
+  const queue = texts;
+  return () => {
+    const at = queue.indexOf(text);
+    if (at >= 0) queue.splice(at, 1);
+  };
 }
 
-function mergeIntoCommit(queryRunner: QueryRunner, statements: SqlStatement[]): void {
+function mergeIntoCommit(queryRunner: QueryRunner, texts: string[]): void {
   type Query = (text: string, parameters?: unknown[], useStructuredResult?: boolean) => Promise<unknown>;
   const query = (queryRunner.query as Query).bind(queryRunner);
   queryRunner.query = ((text: string, parameters?: unknown[], useStructuredResult?: boolean) => {
-    if (text === 'ROLLBACK') statements.length = 0;
-    if (text !== 'COMMIT' || statements.length === 0) return query(text, parameters, useStructuredResult);
-    const merged = [...statements.splice(0).map(inlineValues), 'COMMIT'].join(';\n');
-    return query(merged, undefined, useStructuredResult);
+    if (text !== 'COMMIT' || texts.length === 0) return query(text, parameters, useStructuredResult);
+    return query([...texts.splice(0), 'COMMIT'].join(';\n'), undefined, useStructuredResult);
   }) as QueryRunner['query'];
 }
 

@@ -57,7 +57,14 @@ export class TypeOrmTransactionRunner implements TransactionRunner {
   }
 
   atCommit(statement: SqlStatement): void {
-    queueForCommit(queryRunnerOf(this.txHost.tx), statement);
+    const queryRunner = queryRunnerOf(this.txHost.tx);
+    const unqueue = queueForCommit(queryRunner, statement);
+    // A rollback of the savepoint or transaction it was queued in drops it: the completion
+    // subscriber tracks the nesting depth and tells a callback so, as it does for afterCompletion.
+    this.completion.register(queryRunner, (committed) => {
+      if (!committed) unqueue();
+      return Promise.resolve();
+    });
   }
 }
 
