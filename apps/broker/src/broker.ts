@@ -257,8 +257,8 @@ export class Broker {
       // closed before delivery and the store, so resolutions under way still reach both.
       await this.transactions.open();
       this.opened.push({ name: 'transactions', close: () => this.transactions.close() });
-      this.opened.push({ name: 'grpc', close: () => this.messaging.stop() });
-      await this.messaging.start(tls);
+      this.opened.push({ name: 'grpc', close: () => this.messaging.close() });
+      await this.messaging.open(tls);
       this.app = await this.createHttpApp(tls);
       this.opened.push({ name: 'http', close: () => this.app!.close() });
       await this.app.listen(this.config.httpPort, this.config.host);

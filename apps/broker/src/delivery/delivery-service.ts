@@ -1,4 +1,5 @@
 import { TraceSink } from '../trace/trace-events';
+import { LifecycleState } from '../lifecycle-state';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Logger } from 'pino';
@@ -70,7 +71,7 @@ export class DeliveryService implements DeliveryApi {
   private readonly receiver: PopReceiver;
   private readonly handles: ReceiptHandleValidator;
   private timer: NodeJS.Timeout | undefined;
-  private lifecycle: 'created' | 'running' | 'closed' = 'created';
+  private lifecycle: LifecycleState = LifecycleState.Created;
   /** Spreads receives without a queue id over the topic's queues. */
   private queueRotation = 0;
 
@@ -93,7 +94,8 @@ export class DeliveryService implements DeliveryApi {
 
   /** Loads group state and offsets (corrupt files throw), then persists changes every `persistIntervalMs`. */
   async open(): Promise<void> {
-    if (this.lifecycle !== 'created') throw new Error(`DeliveryService cannot be opened when ${this.lifecycle}`);
+    if (this.lifecycle !== LifecycleState.Created) throw new Error(`DeliveryService cannot be opened when ${this.lifecycle}`);
+    this.lifecycle = LifecycleState.Loading;
     const nextDeliveryId = await this.persistence.load(this.table);
     await this.offsets.open();
     this.ids.seed(nextDeliveryId, Date.now());
@@ -102,16 +104,18 @@ export class DeliveryService implements DeliveryApi {
       this.options.persistIntervalMs,
     );
     this.timer.unref();
-    this.lifecycle = 'running';
+    this.lifecycle = LifecycleState.Running;
   }
 
   /** Ends every long poll (with no messages) and writes the state. */
   async close(): Promise<void> {
-    if (this.lifecycle !== 'running') return;
-    this.lifecycle = 'closed';
+    if (this.lifecycle === LifecycleState.Created) this.lifecycle = LifecycleState.Closed;
+    if (this.lifecycle !== LifecycleState.Running) return;
+    this.lifecycle = LifecycleState.ShuttingDown;
     clearInterval(this.timer);
     this.waiters.close();
     await this.persist();
+    this.lifecycle = LifecycleState.Closed;
   }
 
   /** Writes group state and offsets if they changed. */
@@ -328,7 +332,7 @@ export class DeliveryService implements DeliveryApi {
     if (outcome.found || timeoutMs === 0 || signal?.aborted) return outcome.value;
     const deadline = performance.now() + timeoutMs;
     const waiter = this.waiters.arm(topic);
-    if (!waiter) return this.lifecycle === 'running' ? WAITERS_FULL : outcome.value;
+    if (!waiter) return this.lifecycle === LifecycleState.Running ? WAITERS_FULL : outcome.value;
     try {
       for (;;) {
         waiter.rearm();
@@ -378,7 +382,7 @@ export class DeliveryService implements DeliveryApi {
 
   /** Calls before open() or after close() are programmer errors. */
   private running(): this {
-    if (this.lifecycle !== 'running') throw new Error(`DeliveryService is ${this.lifecycle}, not running`);
+    if (this.lifecycle !== LifecycleState.Running) throw new Error(`DeliveryService is ${this.lifecycle}, not running`);
     return this;
   }
 }

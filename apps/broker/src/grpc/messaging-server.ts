@@ -28,16 +28,10 @@ import { TelemetrySessions } from './telemetry-sessions';
 import { findUnsafeNumber } from './unsafe-number-guard';
 import { requiredPermissions } from './required-permissions';
 import type { TlsMaterial } from '../config/tls-material';
+import { LifecycleState } from '../lifecycle-state';
 
 /** The broker parts the server needs; the server adds its address and logger. */
 export type MessagingServerParts = Omit<MessagingParts, 'address' | 'logger'>;
-
-enum ServerState {
-  Created = 'created',
-  Running = 'running',
-  Stopping = 'stopping',
-  Stopped = 'stopped',
-}
 
 /**
  * The gRPC server of `apache.rocketmq.v2.MessagingService`: one handler per RPC (handlers/),
@@ -49,7 +43,7 @@ enum ServerState {
  * refused before its handler runs (unsafe-number-guard.ts). A handler that throws answers
  * INTERNAL_SERVER_ERROR in the response status; the call itself never fails.
  *
- * start() also starts the expiry of silent clients in the telemetry sessions. stop() drains: the
+ * open() also starts the expiry of silent clients in the telemetry sessions. close() drains: the
  * server stops taking calls, long polls end at once with what they have, telemetry streams are
  * ended (status OK) and expiry stops, and ordinary calls get `shutdownGraceMs` to finish before
  * they are cancelled.
@@ -60,7 +54,7 @@ export class MessagingServer {
   readonly maxReceiveMessageBytes: number;
   private readonly parts: MessagingParts;
   private readonly server: GrpcHttp2Server;
-  private state = ServerState.Created;
+  private state: LifecycleState = LifecycleState.Created;
   private boundPort = 0;
   /** Connections closed at accept because maxConnections were open (connection-limit.ts). */
   refusedConnections = 0;
@@ -89,18 +83,19 @@ export class MessagingServer {
     this.server.addService(loadMessagingService(), this.implementation());
   }
 
-  /** The bound port (the real one when 0 was configured); 0 before start(). */
+  /** The bound port (the real one when 0 was configured); 0 before open(). */
   get port(): number {
     return this.boundPort;
   }
 
   /** Binds `config.host:config.grpcPort` and starts serving, on TLS when given its material; resolves with the bound port. */
-  async start(tls?: TlsMaterial): Promise<number> {
-    if (this.state !== ServerState.Created) throw new Error('MessagingServer.start() may be called once');
+  async open(tls?: TlsMaterial): Promise<number> {
+    if (this.state !== LifecycleState.Created) throw new Error('MessagingServer.open() may be called once');
+    this.state = LifecycleState.Loading;
     const { host, grpcPort } = this.parts.config;
     this.boundPort = await this.server.listen(host, grpcPort, tls);
     this.sessions.startExpiry();
-    this.state = ServerState.Running;
+    this.state = LifecycleState.Running;
     this.logger.info(
       { host, port: this.boundPort, tls: tls !== undefined, maxReceiveMessageBytes: this.maxReceiveMessageBytes },
       'gRPC messaging service listening',
@@ -108,11 +103,11 @@ export class MessagingServer {
     return this.boundPort;
   }
 
-  /** Drains and stops; safe to call more than once and before start(). */
-  async stop(): Promise<void> {
-    if (this.state === ServerState.Stopping || this.state === ServerState.Stopped) return;
-    const wasRunning = this.state === ServerState.Running;
-    this.state = ServerState.Stopping;
+  /** Drains and stops; safe to call more than once and before open(). */
+  async close(): Promise<void> {
+    if (this.state === LifecycleState.ShuttingDown || this.state === LifecycleState.Closed) return;
+    const wasRunning = this.state === LifecycleState.Running;
+    this.state = LifecycleState.ShuttingDown;
     const drained = this.server.tryShutdown();
     for (const longPoll of this.longPolls) longPoll.abort();
     this.sessions.endAll();
@@ -124,7 +119,7 @@ export class MessagingServer {
       this.logger.warn({ callsInProgress: this.callsInProgress }, 'gRPC calls still running after the shutdown grace period; cancelling them');
       this.server.forceShutdown();
     }
-    this.state = ServerState.Stopped;
+    this.state = LifecycleState.Closed;
     if (wasRunning) this.logger.info('gRPC messaging service stopped');
   }
 
@@ -201,7 +196,7 @@ export class MessagingServer {
         call.end();
         return;
       }
-      if (this.state !== ServerState.Running) {
+      if (this.state !== LifecycleState.Running) {
         call.end();
         return;
       }
@@ -272,7 +267,7 @@ export class MessagingServer {
   private longPoll(call: GrpcServerCall): { signal: AbortSignal; release: () => void } {
     const controller = new AbortController();
     this.longPolls.add(controller);
-    if (this.state !== ServerState.Running) controller.abort();
+    if (this.state !== LifecycleState.Running) controller.abort();
     const onCancelled = (): void => controller.abort();
     call.on('cancelled', onCancelled);
     const release = (): void => {
