@@ -81,6 +81,23 @@ describe('outbox: the claim in the COMMIT round trip (PostgreSQL)', () => {
     expect(pendingHalfMessages(broker)).toEqual([]);
   }, 30_000);
 
+  it('PostgreSQL refusing the COMMIT (a deferred constraint): the error, no order, the half message rolled back at once, not left to the check-back', async () => {
+    // A constraint checked only at COMMIT: an order for 'refused-at-commit' makes the COMMIT fail with an ERROR.
+    await app.get(DataSource).query(`
+      CREATE OR REPLACE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'order % refused at commit', NEW.id USING ERRCODE = '23514'; END $$`);
+    await app.get(DataSource).query(`
+      CREATE CONSTRAINT TRIGGER orders_refused_at_commit AFTER INSERT ON orders
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.item = 'refused-at-commit') EXECUTE FUNCTION refuse_at_commit()`);
+    await expect(app.get(OrderService).createOrder('o-refused', 'refused-at-commit')).rejects.toMatchObject({ code: '23514', severity: 'ERROR' });
+    expect(log.queries.some((query) => query.endsWith(';\nCOMMIT'))).toBe(true);
+    const state = await databaseState(app);
+    expect(state.orders).not.toContain('o-refused');
+    expect([...state.decisions.values()]).not.toContain('rolled_back');
+    // EndTransaction(ROLLBACK) went before the call returned: nothing is left for a check-back.
+    expect(pendingHalfMessages(broker)).toEqual([]);
+  }, 30_000);
+
   it('a statement queued with atCommit commits with the transaction, its values quoted as literals', async () => {
     const tricky = `it's a \\ back'slash; --not a comment`;
     await runner().inTransaction(async (sql) => {

@@ -24,10 +24,27 @@ export function committedClaim(schema: string, messageId: string, topic: string)
   };
 }
 
-/** True for the error of a committed claim that found the message's row already there. */
-export function isClaimConflict(error: unknown): boolean {
-  const { code, table } = (error ?? {}) as { code?: unknown; table?: unknown };
-  return code === '23505' && table === 'mq_transaction';
+/**
+ * True for the error of a committed claim that found the message's row already there: a unique
+ * violation on `mq_transaction` in `schema` (pg names the table and its schema apart; an error
+ * that names no schema, as the in-memory store's, is taken as this one's).
+ */
+export function isClaimConflict(error: unknown, schema: string): boolean {
+  const fields = (error ?? {}) as { code?: unknown; table?: unknown; schema?: unknown };
+  return fields.code === '23505' && fields.table === 'mq_transaction' && (fields.schema === undefined || fields.schema === schema);
+}
+
+/**
+ * True when PostgreSQL answered a COMMIT (or the `INSERT ...; COMMIT` of a claim) with an ERROR:
+ * the server refused it and ended the transaction, so nothing of it committed (a deferred
+ * constraint, a serialization failure, a statement queued before the COMMIT failing). Anything
+ * else (the connection lost, a FATAL as the server shuts down, an error the server did not send)
+ * leaves the outcome unknown. `severity` is PostgreSQL's localized field: a server speaking
+ * another language than English falls on the unknown side, which only waits for the check-back.
+ */
+export function isCommitRefused(error: unknown): boolean {
+  const { severity, code } = (error ?? {}) as { severity?: unknown; code?: unknown };
+  return severity === 'ERROR' && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
 
 /**

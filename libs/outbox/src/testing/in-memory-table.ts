@@ -2,9 +2,9 @@
 export const UNIQUE_VIOLATION = '23505';
 export const LOCK_NOT_AVAILABLE = '55P03';
 
-/** An error shaped as pg's: a message and a SQLSTATE `code`. */
-export function sqlError(code: string, message: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code });
+/** An error shaped as pg's for an ErrorResponse: a message, a SQLSTATE `code` and severity ERROR. */
+export function sqlError(code: string, message: string): Error & { code: string; severity: 'ERROR' } {
+  return Object.assign(new Error(message), { code, severity: 'ERROR' as const });
 }
 
 /** One transaction of the in-memory store: what commit and rollback do to the rows it wrote. */

@@ -241,6 +241,24 @@ describe.each([{ claimWithCommit: true }, { claimWithCommit: false }])(
       },
     );
 
+    it.each(claimWithCommit ? ['commit', 'mq_transaction_insert_committed'] : ['commit'])(
+      'PostgreSQL answers the commit with an ERROR (at %s): nothing committed, so the error, the order rolled back, the half message rolled back at once',
+      async (point) => {
+        const h = await harness();
+        // As pg reports an ErrorResponse: a deferred constraint checked at COMMIT, a serialization failure.
+        const refused = Object.assign(new Error('could not serialize access due to read/write dependencies'), { code: '40001', severity: 'ERROR' });
+        h.database.runner.failNext(point, refused);
+        expect(await call(h)).toEqual({
+          caller: { error: refused },
+          methodRan: true,
+          order: false,
+          half: 'rolled-back',
+          row: undefined,
+          metric: { rolled_back: 1 },
+        });
+      },
+    );
+
     it('the commit applies but its answer is lost: the error, no EndTransaction; the check-back reads the row and commits', async () => {
       const h = await harness();
       h.database.runner.failNext('commit-applied', databaseDown);

@@ -7,7 +7,7 @@ import { OUTBOX_MODULE_OPTIONS } from '../outbox.module-definition';
 import { TransactionalMessageStep } from '../outbox.options';
 import { OutboxWriter } from '../relay/outbox-writer';
 import { endHalfMessage, ensureBrokerReachable, sendHalfMessage } from './send-half-message';
-import { committedClaim, isClaimConflict } from '../sql/transaction.sql';
+import { committedClaim, isClaimConflict, isCommitRefused } from '../sql/transaction.sql';
 import { linkNotificationsToMessage } from '../sql/notification.sql';
 import { runProducing } from '../notification/notification-source';
 import { TransactionalMessageInvoker, TransactionalMessageOptions } from './transactional-message.decorator';
@@ -23,7 +23,8 @@ type Method = (...args: unknown[]) => Promise<unknown>;
  * 2. send the half message, built from the result (broker unreachable: roll back, throw);
  * 3. insert `mq_transaction(message_id, 'committed')` (fails if a check-back got there first);
  * 4. commit, then EndTransaction(COMMIT); a lost commit is only logged, the check-back delivers.
- * Any failure before the commit rolls back locally and sends EndTransaction(ROLLBACK). With
+ * Any failure before the commit rolls back locally and sends EndTransaction(ROLLBACK), and so
+ * does a COMMIT that PostgreSQL answers with an ERROR (nothing committed). With
  * `claimWithCommit` (the default) steps 3 and 4 are one round trip, `INSERT ...; COMMIT`: the
  * insert failing on the check-back's row is then a commit refused, and handled as step 3's.
  *
@@ -72,13 +73,14 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
       });
     } catch (caught) {
       let error = caught;
-      if (committing && this.options.claimWithCommit && isClaimConflict(error)) {
-        // The claim went with the COMMIT and PostgreSQL refused it: nothing committed.
+      if (committing && isCommitRefused(error)) {
+        // PostgreSQL answered the COMMIT with an ERROR: nothing committed. With the claim in the
+        // COMMIT's round trip, a check-back's row is what refused it.
         committing = false;
-        error = this.rolledBackByCheckBack(half!, error);
+        if (isClaimConflict(error, this.options.schema)) error = this.rolledBackByCheckBack(half!, error);
       }
-      // A failure while committing leaves the outcome unknown: only the check-back, reading the
-      // row, may decide then. Before that, nothing of the transaction can have committed.
+      // Any other failure while committing leaves the outcome unknown: only the check-back,
+      // reading the row, may decide then. Before that, nothing of the transaction can have committed.
       this.metrics.localTransactionEnded(options.topic, committing ? 'unknown' : 'rolled_back');
       if (half && !committing) {
         this.traceLocal(half, keys, 'rolled-back', startedAt, error);
@@ -170,7 +172,7 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
     try {
       await sql.query(claim);
     } catch (error) {
-      if (!isClaimConflict(error)) throw error;
+      if (!isClaimConflict(error, this.options.schema)) throw error;
       throw this.rolledBackByCheckBack(half, error);
     }
     await this.step('row-inserted', half);
