@@ -1,5 +1,5 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { BeforeQueryEvent, DataSource, EntitySubscriberInterface } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { SimpleConsumer } from 'rocketmq-client-nodejs';
 import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
 import { OUTBOX_TRANSACTION_RUNNER, SqlStatement, TransactionRunner } from '@app/outbox';
@@ -7,16 +7,9 @@ import { OfficialClients } from '@app/testkit';
 import { TestBroker } from './support/broker-harness';
 import { createOutboxTestApp, OrderService } from './support/outbox-tx-app';
 import { databaseState, orderReader, pendingHalfMessages, startOutboxBroker } from './support/outbox-tx-test-kit';
+import { QueryLog } from './support/query-log';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { receiveAndAck } from './support/transaction-test-support';
-
-/** Every query TypeORM sends, in order, for the test to read back. */
-class QueryLog implements EntitySubscriberInterface {
-  readonly queries: string[] = [];
-  beforeQuery(event: BeforeQueryEvent<unknown>): void {
-    this.queries.push(event.query.trim());
-  }
-}
 
 const NOTE_DDL = 'CREATE TABLE IF NOT EXISTS claim_notes (id text PRIMARY KEY, note text NOT NULL)';
 const note = (id: string, text: string): SqlStatement => ({

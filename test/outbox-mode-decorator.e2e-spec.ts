@@ -2,14 +2,16 @@ import { INestApplicationContext, Injectable } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DataSource } from 'typeorm';
-import { TransactionalMessage } from '@app/outbox';
+import { OutboxEntry, OutboxWriter, TransactionalMessage } from '@app/outbox';
 import { freePort, OfficialClients } from '@app/testkit';
 import { startTestBroker, TestBroker } from './support/broker-harness';
 import { createRelayTestApp } from './support/outbox-relay-app';
+import { QueryLog } from './support/query-log';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 import { receiveAndAck } from './support/transaction-test-support';
 
 const TOPIC = 'outbox-mode-orders';
+const FIFO_TOPIC = 'outbox-mode-fifo';
 /** Relay timings short enough for a test. */
 const FAST_RELAY = { pollIntervalMs: 200, retryDelayMinMs: 100, retryDelayMaxMs: 500, batchSize: 32 };
 
@@ -109,5 +111,54 @@ describe('@TransactionalMessage in outbox mode', () => {
     expect(first).toMatchObject({ tag: 'created', keys: ['o-1'] });
     const sent = await dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM mq_outbox WHERE status = 'sent'`);
     expect(sent[0].n).toBe(3);
+  }, 60_000);
+
+  // Uses the app and broker of the test above.
+  it('sends the row with the COMMIT (enqueueWithCommit): three queries, and a row equal to the one enqueue() writes, however odd its bytes', async () => {
+    const dataSource = app!.get(DataSource);
+    const log = new QueryLog();
+    dataSource.subscribers.push(log);
+    await expect(app!.get(OutboxModeOrders).create('o-7', 'lamp')).resolves.toEqual({ id: 'o-7', item: 'lamp' });
+    dataSource.subscribers.splice(dataSource.subscribers.indexOf(log), 1);
+    expect(log.queries).toHaveLength(3);
+    expect(log.queries[0]).toBe('START TRANSACTION');
+    expect(log.queries[1]).toMatch(/^INSERT INTO orders/);
+    expect(log.queries[2]).toMatch(/INSERT INTO "public"\.mq_outbox[\s\S]*;\nCOMMIT$/);
+
+    // The same entry through both writers: every column of the two rows but the id is the same.
+    await broker!.broker.topics.upsert({ name: FIFO_TOPIC, readQueueNums: 1, writeQueueNums: 1, messageType: 'FIFO' });
+    const odd: OutboxEntry = {
+      topic: FIFO_TOPIC,
+      body: Buffer.from([0x00, 0x27, 0x5c, 0x22, 0xff, 0x7b, 0x7d, 0x2c, 0x0a]),
+      tag: "it's",
+      keys: ['a,b', 'q"uote', 'back\\slash', "apos'trophe", '{brace}', 'NULL'],
+      messageGroup: 'group $1',
+      properties: { note: 'no line break, but "quoted" \\ $2', empty: '' },
+    };
+    // Subscribed before the rows exist: a new group reads from the queue's end.
+    const consumer = await clients!.simpleConsumer({
+      consumerGroup: 'outbox-mode-odd-reader',
+      subscriptions: new Map([[FIFO_TOPIC, "it's"]]),
+      awaitDuration: 500,
+    });
+    const writer = app!.get(OutboxWriter);
+    const txHost = app!.get(TransactionHost);
+    const direct = await txHost.withTransaction(() => writer.enqueue(odd));
+    await txHost.withTransaction(() => writer.enqueueWithCommit(odd));
+    const columns = 'topic, tag, keys, message_group, properties, body, deliver_at';
+    const [before] = await dataSource.query<Array<Record<string, unknown>>>(`SELECT ${columns} FROM mq_outbox WHERE id = $1`, [direct]);
+    const [after] = await dataSource.query<Array<Record<string, unknown>>>(`SELECT ${columns} FROM mq_outbox WHERE id > $1 ORDER BY id LIMIT 1`, [direct]);
+    expect(after).toEqual(before);
+    expect(after.keys).toEqual(odd.keys);
+    expect(Buffer.compare(after.body as Buffer, odd.body!)).toBe(0);
+
+    // And the relay sends it as it would any row: bytes, tag, keys, group and properties.
+    const received = await receiveAndAck(consumer, 2, 20_000, 500);
+    expect(received).toHaveLength(2);
+    for (const message of received) {
+      expect(Buffer.compare(message.body, odd.body!)).toBe(0);
+      expect(message).toMatchObject({ tag: "it's", keys: odd.keys, messageGroup: 'group $1' });
+      expect(message.properties.get('note')).toBe(odd.properties!.note);
+    }
   }, 60_000);
 });

@@ -8,6 +8,7 @@ export interface ResolvedOutboxOptions {
   readonly schema: string;
   readonly migrationsRun: boolean;
   readonly claimWithCommit: boolean;
+  readonly enqueueWithCommit: boolean;
   readonly checkBack: { readonly lockTimeoutMs: number; readonly retentionMs: number; readonly pruneIntervalMs: number };
   readonly channel: string;
   readonly relay: Readonly<Required<NonNullable<OutboxModuleOptions['relay']>>>;
@@ -23,6 +24,7 @@ export const OUTBOX_DEFAULTS = {
   schema: 'public',
   migrationsRun: false,
   claimWithCommit: true,
+  enqueueWithCommit: true,
   checkBack: { lockTimeoutMs: 5_000, retentionMs: 7 * 24 * 3_600_000, pruneIntervalMs: 3_600_000 },
   channel: 'mq_outbox',
   relay: {
@@ -87,6 +89,7 @@ export function resolveOutboxOptions(options: OutboxModuleOptions): ResolvedOutb
     schema: assertSchemaName(options.schema ?? OUTBOX_DEFAULTS.schema),
     migrationsRun: options.migrationsRun ?? OUTBOX_DEFAULTS.migrationsRun,
     claimWithCommit: options.claimWithCommit ?? OUTBOX_DEFAULTS.claimWithCommit,
+    enqueueWithCommit: options.enqueueWithCommit ?? OUTBOX_DEFAULTS.enqueueWithCommit,
     checkBack,
     channel,
     relay,

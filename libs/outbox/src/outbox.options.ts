@@ -46,6 +46,13 @@ export interface OutboxModuleOptions {
    * claimed the message first makes the local transaction roll back.
    */
   claimWithCommit?: boolean;
+  /**
+   * Outbox mode: `@TransactionalMessage({ mode: 'outbox' })` inserts its `mq_outbox` row in the
+   * same round trip as the local transaction's COMMIT (OutboxWriter.enqueueWithCommit; default
+   * true). `false` inserts it as a statement of its own when the method returns
+   * (OutboxWriter.enqueue). The row commits with the business change either way.
+   */
+  enqueueWithCommit?: boolean;
   /** LISTEN/NOTIFY channel the writer notifies on commit and relays listen on (default 'mq_outbox'). */
   channel?: string;
   /** The outbox relay (outbox mode). */

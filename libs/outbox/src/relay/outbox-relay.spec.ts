@@ -4,7 +4,7 @@ import { MqEncodedBody } from '@app/mq';
 import { OutboxModuleOptions } from '../outbox.options';
 import { brokerUnavailableError, FakeMqProducer, InMemoryOutboxDatabase, inMemoryOutboxProviders, sendRefusedError } from '../testing';
 import { OutboxRelay } from './outbox-relay';
-import { OutboxEntry, OutboxWriter } from './outbox-writer';
+import { MAX_BODY_WITH_COMMIT_BYTES, OutboxEntry, OutboxWriter } from './outbox-writer';
 
 interface Harness {
   app: TestingModule;
@@ -68,6 +68,31 @@ async function relayed(h: Harness): Promise<Record<string, number>> {
   const metric = await h.registry.getSingleMetric('mq_outbox_relayed_total')!.get();
   return Object.fromEntries(metric.values.map((value) => [String(value.labels.result), value.value]));
 }
+
+describe('OutboxWriter.enqueueWithCommit (in memory)', () => {
+  it('queues a small row for the COMMIT and inserts a body over the bound at once; both commit, a rollback drops the queued one, and the relay sends both', async () => {
+    const h = await harness();
+    const writer = h.app.get(OutboxWriter);
+    const queued = jest.spyOn(h.database.runner, 'atCommit');
+    const large = Buffer.alloc(MAX_BODY_WITH_COMMIT_BYTES + 1, 0x61);
+    await h.database.runner.inTransaction(async () => {
+      await writer.enqueueWithCommit({ topic: 'orders', body: Buffer.from('small'), keys: ['o-small'] });
+      await writer.enqueueWithCommit({ topic: 'orders', body: large, keys: ['o-large'] });
+    });
+    await h.database.runner
+      .inTransaction(async () => {
+        await writer.enqueueWithCommit({ topic: 'orders', body: Buffer.from('never'), keys: ['o-rolled-back'] });
+        throw new Error('the business transaction rolled back');
+      })
+      .catch(() => undefined);
+    expect(queued).toHaveBeenCalledTimes(2);
+    expect(h.database.store.outbox().map((row) => row.keys[0])).toEqual(['o-large', 'o-small']);
+    await expect(writer.enqueueWithCommit({ topic: 'orders', body: Buffer.from('x') })).rejects.toMatchObject({ code: 'OUTBOX_ERR_NO_TRANSACTION' });
+    h.relay.start();
+    await waitFor(() => h.producer.sent.length === 2, 'two sends');
+    expect(sentKeys(h)).toEqual(['o-large', 'o-small']);
+  });
+});
 
 describe('OutboxRelay (in memory): claim, send, mark', () => {
   it("sends each committed row's bytes with its options and marks it sent with the broker's message id", async () => {

@@ -4,7 +4,10 @@ import { OutboxDatabase } from '../outbox-database';
 import { OutboxError } from '../outbox.errors';
 import { ResolvedOutboxOptions } from '../outbox.defaults';
 import { OUTBOX_MODULE_OPTIONS } from '../outbox.module-definition';
-import { insertOutboxMessage } from '../sql/outbox.sql';
+import { insertOutboxMessage, NewOutboxMessage, outboxInsert } from '../sql/outbox.sql';
+
+/** The largest body enqueueWithCommit sends with the COMMIT; a larger one is inserted at once (64 KiB). */
+export const MAX_BODY_WITH_COMMIT_BYTES = 64 * 1024;
 
 /** One message for the outbox. Give `payload` (serialized at enqueue) or `body` (bytes as they are). */
 export interface OutboxEntry {
@@ -43,28 +46,47 @@ export class OutboxWriter {
    * a transaction: a row written on its own would be sent even if the business change rolled back.
    */
   async enqueue(entry: OutboxEntry): Promise<string> {
-    const runner = this.database.runner;
-    if (!runner.isTransactionActive()) {
+    const message = this.rowOf(entry, 'enqueue');
+    return this.database.runner.inTransaction((sql) => insertOutboxMessage(sql, this.options.schema, this.options.channel, message));
+  }
+
+  /**
+   * Enqueues one message with the transaction's COMMIT (TransactionRunner.atCommit): the row is
+   * inserted in the COMMIT's round trip, one round trip fewer than `enqueue`, so its id is not
+   * known before the commit and an insert that fails makes the commit fail. A rollback of the
+   * transaction, or of the savepoint it was called in, drops it. Bodies above
+   * `MAX_BODY_WITH_COMMIT_BYTES` are inserted at once instead (their literal would double them).
+   * Throws OUTBOX_ERR_NO_TRANSACTION outside a transaction.
+   */
+  async enqueueWithCommit(entry: OutboxEntry): Promise<void> {
+    const message = this.rowOf(entry, 'enqueueWithCommit');
+    if (message.body.length > MAX_BODY_WITH_COMMIT_BYTES) {
+      await this.database.runner.inTransaction((sql) => insertOutboxMessage(sql, this.options.schema, this.options.channel, message));
+      return;
+    }
+    this.database.runner.atCommit(outboxInsert(this.options.schema, this.options.channel, message));
+  }
+
+  private rowOf(entry: OutboxEntry, method: string): NewOutboxMessage {
+    if (!this.database.runner.isTransactionActive()) {
       throw new OutboxError(
         'OUTBOX_ERR_NO_TRANSACTION',
-        `OutboxWriter.enqueue(${entry.topic}) needs an active transaction (@Transactional() or TransactionHost.withTransaction)`,
+        `OutboxWriter.${method}(${entry.topic}) needs an active transaction (@Transactional() or TransactionHost.withTransaction)`,
         {
           topic: entry.topic,
         },
       );
     }
     const { body, properties } = this.encode(entry);
-    return runner.inTransaction((sql) =>
-      insertOutboxMessage(sql, this.options.schema, this.options.channel, {
-        topic: entry.topic,
-        body,
-        tag: entry.tag,
-        keys: entry.keys,
-        messageGroup: entry.messageGroup,
-        properties,
-        deliverAt: entry.deliverAt,
-      }),
-    );
+    return {
+      topic: entry.topic,
+      body,
+      tag: entry.tag,
+      keys: entry.keys,
+      messageGroup: entry.messageGroup,
+      properties,
+      deliverAt: entry.deliverAt,
+    };
   }
 
   /**

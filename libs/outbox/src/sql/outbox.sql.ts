@@ -9,7 +9,7 @@
  * `available_at` past the lease, so a relay that dies mid-send only delays the row. `schema` is
  * validated by assertSchemaName before it gets here.
  */
-import { SqlClient } from '../transaction-runner';
+import { SqlClient, SqlStatement } from '../transaction-runner';
 
 /** A row as the relay needs it to send. */
 export interface ClaimedOutboxRow {
@@ -41,7 +41,13 @@ export interface NewOutboxMessage {
  * one transaction into one.
  */
 export async function insertOutboxMessage(sql: SqlClient, schema: string, channel: string, message: NewOutboxMessage): Promise<string> {
-  const rows = await sql.query<{ id: string }>({
+  const rows = await sql.query<{ id: string }>(outboxInsert(schema, channel, message));
+  return rows[0].id;
+}
+
+/** The statement insertOutboxMessage runs, for TransactionRunner.atCommit (the row's id is then not known before the commit). */
+export function outboxInsert(schema: string, channel: string, message: NewOutboxMessage): SqlStatement {
+  return {
     name: `mq_outbox_insert.${schema}`,
     text: `
       WITH inserted AS (
@@ -60,8 +66,7 @@ export async function insertOutboxMessage(sql: SqlClient, schema: string, channe
       message.deliverAt ?? null,
       channel,
     ],
-  });
-  return rows[0].id;
+  };
 }
 
 /**

@@ -315,13 +315,19 @@ describe('TransactionalMessageExecutor: joined to an outer transaction, and outb
     expect(h.database.store.transactions()).toHaveLength(1);
   });
 
-  it("outbox mode writes a row in the method's transaction instead of a half message, and nothing when the method throws", async () => {
-    const h = await harnessOf();
-    await expect(h.service.placeViaOutbox('o-1')).resolves.toEqual({ id: 'o-1' });
-    h.service.failWith = new Error('out of stock');
-    await expect(h.service.placeViaOutbox('o-2')).rejects.toThrow('out of stock');
-    expect(h.producer.halves).toEqual([]);
-    expect(h.database.store.outbox()).toEqual([expect.objectContaining({ topic: 'orders-outbox', keys: ['o-1'], status: 'pending' })]);
-    expect(JSON.parse(h.database.store.outbox()[0].body.toString())).toEqual({ id: 'o-1' });
-  });
+  it.each([true, false])(
+    "outbox mode writes a row in the method's transaction instead of a half message, and nothing when the method throws (enqueueWithCommit: %s)",
+    async (enqueueWithCommit) => {
+      const h = await harnessOf({ enqueueWithCommit });
+      const queued = jest.spyOn(h.database.runner, 'atCommit');
+      await expect(h.service.placeViaOutbox('o-1')).resolves.toEqual({ id: 'o-1' });
+      // With the COMMIT: the insert is queued for it, not run while the method's transaction is open.
+      expect(queued.mock.calls.map(([statement]) => statement.name)).toEqual(enqueueWithCommit ? ['mq_outbox_insert.public'] : []);
+      h.service.failWith = new Error('out of stock');
+      await expect(h.service.placeViaOutbox('o-2')).rejects.toThrow('out of stock');
+      expect(h.producer.halves).toEqual([]);
+      expect(h.database.store.outbox()).toEqual([expect.objectContaining({ topic: 'orders-outbox', keys: ['o-1'], status: 'pending' })]);
+      expect(JSON.parse(h.database.store.outbox()[0].body.toString())).toEqual({ id: 'o-1' });
+    },
+  );
 });

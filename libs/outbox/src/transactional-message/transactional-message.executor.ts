@@ -128,7 +128,9 @@ export class TransactionalMessageExecutor implements TransactionalMessageInvoker
     return this.database.runner.inTransaction(async () => {
       const value = await call();
       const message = this.messageOf(options, value, args);
-      await this.writer.enqueue({ topic: options.topic, payload: message.payload, ...message.send });
+      const entry = { topic: options.topic, payload: message.payload, ...message.send };
+      if (this.options.enqueueWithCommit) await this.writer.enqueueWithCommit(entry);
+      else await this.writer.enqueue(entry);
       return value;
     });
   }

@@ -23,7 +23,19 @@ describe('inlineValues: a statement written out for a simple query', () => {
 
   it('refuses a parameter without a value, and values that have no literal form here', () => {
     expect(() => inlineValues(statement('SELECT $2', 'only one'))).toThrow('statement spec_statement has no parameter $2 (1 values)');
-    expect(() => inlineValues(statement('SELECT $1', { a: 1 }))).toThrow('a object parameter cannot be written as a literal');
+    expect(() => inlineValues(statement('SELECT $1', new Map()))).toThrow('a Map parameter cannot be written as a literal');
+    expect(() => inlineValues(statement('SELECT $1', [1, 2]))).toThrow('a array parameter cannot be written as a literal');
     expect(() => inlineValues(statement('SELECT $1', Number.NaN))).toThrow('a number parameter cannot be written as a literal');
+    expect(() => inlineValues(statement('SELECT $1', new Date(Number.NaN)))).toThrow('a Date parameter cannot be written as a literal');
+  });
+
+  it("writes the outbox row's kinds as pg would send them: bytes as bytea hex, a Date in ISO 8601, a string array, a plain object as JSON", () => {
+    expect(inlineValues(statement('SELECT $1', Buffer.from([0, 0xab, 0x27])))).toBe("SELECT  E'\\\\x00ab27'");
+    expect(inlineValues(statement('SELECT $1', new Date(Date.UTC(2026, 11, 5, 9, 30, 0, 250))))).toBe("SELECT '2026-12-05T09:30:00.250Z'");
+    expect(inlineValues(statement('SELECT $1', ['a', 'b"c', null, "d'e"]))).toBe(String.raw`SELECT  E'{"a","b\\"c",NULL,"d''e"}'`);
+    expect(inlineValues(statement('SELECT $1', []))).toBe("SELECT '{}'");
+    expect(inlineValues(statement('SELECT $1', { contentType: 'application/json', "it's": 'x' }))).toBe(
+      `SELECT '{"contentType":"application/json","it''s":"x"}'`,
+    );
   });
 });

@@ -48,8 +48,11 @@ function mergeIntoCommit(queryRunner: QueryRunner, texts: string[]): void {
  * may hold two statements) takes no parameters. Every value becomes a quoted literal, the text
  * `pg` would have sent as the parameter, so PostgreSQL types it from its context exactly as it
  * types an untyped parameter (`'5'` fits a text column where `5` would not). Only the library's
- * own statements get here, whose values are strings, numbers, booleans or null; `pg`'s
- * escapeLiteral quotes them whatever `standard_conforming_strings` is.
+ * own statements get here, whose values are strings, numbers, booleans, null, and for the outbox
+ * row bytes (bytea hex, `\x...`), a Date (ISO 8601 with its zone), an array of strings (an array
+ * literal) and a plain object (JSON), the texts `pg` sends for those; `pg`'s escapeLiteral quotes
+ * them whatever `standard_conforming_strings` is. `$n` is replaced wherever it stands, so a
+ * statement must not hold `$n` inside a string constant of its own (the library's never do).
  */
 export function inlineValues(statement: SqlStatement): string {
   return statement.text.replace(/\$(\d+)/g, (_, index: string) => {
@@ -63,7 +66,30 @@ export function inlineValues(statement: SqlStatement): string {
 
 function literal(value: unknown, name: string): string {
   if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'string') return escapeLiteral(value);
-  if (typeof value === 'boolean' || typeof value === 'bigint' || (typeof value === 'number' && Number.isFinite(value))) return escapeLiteral(String(value));
-  throw new Error(`statement ${name}: a ${typeof value} parameter cannot be written as a literal`);
+  const text = literalText(value);
+  if (text === undefined) throw new Error(`statement ${name}: a ${kindOf(value)} parameter cannot be written as a literal`);
+  return escapeLiteral(text);
+}
+
+/** The text of a value as PostgreSQL reads it from a literal, or undefined for a value with no such form here. */
+function literalText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean' || typeof value === 'bigint' || (typeof value === 'number' && Number.isFinite(value))) return String(value);
+  if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+  if (Array.isArray(value)) return value.every((item) => item === null || typeof item === 'string') ? arrayLiteral(value as Array<string | null>) : undefined;
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) return JSON.stringify(value);
+  return undefined;
+}
+
+/** `{"a","b\\"c",NULL}`: every element quoted, its backslashes and double quotes escaped (PostgreSQL's array input). */
+function arrayLiteral(items: ReadonlyArray<string | null>): string {
+  return `{${items.map((item) => (item === null ? 'NULL' : `"${item.replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`;
+}
+
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) !== Object.prototype
+    ? (value.constructor?.name ?? 'object')
+    : typeof value;
 }
