@@ -1,8 +1,9 @@
 import { INestApplicationContext } from '@nestjs/common';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { SimpleConsumer } from 'rocketmq-client-nodejs';
 import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
-import { OUTBOX_TRANSACTION_RUNNER, SqlStatement, TransactionRunner } from '@app/outbox';
+import { OUTBOX_TRANSACTION_RUNNER, SqlStatement, TransactionalMessageStepContext, TransactionRunner } from '@app/outbox';
 import { OfficialClients } from '@app/testkit';
 import { TestBroker } from './support/broker-harness';
 import { createOutboxTestApp, OrderService } from './support/outbox-tx-app';
@@ -30,12 +31,18 @@ describe('outbox: the claim in the COMMIT round trip (PostgreSQL)', () => {
   let reader: SimpleConsumer;
   let app: INestApplicationContext;
   const log = new QueryLog();
+  /** Run by the executor once the half message is sent and before the local transaction commits (hooks.onStep). */
+  let atHalfSent: ((context: TransactionalMessageStepContext) => Promise<void>) | undefined;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     broker = await startOutboxBroker();
     clients = new OfficialClients(broker.grpcEndpoint);
-    app = await createOutboxTestApp({ databaseUrl: database.url, endpoints: broker.grpcEndpoint });
+    app = await createOutboxTestApp({
+      databaseUrl: database.url,
+      endpoints: broker.grpcEndpoint,
+      outbox: { hooks: { onStep: (step, context) => (step === 'half-sent' ? atHalfSent?.(context) : undefined) } },
+    });
     await app.get(DataSource).query(NOTE_DDL);
     app.get(DataSource).subscribers.push(log);
     reader = await orderReader(clients, 'claim-with-commit-reader');
@@ -90,6 +97,70 @@ describe('outbox: the claim in the COMMIT round trip (PostgreSQL)', () => {
     // EndTransaction(ROLLBACK) went before the call returned: nothing is left for a check-back.
     expect(pendingHalfMessages(broker)).toEqual([]);
   }, 30_000);
+
+  /**
+   * The window no other test holds open: a check-back's insert for the message is in flight (its
+   * transaction open, its row uncommitted) when the merged `INSERT ...; COMMIT` arrives. PostgreSQL's
+   * unique index makes the merged insert wait for it; its outcome decides. A second connection runs
+   * the check-back's own statement (insertRolledBackIfAbsent) and ends its transaction 400 ms later.
+   */
+  describe.each([{ checkBack: 'commits' }, { checkBack: 'rolls back' }])(
+    "a check-back's uncommitted row when the claim goes with the COMMIT: the check-back $checkBack",
+    ({ checkBack }) => {
+      it(
+        checkBack === 'commits'
+          ? 'the merged insert waits, then fails: rolled back by the check-back, no order, the half message rolled back'
+          : 'the merged insert waits, then succeeds: the order commits and the message is delivered',
+        async () => {
+          const other = new Client({ connectionString: database.url });
+          await other.connect();
+          let ended: Promise<unknown> | undefined;
+          let heldAtMs = 0;
+          atHalfSent = async ({ messageId, topic }) => {
+            await other.query('BEGIN');
+            await other.query(
+              `INSERT INTO "public".mq_transaction (message_id, topic, status) VALUES ($1, $2, 'rolled_back') ON CONFLICT (message_id) DO NOTHING`,
+              [messageId, topic],
+            );
+            heldAtMs = Date.now();
+            ended = new Promise((resolve) => setTimeout(resolve, 400)).then(() => other.query(checkBack === 'commits' ? 'COMMIT' : 'ROLLBACK'));
+          };
+          const id = `o-held-${checkBack === 'commits' ? 'c' : 'r'}`;
+          try {
+            const outcome = await app
+              .get(OrderService)
+              .createOrder(id, 'held')
+              .then(
+                (order) => ({ order }),
+                (error: { code?: string }) => ({ code: error.code }),
+              );
+            const waitedMs = Date.now() - heldAtMs;
+            await ended;
+            // The merged query was sent and waited for the other transaction to end.
+            expect(log.queries.some((query) => query.endsWith(';\nCOMMIT'))).toBe(true);
+            expect(waitedMs).toBeGreaterThanOrEqual(350);
+            const state = await databaseState(app);
+            if (checkBack === 'commits') {
+              expect(outcome).toEqual({ code: 'OUTBOX_ERR_ROLLED_BACK_BY_CHECK_BACK' });
+              expect(state.orders).not.toContain(id);
+              expect([...state.decisions.values()]).toContain('rolled_back');
+            } else {
+              expect(outcome).toEqual({ order: { id, item: 'held' } });
+              expect(state.orders).toContain(id);
+              const [message] = await receiveAndAck(reader, 1, 10_000, 500);
+              expect(message.keys).toEqual([id]);
+              expect(state.decisions.get(message.messageId)).toBe('committed');
+            }
+            expect(pendingHalfMessages(broker)).toEqual([]);
+          } finally {
+            atHalfSent = undefined;
+            await other.end();
+          }
+        },
+        30_000,
+      );
+    },
+  );
 
   it('a statement queued with atCommit commits with the transaction, its values quoted as literals', async () => {
     const tricky = `it's a \\ back'slash; --not a comment`;
