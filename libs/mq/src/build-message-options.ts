@@ -17,6 +17,33 @@ export function buildMessageOptions(
   serializer: MqSerializer,
   transactional = false,
 ): MessageOptions {
+  const deliveryTimestamp = assertMqSendOptions(topic, options, transactional);
+  const encoded = payload instanceof MqEncodedBody ? payload : undefined;
+  const body = encoded ? encoded.body : serializer.serialize(payload);
+  const properties = new Map(Object.entries(options.properties ?? {}));
+  const contentType = encoded ? encoded.contentType : serializer.contentTypeOf?.(payload);
+  if (contentType !== undefined) properties.set(CONTENT_TYPE_PROPERTY, contentType);
+  return {
+    topic,
+    body,
+    ...(options.tag !== undefined ? { tag: options.tag } : {}),
+    ...(options.keys !== undefined ? { keys: [...options.keys] } : {}),
+    ...(options.messageGroup !== undefined ? { messageGroup: options.messageGroup } : {}),
+    ...(deliveryTimestamp ? { deliveryTimestamp } : {}),
+    ...(properties.size > 0 ? { properties } : {}),
+  };
+}
+
+/**
+ * The checks of buildMessageOptions on their own, for a message sent later (libs/outbox's writer
+ * checks a row when it is enqueued, not when the relay sends it): throws MQ_ERR_INVALID_OPTIONS;
+ * returns the delivery time the options give, if any.
+ */
+export function assertMqSendOptions(
+  topic: string,
+  options: Omit<MqSendOptions, 'keys'> & { keys?: readonly string[] } = {},
+  transactional = false,
+): Date | undefined {
   const invalid = (message: string): MqError => new MqError('MQ_ERR_INVALID_OPTIONS', message, { topic });
   if (typeof topic !== 'string' || topic.trim() === '') throw invalid('topic must be a non-empty string');
   if (options.deliverAt !== undefined && options.delayMs !== undefined) throw invalid('deliverAt and delayMs are exclusive: give one');
@@ -34,19 +61,5 @@ export function buildMessageOptions(
   if (transactional && (options.messageGroup !== undefined || deliveryTimestamp)) {
     throw invalid('a transactional (half) message takes no messageGroup, deliverAt or delayMs');
   }
-
-  const encoded = payload instanceof MqEncodedBody ? payload : undefined;
-  const body = encoded ? encoded.body : serializer.serialize(payload);
-  const properties = new Map(Object.entries(options.properties ?? {}));
-  const contentType = encoded ? encoded.contentType : serializer.contentTypeOf?.(payload);
-  if (contentType !== undefined) properties.set(CONTENT_TYPE_PROPERTY, contentType);
-  return {
-    topic,
-    body,
-    ...(options.tag !== undefined ? { tag: options.tag } : {}),
-    ...(options.keys !== undefined ? { keys: [...options.keys] } : {}),
-    ...(options.messageGroup !== undefined ? { messageGroup: options.messageGroup } : {}),
-    ...(deliveryTimestamp ? { deliveryTimestamp } : {}),
-    ...(properties.size > 0 ? { properties } : {}),
-  };
+  return deliveryTimestamp;
 }

@@ -28,6 +28,8 @@ export { ClientRocketMQ, MqRecord } from './client-rocketmq';
 export { MqTraceReporter, type MqTraceEvent } from './mq-trace-reporter';
 /** Message, send options and receipt shapes. */
 export type { MqMessage, MqSendOptions, MqSendReceipt } from './mq-message';
+/** The send options' checks on their own (MQ_ERR_INVALID_OPTIONS), for a message sent later. */
+export { assertMqSendOptions } from './build-message-options';
 /** Half message, checker and resolution types. */
 export type { MqHalfMessage, MqTransactionChecker, MqTransactionResolution } from './mq-transaction.types';
 /** Prometheus metrics on `metrics.registry` (sends, consumes, check-back answers, trace drops), and their label values. */

@@ -94,6 +94,24 @@ describe('OutboxWriter.enqueueWithCommit (in memory)', () => {
   });
 });
 
+describe('OutboxWriter: options the send would refuse', () => {
+  it.each([
+    { what: 'an empty key', entry: { keys: ['o-1', ''] }, message: 'keys must be an array of non-empty strings' },
+    { what: 'an empty message group', entry: { messageGroup: '' }, message: 'messageGroup must not be empty' },
+    { what: 'a group with a delivery time', entry: { messageGroup: 'g', deliverAt: new Date() }, message: 'either FIFO (messageGroup) or delayed' },
+  ])('refuses $what at enqueue with MQ_ERR_INVALID_OPTIONS, both ways, and writes nothing', async ({ entry, message }) => {
+    const h = await harness();
+    const writer = h.app.get(OutboxWriter);
+    for (const enqueue of [(e: OutboxEntry) => writer.enqueue(e), (e: OutboxEntry) => writer.enqueueWithCommit(e)]) {
+      await expect(h.database.runner.inTransaction(() => enqueue({ topic: 'orders', payload: {}, ...entry }))).rejects.toMatchObject({
+        code: 'MQ_ERR_INVALID_OPTIONS',
+        message: expect.stringContaining(message),
+      });
+    }
+    expect(h.database.store.outbox()).toEqual([]);
+  });
+});
+
 describe('OutboxRelay (in memory): claim, send, mark', () => {
   it("sends each committed row's bytes with its options and marks it sent with the broker's message id", async () => {
     const h = await harness();

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { CONTENT_TYPE_PROPERTY, JsonSerializer, MQ_MODULE_OPTIONS, type MqSerializer, type ResolvedMqOptions } from '@app/mq';
+import { assertMqSendOptions, CONTENT_TYPE_PROPERTY, JsonSerializer, MQ_MODULE_OPTIONS, type MqSerializer, type ResolvedMqOptions } from '@app/mq';
 import { OutboxDatabase } from '../outbox-database';
 import { OutboxError } from '../outbox.errors';
 import { ResolvedOutboxOptions } from '../outbox.defaults';
@@ -43,7 +43,9 @@ export class OutboxWriter {
 
   /**
    * Enqueues one message and returns its outbox row id. Throws OUTBOX_ERR_NO_TRANSACTION outside
-   * a transaction: a row written on its own would be sent even if the business change rolled back.
+   * a transaction: a row written on its own would be sent even if the business change rolled back;
+   * MQ_ERR_INVALID_OPTIONS for options MqProducer.send() would refuse (an empty key, an empty
+   * message group, a group with a delivery time).
    */
   async enqueue(entry: OutboxEntry): Promise<string> {
     const message = this.rowOf(entry, 'enqueue');
@@ -77,6 +79,9 @@ export class OutboxWriter {
         },
       );
     }
+    // What the relay's send would refuse (MQ_ERR_INVALID_OPTIONS) is refused now, in the caller's
+    // transaction, rather than by the relay's every attempt until the row is marked failed.
+    assertMqSendOptions(entry.topic, entry);
     const { body, properties } = this.encode(entry);
     return {
       topic: entry.topic,
