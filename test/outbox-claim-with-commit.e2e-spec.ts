@@ -36,7 +36,8 @@ describe('outbox: the claim in the COMMIT round trip (PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    broker = await startOutboxBroker();
+    // No test here waits for a check-back: a long timeout keeps the broker's own from deciding first on a slow machine.
+    broker = await startOutboxBroker({ transactionTimeoutMs: 5_000 });
     clients = new OfficialClients(broker.grpcEndpoint);
     app = await createOutboxTestApp({
       databaseUrl: database.url,

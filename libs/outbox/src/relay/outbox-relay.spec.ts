@@ -87,10 +87,18 @@ describe('OutboxWriter.enqueueWithCommit (in memory)', () => {
       .catch(() => undefined);
     expect(queued).toHaveBeenCalledTimes(2);
     expect(h.database.store.outbox().map((row) => row.keys[0])).toEqual(['o-large', 'o-small']);
+    // A message group's rows keep the order of the calls (their ids), whichever way each was enqueued.
+    queued.mockClear();
+    await h.database.runner.inTransaction(async () => {
+      await writer.enqueueWithCommit({ topic: 'orders', body: Buffer.from('1'), keys: ['g-1'], messageGroup: 'g' });
+      await writer.enqueue({ topic: 'orders', body: Buffer.from('2'), keys: ['g-2'], messageGroup: 'g' });
+    });
+    expect(queued).not.toHaveBeenCalled();
+    expect(h.database.store.outbox().map((row) => row.keys[0])).toEqual(['o-large', 'o-small', 'g-1', 'g-2']);
     await expect(writer.enqueueWithCommit({ topic: 'orders', body: Buffer.from('x') })).rejects.toMatchObject({ code: 'OUTBOX_ERR_NO_TRANSACTION' });
     h.relay.start();
-    await waitFor(() => h.producer.sent.length === 2, 'two sends');
-    expect(sentKeys(h)).toEqual(['o-large', 'o-small']);
+    await waitFor(() => h.producer.sent.length === 4, 'four sends');
+    expect(sentKeys(h).filter((key) => key.startsWith('g-'))).toEqual(['g-1', 'g-2']);
   });
 });
 
@@ -102,7 +110,8 @@ describe('OutboxWriter: options the send would refuse', () => {
   ])('refuses $what at enqueue with MQ_ERR_INVALID_OPTIONS, both ways, and writes nothing', async ({ entry, message }) => {
     const h = await harness();
     const writer = h.app.get(OutboxWriter);
-    for (const enqueue of [(e: OutboxEntry) => writer.enqueue(e), (e: OutboxEntry) => writer.enqueueWithCommit(e)]) {
+    const paths: Array<(e: OutboxEntry) => Promise<unknown>> = [(e) => writer.enqueue(e), (e) => writer.enqueueWithCommit(e)];
+    for (const enqueue of paths) {
       await expect(h.database.runner.inTransaction(() => enqueue({ topic: 'orders', payload: {}, ...entry }))).rejects.toMatchObject({
         code: 'MQ_ERR_INVALID_OPTIONS',
         message: expect.stringContaining(message),

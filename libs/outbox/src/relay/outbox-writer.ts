@@ -57,12 +57,15 @@ export class OutboxWriter {
    * inserted in the COMMIT's round trip, one round trip fewer than `enqueue`, so its id is not
    * known before the commit and an insert that fails makes the commit fail. A rollback of the
    * transaction, or of the savepoint it was called in, drops it. Bodies above
-   * `MAX_BODY_WITH_COMMIT_BYTES` are inserted at once instead (their literal would double them).
+   * `MAX_BODY_WITH_COMMIT_BYTES` (their literal would double them) and rows of a message group
+   * (whose order is the order of their ids) are inserted at once instead.
    * Throws OUTBOX_ERR_NO_TRANSACTION outside a transaction.
    */
   async enqueueWithCommit(entry: OutboxEntry): Promise<void> {
     const message = this.rowOf(entry, 'enqueueWithCommit');
-    if (message.body.length > MAX_BODY_WITH_COMMIT_BYTES) {
+    // A group's rows are sent in id order, and enqueue() takes its id at once: a group's row takes
+    // its id at once too, so that the order stays the order of the calls.
+    if (message.body.length > MAX_BODY_WITH_COMMIT_BYTES || message.messageGroup !== undefined) {
       await this.database.runner.inTransaction((sql) => insertOutboxMessage(sql, this.options.schema, this.options.channel, message));
       return;
     }

@@ -35,16 +35,20 @@ export function isClaimConflict(error: unknown, schema: string): boolean {
 }
 
 /**
- * True when PostgreSQL answered a COMMIT (or the `INSERT ...; COMMIT` of a claim) with an ERROR:
- * the server refused it and ended the transaction, so nothing of it committed (a deferred
- * constraint, a serialization failure, a statement queued before the COMMIT failing). Anything
- * else (the connection lost, a FATAL as the server shuts down, an error the server did not send)
- * leaves the outcome unknown. `severity` is PostgreSQL's localized field: a server speaking
- * another language than English falls on the unknown side, which only waits for the check-back.
+ * True when PostgreSQL answered the COMMIT itself (`COMMIT`, or the `...;\nCOMMIT` that carries
+ * statements queued with atCommit) with an ERROR: the server refused it and ended the
+ * transaction, so nothing of it committed (a deferred constraint, a serialization failure, a
+ * queued statement failing). The error must name that query (TypeORM's QueryFailedError and the
+ * in-memory runner carry `query`): an error of another query, such as one an after-commit
+ * subscriber ran once the COMMIT had succeeded, is not one. Anything else (the connection lost, a
+ * FATAL as the server shuts down, an error the server did not send) leaves the outcome unknown.
+ * `severity` is PostgreSQL's localized field: a server speaking another language than English
+ * falls on the unknown side, which only waits for the check-back.
  */
 export function isCommitRefused(error: unknown): boolean {
-  const { severity, code } = (error ?? {}) as { severity?: unknown; code?: unknown };
-  return severity === 'ERROR' && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+  const { severity, code, query } = (error ?? {}) as { severity?: unknown; code?: unknown; query?: unknown };
+  const ofCommit = query === 'COMMIT' || (typeof query === 'string' && query.endsWith(';\nCOMMIT'));
+  return ofCommit && severity === 'ERROR' && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
 
 /**

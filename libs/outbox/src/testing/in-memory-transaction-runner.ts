@@ -92,13 +92,15 @@ export class InMemoryTransactionRunner implements TransactionRunner {
       await this.complete(active, false);
       throw error;
     }
+    // The text TypeORM would have sent, which its QueryFailedError names as `query`.
+    const commitQuery = [...active.atCommit.map((statement) => statement.name), 'COMMIT'].join(';\n');
     try {
       // What PostgreSQL does with `<statement>; COMMIT`: a failing statement skips the COMMIT.
       for (const statement of active.atCommit) await this.execute(statement, tx);
     } catch (error) {
       tx.rollback();
       await this.complete(active, false);
-      throw error;
+      throw withQuery(error, commitQuery);
     }
     const lost = this.take('commit-applied');
     const failed = lost ? undefined : this.take('commit');
@@ -106,7 +108,7 @@ export class InMemoryTransactionRunner implements TransactionRunner {
     else this.commit(tx);
     // A failed commit calls no completion callback: the caller cannot know how it ended.
     const commitError = lost ?? failed;
-    if (commitError) throw commitError;
+    if (commitError) throw withQuery(commitError, commitQuery);
     await this.complete(active, true);
     return result;
   }
@@ -136,4 +138,10 @@ export class InMemoryTransactionRunner implements TransactionRunner {
     if (queued?.length === 0) this.failures.delete(point);
     return error;
   }
+}
+
+/** The error with the query it answered, as TypeORM's QueryFailedError carries it (unless it names one already). */
+function withQuery(error: unknown, query: string): unknown {
+  if (typeof error === 'object' && error !== null && !('query' in error)) Object.assign(error, { query });
+  return error;
 }

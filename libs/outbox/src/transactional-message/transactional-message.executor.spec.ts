@@ -259,11 +259,20 @@ describe.each([{ claimWithCommit: true }, { claimWithCommit: false }])(
       },
     );
 
-    it('the commit applies but its answer is lost: the error, no EndTransaction; the check-back reads the row and commits', async () => {
+    // What TypeORM rethrows when an AfterTransactionCommit subscriber's own query fails: a pg ERROR naming that query.
+    const subscriberFailed = Object.assign(new Error('relation "audit" does not exist'), {
+      code: '42P01',
+      severity: 'ERROR',
+      query: 'INSERT INTO audit VALUES ($1)',
+    });
+    it.each([
+      { after: 'its answer is lost', error: databaseDown },
+      { after: 'an after-commit subscriber fails with an ERROR of its own query (not a refused commit)', error: subscriberFailed },
+    ])('the commit applies, then $after: the error, no EndTransaction; the check-back reads the row and commits', async ({ error }) => {
       const h = await harness();
-      h.database.runner.failNext('commit-applied', databaseDown);
+      h.database.runner.failNext('commit-applied', error);
       expect(await call(h)).toEqual({
-        caller: { error: databaseDown },
+        caller: { error },
         methodRan: true,
         order: true,
         half: 'pending',

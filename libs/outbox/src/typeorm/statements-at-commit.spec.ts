@@ -1,4 +1,5 @@
-import { inlineValues } from './statements-at-commit';
+import { QueryRunner } from 'typeorm';
+import { inlineValues, queueForCommit } from './statements-at-commit';
 
 const statement = (text: string, ...values: unknown[]) => ({ name: 'spec_statement', text, values });
 
@@ -37,5 +38,33 @@ describe('inlineValues: a statement written out for a simple query', () => {
     expect(inlineValues(statement('SELECT $1', { contentType: 'application/json', "it's": 'x' }))).toBe(
       `SELECT '{"contentType":"application/json","it''s":"x"}'`,
     );
+  });
+});
+
+describe('queueForCommit: the COMMIT carries what was queued', () => {
+  /** A QueryRunner stand-in that records the texts its query() is given. */
+  function fakeQueryRunner(): { runner: QueryRunner; sent: string[] } {
+    const sent: string[] = [];
+    const runner = { query: (text: string) => Promise.resolve(void sent.push(text)) } as unknown as QueryRunner;
+    return { runner, sent };
+  }
+
+  it('sends the queued statements, in order, in the COMMIT query; other queries pass unchanged', async () => {
+    const { runner, sent } = fakeQueryRunner();
+    queueForCommit(runner, statement('INSERT INTO t VALUES ($1)', 'a'));
+    queueForCommit(runner, statement('INSERT INTO t VALUES ($1)', 'b'));
+    await runner.query('SELECT 1');
+    await runner.query('COMMIT');
+    expect(sent).toEqual(['SELECT 1', "INSERT INTO t VALUES ('a');\nINSERT INTO t VALUES ('b');\nCOMMIT"]);
+  });
+
+  it('a removal takes out the statement it was returned for, not an earlier one with the same text', async () => {
+    const { runner, sent } = fakeQueryRunner();
+    queueForCommit(runner, statement('INSERT INTO t VALUES ($1)', 'x'));
+    queueForCommit(runner, statement('INSERT INTO t VALUES ($1)', 'y'));
+    const removeSecondX = queueForCommit(runner, statement('INSERT INTO t VALUES ($1)', 'x'));
+    removeSecondX();
+    await runner.query('COMMIT');
+    expect(sent).toEqual(["INSERT INTO t VALUES ('x');\nINSERT INTO t VALUES ('y');\nCOMMIT"]);
   });
 });

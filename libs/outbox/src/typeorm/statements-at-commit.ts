@@ -2,8 +2,13 @@ import { escapeLiteral } from 'pg';
 import { QueryRunner } from 'typeorm';
 import { SqlStatement } from '../transaction-runner';
 
-/** Statement texts (values written in) queued per transaction's QueryRunner; a QueryRunner lives for one transaction. */
-const queued = new WeakMap<QueryRunner, string[]>();
+/** One queued statement, its values written in; an object so that a rollback removes this one, not an equal text. */
+interface Queued {
+  readonly text: string;
+}
+
+/** Statements queued per transaction's QueryRunner; a QueryRunner lives for one transaction. */
+const queued = new WeakMap<QueryRunner, Queued[]>();
 
 /**
  * Queues `statement` to go out with the COMMIT of the transaction on `queryRunner`: TypeORM's
@@ -25,21 +30,21 @@ export function queueForCommit(queryRunner: QueryRunner, statement: SqlStatement
     queued.set(queryRunner, texts);
     mergeIntoCommit(queryRunner, texts);
   }
-  const text = inlineValues(statement);
-  texts.push(text);
+  const entry: Queued = { text: inlineValues(statement) };
+  texts.push(entry);
   const queue = texts;
   return () => {
-    const at = queue.indexOf(text);
+    const at = queue.indexOf(entry);
     if (at >= 0) queue.splice(at, 1);
   };
 }
 
-function mergeIntoCommit(queryRunner: QueryRunner, texts: string[]): void {
+function mergeIntoCommit(queryRunner: QueryRunner, texts: Queued[]): void {
   type Query = (text: string, parameters?: unknown[], useStructuredResult?: boolean) => Promise<unknown>;
   const query = (queryRunner.query as Query).bind(queryRunner);
   queryRunner.query = ((text: string, parameters?: unknown[], useStructuredResult?: boolean) => {
     if (text !== 'COMMIT' || texts.length === 0) return query(text, parameters, useStructuredResult);
-    return query([...texts.splice(0), 'COMMIT'].join(';\n'), undefined, useStructuredResult);
+    return query([...texts.splice(0).map((entry) => entry.text), 'COMMIT'].join(';\n'), undefined, useStructuredResult);
   }) as QueryRunner['query'];
 }
 

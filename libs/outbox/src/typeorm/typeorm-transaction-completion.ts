@@ -58,6 +58,16 @@ export class TypeOrmTransactionCompletion implements EntitySubscriberInterface {
       queryRunner,
       list.filter((waiting) => !ended(waiting)),
     );
-    for (const waiting of due) await waiting.callback(committed);
+    // Each callback runs even if an earlier one failed (another message's EndTransaction must
+    // still go); the first failure is rethrown once all have run.
+    let failure: { error: unknown } | undefined;
+    for (const waiting of due) {
+      try {
+        await waiting.callback(committed);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
   }
 }
