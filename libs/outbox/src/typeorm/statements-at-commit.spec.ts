@@ -28,11 +28,14 @@ describe('inlineValues: a statement written out for a simple query', () => {
     expect(() => inlineValues(statement('SELECT $1', [1, 2]))).toThrow('a array parameter cannot be written as a literal');
     expect(() => inlineValues(statement('SELECT $1', Number.NaN))).toThrow('a number parameter cannot be written as a literal');
     expect(() => inlineValues(statement('SELECT $1', new Date(Number.NaN)))).toThrow('a Date parameter cannot be written as a literal');
+    expect(() => inlineValues(statement('SELECT $1', new Date(Date.UTC(-1, 0, 1))))).toThrow('a Date parameter cannot be written as a literal');
   });
 
   it("writes the outbox row's kinds as pg would send them: bytes as bytea hex, a Date in ISO 8601, a string array, a plain object as JSON", () => {
     expect(inlineValues(statement('SELECT $1', Buffer.from([0, 0xab, 0x27])))).toBe("SELECT  E'\\\\x00ab27'");
     expect(inlineValues(statement('SELECT $1', new Date(Date.UTC(2026, 11, 5, 9, 30, 0, 250))))).toBe("SELECT '2026-12-05T09:30:00.250Z'");
+    // JavaScript writes this year `+010000`, which PostgreSQL refuses.
+    expect(inlineValues(statement('SELECT $1', new Date(Date.UTC(10000, 0, 1))))).toBe("SELECT '10000-01-01T00:00:00.000Z'");
     expect(inlineValues(statement('SELECT $1', ['a', 'b"c', null, "d'e"]))).toBe(String.raw`SELECT  E'{"a","b\\"c",NULL,"d''e"}'`);
     expect(inlineValues(statement('SELECT $1', []))).toBe("SELECT '{}'");
     expect(inlineValues(statement('SELECT $1', { contentType: 'application/json', "it's": 'x' }))).toBe(

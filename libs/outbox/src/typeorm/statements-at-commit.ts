@@ -81,7 +81,7 @@ function literalText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean' || typeof value === 'bigint' || (typeof value === 'number' && Number.isFinite(value))) return String(value);
   if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+  if (value instanceof Date) return dateText(value);
   if (Array.isArray(value)) return value.every((item) => item === null || typeof item === 'string') ? arrayLiteral(value as Array<string | null>) : undefined;
   if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) return JSON.stringify(value);
   return undefined;
@@ -90,6 +90,15 @@ function literalText(value: unknown): string | undefined {
 /** `{"a","b\\"c",NULL}`: every element quoted, its backslashes and double quotes escaped (PostgreSQL's array input). */
 function arrayLiteral(items: ReadonlyArray<string | null>): string {
   return `{${items.map((item) => (item === null ? 'NULL' : `"${item.replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`;
+}
+
+/**
+ * ISO 8601 in UTC, as PostgreSQL reads it: a year above 9999 without JavaScript's `+0` prefix
+ * (`+010000-...` is refused, `10000-...` is read); no literal for an invalid Date or a year before 1.
+ */
+function dateText(value: Date): string | undefined {
+  if (Number.isNaN(value.getTime()) || value.getUTCFullYear() < 1) return undefined;
+  return value.toISOString().replace(/^\+0*/, '');
 }
 
 function kindOf(value: unknown): string {
