@@ -104,6 +104,9 @@ export class Broker {
   /** The gRPC layer's clients as the admin API lists them. */
   private readonly clients: ClientsApi;
   private started = false;
+  /** start()'s promise: stop() waits for it, so that no part opens after the shutdown closed the others. */
+  private starting: Promise<BrokerAddresses> | undefined;
+  private stopRequested = false;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -221,10 +224,18 @@ export class Broker {
     this.delivery.setTraceSink(messageEvents);
   }
 
-  /** Opens every part and starts listening. On failure, releases whatever was opened and rethrows. */
-  async start(): Promise<BrokerAddresses> {
-    if (this.started) throw new Error('Broker.start() may be called once');
+  /**
+   * Opens every part and starts listening. On failure, releases whatever was opened and rethrows.
+   * A stop() during the start makes it end before it listens, closing what it opened.
+   */
+  start(): Promise<BrokerAddresses> {
+    if (this.started) return Promise.reject(new Error('Broker.start() may be called once'));
     this.started = true;
+    this.starting = this.open();
+    return this.starting;
+  }
+
+  private async open(): Promise<BrokerAddresses> {
     this.logger.info({ config: this.config }, 'broker starting');
     try {
       // Before anything opens: a bad certificate path stops the broker at once, naming the key.
@@ -257,13 +268,15 @@ export class Broker {
       // closed before delivery and the store, so resolutions under way still reach both.
       await this.transactions.open();
       this.opened.push({ name: 'transactions', close: () => this.transactions.close() });
+      // Recovery can take long; a stop asked meanwhile ends the start here, before anything listens.
+      if (this.stopRequested) throw new Error('the broker was stopped while it was starting');
       this.opened.push({ name: 'grpc', close: () => this.messaging.close() });
       await this.messaging.open(tls);
       this.app = await this.createHttpApp(tls);
       this.opened.push({ name: 'http', close: () => this.app!.close() });
       await this.app.listen(this.config.httpPort, this.config.host);
     } catch (error) {
-      await this.stop();
+      await this.shutdown();
       throw error;
     }
     const addresses = this.addresses();
@@ -276,10 +289,15 @@ export class Broker {
    * closes the transaction service (writing its state file), delivery (writing group state), the
    * scheduler, the topic registry and the store (which
    * flushes and writes the clean-shutdown marker). Safe to call more than once, and after a failed
-   * start. A part that fails to close does not keep the others open; the first error is rethrown.
+   * start. During a start it waits for the start to end (which then stops before listening). A
+   * part that fails to close does not keep the others open; the first error is rethrown.
    */
   stop(): Promise<void> {
-    this.stopping ??= this.shutdown();
+    this.stopRequested = true;
+    this.stopping ??= (async () => {
+      await this.starting?.catch(() => undefined);
+      await this.shutdown();
+    })();
     return this.stopping;
   }
 
