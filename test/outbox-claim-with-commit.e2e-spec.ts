@@ -175,6 +175,21 @@ describe('outbox: the claim in the COMMIT round trip (PostgreSQL)', () => {
     ]);
   });
 
+  it('PostgreSQL reads the literals of the outbox row kinds as the parameters: bytes, a Date beyond 9999, a text array, JSON', async () => {
+    const values = [Buffer.from([0, 0x27, 0x5c]), new Date(Date.UTC(10000, 0, 1)), ['a"b', 'c\\d', null], { it: "it's" }];
+    const text =
+      "INSERT INTO claim_notes (id, note) VALUES ($1, concat_ws(' | ', encode($2::bytea, 'hex'), to_char($3::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ($4::text[])::text, $5::jsonb ->> 'it'))";
+    await runner().inTransaction(async (sql) => {
+      await sql.query({ name: 'claim_notes_kinds_p', text, values: ['k-param', ...values] });
+      runner().atCommit({ name: 'claim_notes_kinds_l', text, values: ['k-literal', ...values] });
+    });
+    const rows = (await notes()).filter((row) => row.startsWith('k-'));
+    expect(rows).toEqual([
+      'k-literal:00275c | 10000-01-01 | {"a\\"b","c\\\\d",NULL} | it\'s',
+      'k-param:00275c | 10000-01-01 | {"a\\"b","c\\\\d",NULL} | it\'s',
+    ]);
+  });
+
   it('a queued statement that fails keeps the whole transaction from committing, with its error; the connections stay usable', async () => {
     await expect(
       runner().inTransaction(async (sql) => {

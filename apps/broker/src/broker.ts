@@ -106,7 +106,6 @@ export class Broker {
   private started = false;
   /** start()'s promise: stop() waits for it, so that no part opens after the shutdown closed the others. */
   private starting: Promise<BrokerAddresses> | undefined;
-  private stopRequested = false;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -269,7 +268,7 @@ export class Broker {
       await this.transactions.open();
       this.opened.push({ name: 'transactions', close: () => this.transactions.close() });
       // Recovery can take long; a stop asked meanwhile ends the start here, before anything listens.
-      if (this.stopRequested) throw new Error('the broker was stopped while it was starting');
+      if (this.stopping) throw new Error('the broker was stopped while it was starting');
       this.opened.push({ name: 'grpc', close: () => this.messaging.close() });
       await this.messaging.open(tls);
       this.app = await this.createHttpApp(tls);
@@ -293,7 +292,6 @@ export class Broker {
    * part that fails to close does not keep the others open; the first error is rethrown.
    */
   stop(): Promise<void> {
-    this.stopRequested = true;
     this.stopping ??= (async () => {
       await this.starting?.catch(() => undefined);
       await this.shutdown();

@@ -42,3 +42,17 @@ export interface TransactionRunner {
    */
   atCommit(statement: SqlStatement): void;
 }
+
+/**
+ * The query that commits a transaction: `COMMIT`, or the statements queued with atCommit and the
+ * COMMIT as one simple query (`<statement>;\nCOMMIT`). Adapters build it here and the executor
+ * recognises it here (isCommitRefused), so the two cannot drift apart.
+ */
+export function commitQueryText(queued: readonly string[]): string {
+  return [...queued, 'COMMIT'].join(';\n');
+}
+
+/** True for a text commitQueryText builds: the query whose error is the COMMIT's own. */
+export function isCommitQueryText(text: unknown): boolean {
+  return text === 'COMMIT' || (typeof text === 'string' && text.endsWith(';\nCOMMIT'));
+}

@@ -48,8 +48,7 @@ export class OutboxWriter {
    * message group, a group with a delivery time).
    */
   async enqueue(entry: OutboxEntry): Promise<string> {
-    const message = this.rowOf(entry, 'enqueue');
-    return this.database.runner.inTransaction((sql) => insertOutboxMessage(sql, this.options.schema, this.options.channel, message));
+    return this.insertNow(this.rowOf(entry, 'enqueue'));
   }
 
   /**
@@ -65,11 +64,12 @@ export class OutboxWriter {
     const message = this.rowOf(entry, 'enqueueWithCommit');
     // A group's rows are sent in id order, and enqueue() takes its id at once: a group's row takes
     // its id at once too, so that the order stays the order of the calls.
-    if (message.body.length > MAX_BODY_WITH_COMMIT_BYTES || message.messageGroup !== undefined) {
-      await this.database.runner.inTransaction((sql) => insertOutboxMessage(sql, this.options.schema, this.options.channel, message));
-      return;
-    }
-    this.database.runner.atCommit(outboxInsert(this.options.schema, this.options.channel, message));
+    if (message.body.length > MAX_BODY_WITH_COMMIT_BYTES || message.messageGroup !== undefined) await this.insertNow(message);
+    else this.database.runner.atCommit(outboxInsert(this.options.schema, this.options.channel, message));
+  }
+
+  private insertNow(message: NewOutboxMessage): Promise<string> {
+    return this.database.runner.inTransaction((sql) => insertOutboxMessage(sql, this.options.schema, this.options.channel, message));
   }
 
   private rowOf(entry: OutboxEntry, method: string): NewOutboxMessage {

@@ -1,4 +1,4 @@
-import { SqlClient, SqlStatement } from '../transaction-runner';
+import { isCommitQueryText, SqlClient, SqlStatement } from '../transaction-runner';
 
 /** The decision recorded for one half message: the local transaction's claim or the check-back's. */
 export type MqTransactionStatus = 'committed' | 'rolled_back';
@@ -47,8 +47,7 @@ export function isClaimConflict(error: unknown, schema: string): boolean {
  */
 export function isCommitRefused(error: unknown): boolean {
   const { severity, code, query } = (error ?? {}) as { severity?: unknown; code?: unknown; query?: unknown };
-  const ofCommit = query === 'COMMIT' || (typeof query === 'string' && query.endsWith(';\nCOMMIT'));
-  return ofCommit && severity === 'ERROR' && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+  return isCommitQueryText(query) && severity === 'ERROR' && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }
 
 /**

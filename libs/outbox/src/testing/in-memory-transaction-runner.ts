@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { SqlClient, SqlStatement, TransactionRunner } from '../transaction-runner';
+import { commitQueryText, type SqlClient, type SqlStatement, type TransactionRunner } from '../transaction-runner';
 import { InMemoryOutboxStore } from './in-memory-outbox-store';
 import { InMemoryTransaction } from './in-memory-table';
 
@@ -92,8 +92,8 @@ export class InMemoryTransactionRunner implements TransactionRunner {
       await this.complete(active, false);
       throw error;
     }
-    // The text TypeORM would have sent, which its QueryFailedError names as `query`.
-    const commitQuery = [...active.atCommit.map((statement) => statement.name), 'COMMIT'].join(';\n');
+    // The query TypeORM would have sent (statement names for texts), which its QueryFailedError names as `query`.
+    const commitQuery = (): string => commitQueryText(active.atCommit.map((statement) => statement.name));
     try {
       // What PostgreSQL does with `<statement>; COMMIT`: a failing statement skips the COMMIT.
       for (const statement of active.atCommit) await this.execute(statement, tx);
@@ -141,7 +141,7 @@ export class InMemoryTransactionRunner implements TransactionRunner {
 }
 
 /** The error with the query it answered, as TypeORM's QueryFailedError carries it (unless it names one already). */
-function withQuery(error: unknown, query: string): unknown {
-  if (typeof error === 'object' && error !== null && !('query' in error)) Object.assign(error, { query });
+function withQuery(error: unknown, query: () => string): unknown {
+  if (typeof error === 'object' && error !== null && !('query' in error)) Object.assign(error, { query: query() });
   return error;
 }

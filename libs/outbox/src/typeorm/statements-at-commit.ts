@@ -1,6 +1,6 @@
 import { escapeLiteral } from 'pg';
 import { QueryRunner } from 'typeorm';
-import { SqlStatement } from '../transaction-runner';
+import { commitQueryText, SqlStatement } from '../transaction-runner';
 
 /** One queued statement, its values written in; an object so that a rollback removes this one, not an equal text. */
 interface Queued {
@@ -44,7 +44,7 @@ function mergeIntoCommit(queryRunner: QueryRunner, texts: Queued[]): void {
   const query = (queryRunner.query as Query).bind(queryRunner);
   queryRunner.query = ((text: string, parameters?: unknown[], useStructuredResult?: boolean) => {
     if (text !== 'COMMIT' || texts.length === 0) return query(text, parameters, useStructuredResult);
-    return query([...texts.splice(0).map((entry) => entry.text), 'COMMIT'].join(';\n'), undefined, useStructuredResult);
+    return query(commitQueryText(texts.splice(0).map((entry) => entry.text)), undefined, useStructuredResult);
   }) as QueryRunner['query'];
 }
 
