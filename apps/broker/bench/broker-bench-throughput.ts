@@ -80,6 +80,8 @@ export interface EchoFigures {
   bare: Map<number, Rate>;
   /** Diagnostic: 64 in flight carrying the official client's request headers. */
   withHeaders?: Rate;
+  /** Diagnostic: the same on the broker's own gRPC server (node:http2), the floor of a unary call on the broker. */
+  ownServer?: Rate;
 }
 
 /** 1. A bare grpc-js unary echo (1 KiB each way) against a server in its own child process. */
@@ -116,7 +118,27 @@ export async function measureEcho(build: BenchBuild, limits: CaseLimits): Promis
     client.close();
     await echo.process.stop();
   }
-  return { bare: rates, withHeaders };
+  const own = await startEchoChild(build, 'own');
+  const ownClient = new EchoClient(own.endpoint);
+  let ownServer: Rate | undefined;
+  try {
+    ownServer = await closedLoop(
+      "(diagnostic) the broker's own gRPC server (node:http2), empty handler, 64 in flight with the 6 x-mq-* headers",
+      'req',
+      own.process,
+      limits,
+      64,
+      async () => {
+        const answer = await ownClient.echo(payload, officialLikeMetadata());
+        if (answer.length !== BODY_BYTES) throw new Error(`echo answered ${answer.length} bytes`);
+        return 1;
+      },
+    );
+  } finally {
+    ownClient.close();
+    await own.process.stop();
+  }
+  return { bare: rates, withHeaders, ownServer };
 }
 
 /** The request headers rocketmq-client-nodejs 1.0.8 sets on every call (no namespace, no credentials). */

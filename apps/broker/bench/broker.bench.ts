@@ -372,6 +372,15 @@ function printNotes(results: Results): void {
         `Server side: ${fixed(cpuUsPerOp(p, p.serverCpuPct), 0)} us of broker CPU per send vs ${fixed(cpuUsPerOp(e, e.serverCpuPct), 0)} us of echo-server CPU per call.`,
     );
   }
+  const own = results.echo?.ownServer;
+  if (own) {
+    const perCall = cpuUsPerOp(own, own.serverCpuPct);
+    notes.push(
+      `The broker's own gRPC server (node:http2) spends ${fixed(perCall, 0)} us of CPU per unary call with an empty handler ` +
+        `(64 in flight, the official client's headers): the floor of any call on the broker, so a transactional message's two calls ` +
+        `(SendMessage, EndTransaction) cost it at least ${fixed(2 * perCall, 0)} us before storing anything.`,
+    );
+  }
   for (const b of (results.batch ?? []).slice(0, BATCH_SHAPES.length)) {
     if (b.serverCpuPct < 90 && b.benchCpuPct < 90) {
       notes.push(

@@ -208,9 +208,10 @@ export async function upsertTopic(broker: BrokerBenchChild, name: string, queues
 }
 
 /** The bare gRPC echo server (broker-bench-echo-server.ts) as a child process; resolves with its port. */
-export async function startEchoChild(build: BenchBuild): Promise<{ process: BenchChild; endpoint: string }> {
+export async function startEchoChild(build: BenchBuild, server: 'grpc-js' | 'own' = 'grpc-js'): Promise<{ process: BenchChild; endpoint: string }> {
   const env = childEnv(build.outDir);
-  const child = new BenchChild('echo server', [build.script('apps/broker/bench/broker-bench-echo-server.ts')], env);
+  const args = [build.script('apps/broker/bench/broker-bench-echo-server.ts'), ...(server === 'own' ? ['own'] : [])];
+  const child = new BenchChild(server === 'own' ? 'echo server (own)' : 'echo server', args, env);
   const ready = await child.waitForMessage('echo ready');
   return { process: child, endpoint: `127.0.0.1:${ready.port as number}` };
 }
