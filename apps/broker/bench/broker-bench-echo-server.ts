@@ -3,12 +3,12 @@
  * payload bytes are the message), no handler work. Run as a script it serves on 127.0.0.1 on a
  * free port, prints `{"msg":"echo ready","port":N}` and stops on SIGTERM; with the argument
  * `own` it serves the same method on the broker's own gRPC server (GrpcHttp2Server on
- * node:http2), the floor of one unary call on the broker. Imported, it gives the client side.
+ * node:http2, from the broker source the bench built: the working tree, or `--ref`), the floor of
+ * one unary call on the broker. Imported, it gives the client side.
  */
 import { Client, credentials, Metadata, Server, ServerCredentials, ServiceDefinition, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import type { ServiceDefinition as ProtoLoaderServiceDefinition } from '@grpc/proto-loader';
 import pino from 'pino';
-import { GrpcHttp2Server } from '../src/grpc/server/grpc-http2-server';
 
 const identity = (value: Buffer): Buffer => value;
 
@@ -47,8 +47,12 @@ export class EchoClient {
   }
 }
 
-/** The echo on the broker's own server: what one unary call costs it with no handler work. */
-function serveOnOwnServer(): void {
+/**
+ * The echo on the broker's own server: what one unary call costs it with no handler work. Loaded
+ * here only, so that the grpc-js echo still runs on a `--ref` older than the broker's own server.
+ */
+async function serveOnOwnServer(): Promise<void> {
+  const { GrpcHttp2Server } = await import('../src/grpc/server/grpc-http2-server');
   const server = new GrpcHttp2Server({
     maxReceiveMessageBytes: 4 * 1024 * 1024,
     flowControlWindowBytes: 1024 * 1024,
@@ -57,19 +61,17 @@ function serveOnOwnServer(): void {
     logger: pino({ level: 'silent' }),
   });
   server.addService(ECHO_SERVICE as unknown as ProtoLoaderServiceDefinition, { Echo: (request, call) => call.respond(request) });
-  server.listen('127.0.0.1', 0).then(
-    (port) => process.stdout.write(`${JSON.stringify({ msg: 'echo ready', port })}\n`),
-    (error: Error) => {
-      process.stderr.write(`echo server: ${error.message}\n`);
-      process.exit(1);
-    },
-  );
   process.on('SIGTERM', () => void server.tryShutdown().then(() => process.exit(0)));
+  const port = await server.listen('127.0.0.1', 0);
+  process.stdout.write(`${JSON.stringify({ msg: 'echo ready', port })}\n`);
 }
 
 function main(): void {
   if (process.argv[2] === 'own') {
-    serveOnOwnServer();
+    serveOnOwnServer().catch((error: Error) => {
+      process.stderr.write(`echo server (own): ${error.message}\n`);
+      process.exit(1);
+    });
     return;
   }
   const server = new Server();

@@ -118,7 +118,12 @@ export async function measureEcho(build: BenchBuild, limits: CaseLimits): Promis
     client.close();
     await echo.process.stop();
   }
-  const own = await startEchoChild(build, 'own');
+  const own = await startEchoChild(build, 'own').catch((error: unknown) => {
+    // A broker source from before its own gRPC server (`--ref`): the diagnostic has nothing to serve.
+    console.log(`(diagnostic) the broker's own gRPC server: not measured, its echo child did not start: ${String(error)}`);
+    return undefined;
+  });
+  if (!own) return { bare: rates, withHeaders };
   const ownClient = new EchoClient(own.endpoint);
   let ownServer: Rate | undefined;
   try {

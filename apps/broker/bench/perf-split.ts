@@ -14,8 +14,9 @@
  * Each sample falls in one class, by its whole call chain: `compile` (V8's compilers), `gc`
  * (scavenges, marking, sweeping), `kernel` (the leaf frame is the kernel's: system calls, page
  * faults, the network stack a loopback write runs), else `js/native` (JavaScript, node and V8
- * runtime, libc). Printed per process, main thread and helper threads apart, with the main
- * thread's heaviest functions by inclusive share. `--perf-basic-prof` maps are append-only: code
+ * runtime, libc). Printed per process, main thread and helper threads apart, then the main
+ * thread's system calls and page faults and its heaviest JavaScript functions, by inclusive share
+ * (the event loop's frames, on nearly every sample, left out). `--perf-basic-prof` maps are append-only: code
  * the GC moved or freed keeps its old name, so a JIT frame can carry the name of code that once
  * sat at its address (ts-node's compiler, early in a bench process); the classes do not depend
  * on JIT names.
@@ -104,6 +105,11 @@ export function splitByProcess(samples: Iterable<PerfSample>, pids?: ReadonlySet
   return splits;
 }
 
+/** A function on at least this share of the main thread's samples is the event loop's scaffolding (uv_run, node::Start). */
+const ALWAYS_ON_STACK = 0.85;
+/** Where the kernel is entered: the system call gate, each call's handler, a page fault. */
+const KERNEL_ENTRY = /^(do_syscall_64|__x64_sys_\w+|asm_exc_page_fault)$/;
+
 const percent = (part: number, whole: number): string => `${((100 * part) / Math.max(1, whole)).toFixed(1)}%`;
 
 function main(): void {
@@ -123,12 +129,16 @@ function main(): void {
       console.log(`  ${kind === 'main' ? 'main thread   ' : 'helper threads'} ${percent(sum, split.total).padStart(6)}: ${parts}`);
     }
     const mainTotal = SAMPLE_CLASSES.reduce((total, name) => total + split.counts.main[name], 0);
-    console.log(`  main thread's functions by inclusive share of the main thread:`);
-    [...split.mainFunctions]
-      .filter(([name]) => name.startsWith('JS:') || /^[a-z_]+$/.test(name))
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, Number(values.top))
-      .forEach(([name, count]) => console.log(`    ${percent(count, mainTotal).padStart(6)}  ${name}`));
+    const list = (title: string, keep: (name: string) => boolean, top: number): void => {
+      console.log(`  ${title}, by inclusive share of the main thread:`);
+      [...split.mainFunctions]
+        .filter(([name, count]) => keep(name) && count < ALWAYS_ON_STACK * mainTotal)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .forEach(([name, count]) => console.log(`    ${percent(count, mainTotal).padStart(6)}  ${name}`));
+    };
+    list('main thread: system calls (do_syscall_64 and its entries) and page faults', (name) => KERNEL_ENTRY.test(name), 8);
+    list('main thread: JavaScript functions', (name) => name.startsWith('JS:'), Number(values.top));
   }
 }
 

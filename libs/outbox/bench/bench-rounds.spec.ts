@@ -69,6 +69,20 @@ describe('bench:outbox rounds', () => {
     expect(outbox.median).toBeCloseTo(1.3, 5);
   });
 
+  it("leaves out PostgreSQL's target when its CPU was not measured (a remote server)", () => {
+    const rounds = [
+      new Map([
+        ['half-message', flow(1000, 0.7, 0.25, Number.NaN)],
+        ['pg-boss', flow(900, 0.5, 0.01, Number.NaN)],
+      ]),
+    ];
+    expect(judgeTargets(rounds).map((verdict) => verdict.figure)).toEqual([
+      'half message tx/s / pg-boss tx/s',
+      'half message: application CPU ms per tx',
+      'half message: broker CPU ms per tx',
+    ]);
+  });
+
   it('leaves out the targets whose flows did not run in every round', () => {
     const rounds = [new Map([['pg-boss', flow(900)]]), new Map([['pg-boss', flow(900)]])];
     expect(judgeTargets(rounds)).toEqual([]);

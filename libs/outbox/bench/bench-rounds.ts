@@ -92,7 +92,9 @@ export function judgeTargets(rounds: ReadonlyArray<ReadonlyMap<string, RoundFlow
       (m) => m <= t.halfBrokerCpuMs,
     );
   }
-  if (has('half-message', 'pg-boss')) {
+  // A remote PostgreSQL's CPU is not measured (NaN): no verdict on it.
+  const postgresMeasured = rounds.every((round) => [...round.values()].every((figures) => Number.isFinite(figures.tiers.postgresCpuMs)));
+  if (has('half-message', 'pg-boss') && postgresMeasured) {
     add(
       "half message: PostgreSQL CPU / pg-boss's",
       '<= 1',

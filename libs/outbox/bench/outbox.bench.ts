@@ -394,7 +394,7 @@ async function main(): Promise<void> {
     rounds.forEach((figures, round) => printTiers(figures, consumer !== undefined, options.rounds > 1 ? round + 1 : undefined));
     if (options.rounds > 1) printMedians(rounds, consumer !== undefined);
     printTargets(rounds);
-    if (options.flows.length === FLOWS.length) printSummary(rounds[rounds.length - 1]);
+    if (new Set(options.flows).size === FLOWS.length) printSummary(rounds[rounds.length - 1], options.rounds);
   } finally {
     await runCleanups();
   }
@@ -510,7 +510,8 @@ function printTargets(rounds: Array<Map<Flow, FlowFigures>>): void {
   );
 }
 
-function printSummary(figures: Map<Flow, FlowFigures>): void {
+/** The rates of one round (the last) side by side; the targets are judged in printTargets. */
+function printSummary(figures: Map<Flow, FlowFigures>, rounds: number): void {
   const rate = (flow: Flow) => figures.get(flow)!.endToEndRate;
   const bare = rate('bare');
   const boss = rate('pg-boss');
@@ -522,7 +523,7 @@ function printSummary(figures: Map<Flow, FlowFigures>): void {
     ratio: `${fixed(rate(flow) / bare, 2)}x bare, ${fixed(rate(flow) / boss, 2)}x pg-boss`,
     verdict: '',
   });
-  console.log('');
+  console.log(rounds > 1 ? `\nThe last round's rates (the targets above are judged on the median of the rounds):` : '');
   printTable([
     row('bare'),
     row('half-message'),
@@ -532,7 +533,7 @@ function printSummary(figures: Map<Flow, FlowFigures>): void {
     {
       figure: 'half-message / pg-boss',
       value: fixed(half / boss, 2),
-      target: '(judged above)',
+      target: rounds > 1 ? '(this round)' : '(judged above)',
       ratio: '',
       verdict: '',
     },
