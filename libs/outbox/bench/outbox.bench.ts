@@ -462,37 +462,25 @@ function printMedians(rounds: Array<Map<Flow, FlowFigures>>, split: boolean): vo
   const flows = [...rounds[0].keys()];
   const of = (flow: Flow, value: (figures: FlowFigures, round: Map<Flow, FlowFigures>) => number): number =>
     median(rounds.map((round) => value(round.get(flow)!, round)));
-  const rows = flows.map((flow) => [
-    flow,
-    fixed(of(flow, (f) => f.endToEndRate)),
-    rounds[0].has('pg-boss')
+  const rows = flows.map((flow) => {
+    const ms = (value: (figures: FlowFigures) => number): string => fixed(of(flow, value), 3);
+    const overBoss = rounds[0].has('pg-boss')
       ? `${fixed(
           of(flow, (f, round) => f.endToEndRate / round.get('pg-boss')!.endToEndRate),
           2,
         )}x`
-      : '-',
-    split
-      ? `${fixed(
-          of(flow, (f) => f.tiers.appCpuMs - f.tiers.consumerCpuMs),
-          3,
-        )} + ${fixed(
-          of(flow, (f) => f.tiers.consumerCpuMs),
-          3,
-        )}`
-      : '-',
-    fixed(
-      of(flow, (f) => f.tiers.appCpuMs),
-      3,
-    ),
-    fixed(
-      of(flow, (f) => f.tiers.brokerCpuMs),
-      3,
-    ),
-    fixed(
-      of(flow, (f) => f.tiers.postgresCpuMs),
-      3,
-    ),
-  ]);
+      : '-';
+    const sides = split ? `${ms((f) => f.tiers.appCpuMs - f.tiers.consumerCpuMs)} + ${ms((f) => f.tiers.consumerCpuMs)}` : '-';
+    return [
+      flow,
+      fixed(of(flow, (f) => f.endToEndRate)),
+      overBoss,
+      sides,
+      ms((f) => f.tiers.appCpuMs),
+      ms((f) => f.tiers.brokerCpuMs),
+      ms((f) => f.tiers.postgresCpuMs),
+    ];
+  });
   console.log(`\nMedian over ${rounds.length} rounds (ratios and CPU taken within each round; CPU in ms per business transaction):`);
   console.log(formatTable(['flow', 'tx/s', 'tx/s / pg-boss', 'callers + consumers', 'app CPU', 'broker CPU', 'PostgreSQL CPU'], rows));
 }
